@@ -1,0 +1,176 @@
+"""Questions several transforms ask of a Dockerfile: where Poetry runs, which
+folder the project lives in, what an ENV sets. Read-only; no edits here."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from migrator.model import Dockerfile, Instruction, Stage, split_words
+from migrator.shell import SimpleCommand, run_commands
+
+ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+BUILD_ONLY_ENV_PREFIXES = ("POETRY_", "PIP_", "UV_")
+
+
+def env_pairs(instruction: Instruction) -> list[tuple[str, str]]:
+    """KEY=value pairs of an ENV or ARG (values unquoted; ARG without default -> "")."""
+    args = instruction.arguments
+    words = split_words(args)
+    if not words:
+        return []
+    if instruction.keyword == "ENV" and "=" not in words[0].text:
+        # Legacy form: ENV KEY the rest of the line
+        rest = args[words[0].end :].strip()
+        return [(words[0].text, _unquote(rest))]
+    pairs = []
+    for word in words:
+        key, sep, value = word.text.partition("=")
+        pairs.append((key, value if sep else ""))
+    return pairs
+
+
+def _unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def is_build_only_env(key: str) -> bool:
+    return key.startswith(BUILD_ONLY_ENV_PREFIXES) or key in ("VIRTUAL_ENV",)
+
+
+def env_at(stage: Stage, node_index: int) -> dict[str, str]:
+    """ENV values set in the stage before a node (no expansion)."""
+    values: dict[str, str] = {}
+    for instruction in stage.instructions:
+        if instruction.index >= node_index:
+            break
+        if instruction.keyword == "ENV":
+            values.update(env_pairs(instruction))
+    return values
+
+
+def workdir_at(stage: Stage, node_index: int) -> str:
+    """The working directory in effect at a node ("/" when none was set)."""
+    current = "/"
+    for instruction in stage.instructions:
+        if instruction.index >= node_index:
+            break
+        if instruction.keyword == "WORKDIR" and instruction.words:
+            target = instruction.words[0]
+            current = posixpath.normpath(posixpath.join(current, target))
+    return current
+
+
+def final_workdir(stage: Stage) -> str | None:
+    """The last WORKDIR of a stage, resolved; None when the stage sets none."""
+    if not stage.find("WORKDIR"):
+        return None
+    return workdir_at(stage, stage.end_node)
+
+
+@dataclass(frozen=True)
+class CommandAt:
+    """A simple command and the RUN it belongs to."""
+
+    instruction: Instruction
+    command: SimpleCommand
+    position: int  # index among the RUN's commands
+
+
+def commands_in(stage: Stage) -> list[CommandAt]:
+    found = []
+    for instruction in stage.find("RUN"):
+        for position, command in enumerate(run_commands(instruction)):
+            found.append(CommandAt(instruction, command, position))
+    return found
+
+
+def poetry_subcommand(command: SimpleCommand) -> tuple[str, list[str]] | None:
+    """("install", [args...]) for `poetry install ...`, also via a path or `python -m poetry`."""
+    argv = command.argv
+    # skip VAR=value prefixes
+    while argv and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", argv[0]):
+        argv = argv[1:]
+    if not argv:
+        return None
+    if argv[0].rsplit("/", 1)[-1] == "poetry":
+        rest = argv[1:]
+    elif len(argv) >= 3 and argv[0].rsplit("/", 1)[-1].startswith("python") and argv[1:3] == ["-m", "poetry"]:
+        rest = argv[3:]
+    else:
+        return None
+    # global options before the subcommand (e.g. `poetry -n install`, `poetry --no-ansi install`)
+    while rest and rest[0].startswith("-"):
+        rest = rest[1:]
+    if not rest:
+        return None
+    return rest[0], rest[1:]
+
+
+def is_poetry_install(command: SimpleCommand) -> bool:
+    sub = poetry_subcommand(command)
+    return sub is not None and sub[0] in ("install", "sync")
+
+
+def poetry_installs(stage: Stage) -> list[CommandAt]:
+    return [c for c in commands_in(stage) if is_poetry_install(c.command)]
+
+
+def pip_program(command: SimpleCommand) -> list[str] | None:
+    """The arguments after `pip`, for pip, pip3, pip3.11 and `python -m pip`."""
+    argv = command.argv
+    while argv and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", argv[0]):
+        argv = argv[1:]
+    if not argv:
+        return None
+    program = argv[0].rsplit("/", 1)[-1]
+    if re.fullmatch(r"pip[0-9.]*", program):
+        return argv[1:]
+    if re.fullmatch(r"python[0-9.]*", program) and argv[1:3] == ["-m", "pip"]:
+        return argv[3:]
+    return None
+
+
+def is_pip_install(command: SimpleCommand) -> bool:
+    args = pip_program(command)
+    return bool(args) and "install" in [a for a in args if not a.startswith("-")][:1]
+
+
+def installs_poetry_itself(command: SimpleCommand) -> bool:
+    """`pip install poetry`, `pipx install poetry`, and the like."""
+    args = pip_program(command)
+    if args is None:
+        argv = command.argv
+        if argv[:2] == ["pipx", "install"]:
+            args = argv[1:]
+        else:
+            return False
+    if not args or "install" not in args:
+        return False
+    return any(re.match(r"^poetry(\b|[=<>~!\[])", a) and not a.startswith("poetry-") for a in args)
+
+
+def base_image_family(image: str) -> str:
+    """"alpine", "debian" (Debian/Ubuntu and images built on them) or "unknown"."""
+    lowered = image.lower()
+    if "alpine" in lowered:
+        return "alpine"
+    if any(key in lowered for key in ("distroless", "scratch", "chainguard", "wolfi")):
+        return "unknown"
+    return "debian"
+
+
+def is_python_stage(doc: Dockerfile, stage: Stage) -> bool:
+    text = doc.text
+    image = stage.base_image.lower()
+    return "python" in image or "poetry" in text.lower()
+
+
+def uses_poetry(doc: Dockerfile) -> bool:
+    return any(
+        "poetry" in instruction.logical.lower() or any("poetry" in h.content for h in instruction.heredocs)
+        for instruction in doc.instructions
+    )

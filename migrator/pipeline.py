@@ -1,0 +1,216 @@
+"""Run the transforms in their explicit order, and check the result.
+
+After each transform the new text is parsed again and the final stage's runtime
+contract compared with the original's; a transform that breaks either is reverted
+and named in a warning. The whole list runs again until nothing changes (a fixed
+point); a file that keeps changing is reported as failed rather than written.
+Per-file outcomes are values (FileResult), never exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+
+from migrator.contract import RuntimeContract, runtime_contract
+from migrator.model import Dockerfile, EditConflict, ParseError, apply_edits, parse
+from migrator.project import ProjectContext, read_context
+from migrator.source import MAX_STAGES, InputError, decode
+from migrator.transform import ExtraFile, Note, Settings, Transform
+
+MAX_ROUNDS = 4
+SKIP_FILE_RE = re.compile(r"^\s*#\s*migrator:\s*skip-file\b", re.MULTILINE)
+INLINE_IGNORE_RE = re.compile(r"^\s*#\s*migrator:\s*ignore=([A-Za-z0-9_,\- ]+)", re.MULTILINE)
+
+
+class Status(str, Enum):
+    MIGRATED = "migrated"  # would change (or did, with --write)
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"  # left alone on purpose: not Poetry, skip-file, not Python
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    status: Status
+    original: str = ""
+    migrated: str = ""
+    changes: tuple[Note, ...] = ()
+    warnings: tuple[Note, ...] = ()
+    error: str | None = None
+    error_line: int | None = None
+    reason: str | None = None  # why a file was skipped
+    detail: str | None = None  # traceback of an internal error, shown with -v
+    extra_files: tuple[ExtraFile, ...] = ()
+
+    @property
+    def applied(self) -> tuple[str, ...]:
+        return tuple(sorted({c.code for c in self.changes}))
+
+    @property
+    def changed(self) -> bool:
+        return self.status is Status.MIGRATED
+
+
+@dataclass(frozen=True)
+class Migration:
+    text: str
+    changes: tuple[Note, ...] = ()
+    warnings: tuple[Note, ...] = ()
+    skipped: str | None = None
+    extra_files: tuple[ExtraFile, ...] = field(default=())
+
+
+def selected_transforms(settings: Settings) -> list[Transform]:
+    from migrator.transforms import PIPELINE
+
+    return [t for t in PIPELINE if t.selected_by(settings)]
+
+
+def inline_settings(text: str, settings: Settings) -> Settings:
+    codes: set[str] = set()
+    for match in INLINE_IGNORE_RE.finditer(text):
+        codes.update(c.strip() for c in match.group(1).split(",") if c.strip())
+    if not codes:
+        return settings
+    return replace(settings, inline_ignores=frozenset(codes) | settings.inline_ignores)
+
+
+def contract_kept(before: RuntimeContract | None, after: RuntimeContract | None, settings: Settings) -> list[str]:
+    """Names of contract fields that changed in a way no transform may change them."""
+    if before is None or after is None:
+        return [] if before == after else ["stages"]
+    broken = before.differences(after)
+    if "user" in broken and before.user is None:
+        # Running as root before and as the created non-root user now is the point.
+        if after.user in (f"{settings.uid}:{settings.uid}", str(settings.uid), settings.user_name):
+            broken.remove("user")
+    return broken
+
+
+def migrate_text(text: str, project: ProjectContext, settings: Settings) -> Migration:
+    """Migrate one Dockerfile's text. Raises ParseError for input it cannot model."""
+    if SKIP_FILE_RE.search(text):
+        return Migration(text, skipped="'# migrator: skip-file' in the file")
+    doc = parse(text)
+    if len(doc.stages) > MAX_STAGES:
+        raise InputError(doc.stages[MAX_STAGES].from_instruction.start_line, f"more than {MAX_STAGES} stages: refusing to migrate")
+    if not doc.stages:
+        if not doc.instructions:
+            return Migration(text, skipped="empty: nothing to migrate")
+        raise InputError(doc.instructions[0].start_line, "no FROM instruction: this is not a complete Dockerfile")
+    from migrator.analysis import uses_poetry
+
+    if not uses_poetry(doc) and not (settings.uv and project.project("") and project.project("").is_poetry):
+        return Migration(text, skipped="does not use Poetry")
+    settings = inline_settings(text, settings)
+    transforms = selected_transforms(settings)
+    original_contract = runtime_contract(doc)
+    changes: list[Note] = []
+    warnings: list[Note] = []
+    seen_warnings: set[Note] = set()
+    extra: dict[str, ExtraFile] = {}
+    for round_number in range(MAX_ROUNDS):
+        changed = False
+        for transform in transforms:
+            outcome = transform.apply(doc, project, settings)
+            for note in outcome.warnings:
+                if note not in seen_warnings:
+                    seen_warnings.add(note)
+                    warnings.append(note)
+            if not outcome.edits:
+                continue
+            try:
+                new_text = apply_edits(doc, list(outcome.edits))
+                new_doc = parse(new_text)
+            except (ParseError, EditConflict) as exc:
+                warnings.append(transform.note(None, f"reverted: its output does not parse ({exc})"))
+                continue
+            if new_text == doc.render():
+                continue
+            broken = contract_kept(original_contract, runtime_contract(new_doc), settings)
+            if broken:
+                warnings.append(
+                    transform.note(None, f"reverted: it would change the runtime contract ({', '.join(broken)})")
+                )
+                continue
+            if round_number == MAX_ROUNDS - 1:
+                raise NotSettled(transform, outcome.changes)
+            doc = new_doc
+            changes.extend(outcome.changes)
+            for extra_file in outcome.extra_files:
+                extra[extra_file.path] = extra_file
+            changed = True
+        if not changed:
+            break
+    return Migration(doc.render(), tuple(changes), tuple(warnings), extra_files=tuple(extra.values()))
+
+
+class NotSettled(RuntimeError):
+    def __init__(self, transform: Transform, changes: tuple[Note, ...]):
+        where = f" (line {changes[0].line})" if changes and changes[0].line else ""
+        super().__init__(
+            f"{transform.code} {transform.name} keeps changing the file{where}: "
+            "no fixed point; please report this file"
+        )
+
+
+def context_for(path: Path | None, context_dir: Path | None) -> ProjectContext:
+    if context_dir is not None:
+        return read_context(context_dir)
+    if path is None:
+        return read_context(None)
+    return read_context(path.parent)
+
+
+def migrate_source(
+    name: str,
+    data: bytes,
+    settings: Settings,
+    project: ProjectContext,
+) -> FileResult:
+    """Migrate bytes already read; every outcome, including a crash, becomes a FileResult."""
+    try:
+        text = decode(data)
+    except ParseError as exc:
+        return FileResult(name, Status.FAILED, error=exc.message, error_line=exc.line)
+    try:
+        migration = migrate_text(text, project, settings)
+    except ParseError as exc:
+        return FileResult(name, Status.FAILED, original=text, migrated=text, error=exc.message, error_line=exc.line)
+    except NotSettled as exc:
+        return FileResult(name, Status.FAILED, original=text, migrated=text, error=str(exc))
+    except Exception as exc:  # a bug in a transform must not stop a bulk run
+        return FileResult(
+            name,
+            Status.FAILED,
+            original=text,
+            migrated=text,
+            error=f"internal error ({type(exc).__name__}: {exc}); run with -v for the traceback and please report it",
+            detail=traceback.format_exc(),
+        )
+    context_warnings = tuple(Note("context", None, w) for w in project.warnings)
+    if migration.skipped:
+        return FileResult(name, Status.SKIPPED, original=text, migrated=text, reason=migration.skipped)
+    status = Status.MIGRATED if migration.text != text or migration.extra_files else Status.UNCHANGED
+    return FileResult(
+        name,
+        status,
+        original=text,
+        migrated=migration.text,
+        changes=migration.changes,
+        warnings=context_warnings + migration.warnings if status is Status.MIGRATED else migration.warnings,
+        extra_files=migration.extra_files,
+    )
+
+
+def migrate_path(path: Path, settings: Settings, context_dir: Path | None = None) -> FileResult:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return FileResult(str(path), Status.FAILED, error=f"cannot be read: {exc.strerror or exc}")
+    return migrate_source(str(path), data, settings, context_for(path, context_dir))

@@ -1,0 +1,225 @@
+"""What the build context tells about the Poetry project, read once at the edge.
+
+Transforms are pure, so everything they may want to know about files in the build
+context is gathered here: the manifests of each project found (the context root and
+subfolders a Dockerfile may copy from), which files exist, and .dockerignore.
+Without any of it the tool still works from what the Dockerfile shows, conservatively.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
+MAX_DEPTH = 3  # monorepo subfolders a Dockerfile copies from: backend/, services/api/
+MAX_ENTRIES = 4000  # a bound, so that a huge context never slows a bulk run
+
+
+@dataclass(frozen=True)
+class PoetryProject:
+    """One pyproject.toml, relative to the build context ("" for the root)."""
+
+    directory: str
+    name: str | None = None
+    package_mode: bool = True
+    packages: tuple[str, ...] = ()  # [tool.poetry] packages "include" entries
+    scripts: dict[str, str] = field(default_factory=dict)
+    groups: tuple[str, ...] = ()  # dependency groups besides main
+    extras: tuple[str, ...] = ()
+    readme: tuple[str, ...] = ()
+    python: str | None = None
+    build_backend: str | None = None
+    is_poetry: bool = False  # has [tool.poetry] or a poetry build backend
+    is_pep621: bool = False  # has [project]
+    has_poetry_lock: bool = False
+    has_poetry_toml: bool = False
+    has_uv_lock: bool = False
+    workspace_members: tuple[str, ...] = ()  # path dependencies inside the context
+    sources: tuple[dict, ...] = ()  # [[tool.poetry.source]]
+    plugins: tuple[str, ...] = ()  # [tool.poetry.requires-plugins]
+    default_package_exists: bool = False  # a folder named after the project exists
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def installs_root(self) -> bool:
+        """Whether `poetry install` without --no-root would install something."""
+        if not self.package_mode:
+            return False
+        return bool(self.packages or self.scripts or self.default_package_exists)
+
+    def manifest_files(self) -> list[str]:
+        """What dependency resolution needs, in the order to copy it."""
+        names = ["pyproject.toml"]
+        if self.has_poetry_lock:
+            names.append("poetry.lock")
+        if self.has_poetry_toml:
+            names.append("poetry.toml")
+        return names
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    root: Path | None  # the build context; None when reading from stdin with no --context
+    projects: dict[str, PoetryProject] = field(default_factory=dict)
+    files: frozenset[str] = frozenset()  # relative paths seen (bounded, posix separators)
+    dockerignore: tuple[str, ...] | None = None  # patterns, None when there is no .dockerignore
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def known(self) -> bool:
+        return self.root is not None and bool(self.projects)
+
+    def project(self, directory: str = "") -> PoetryProject | None:
+        return self.projects.get(directory.strip("/").removeprefix("./").strip("/"))
+
+    def exists(self, relative: str) -> bool:
+        return relative.strip("/").removeprefix("./") in self.files
+
+    def ignores(self, name: str) -> bool:
+        """A rough .dockerignore check, enough to tell whether `.venv` is kept out."""
+        if self.dockerignore is None:
+            return False
+        wanted = name.strip("/")
+        for pattern in self.dockerignore:
+            p = pattern.strip().lstrip("/")
+            if p.startswith("!"):
+                continue
+            if p.rstrip("/") in (wanted, f"**/{wanted}", f"{wanted}/**", f"**/{wanted}/**"):
+                return True
+        return False
+
+
+EMPTY_CONTEXT = ProjectContext(root=None)
+
+
+def read_context(root: Path | None) -> ProjectContext:
+    if root is None:
+        return EMPTY_CONTEXT
+    root = Path(root)
+    if not root.is_dir():
+        return ProjectContext(root=None, warnings=(f"build context {root} is not a folder",))
+    files: set[str] = set()
+    _walk(root, "", 0, files)
+    projects: dict[str, PoetryProject] = {}
+    warnings: list[str] = []
+    for rel in sorted(files):
+        if rel == "pyproject.toml" or rel.endswith("/pyproject.toml"):
+            directory = rel[: -len("pyproject.toml")].rstrip("/")
+            try:
+                projects[directory] = _read_pyproject(root, directory, files)
+            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                warnings.append(f"{rel}: cannot be read ({exc}); working from the Dockerfile alone")
+    if "" not in projects:
+        warnings.append(
+            f"no pyproject.toml in {root}: working from the Dockerfile alone (use --context for the build context)"
+        )
+    dockerignore = None
+    ignore_file = root / ".dockerignore"
+    if ignore_file.is_file():
+        try:
+            lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+            dockerignore = tuple(l.strip() for l in lines if l.strip() and not l.lstrip().startswith("#"))
+        except OSError:
+            dockerignore = None
+    return ProjectContext(
+        root=root,
+        projects=projects,
+        files=frozenset(files),
+        dockerignore=dockerignore,
+        warnings=tuple(warnings),
+    )
+
+
+def _walk(root: Path, prefix: str, depth: int, files: set[str]) -> None:
+    if len(files) >= MAX_ENTRIES:
+        return
+    try:
+        entries = sorted(os.scandir(root / prefix) if prefix else os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        rel = f"{prefix}/{entry.name}" if prefix else entry.name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            files.add(rel + "/")
+            if depth < MAX_DEPTH and entry.name not in SKIP_DIRS:
+                _walk(root, rel, depth + 1, files)
+        else:
+            files.add(rel)
+        if len(files) >= MAX_ENTRIES:
+            return
+
+
+def _read_pyproject(root: Path, directory: str, files: set[str]) -> PoetryProject:
+    base = f"{directory}/" if directory else ""
+    with open(root / base / "pyproject.toml", "rb") as fh:
+        data = tomllib.load(fh)
+    tool_poetry = data.get("tool", {}).get("poetry", {}) or {}
+    project = data.get("project", {}) or {}
+    backend = (data.get("build-system", {}) or {}).get("build-backend")
+    name = project.get("name") or tool_poetry.get("name")
+    package_mode = bool(tool_poetry.get("package-mode", True))
+    packages = tuple(
+        str(p.get("include")) for p in tool_poetry.get("packages", []) or [] if isinstance(p, dict) and p.get("include")
+    )
+    scripts = dict(project.get("scripts", {}) or {})
+    scripts.update({k: str(v) if not isinstance(v, dict) else str(v.get("reference", "")) for k, v in (tool_poetry.get("scripts", {}) or {}).items()})
+    groups = tuple((tool_poetry.get("group", {}) or {}).keys())
+    if "dev-dependencies" in tool_poetry and "dev" not in groups:
+        groups = groups + ("dev",)
+    groups = groups + tuple(g for g in (data.get("dependency-groups", {}) or {}) if g not in groups)
+    extras = tuple((tool_poetry.get("extras", {}) or {}).keys()) + tuple(
+        (project.get("optional-dependencies", {}) or {}).keys()
+    )
+    readme_value = project.get("readme", tool_poetry.get("readme"))
+    if isinstance(readme_value, str):
+        readme = (readme_value,)
+    elif isinstance(readme_value, list):
+        readme = tuple(str(r) for r in readme_value)
+    elif isinstance(readme_value, dict) and "file" in readme_value:
+        readme = (str(readme_value["file"]),)
+    else:
+        readme = ()
+    python = None
+    deps = tool_poetry.get("dependencies", {}) or {}
+    if isinstance(deps.get("python"), str):
+        python = deps["python"]
+    python = project.get("requires-python", python)
+    members = []
+    for dep in list(deps.values()) + [
+        d for g in (tool_poetry.get("group", {}) or {}).values() for d in ((g or {}).get("dependencies", {}) or {}).values()
+    ]:
+        if isinstance(dep, dict) and "path" in dep:
+            members.append(str(dep["path"]))
+    module = (name or "").replace("-", "_").replace(".", "_").lower()
+    default_pkg = bool(module) and (
+        f"{base}{module}/" in files or f"{base}src/{module}/" in files or f"{base}{module}.py" in files
+    )
+    return PoetryProject(
+        directory=directory,
+        name=name,
+        package_mode=package_mode,
+        packages=packages,
+        scripts=scripts,
+        groups=groups,
+        extras=extras,
+        readme=readme,
+        python=python,
+        build_backend=backend,
+        is_poetry=bool(tool_poetry) or (backend or "").startswith("poetry"),
+        is_pep621=bool(project),
+        has_poetry_lock=f"{base}poetry.lock" in files,
+        has_poetry_toml=f"{base}poetry.toml" in files,
+        has_uv_lock=f"{base}uv.lock" in files,
+        workspace_members=tuple(members),
+        sources=tuple(s for s in tool_poetry.get("source", []) or [] if isinstance(s, dict)),
+        plugins=tuple((tool_poetry.get("requires-plugins", {}) or {}).keys()),
+        default_package_exists=default_pkg,
+        raw=data,
+    )

@@ -1,0 +1,147 @@
+"""Just enough shell to find and edit the commands of a shell-form RUN.
+
+A RUN such as ``apt-get update && apt-get install -y gcc \\`` is a list of simple
+commands joined by operators. Spans are positions in ``Instruction.logical``, so an
+edit maps back onto the source and keeps its continuations and comments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from migrator.model import Instruction, Word
+
+OPERATORS = ("&&", "||", ";", "|")
+
+
+@dataclass(frozen=True)
+class SimpleCommand:
+    words: tuple[Word, ...]  # spans in Instruction.logical, quotes removed from .text
+    operator: str | None  # the operator joining it to the previous command
+
+    @property
+    def argv(self) -> list[str]:
+        return [w.text for w in self.words]
+
+    @property
+    def start(self) -> int:
+        return self.words[0].start
+
+    @property
+    def end(self) -> int:
+        return self.words[-1].end
+
+    @property
+    def program(self) -> str:
+        """The command name without a path: ``/usr/bin/pip3`` -> ``pip3``."""
+        for word in self.words:
+            if re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", word.text):
+                continue  # leading VAR=value assignments
+            return word.text.rsplit("/", 1)[-1]
+        return ""
+
+    def has_word(self, *texts: str) -> bool:
+        return any(w.text in texts for w in self.words)
+
+
+def run_commands(instruction: Instruction) -> list[SimpleCommand]:
+    """The simple commands of a shell-form RUN (empty for exec form)."""
+    if instruction.json_args is not None:
+        return []
+    return split_commands(instruction.logical, instruction.args_start)
+
+
+def split_commands(text: str, start: int = 0) -> list[SimpleCommand]:
+    commands: list[SimpleCommand] = []
+    words: list[Word] = []
+    operator: str | None = None
+    pos = start
+    n = len(text)
+
+    def flush(next_operator: str | None) -> None:
+        nonlocal words, operator
+        if words:
+            commands.append(SimpleCommand(tuple(words), operator))
+        words = []
+        operator = next_operator
+
+    while pos < n:
+        ch = text[pos]
+        if ch.isspace():
+            pos += 1
+            continue
+        op = next((o for o in OPERATORS if text.startswith(o, pos)), None)
+        if op:
+            flush(op)
+            pos += len(op)
+            continue
+        begin = pos
+        chars: list[str] = []
+        quote = ""
+        while pos < n:
+            ch = text[pos]
+            if quote:
+                if ch == quote:
+                    quote = ""
+                elif ch == "\\" and quote == '"' and pos + 1 < n:
+                    pos += 1
+                    chars.append(text[pos])
+                else:
+                    chars.append(ch)
+            elif ch.isspace() or any(text.startswith(o, pos) for o in OPERATORS):
+                break
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "\\" and pos + 1 < n:
+                pos += 1
+                chars.append(text[pos])
+            else:
+                chars.append(ch)
+            pos += 1
+        words.append(Word("".join(chars), begin, pos))
+    flush(None)
+    return commands
+
+
+def remove_command(instruction: Instruction, commands: list[SimpleCommand], k: int) -> str:
+    """Raw text of the RUN without command ``k`` and the operator tying it in.
+
+    The caller deletes the whole instruction when ``k`` is its only command.
+    """
+    if len(commands) < 2:
+        raise ValueError("cannot remove the only command of a RUN")
+    if k == 0:
+        return instruction.splice(commands[0].start, commands[1].start, "")
+    return instruction.splice(commands[k - 1].end, commands[k].end, "")
+
+
+def remove_commands(instruction: Instruction, indexes: set[int]) -> str | None:
+    """Raw text without the given commands; None when nothing would be left."""
+    commands = run_commands(instruction)
+    keep = [k for k in range(len(commands)) if k not in indexes]
+    if not keep:
+        return None
+    edits: list[tuple[int, int, str]] = []
+    for k in sorted(indexes):
+        if any(j < k for j in keep):
+            # A kept command comes before: drop the operator in front of this one.
+            edits.append((commands[k - 1].end, commands[k].end, ""))
+        else:
+            # Leading commands go with the operator after them.
+            edits.append((commands[k].start, commands[k + 1].start, ""))
+    return instruction.splice_many(_merge_spans(edits))
+
+
+def _merge_spans(edits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    merged: list[tuple[int, int, str]] = []
+    for start, end, text in sorted(edits):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]), "")
+        else:
+            merged.append((start, end, text))
+    return merged
+
+
+def replace_word(instruction: Instruction, word: Word, text: str) -> str:
+    return instruction.splice(word.start, word.end, text)

@@ -1,0 +1,17 @@
+"""PLACEHOLDER: cache-mounts is being written; it changes nothing yet."""
+
+from migrator.transform import NOTHING, Safety, Transform
+
+
+def apply(doc, project, settings):
+    return NOTHING
+
+
+TRANSFORM = Transform(
+    code="MIG004",
+    name="cache-mounts",
+    reason="(placeholder)",
+    safety=Safety.SAFE,
+    apply=apply,
+    doc=__doc__,
+)

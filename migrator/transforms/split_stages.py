@@ -1,0 +1,17 @@
+"""PLACEHOLDER: split-stages is being written; it changes nothing yet."""
+
+from migrator.transform import NOTHING, Safety, Transform
+
+
+def apply(doc, project, settings):
+    return NOTHING
+
+
+TRANSFORM = Transform(
+    code="MIG003",
+    name="split-stages",
+    reason="(placeholder)",
+    safety=Safety.SAFE,
+    apply=apply,
+    doc=__doc__,
+)

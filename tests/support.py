@@ -1,0 +1,36 @@
+"""Helpers shared by the tests: run one transform, or the whole pipeline, on text."""
+
+from __future__ import annotations
+
+from migrator.model import apply_edits, parse
+from migrator.pipeline import migrate_text
+from migrator.project import EMPTY_CONTEXT, ProjectContext
+from migrator.transform import Outcome, Settings, Transform
+
+
+def outcome_of(transform: Transform, text: str, project: ProjectContext = EMPTY_CONTEXT, settings: Settings = Settings()) -> Outcome:
+    return transform.apply(parse(text), project, settings)
+
+
+def run_one(transform: Transform, text: str, project: ProjectContext = EMPTY_CONTEXT, settings: Settings = Settings()) -> str:
+    """The text after one transform; its output must parse again."""
+    doc = parse(text)
+    outcome = transform.apply(doc, project, settings)
+    result = apply_edits(doc, list(outcome.edits))
+    parse(result)
+    return result
+
+
+def run_twice(transform: Transform, text: str, project: ProjectContext = EMPTY_CONTEXT, settings: Settings = Settings()) -> str:
+    """One transform applied, then applied again: the second pass must change nothing."""
+    once = run_one(transform, text, project, settings)
+    twice = run_one(transform, once, project, settings)
+    assert twice == once, f"{transform.code} is not idempotent:\n--- once\n{once}\n--- twice\n{twice}"
+    return once
+
+
+def run_pipeline(text: str, project: ProjectContext = EMPTY_CONTEXT, settings: Settings = Settings()) -> str:
+    first = migrate_text(text, project, settings)
+    second = migrate_text(first.text, project, settings)
+    assert second.text == first.text, "the pipeline did not reach a fixed point"
+    return first.text
