@@ -1,6 +1,7 @@
 """The transforms, in the one order the pipeline applies them.
 
 Order matters: Poetry is modernised first (so later steps see one install style),
+credentials are moved to secret mounts before anything copies ENV into a new stage,
 then the dependency manifests are copied before the source, then the single stage is
 split into build and runtime, then caches are mounted on the build steps, then the
 runtime stage gets its non-root user. The uv switch (opt-in) runs last of the
@@ -12,12 +13,14 @@ from migrator.transforms import (
     copy_order,
     modernise_poetry,
     non_root_user,
+    secrets,
     split_stages,
     switch_to_uv,
 )
 
 PIPELINE = (
     modernise_poetry.TRANSFORM,
+    secrets.TRANSFORM,
     copy_order.TRANSFORM,
     split_stages.TRANSFORM,
     cache_mounts.TRANSFORM,
