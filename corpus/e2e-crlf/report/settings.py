@@ -1,0 +1,1 @@
+SETTINGS = {"currency": "EUR", "ledgers": ["ap", "ar"], "close_day": 5}
