@@ -408,7 +408,8 @@ def _parse_instruction(lines: list[str], first: int, escape: str, index: int) ->
                 if candidate == name:
                     terminated = True
                     break
-                body.append(_content(line) + "\n")
+                # BuildKit keeps a CRLF body line's "\r" in the heredoc content.
+                body.append(line if line.endswith("\n") else line + "\n")
             if not terminated:
                 raise ParseError(
                     first + 1,
