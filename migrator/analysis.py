@@ -174,3 +174,45 @@ def uses_poetry(doc: Dockerfile) -> bool:
         "poetry" in instruction.logical.lower() or any("poetry" in h.content for h in instruction.heredocs)
         for instruction in doc.instructions
     )
+
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+
+
+def _poetry_config_before(stage: Stage, node_index: int, key: str) -> str | None:
+    """The last `poetry config <key> <value>` in RUNs up to and including a node."""
+    value = None
+    for found in commands_in(stage):
+        if found.instruction.index > node_index:
+            break
+        sub = poetry_subcommand(found.command)
+        if sub and sub[0] == "config":
+            args = [a for a in sub[1] if not a.startswith("-")]
+            if len(args) >= 2 and args[0] == key:
+                value = args[1]
+    return value
+
+
+def venv_dir(stage: Stage, install_node_index: int) -> str | None:
+    """Where `poetry install` at a node puts the virtual environment, when the file says.
+
+    VIRTUAL_ENV set by ENV wins (Poetry uses an active venv); otherwise an in-project
+    venv is `<workdir at the install>/.venv`. None when Poetry installs into the system
+    (virtualenvs.create false) or into its cache folder, whose path has a hash in it.
+    """
+    env = env_at(stage, install_node_index)
+    virtual_env = env.get("VIRTUAL_ENV")
+    if virtual_env:
+        expanded = re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m: env.get(m.group(1), m.group(0)), virtual_env)
+        return None if "$" in expanded else posixpath.normpath(expanded)
+    create = _poetry_config_before(stage, install_node_index, "virtualenvs.create")
+    if create is None:
+        create = env.get("POETRY_VIRTUALENVS_CREATE")
+    if create is not None and create.lower() not in TRUE_WORDS:
+        return None
+    in_project = _poetry_config_before(stage, install_node_index, "virtualenvs.in-project")
+    if in_project is None:
+        in_project = env.get("POETRY_VIRTUALENVS_IN_PROJECT")
+    if in_project is None or in_project.lower() not in TRUE_WORDS:
+        return None
+    return posixpath.join(workdir_at(stage, install_node_index), ".venv")
