@@ -1,0 +1,209 @@
+"""MIG004 cache-mounts: inputs that must stay unchanged, and (before, after) pairs."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrator.model import parse
+from migrator.transform import Settings
+from migrator.transforms.cache_mounts import TRANSFORM
+from tests.support import outcome_of, run_twice
+
+SYNTAX = "# syntax=docker/dockerfile:1\n"
+
+UNCHANGED = [
+    pytest.param("FROM python:3.11-slim\nRUN echo hello\n", id="nothing-to-cache"),
+    pytest.param(
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n",
+        id="pip-already-mounted",
+    ),
+    pytest.param(
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pypoetry/ poetry install\n",
+        id="poetry-already-mounted-trailing-slash",
+    ),
+    pytest.param(
+        SYNTAX + "FROM python:3.11-slim\n"
+        "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
+        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n"
+        "    apt-get update && apt-get install -y gcc\n",
+        id="apt-already-mounted",
+    ),
+    pytest.param('FROM python:3.11-slim\nRUN ["pip", "install", "poetry"]\n', id="exec-form"),
+    pytest.param("FROM python:3.11-alpine\nRUN apk add --no-cache gcc musl-dev\n", id="apk-left-alone"),
+    pytest.param("FROM python:3.11-slim\nUSER app\nRUN pip install --user poetry\n", id="non-root-user"),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN apt-get update\nRUN apt-get install -y gcc && rm -rf /var/lib/apt/lists/*\n",
+        id="apt-update-in-an-earlier-run",
+    ),
+    pytest.param("FROM python:3.11-slim\nENV POETRY_CACHE_DIR=$HOME/cache\nRUN poetry install\n", id="poetry-cache-dir-not-literal"),
+    pytest.param("FROM python:3.11-slim\nRUN pip download -d /wheels poetry\n", id="pip-download-is-not-install"),
+    pytest.param("FROM node:20\nRUN npm ci && rm -rf /root/.cache\n", id="not-python"),
+]
+
+CHANGED = [
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip install poetry\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n",
+        id="pip-install",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN python -m pip install --no-cache-dir poetry==1.8.3\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip python -m pip install poetry==1.8.3\n",
+        id="python-m-pip-no-cache-dir-removed",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip3 install \\\n    --no-cache-dir \\\n    poetry\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip3 install \\\n    poetry\n",
+        id="no-cache-dir-on-its-own-line",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip install poetry && pip cache purge\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n",
+        id="pip-cache-purge-removed",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip install poetry && pip cache purge || true\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry && pip cache purge || true\n",
+        id="purge-before-or-kept-so-or-still-guards-it",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN poetry install --no-root && rm -rf /root/.cache\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root\n",
+        id="poetry-install-rm-root-cache",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nENV POETRY_CACHE_DIR=/tmp/poetry_cache\n"
+        "RUN poetry install --without dev && rm -rf $POETRY_CACHE_DIR\n",
+        SYNTAX + "FROM python:3.11-slim\nENV POETRY_CACHE_DIR=/tmp/poetry_cache\n"
+        "RUN --mount=type=cache,target=/tmp/poetry_cache poetry install --without dev\n",
+        id="poetry-cache-dir-from-env",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN poetry sync --no-cache && rm -rf ~/.cache/pypoetry/* /tmp/build\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pypoetry poetry sync && rm -rf /tmp/build\n",
+        id="poetry-sync-partial-rm",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y --no-install-recommends gcc \\\n"
+        "    && apt-get clean \\\n    && rm -rf /var/lib/apt/lists/*\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
+        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n"
+        "    apt-get update && apt-get install -y --no-install-recommends gcc\n",
+        id="apt-clean-and-lists-removed",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN \\\n    apt-get update && \\\n    # build tools\n    apt-get install -y gcc && \\\n    rm -rf /var/lib/apt/lists/*\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
+        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    apt-get update && \\\n    # build tools\n    apt-get install -y gcc\n",
+        id="apt-arguments-already-on-next-line-comment-kept",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc && pip install poetry\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip \\\n"
+        "    --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
+        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n"
+        "    apt-get update && apt-get install -y gcc && pip install poetry\n",
+        id="pip-and-apt-in-one-run",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nENV PYTHONUNBUFFERED=1 \\\n    PIP_NO_CACHE_DIR=1 \\\n    PIP_DEFAULT_TIMEOUT=100\nRUN pip install poetry\n",
+        SYNTAX + "FROM python:3.11-slim\nENV PYTHONUNBUFFERED=1 \\\n    PIP_DEFAULT_TIMEOUT=100\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n",
+        id="pip-no-cache-dir-key-removed",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nENV PIP_NO_CACHE_DIR=off \\\n    PYTHONUNBUFFERED=1\nRUN pip install poetry\n",
+        SYNTAX + "FROM python:3.11-slim\nENV PYTHONUNBUFFERED=1\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n",
+        id="pip-no-cache-dir-first-key-removed",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nENV PIP_NO_CACHE_DIR 1\nRUN pip install poetry\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n",
+        id="pip-no-cache-dir-only-key-env-removed",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN <<EOF\npip install --no-cache-dir poetry\nEOF\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip <<EOF\npip install --no-cache-dir poetry\nEOF\n",
+        id="heredoc-flags-before-heredoc-script-untouched",
+    ),
+    pytest.param(
+        "# escape=`\nFROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc\n",
+        SYNTAX + "# escape=`\nFROM python:3.11-slim\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked `\n"
+        "    --mount=type=cache,target=/var/lib/apt,sharing=locked `\n    apt-get update && apt-get install -y gcc\n",
+        id="escape-directive-backtick",
+    ),
+    pytest.param(
+        "\ufeffFROM python:3.11-slim\r\nrun pip install poetry\r\n",
+        "\ufeff" + SYNTAX.replace("\n", "\r\n") + "FROM python:3.11-slim\r\nrun --mount=type=cache,target=/root/.cache/pip pip install poetry\r\n",
+        id="bom-crlf-lowercase",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip install poetry",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry",
+        id="missing-final-newline",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim AS build\nRUN pip install poetry\nFROM python:3.11-slim AS runtime\n"
+        "RUN apt-get update && apt-get install -y libpq5 && rm -rf /var/lib/apt/lists/*\n",
+        SYNTAX + "FROM python:3.11-slim AS build\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n"
+        "FROM python:3.11-slim AS runtime\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
+        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    apt-get update && apt-get install -y libpq5\n",
+        id="every-stage",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip install poetry\nUSER app\nRUN poetry install\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\nUSER app\nRUN poetry install\n",
+        id="only-steps-before-a-non-root-user",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN --mount=type=secret,id=netrc,target=/root/.netrc poetry install\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pypoetry --mount=type=secret,id=netrc,target=/root/.netrc poetry install\n",
+        id="next-to-a-secret-mount",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip install uv && uv pip install --system poetry && rm -rf /root/.cache\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install uv && uv pip install --system poetry && rm -rf /root/.cache\n",
+        id="rm-of-cache-kept-when-uv-also-uses-it",
+    ),
+]
+
+
+@pytest.mark.parametrize("text", UNCHANGED)
+def test_unchanged(text):
+    assert run_twice(TRANSFORM, text) == text
+
+
+@pytest.mark.parametrize(("before", "after"), CHANGED)
+def test_changed(before, after):
+    assert run_twice(TRANSFORM, before) == after
+
+
+def test_no_syntax_directive_when_disabled():
+    text = "FROM python:3.11-slim\nRUN pip install poetry\n"
+    result = run_twice(TRANSFORM, text, settings=Settings(syntax_directive=False))
+    assert result == "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n"
+
+
+def test_existing_syntax_directive_kept():
+    text = "# syntax=docker/dockerfile:1.7\nFROM python:3.11-slim\nRUN pip install poetry\n"
+    assert run_twice(TRANSFORM, text).startswith("# syntax=docker/dockerfile:1.7\nFROM")
+
+
+def test_non_root_user_is_warned_about():
+    outcome = outcome_of(TRANSFORM, "FROM python:3.11-slim\nUSER 1000\nRUN pip install poetry\n")
+    assert not outcome.edits
+    assert [w.line for w in outcome.warnings] == [3]
+    assert "USER 1000" in outcome.warnings[0].message
+
+
+def test_changes_name_the_line():
+    outcome = outcome_of(TRANSFORM, "FROM python:3.11-slim\nRUN pip install poetry\n")
+    assert (2, "cache mount for pip") in [(c.line, c.message) for c in outcome.changes]
+
+
+def test_heredoc_still_runs_its_script():
+    result = run_twice(TRANSFORM, "FROM python:3.11-slim\nRUN <<EOF\napt-get update\napt-get install -y gcc\nEOF\n")
+    run = parse(result).stages[0].instructions[0]
+    assert run.heredocs and "apt-get install -y gcc" in run.heredocs[0].content
+    assert len(run.flag_values("mount")) == 2
