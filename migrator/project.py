@@ -41,6 +41,7 @@ class PoetryProject:
     sources: tuple[dict, ...] = ()  # [[tool.poetry.source]]
     plugins: tuple[str, ...] = ()  # [tool.poetry.requires-plugins]
     default_package_exists: bool = False  # a folder named after the project exists
+    virtualenvs_create: bool | None = None  # poetry.toml [virtualenvs] create, None when unset
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -221,5 +222,18 @@ def _read_pyproject(root: Path, directory: str, files: set[str]) -> PoetryProjec
         sources=tuple(s for s in tool_poetry.get("source", []) or [] if isinstance(s, dict)),
         plugins=tuple((tool_poetry.get("requires-plugins", {}) or {}).keys()),
         default_package_exists=default_pkg,
+        virtualenvs_create=_virtualenvs_create(root, base, files),
         raw=data,
     )
+
+
+def _virtualenvs_create(root: Path, base: str, files: set[str]) -> bool | None:
+    """poetry.toml's virtualenvs.create: a project-local `false` puts packages in the system Python."""
+    if f"{base}poetry.toml" not in files:
+        return None
+    try:
+        with open(root / base / "poetry.toml", "rb") as fh:
+            value = (tomllib.load(fh).get("virtualenvs", {}) or {}).get("create")
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
+        return None
+    return value if isinstance(value, bool) else None
