@@ -1,0 +1,221 @@
+"""Benchmark: `migrate --check` against hadolint on the same Dockerfiles.
+
+Two questions a platform team asks before running the tool over its fleet:
+
+1. A bulk run: `migrate --check --jobs J <tree>` over N generated repositories,
+   against hadolint linting the same N Dockerfiles the way a user would (hadolint
+   has no recursive mode: `xargs -0 hadolint` over the file list, so as few
+   invocations as the command-line limit allows). Target: migrate <= 0.5 x hadolint.
+2. One file, as a pre-commit hook runs it: `migrate --check one/Dockerfile` against
+   `hadolint one/Dockerfile`. Target: migrate <= 3 x hadolint.
+
+Each figure is the best of a few rounds after one untimed warm-up run, because the
+machine is shared and the best run is the one least disturbed by others.
+
+    python bench/run.py --repos 1000 --jobs 2
+
+Prints a table and writes bench/out/results.json. Not a test: nothing here asserts
+times; compare the figures with the targets by eye or from the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import DEFAULT_SEED, generate  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+TREE_TARGET = 0.5  # migrate's bulk time as a share of hadolint's
+ONE_FILE_TARGET = 3.0
+PER_FILE_SAMPLE = 50
+
+
+def find_tool(name: str) -> str:
+    """The tool's real executable: a pyenv shim in front of it would add its own start-up to every run."""
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.is_file() and os.access(beside_python, os.X_OK):
+        return str(beside_python)
+    found = shutil.which(name)
+    if not found:
+        raise SystemExit(f"bench/run.py: {name} is not on PATH; install the test extras (pip install -e '.[test]')")
+    return found
+
+
+def tree_for(repos: int, seed: int) -> tuple[Path, list[Path]]:
+    """The generated tree for these arguments, made once and reused while the generator is unchanged."""
+    root = OUT / f"tree-{repos}-seed{seed}"
+    stamp = root / ".generated"
+    generator = Path(__file__).resolve().parent / "generate.py"
+    wanted = f"{repos} {seed} {generator.stat().st_mtime_ns}"
+    if not (stamp.is_file() and stamp.read_text() == wanted):
+        generate(root, repos, seed)
+        stamp.write_text(wanted)
+    dockerfiles = sorted(p for p in root.glob("*/Dockerfile"))
+    return root, dockerfiles
+
+
+def run_once(command: list[str], stdin: bytes | None = None) -> tuple[float, int, bytes]:
+    start = time.perf_counter()
+    done = subprocess.run(command, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - start, done.returncode, done.stderr
+
+
+def measure(command: list[str], rounds: int, stdin: bytes | None = None, ok: tuple[int, ...] = (0,)) -> dict:
+    run_once(command, stdin)  # warm-up: page cache, .pyc files
+    times = []
+    codes = set()
+    stderr = b""
+    for _ in range(rounds):
+        seconds, code, stderr = run_once(command, stdin)
+        times.append(seconds)
+        codes.add(code)
+    bad = sorted(c for c in codes if c not in ok)
+    return {
+        "command": shlex.join(command),
+        "best": min(times),
+        "median": statistics.median(times),
+        "rounds": [round(t, 4) for t in times],
+        "exit_codes": sorted(codes),
+        "problem": (stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1] if bad else None,
+    }
+
+
+def hadolint_per_file(hadolint: str, files: list[Path], total: int) -> dict:
+    """One hadolint process per file, timed on a sample and scaled to all files."""
+    sample = files[:PER_FILE_SAMPLE]
+    spent = 0.0
+    for path in sample:
+        seconds, _, _ = run_once([hadolint, "--no-fail", str(path)])
+        spent += seconds
+    return {
+        "command": f"for f in <{len(sample)} files>; do hadolint --no-fail $f; done  (scaled to {total})",
+        "sample": len(sample),
+        "best": spent / len(sample) * total,
+        "per_file": spent / len(sample),
+    }
+
+
+def version_of(command: list[str]) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"unknown ({exc})"
+    return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr).strip() else "unknown"
+
+
+def git_commit() -> str | None:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent)
+    return done.stdout.strip() or None
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else math.inf
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repos", type=int, default=1000, help="repositories in the tree (default %(default)s)")
+    parser.add_argument("--jobs", type=int, default=2, help="migrate --jobs (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds of the bulk run (default %(default)s)")
+    parser.add_argument("--latency-runs", type=int, default=20, help="timed runs on one file (default %(default)s)")
+    parser.add_argument("--migrate", default=None, help="the migrate command (default: the installed console script)")
+    parser.add_argument("--no-per-file", action="store_true", help="skip the one-hadolint-per-file estimate")
+    args = parser.parse_args(argv)
+
+    migrate = shlex.split(args.migrate) if args.migrate else [find_tool("migrate")]
+    hadolint = find_tool("hadolint")
+    OUT.mkdir(parents=True, exist_ok=True)
+    tree, dockerfiles = tree_for(args.repos, args.seed)
+    file_list = b"\0".join(str(p).encode() for p in dockerfiles) + b"\0"
+    n = len(dockerfiles)
+    print(f"{args.repos} repositories, {n} Dockerfiles in {tree}", file=sys.stderr)
+
+    # --check exits 1 when something would change: that is the expected outcome here.
+    bulk_migrate = measure([*migrate, "--check", "--jobs", str(args.jobs), str(tree)], args.rounds, ok=(0, 1))
+    bulk_hadolint = measure(["xargs", "-0", hadolint, "--no-fail"], args.rounds, stdin=file_list)
+    half = math.ceil(n / max(args.jobs, 1))
+    bulk_hadolint_parallel = measure(
+        ["xargs", "-0", "-P", str(args.jobs), "-n", str(half), hadolint, "--no-fail"], args.rounds, stdin=file_list
+    )
+    per_file = None if args.no_per_file else hadolint_per_file(hadolint, dockerfiles, n)
+
+    one = dockerfiles[0]
+    one_migrate = measure([*migrate, "--check", str(one)], args.latency_runs, ok=(0, 1))
+    one_hadolint = measure([hadolint, "--no-fail", str(one)], args.latency_runs)
+
+    tree_ratio = ratio(bulk_migrate["best"], bulk_hadolint["best"])
+    one_ratio = ratio(one_migrate["best"], one_hadolint["best"])
+    results = {
+        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "versions": {"hadolint": version_of([hadolint, "--version"]), "migrate": shlex.join(migrate)},
+        "repos": args.repos,
+        "dockerfiles": n,
+        "jobs": args.jobs,
+        "tree": {
+            "migrate": bulk_migrate,
+            "hadolint_xargs": bulk_hadolint,
+            "hadolint_xargs_parallel": bulk_hadolint_parallel,
+            "hadolint_per_file_estimate": per_file,
+            "ratio": tree_ratio,
+            "target": TREE_TARGET,
+            "met": tree_ratio <= TREE_TARGET,
+        },
+        "one_file": {
+            "file": str(one),
+            "migrate": one_migrate,
+            "hadolint": one_hadolint,
+            "ratio": one_ratio,
+            "target": ONE_FILE_TARGET,
+            "met": one_ratio <= ONE_FILE_TARGET,
+        },
+    }
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    problems = [m["problem"] for m in (bulk_migrate, bulk_hadolint, bulk_hadolint_parallel, one_migrate, one_hadolint) if m["problem"]]
+    for problem in problems:
+        print(f"bench/run.py: a timed command failed: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def print_table(results: dict) -> None:
+    tree, one = results["tree"], results["one_file"]
+    rows = [
+        (f"migrate --check --jobs {results['jobs']} <tree>", tree["migrate"]),
+        ("hadolint, xargs batches (baseline)", tree["hadolint_xargs"]),
+        (f"hadolint, xargs -P {results['jobs']}", tree["hadolint_xargs_parallel"]),
+    ]
+    if tree["hadolint_per_file_estimate"]:
+        rows.append(("hadolint, one process per file (est.)", tree["hadolint_per_file_estimate"]))
+    print(f"\n{results['dockerfiles']} Dockerfiles, best of {len(tree['migrate']['rounds'])} rounds")
+    width = max(len(r[0]) for r in rows) + 2
+    for label, figure in rows:
+        median = f"  (median {figure['median']:.2f} s)" if "median" in figure else ""
+        print(f"  {label:<{width}}{figure['best']:8.2f} s{median}")
+    verdict = "met" if tree["met"] else "MISSED"
+    print(f"  {'ratio migrate / hadolint':<{width}}{tree['ratio']:8.2f}    target <= {tree['target']}: {verdict}")
+    print(f"\none file, best of {len(one['migrate']['rounds'])} runs")
+    print(f"  {'migrate --check':<{width}}{one['migrate']['best'] * 1000:8.0f} ms  (median {one['migrate']['median'] * 1000:.0f} ms)")
+    print(f"  {'hadolint':<{width}}{one['hadolint']['best'] * 1000:8.0f} ms  (median {one['hadolint']['median'] * 1000:.0f} ms)")
+    verdict = "met" if one["met"] else "MISSED"
+    print(f"  {'ratio migrate / hadolint':<{width}}{one['ratio']:8.2f}    target <= {one['target']}: {verdict}")
+    print(f"\nwritten to {OUT / 'results.json'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
