@@ -1,0 +1,478 @@
+"""The `migrate` command: find Dockerfiles, migrate them, show or write the result.
+
+Exit codes follow black, so that CI and bulk runners can rely on them:
+0 nothing to change (or everything written), 1 changes found (--diff, --check),
+2 usage error, 123 some file failed, 130 interrupted. Diffs and JSON go to
+stdout; per-file messages and the summary go to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from migrator import __version__
+from migrator.config import ConfigError, ConfigFinder, Overrides, check_version, parse_user, split_codes
+
+EXIT_OK = 0
+EXIT_CHANGES = 1
+EXIT_USAGE = 2
+EXIT_FAILED = 123
+EXIT_INTERRUPTED = 130
+MANY_FILES = 10  # from here on a progress bar and a summary table are worth their noise
+STDIN_NAME = "<stdin>"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One Dockerfile to migrate, with the settings that apply to its folder."""
+
+    path: Path
+    settings: object  # migrator.transform.Settings; typed loosely to keep this module's imports light
+    context: Path | None
+    config_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    mode: str  # "diff" | "write" | "check"
+    output_format: str
+    verbosity: int  # -1 quiet, 0 normal, 1 verbose
+    colour: bool
+
+    @property
+    def writing(self) -> bool:
+        return self.mode == "write"
+
+
+def run_job(job: Job):
+    """Migrate one file; runs in a worker process with --jobs, so it is a top-level function."""
+    from migrator.pipeline import FileResult, Status, migrate_path
+
+    if job.config_error:
+        return FileResult(str(job.path), Status.FAILED, error=job.config_error)
+    return migrate_path(job.path, job.settings, job.context)
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group; only the parent decides what to do with it.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class UsageError(click.UsageError):
+    pass
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("paths", nargs=-1, type=click.Path(), metavar="PATH...")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes (the default).")
+@click.option("--write", is_flag=True, help="Write the migrated files in place.")
+@click.option("--check", is_flag=True, help="Print only the summary; exit 1 when a file would change.")
+@click.option("--select", multiple=True, metavar="CODES", help="Only these transforms (codes or names, comma-separated).")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these transforms (codes or names, comma-separated).")
+@click.option("--list", "list_transforms", is_flag=True, help="List the transforms and exit.")
+@click.option("--explain", metavar="CODE|NAME", help="Print what a transform does and why, and exit.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print each change and its reason, and tracebacks of internal errors.")
+@click.option("--context", type=click.Path(exists=True, file_okay=False, path_type=Path), help="The build context (default: each Dockerfile's folder).")
+@click.option("--user", metavar="NAME:UID", help="The non-root user to create (default app:10001).")
+@click.option("--poetry-version", metavar="X", help="Pin this Poetry version, replacing existing pins.")
+@click.option("--syntax-directive/--no-syntax-directive", default=None, help="Add '# syntax=docker/dockerfile:1' (default: yes).")
+@click.option("--uv/--no-uv", default=None, help="Switch from Poetry to uv (changes pyproject.toml and the lock file).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of cores).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="json: one JSON document on stdout instead of diffs.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report to this file.")
+@click.option("--verify", is_flag=True, help="Build each migrated Dockerfile with Docker before accepting it.")
+@click.option("--smoke", metavar="CMD", help="With --verify: a command to run in the built image.")
+@click.option("--build-arg", "build_args", multiple=True, metavar="KEY=VALUE", help="With --verify: a build argument.")
+@click.option("--network", help="With --verify: the network for RUN steps (e.g. host).")
+@click.option("--platform", help="With --verify: the target platform.")
+@click.option("--docker", metavar="PATH", help="With --verify: the docker client to use.")
+@click.version_option(__version__, prog_name="migrate")
+@click.pass_context
+def cli(ctx: click.Context, paths, show_diff, write, check, select, ignore, list_transforms, explain, quiet, verbose,
+        context, user, poetry_version, syntax_directive, uv, jobs, output_format, report_file, verify, smoke,
+        build_args, network, platform, docker) -> None:
+    """Turn naive single-stage Poetry Dockerfiles into multi-stage, cached, non-root ones.
+
+    PATH is a Dockerfile, a folder to search (Dockerfile, Dockerfile.*, *.Dockerfile,
+    Containerfile), or - for stdin. Settings may also come from [tool.migrator] in
+    pyproject.toml; the command line wins.
+    """
+    if list_transforms:
+        from migrator.report import print_transforms_table
+        from migrator.transforms import PIPELINE
+
+        print_transforms_table(PIPELINE, sys.stdout)
+        ctx.exit(EXIT_OK)
+    if explain:
+        ctx.exit(_explain(explain))
+    if not paths:
+        raise UsageError("no PATH given: name Dockerfiles or folders, or - to read stdin")
+    if write and (check or show_diff):
+        raise UsageError("--write cannot be combined with --check or --diff")
+    if quiet and verbose:
+        raise UsageError("-q and -v cannot be combined")
+    if not verify and (smoke or build_args or network or platform or docker):
+        raise UsageError("--smoke, --build-arg, --network, --platform and --docker need --verify")
+    if "-" in paths and len(paths) > 1:
+        raise UsageError("- (stdin) cannot be combined with other paths")
+    mode = "write" if write else "check" if check else "diff"
+    run = Run(
+        mode=mode,
+        output_format=output_format,
+        verbosity=-1 if quiet else 1 if verbose else 0,
+        colour=output_format == "text" and _is_terminal(sys.stdout) and "NO_COLOR" not in os.environ,
+    )
+    overrides = _command_line_overrides(select, ignore, user, poetry_version, syntax_directive, uv, context)
+    verifier = _verifier(smoke, build_args, network, platform, docker) if verify else None
+    if paths == ("-",):
+        ctx.exit(_run_stdin(run, overrides, verifier, report_file))
+    ctx.exit(_run_paths(run, paths, overrides, jobs, verifier, report_file))
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="migrate")
+
+
+# --- options -----------------------------------------------------------------------------
+
+def _command_line_overrides(select, ignore, user, poetry_version, syntax_directive, uv, context) -> Overrides:
+    values: dict = {}
+    if select:
+        values["select"] = _known_codes(split_codes(select), "--select")
+    if ignore:
+        values["ignore"] = _known_codes(split_codes(ignore), "--ignore")
+    if user:
+        try:
+            values["user_name"], values["uid"] = parse_user(user)
+        except ValueError as exc:
+            raise UsageError(f"--user: {exc}") from None
+    if poetry_version:
+        try:
+            values["poetry_version"] = check_version(poetry_version)
+        except ValueError as exc:
+            raise UsageError(f"--poetry-version: {exc}") from None
+    if syntax_directive is not None:
+        values["syntax_directive"] = syntax_directive
+    if uv is not None:
+        values["uv"] = uv
+    if context is not None:
+        values["context"] = context.resolve()
+    return Overrides(**values)
+
+
+def unknown_codes(keys: frozenset[str]) -> list[str]:
+    from migrator.transforms import PIPELINE
+
+    known = {t.code.upper() for t in PIPELINE} | {t.name.lower() for t in PIPELINE}
+    return sorted(k for k in keys if k.upper() not in known and k.lower() not in known)
+
+
+def _known_codes(keys: frozenset[str], option: str) -> frozenset[str]:
+    unknown = unknown_codes(keys)
+    if unknown:
+        raise UsageError(f"{option}: unknown transform {unknown[0]!r}; `migrate --list` shows the codes and names")
+    return keys
+
+
+def _explain(key: str) -> int:
+    import inspect
+
+    from migrator.transforms import PIPELINE
+
+    for transform in PIPELINE:
+        if key.upper() == transform.code.upper() or key.lower() == transform.name.lower():
+            click.echo(f"{transform.code} {transform.name} ({transform.safety.value})\n")
+            click.echo(inspect.cleandoc(transform.doc or transform.reason))
+            return EXIT_OK
+    raise UsageError(f"--explain: unknown transform {key!r}; `migrate --list` shows the codes and names")
+
+
+def _verifier(smoke, build_args, network, platform, docker):
+    try:
+        from migrator import verify as verifying
+    except ImportError:
+        raise UsageError("--verify is not available in this installation (migrator.verify is missing)") from None
+    options = verifying.VerifyOptions(
+        docker=docker or "docker",
+        build_args=tuple(build_args),
+        network=network,
+        platform=platform,
+        smoke=smoke,
+    )
+    problem = verifying.docker_problem(options)
+    if problem:
+        raise UsageError(f"--verify: {problem}")
+    return verifying, options
+
+
+def _settings_for(overrides: Overrides):
+    from migrator.transform import Settings
+
+    settings = overrides.settings(Settings())
+    if settings.uv and settings.uv_version is None:
+        settings = _with_uv_version(settings)
+    return settings
+
+
+def _with_uv_version(settings):
+    from dataclasses import replace
+    from importlib import metadata
+
+    try:
+        return replace(settings, uv_version=metadata.version("uv"))
+    except metadata.PackageNotFoundError:
+        return settings
+
+
+def _jobs_for(files: list[Path], overrides: Overrides) -> list[Job]:
+    finder = ConfigFinder()
+    jobs = []
+    for path in files:
+        try:
+            merged = overrides.over(finder.for_folder(path.parent))
+            for option, keys in (("select", merged.select), ("ignore", merged.ignore)):
+                unknown = unknown_codes(keys or frozenset())
+                if unknown:
+                    raise ConfigError(f"[tool.migrator] {option}: unknown transform {unknown[0]!r}; `migrate --list` shows the codes and names")
+        except ConfigError as exc:
+            jobs.append(Job(path, None, None, config_error=f"settings cannot be read: {exc}"))
+            continue
+        jobs.append(Job(path, _settings_for(merged), merged.context))
+    return jobs
+
+
+# --- running -----------------------------------------------------------------------------
+
+def _run_paths(run: Run, paths, overrides: Overrides, jobs: int | None, verifier, report_file: Path | None) -> int:
+    from migrator.discovery import DiscoveryError, find_dockerfiles
+
+    try:
+        files = find_dockerfiles(paths)
+    except DiscoveryError as exc:
+        raise UsageError(str(exc)) from None
+    work = _jobs_for(files, overrides)
+    from migrator.report import Summary
+
+    summary = Summary()
+    reports = []
+    interrupted = False
+    progress = _progress(len(work), run)
+    try:
+        for job, result in _results(work, jobs or _cores()):
+            report = _finish(job, result, run, verifier)
+            reports.append(report)
+            summary.add(report)
+            _emit(report, run)
+            if progress is not None:
+                progress.advance()
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if progress is not None:
+            progress.stop()
+    return _close(run, reports, summary, verifier, report_file, interrupted, len(work))
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _results(work: list[Job], jobs: int):
+    """(job, FileResult) pairs in the input order, whatever order the workers finish in."""
+    if jobs <= 1 or len(work) <= 1:
+        for job in work:
+            yield job, run_job(job)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    executor = ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=_ignore_interrupts)
+    try:
+        chunk = max(1, len(work) // (jobs * 8))
+        yield from zip(work, executor.map(run_job, work, chunksize=chunk))
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown()
+
+
+def _finish(job: Job, result, run: Run, verifier):
+    """Verify and write one result; a failure to do either makes the file failed."""
+    from migrator.pipeline import Status
+    from migrator.report import FileReport
+
+    context_dir = job.context or job.path.parent
+    label = os.path.relpath(context_dir) if job.context else os.path.dirname(str(job.path)) or "."
+    report = FileReport(result, context_label=label)
+    if result.status is not Status.MIGRATED:
+        return report
+    if verifier is not None:
+        verifying, options = verifier
+        verification = verifying.verify(result, context_dir, options)
+        failure = None if verification.passed else f"{result.path}: verification failed: {verification.failure or 'see above'}"
+        report = FileReport(result, context_label=label, failure=failure, verification=verification)
+        if failure:
+            return report
+    if run.writing:
+        from migrator.files import WriteError, replacements_for, write_all
+
+        try:
+            write_all(replacements_for(result, job.path, context_dir))
+        except WriteError as exc:
+            return FileReport(result, label, failure=str(exc), verification=report.verification)
+        return FileReport(result, label, written=True, verification=report.verification)
+    return report
+
+
+def _emit(report, run: Run) -> None:
+    from migrator.report import file_diff, file_messages, write_diff
+
+    if run.mode == "diff" and run.output_format == "text":
+        diff = file_diff(report)
+        if diff:
+            write_diff(diff, sys.stdout, run.colour)
+    for line in file_messages(report, run.writing, run.verbosity, _reasons()):
+        _err(line)
+
+
+def _close(run: Run, reports, summary, verifier, report_file: Path | None, interrupted: bool, total: int) -> int:
+    from migrator.pipeline import Status
+    from migrator.report import json_document, print_summary_table, summary_line, write_exact
+
+    if verifier is not None:
+        verifications = [r.verification for r in reports if r.verification is not None]
+        if verifications and run.verbosity >= 0:
+            from rich.console import Console
+
+            verifier[0].render(verifications, Console(file=sys.stderr))
+    if run.output_format == "json" or report_file is not None:
+        document = json_document(reports, summary, run.mode)
+        if run.output_format == "json":
+            write_exact(document, sys.stdout)
+        if report_file is not None:
+            try:
+                report_file.write_text(document, encoding="utf-8")
+            except OSError as exc:
+                _err(f"{report_file}: the report cannot be written ({exc.strerror or exc})")
+                return EXIT_FAILED
+    if interrupted:
+        _err(f"interrupted after {len(reports)} of {total} files: {summary_line(summary, run.writing)}; every file is either as it was or fully migrated")
+        return EXIT_INTERRUPTED
+    if run.verbosity >= 0:
+        if summary.total >= MANY_FILES and (_is_terminal(sys.stderr) or run.verbosity > 0):
+            from migrator.transforms import PIPELINE
+
+            print_summary_table(summary, PIPELINE, sys.stderr)
+        _err(summary_line(summary, run.writing))
+    if summary.counts[Status.FAILED]:
+        return EXIT_FAILED
+    if summary.counts[Status.MIGRATED] and not run.writing:
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | None) -> int:
+    from migrator.pipeline import Status, migrate_source
+    from migrator.project import read_context
+    from migrator.report import FileReport, Summary, write_exact
+
+    context = overrides.context
+    if verifier is not None and context is None:
+        raise UsageError("--verify with - (stdin) needs --context: the folder to build in")
+    try:
+        folder = ConfigFinder().for_folder(context) if context is not None else Overrides()
+        merged = overrides.over(folder)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    data = sys.stdin.buffer.read()
+    result = migrate_source(STDIN_NAME, data, _settings_for(merged), read_context(context))
+    report = FileReport(result, context_label=os.path.relpath(context) if context else None)
+    if result.status is Status.MIGRATED and verifier is not None:
+        verifying, options = verifier
+        verification = verifying.verify(result, context, options)
+        failure = None if verification.passed else f"{STDIN_NAME}: verification failed: {verification.failure or 'see above'}"
+        report = FileReport(result, report.context_label, failure=failure, verification=verification)
+    if run.writing and result.extra_files and report.status is Status.MIGRATED:
+        names = ", ".join(extra.path for extra in result.extra_files)
+        report = FileReport(result, report.context_label, failure=f"{STDIN_NAME}: the migration also changes {names}; run migrate on the Dockerfile's path to write them")
+    if run.writing and report.status is not Status.FAILED:
+        # The migrated file itself is the output here (an editor or a pipe replaces its input with it),
+        # so it is written exactly, not redacted: masking a value would change the Dockerfile.
+        write_exact(result.migrated, sys.stdout)
+        report = FileReport(result, report.context_label, written=result.status is Status.MIGRATED, verification=report.verification)
+    else:
+        _emit(report, run)
+    if run.writing and report.status is not Status.FAILED:
+        from migrator.report import file_messages
+
+        for line in file_messages(report, True, run.verbosity, _reasons()):
+            _err(line)
+    summary = Summary()
+    summary.add(report)
+    return _close(run, [report], summary, verifier, report_file, False, 1)
+
+
+# --- terminal --------------------------------------------------------------------------
+
+class _Progress:
+    def __init__(self, total: int):
+        from rich.progress import Progress
+
+        self._progress = Progress(transient=True, console=_stderr_console())
+        self._task = self._progress.add_task("migrating", total=total)
+        self._progress.start()
+
+    def advance(self) -> None:
+        self._progress.advance(self._task)
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+def _progress(total: int, run: Run) -> _Progress | None:
+    if total < MANY_FILES or run.verbosity < 0 or not _is_terminal(sys.stderr):
+        return None
+    return _Progress(total)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(file=sys.stderr)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+_REASONS: dict[str, str] | None = None
+
+
+def _reasons() -> dict[str, str]:
+    global _REASONS
+    if _REASONS is None:
+        from migrator.transforms import PIPELINE
+
+        _REASONS = {t.code: t.reason for t in PIPELINE}
+    return _REASONS
+
+
+def _err(line: str) -> None:
+    from migrator.redact import redact
+
+    text = redact(line).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
