@@ -1,16 +1,562 @@
-"""PLACEHOLDER: split-stages is being written; it changes nothing yet."""
+"""MIG003 split-stages: build in one stage, run from a clean one.
 
-from migrator.transform import NOTHING, Safety, Transform
+What it does:
+    Turns a single-stage Dockerfile that runs `poetry install` into a build stage
+    (`AS build`, everything as it was) and a runtime stage from the same image that
+    gets the runtime ENV, the shared libraries the build's `-dev` packages stand for,
+    `COPY --from=build <project dir> <project dir>` (the in-project venv comes along,
+    at the path it was built at) and the instructions that only matter when the
+    container runs (CMD, ENTRYPOINT, EXPOSE, HEALTHCHECK, VOLUME, STOPSIGNAL, LABEL,
+    USER), moved with the comments above them. `poetry run X` becomes `X`, because
+    the venv is first on PATH. In an already multi-stage file it only removes a copy
+    of the venv that a copy of its parent folder repeats.
+
+Why:
+    Compilers, headers, Poetry and the pip/apt caches make up most of a naive image
+    and widen its attack surface; none of them is needed to run the app.
+
+Example:
+    FROM python:3.11-slim
+    RUN apt-get update && apt-get install -y gcc libpq-dev
+    ...
+    CMD ["poetry", "run", "uvicorn", "app.main:app"]
+
+Use instead:
+    FROM python:3.11-slim AS build
+    RUN apt-get update && apt-get install -y gcc libpq-dev
+    ...
+    FROM python:3.11-slim AS runtime
+    RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*
+    WORKDIR /app
+    ENV PATH="/app/.venv/bin:$PATH"
+    COPY --from=build /app /app
+    CMD ["uvicorn", "app.main:app"]
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from migrator.analysis import (
+    BUILD_ONLY_ENV_PREFIXES,
+    base_image_family,
+    env_at,
+    installs_poetry_itself,
+    pip_program,
+    poetry_installs,
+    poetry_subcommand,
+    venv_dir,
+    workdir_at,
+)
+from migrator.contract import ROOT_USERS
+from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, replace, split_words
+from migrator.packages import split_packages
+from migrator.shell import SimpleCommand, run_commands
+from migrator.transform import NOTHING, Note, Outcome, Safety, Transform
+
+MOVED = frozenset({"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "VOLUME", "STOPSIGNAL", "LABEL", "USER"})
+USER_CREATION = frozenset({"useradd", "adduser", "groupadd", "addgroup"})
+SYSTEM_PREP = frozenset({"mkdir", "chmod", "chown", "ln", "touch"}) | USER_CREATION
+PACKAGE_MANAGERS = frozenset({"apt-get", "apt", "apk", "dpkg", "aptitude"})
+HARMLESS_PIP_PACKAGES = re.compile(r"^(pip|setuptools|wheel|poetry[a-z0-9-]*)([=<>~!\[].*)?$", re.IGNORECASE)
+VARIABLE_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+RUNTIME_TOOL_RE = re.compile(r"(?<![\w.-])(curl|wget)(?![\w.-])")
 
 
-def apply(doc, project, settings):
-    return NOTHING
+class Skip(Exception):
+    """The file cannot be split safely; the message says why and what to do."""
+
+    def __init__(self, line: int | None, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class Plan:
+    edits: list[Edit] = field(default_factory=list)
+    changes: list[Note] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)
+
+
+def apply(doc: Dockerfile, project, settings) -> Outcome:
+    if len(doc.stages) > 1:
+        return _drop_repeated_venv_copy(doc)
+    if len(doc.stages) != 1 or not poetry_installs(doc.stages[0]):
+        return NOTHING
+    try:
+        plan = _split(doc, doc.stages[0], project)
+    except Skip as skip:
+        return Outcome(warnings=(TRANSFORM.note(skip.line, skip.message),))
+    return Outcome(tuple(plan.edits), tuple(plan.changes), tuple(plan.warnings))
+
+
+# --- the split ---------------------------------------------------------------
+
+
+def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
+    install = poetry_installs(stage)[0].instruction
+    line = install.start_line
+    if base_image_family(stage.base_image) == "unknown":
+        raise Skip(stage.from_instruction.start_line, f"not split: cannot tell which packages the base image '{stage.base_image}' has")
+    project_dir = workdir_at(stage, install.index)
+    final_dir = workdir_at(stage, stage.end_node)
+    if project_dir == "/":
+        raise Skip(line, "not split: `poetry install` runs in / (set a WORKDIR such as /app before it, so the project can be copied on its own)")
+    if "$" in project_dir or "$" in final_dir:
+        raise Skip(line, "not split: the WORKDIR uses a variable; write the path out so the runtime stage can copy it")
+    user = _user_at(stage, install.index)
+    if user is not None:
+        raise Skip(line, f"not split: `poetry install` runs as USER {user}; the runtime copy's ownership would differ")
+    venv = venv_dir(stage, install.index)
+    if venv is None:
+        raise Skip(line, "not split: cannot tell where Poetry puts the venv (set POETRY_VIRTUALENVS_IN_PROJECT=true, as MIG001 does)")
+    _check_system_pip(stage, venv)
+
+    plan = Plan()
+    build_name = stage.name or "build"
+    lower = _written_lowercase(stage.from_instruction)
+    if stage.name is None:
+        from_ = stage.from_instruction
+        end = len(from_.logical.rstrip())
+        plan.edits.append(replace(from_, from_.splice(end, end, " as build" if lower else " AS build")))
+
+    moved = _moved(doc, stage, plan)
+    repeated = _repeated(stage, project_dir, plan, moved_users=_moved_user_runs(doc, stage, plan, moved))
+    for text in [t for _, t in moved]:
+        if re.search(r"(?<![\w-])poetry(?![\w-])", text):
+            raise Skip(line, "not split: a runtime instruction still runs Poetry, which the runtime stage does not have")
+
+    def k(keyword: str) -> str:
+        return keyword.lower() if lower else keyword
+
+    moved_text = "".join(t for _, t in moved)
+    env_lines = _runtime_env(stage, k)
+    packages = _runtime_packages(stage, moved_text, plan, k)
+    copies = [f"{k('COPY')} --from={build_name} {project_dir} {project_dir}\n"]
+    if not _inside(venv, project_dir):
+        copies.append(f"{k('COPY')} --from={build_name} {venv} {venv}\n")
+    path_set = any(f"{venv}/bin" in t or "$VIRTUAL_ENV/bin" in t or "${VIRTUAL_ENV}/bin" in t for t in env_lines)
+    body = list(env_lines)
+    if packages:
+        body.append(packages)
+    body.append(f"{k('WORKDIR')} {project_dir}\n")
+    if not path_set:
+        body.append(f'{k("ENV")} PATH="{venv}/bin:$PATH"\n')
+    body.extend(copies)
+    body.extend(repeated)
+    if final_dir != project_dir:
+        body.append(f"{k('WORKDIR')} {final_dir}\n")
+    body.append(moved_text)
+    head = [_runtime_from(stage.from_instruction, lower)]
+    head.extend(_runtime_args(doc, stage, "".join(body), k))
+    shell = stage.last("SHELL")
+    if shell is not None:
+        head.append(_ensure_newline(shell.raw))
+    plan.edits.append(Edit(len(doc.nodes), len(doc.nodes), "\n" + "".join(head + body)))
+    plan.changes.append(
+        TRANSFORM.note(
+            stage.from_instruction.start_line,
+            f"split into a build stage and a runtime stage that copies {project_dir} (with the venv) from it",
+        )
+    )
+    if project.root is not None and venv.startswith(project_dir.rstrip("/") + "/") and not project.ignores(".venv"):
+        plan.warnings.append(
+            TRANSFORM.note(None, ".dockerignore does not exclude .venv: a venv on the host would be copied over the built one; add `.venv` to .dockerignore")
+        )
+    return plan
+
+
+def _user_at(stage: Stage, node_index: int) -> str | None:
+    """The non-root user in effect at a node, or None for root."""
+    current = None
+    for instruction in stage.find("USER"):
+        if instruction.index < node_index and instruction.words:
+            current = None if instruction.words[0] in ROOT_USERS else instruction.words[0]
+    return current
+
+
+def _check_system_pip(stage: Stage, venv: str) -> None:
+    """Packages pip-installed outside the venv would be missing from the runtime stage."""
+    for instruction in stage.find("RUN"):
+        for command in run_commands(instruction):
+            args = pip_program(command)
+            if args is None or "install" not in args or installs_poetry_itself(command):
+                continue
+            program = next(w for w in command.argv if "=" not in w or w.startswith("/"))
+            path = env_at(stage, instruction.index).get("PATH", "")
+            if program.startswith(venv + "/") or path.startswith(f"{venv}/bin") or "VIRTUAL_ENV" in path.split(":")[0]:
+                continue
+            names = [a for a in args[args.index("install") + 1 :] if not a.startswith("-")]
+            if "-r" in args or "--requirement" in args or any(not HARMLESS_PIP_PACKAGES.match(n) for n in names):
+                raise Skip(
+                    instruction.start_line,
+                    "not split: pip installs packages outside the venv, which the runtime stage would not have; install them with Poetry",
+                )
+
+
+def _written_lowercase(instruction: Instruction) -> bool:
+    return instruction.logical.lstrip().split(None, 1)[0].islower()
+
+
+def _ensure_newline(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _runtime_from(from_: Instruction, lower: bool) -> str:
+    keyword = from_.logical.lstrip().split(None, 1)[0]
+    flags = from_.logical[from_.logical.index(keyword) + len(keyword) : from_.args_start].rstrip()
+    image = split_words(from_.logical, from_.args_start)[0]
+    return f"FROM{flags} {from_.logical[image.start:image.end]} {'as' if lower else 'AS'} runtime\n"
+
+
+# --- what moves ----------------------------------------------------------------
+
+
+def _moved(doc: Dockerfile, stage: Stage, plan: Plan) -> list[tuple[Instruction, str]]:
+    """(instruction, text) moved to the runtime stage, comments above included."""
+    moved = []
+    for instruction in stage.instructions:
+        if instruction.keyword not in MOVED:
+            continue
+        moved.append((instruction, _take(doc, instruction, _without_poetry_run(instruction), plan)))
+    return moved
+
+
+def _take(doc: Dockerfile, instruction: Instruction, text: str, plan: Plan) -> str:
+    start = doc.leading_comments(instruction.index)
+    plan.edits.append(Edit(start, instruction.index + 1, ""))
+    return "".join(n.raw for n in doc.nodes[start : instruction.index]) + _ensure_newline(text)
+
+
+def _without_poetry_run(instruction: Instruction) -> str:
+    if instruction.keyword not in ("CMD", "ENTRYPOINT"):
+        return instruction.raw
+    logical = instruction.logical
+    if instruction.json_args is not None:
+        match = re.compile(r'\[\s*"(?:[^"]*/)?poetry"\s*,\s*"run"\s*,\s*').match(logical, instruction.args_start)
+        if match and len(instruction.json_args) >= 3:
+            return instruction.splice(match.start(), match.end(), "[")
+        return instruction.raw
+    words = split_words(logical, instruction.args_start)
+    if len(words) >= 3 and words[0].text == "poetry" and words[1].text == "run":
+        return instruction.splice(words[0].start, words[2].start, "")
+    return instruction.raw
+
+
+def _created_user(instruction: Instruction) -> set[str]:
+    names = set()
+    for command in run_commands(instruction):
+        if command.program in USER_CREATION:
+            operands = [w for w in command.argv[1:] if not w.startswith("-")]
+            if operands:
+                names.add(operands[-1])
+    return names
+
+
+def _moved_user_runs(doc: Dockerfile, stage: Stage, plan: Plan, moved: list[tuple[Instruction, str]]) -> set[int]:
+    """RUNs creating the moved USER, when the build stage does not need that user itself."""
+    users = {i.words[0].split(":")[0] for i, _ in moved if i.keyword == "USER" and i.words}
+    chowns = {
+        f.value.split(":")[0]
+        for i in stage.instructions
+        if i.keyword in ("COPY", "ADD")
+        for f in i.flags
+        if f.name == "chown" and f.value
+    }
+    found = set()
+    for instruction in stage.find("RUN"):
+        created = _created_user(instruction)
+        commands = run_commands(instruction)
+        if created & users and not created & chowns and all(c.program in SYSTEM_PREP for c in commands):
+            found.add(instruction.index)
+    if found:
+        for instruction in stage.find("RUN"):
+            if instruction.index in found:
+                moved.append((instruction, _take(doc, instruction, instruction.raw, plan)))
+        moved.sort(key=lambda pair: pair[0].index)
+    return found
+
+
+# --- what is repeated ----------------------------------------------------------
+
+
+def _inside(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
+
+
+def _repeated(stage: Stage, project_dir: str, plan: Plan, moved_users: set[int]) -> list[str]:
+    """COPY/ADD and system-prep RUNs outside the project dir, for the runtime stage too."""
+    repeated = []
+    for instruction in stage.instructions:
+        if instruction.keyword in ("COPY", "ADD"):
+            text = _copy_outside(stage, instruction, project_dir)
+            if text is not None:
+                repeated.append(text)
+        elif instruction.keyword == "RUN" and instruction.index not in moved_users:
+            text = _prep_run_outside(stage, instruction, project_dir, plan)
+            if text is not None:
+                repeated.append(text)
+    return repeated
+
+
+def _copy_outside(stage: Stage, instruction: Instruction, project_dir: str) -> str | None:
+    if instruction.json_args is not None:
+        if len(instruction.json_args) < 2:
+            return None
+        destination = instruction.json_args[-1]
+        workdir = workdir_at(stage, instruction.index)
+        resolved = posixpath.normpath(posixpath.join(workdir, destination))
+        if _inside(resolved, project_dir):
+            return None
+        if not destination.startswith("/"):
+            return None  # exec-form relative destination: left to the build stage
+        return _ensure_newline(instruction.raw)
+    words = split_words(instruction.logical, instruction.args_start)
+    if instruction.heredocs:
+        words = [w for w in words if not w.text.startswith("<<")]
+    if len(words) < 2 and not instruction.heredocs:
+        return None
+    if not words:
+        return None
+    last = words[-1]
+    workdir = workdir_at(stage, instruction.index)
+    resolved = posixpath.normpath(posixpath.join(workdir, last.text))
+    if _inside(resolved, project_dir):
+        return None
+    if last.text.startswith("/"):
+        return _ensure_newline(instruction.raw)
+    absolute = resolved + ("/" if last.text.endswith(("/", ".")) and resolved != "/" else "")
+    return _ensure_newline(instruction.splice(last.start, last.end, absolute))
+
+
+def _paths(command: SimpleCommand) -> list[str]:
+    operands = [w for w in command.argv[1:] if not w.startswith("-")]
+    if command.program in ("chown", "chmod"):
+        return operands[1:]
+    if command.program == "ln":
+        return operands[-1:] if "-s" in command.argv or any(a.startswith("-") and "s" in a and not a.startswith("--") for a in command.argv[1:]) else operands
+    if command.program in USER_CREATION:
+        return []
+    return operands
+
+
+def _prep_run_outside(stage: Stage, instruction: Instruction, project_dir: str, plan: Plan) -> str | None:
+    commands = run_commands(instruction)
+    words = [w for c in commands for w in c.argv]
+    if any(c.program in PACKAGE_MANAGERS or pip_program(c) is not None or poetry_subcommand(c) for c in commands):
+        return None
+    if any("poetry" in w.lower() for w in words):
+        return None
+    if commands and not instruction.heredocs and all(c.program in SYSTEM_PREP for c in commands):
+        workdir = workdir_at(stage, instruction.index)
+        paths = [posixpath.normpath(posixpath.join(workdir, p)) for c in commands for p in _paths(c)]
+        outside = [p for p in paths if not _inside(p, project_dir)]
+        if not paths or len(outside) == len(paths):
+            return _ensure_newline(instruction.raw)
+        if not outside:
+            return None  # its effect is inside the project dir, which the runtime copies
+    plan.warnings.append(
+        TRANSFORM.note(
+            instruction.start_line,
+            f"this RUN stays in the build stage only; if the running container needs its effect outside {project_dir}, repeat it in the runtime stage",
+        )
+    )
+    return None
+
+
+# --- runtime ENV, ARG and packages ----------------------------------------------
+
+
+def _poetry_path_entry(entry: str) -> bool:
+    return "poetry" in entry.lower() or entry in ("/root/.local/bin", "$HOME/.local/bin", "${HOME}/.local/bin")
+
+
+def _runtime_env(stage: Stage, k) -> list[str]:
+    lines = []
+    for instruction in stage.find("ENV"):
+        words = split_words(instruction.logical, instruction.args_start)
+        if not words:
+            continue
+        if "=" not in words[0].text:  # legacy `ENV KEY value`
+            if not words[0].text.startswith(BUILD_ONLY_ENV_PREFIXES) and words[0].text != "PATH":
+                lines.append(_ensure_newline(instruction.raw))
+            continue
+        kept = []
+        changed = False
+        for word in words:
+            key, _, value = word.text.partition("=")
+            if key.startswith(BUILD_ONLY_ENV_PREFIXES):
+                changed = True
+                continue
+            if key == "PATH":
+                entries = value.split(":")
+                runtime_entries = [e for e in entries if not _poetry_path_entry(e)]
+                if runtime_entries != entries:
+                    changed = True
+                    if all(e in ("$PATH", "${PATH}") for e in runtime_entries):
+                        continue
+                    kept.append(f'PATH="{":".join(runtime_entries)}"')
+                    continue
+            kept.append(instruction.logical[word.start : word.end])
+        if not changed:
+            lines.append(_ensure_newline(instruction.raw))
+        elif kept:
+            lines.append(k("ENV") + " " + " \\\n    ".join(kept) + "\n")
+    return lines
+
+
+def _runtime_args(doc: Dockerfile, stage: Stage, runtime_text: str, k) -> list[str]:
+    used = set(VARIABLE_RE.findall(runtime_text))
+    lines = []
+    declared = set()
+    for instruction in stage.find("ARG"):
+        for key, _ in _arg_names(instruction):
+            if key in used and key not in declared:
+                declared.add(key)
+                lines.append(_ensure_newline(instruction.raw) if len(_arg_names(instruction)) == 1 else f"{k('ARG')} {key}\n")
+    for instruction in doc.global_args:
+        for key, _ in _arg_names(instruction):
+            if key in used and key not in declared:
+                declared.add(key)
+                lines.append(f"{k('ARG')} {key}\n")
+    return lines
+
+
+def _arg_names(instruction: Instruction) -> list[tuple[str, str]]:
+    return [(w.text.partition("=")[0], w.text.partition("=")[2]) for w in split_words(instruction.logical, instruction.args_start)]
+
+
+def _installed(command: SimpleCommand) -> tuple[str, list[str], list[str]] | None:
+    """(manager, installed, removed) for apt-get/apt install|remove and apk add|del."""
+    argv = command.argv
+    program = command.program
+    if program not in ("apt-get", "apt", "apk"):
+        return None
+    start = argv.index(next(w for w in argv if w.rsplit("/", 1)[-1] == program)) + 1
+    rest = argv[start:]
+    operands = []
+    skip_next = False
+    virtual = None
+    for word in rest:
+        if skip_next:
+            skip_next = False
+            if virtual == "":
+                virtual = word
+            continue
+        if word in ("-t", "--target-release", "-o", "--option", "--repository", "-X"):
+            skip_next = True
+            continue
+        if program == "apk" and word in ("--virtual", "-t"):
+            skip_next = True
+            virtual = ""
+            continue
+        if word.startswith("-"):
+            continue
+        operands.append(word)
+    if not operands:
+        return None
+    verb, names = operands[0], operands[1:]
+    manager = "apk" if program == "apk" else "apt"
+    if verb in ("install", "add"):
+        return manager, ([f"virtual:{virtual}"] if virtual else []) + names, []
+    if verb in ("remove", "purge", "del"):
+        return manager, [], names
+    return None
+
+
+def _runtime_packages(stage: Stage, runtime_text: str, plan: Plan, k) -> str | None:
+    installed: list[str] = []
+    removed: set[str] = set()
+    groups: dict[str, list[str]] = {}
+    manager = None
+    for instruction in stage.find("RUN"):
+        for command in run_commands(instruction):
+            found = _installed(command)
+            if found is None:
+                continue
+            manager, names, gone = found
+            if names and names[0].startswith("virtual:"):
+                groups[names[0][len("virtual:") :]] = names[1:]
+                names = names[1:]
+            for name in names:
+                if "$" in name:
+                    plan.warnings.append(
+                        TRANSFORM.note(instruction.start_line, f"packages named by a variable ({name}) are not installed in the runtime stage; add the ones it needs")
+                    )
+                elif name not in installed:
+                    installed.append(name)
+            for name in gone:
+                removed.update(groups.get(name, [name]))
+    if manager is None:
+        return None
+    family = "alpine" if manager == "apk" else "debian"
+    tools = frozenset(RUNTIME_TOOL_RE.findall(runtime_text))
+    split = split_packages([p for p in installed if p not in removed], family, stage.base_image, tools)
+    line = stage.from_instruction.start_line
+    for name in split.unknown:
+        plan.warnings.append(TRANSFORM.note(line, f"unknown package {name} is installed in the runtime stage too; drop it there if only the build needs it"))
+    for name in split.unmapped_headers:
+        plan.warnings.append(TRANSFORM.note(line, f"{name} stays in the build stage; add its runtime library to the runtime stage if the app loads it"))
+    if split.release_guessed:
+        plan.warnings.append(
+            TRANSFORM.note(line, f"the Debian release of '{stage.base_image}' is a guess; check the runtime library names (or use a -bookworm/-trixie tag)")
+        )
+    if not split.runtime:
+        return None
+    names = " ".join(split.runtime)
+    if family == "alpine":
+        return f"{k('RUN')} apk add --no-cache {names}\n"
+    return f"{k('RUN')} apt-get update && apt-get install -y --no-install-recommends {names} && rm -rf /var/lib/apt/lists/*\n"
+
+
+# --- an already multi-stage file ----------------------------------------------------
+
+
+def _copy_paths(instruction: Instruction) -> tuple[str, str] | None:
+    args = instruction.json_args or [w.text for w in split_words(instruction.logical, instruction.args_start)]
+    if len(args) != 2:
+        return None
+    return posixpath.normpath(args[0]), posixpath.normpath(args[1])
+
+
+def _drop_repeated_venv_copy(doc: Dockerfile) -> Outcome:
+    """A venv copied on its own and again inside its parent folder lands in the image twice."""
+    stage = doc.stages[-1]
+    copies = [i for i in stage.find("COPY") if i.flag("from") is not None]
+    edits = []
+    changes = []
+    for venv_copy in copies:
+        paths = _copy_paths(venv_copy)
+        if paths is None or paths[0] != paths[1] or posixpath.basename(paths[0]) not in (".venv", "venv"):
+            continue
+        for folder_copy in copies:
+            other = _copy_paths(folder_copy)
+            if (
+                folder_copy is not venv_copy
+                and other is not None
+                and other[0] == other[1]
+                and paths[0].startswith(other[0].rstrip("/") + "/")
+                and folder_copy.flag_values("from") == venv_copy.flag_values("from")
+                and folder_copy.flag_values("chown") == venv_copy.flag_values("chown")
+            ):
+                edits.append(delete(venv_copy))
+                changes.append(
+                    TRANSFORM.note(
+                        venv_copy.start_line,
+                        f"removed the copy of {paths[0]}: the copy of {other[0]} on line {folder_copy.start_line} already brings it, so the venv landed in the image twice",
+                    )
+                )
+                break
+    return Outcome(tuple(edits), tuple(changes))
 
 
 TRANSFORM = Transform(
     code="MIG003",
     name="split-stages",
-    reason="(placeholder)",
+    reason="the running image needs neither compilers, headers, Poetry nor build caches",
     safety=Safety.SAFE,
     apply=apply,
     doc=__doc__,
