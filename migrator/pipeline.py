@@ -213,4 +213,9 @@ def migrate_path(path: Path, settings: Settings, context_dir: Path | None = None
         data = path.read_bytes()
     except OSError as exc:
         return FileResult(str(path), Status.FAILED, error=f"cannot be read: {exc.strerror or exc}")
+    if settings.uv:
+        # The uv switch also converts pyproject.toml and the lock: that I/O stays at this edge.
+        from migrator.uv_project import migrate_source_with_uv
+
+        return migrate_source_with_uv(str(path), data, settings, context_for(path, context_dir))
     return migrate_source(str(path), data, settings, context_for(path, context_dir))

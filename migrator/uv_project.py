@@ -1,0 +1,286 @@
+"""Switch a Poetry project's own files to uv, at the edge (this module does I/O).
+
+`migrate --uv` changes three things together: the Dockerfile (MIG006, a pure
+transform), pyproject.toml (Poetry tables -> PEP 621 [project], [dependency-groups],
+[[tool.uv.index]], a uv_build backend) and the lock (poetry.lock -> uv.lock with the
+same versions). This module does the last two, in a scratch copy of the manifests, and
+hands back the new texts as ExtraFiles; nothing in the project is written here.
+
+The conversion itself is migrate-to-uv's (PyPI, a self-contained binary): it covers
+the long tail of Poetry's dependency syntax (caret/tilde/wildcard, markers, python
+restrictions, extras, git/path/url sources, `packages` mapped onto uv_build) and locks
+with `uv lock` constrained by the versions in poetry.lock. We add what a bulk run
+needs on top: refusals in one line, the pinned uv binary (its version pins the uv
+image in the Dockerfile), a check that every locked version is the same, and the
+file's leading comments, which migrate-to-uv drops with [tool.poetry].
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from migrator.model import ParseError
+from migrator.source import decode
+from migrator.transform import ExtraFile, Settings
+
+if TYPE_CHECKING:
+    from migrator.pipeline import FileResult
+    from migrator.project import ProjectContext
+
+LOCK_TIMEOUT_SECONDS = 600
+CREDENTIAL_ENV_RE = re.compile(r"POETRY_(HTTP_BASIC|PYPI_TOKEN|CERTIFICATES)_[A-Z0-9_]+")
+
+
+@dataclass(frozen=True)
+class UvPlan:
+    """What switching the project to uv changes besides the Dockerfile, or why it cannot."""
+
+    extra_files: tuple[ExtraFile, ...] = ()
+    uv_version: str | None = None
+    refusal: str | None = None  # one line; set means: change nothing
+
+
+def refuse(reason: str) -> UvPlan:
+    return UvPlan(refusal=reason)
+
+
+def prepare(context_dir: Path, settings: Settings) -> UvPlan:
+    """Convert the project at the root of the build context; never raises for a user error."""
+    context_dir = Path(context_dir)
+    pyproject_path = context_dir / "pyproject.toml"
+    if not pyproject_path.is_file():
+        return refuse(f"{pyproject_path}: not found; --uv converts the project at the build context root (use --context)")
+    try:
+        pyproject_text = pyproject_path.read_text(encoding="utf-8")
+        data = tomllib.loads(pyproject_text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return refuse(f"{pyproject_path}: cannot be read ({exc}); fix it before switching to uv")
+    uv_binary = find_uv()
+    if uv_binary is None:
+        return refuse("uv is not installed: pip install 'migrator[uv]'")
+    uv_version = tool_version(uv_binary)
+    tool_poetry = data.get("tool", {}).get("poetry")
+    if not tool_poetry:
+        if "project" in data and (context_dir / "uv.lock").is_file():
+            return UvPlan(uv_version=uv_version)  # already uv: only the Dockerfile changes
+        return refuse(f"{pyproject_path}: neither a Poetry project nor a uv-locked one; nothing to switch")
+    reason = poetry_refusal(context_dir, tool_poetry)
+    if reason:
+        return refuse(reason)
+    converter = find_migrate_to_uv()
+    if converter is None:
+        return refuse("migrate-to-uv is not installed: pip install 'migrator[uv]'")
+    with tempfile.TemporaryDirectory(prefix="migrator-uv-") as scratch:
+        work = Path(scratch)
+        for name in ("pyproject.toml", "poetry.lock", "poetry.toml", "README.md"):
+            if (context_dir / name).is_file():
+                shutil.copyfile(context_dir / name, work / name)
+        outcome = run_converter(converter, uv_binary, work)
+        if outcome:
+            return refuse(f"{pyproject_path}: migrate-to-uv failed ({outcome}); the project was left as it is")
+        new_pyproject = (work / "pyproject.toml").read_text(encoding="utf-8")
+        new_lock_path = work / "uv.lock"
+        if not new_lock_path.is_file():
+            return refuse(f"{pyproject_path}: no uv.lock was written; the project was left as it is")
+        new_lock = new_lock_path.read_text(encoding="utf-8")
+    poetry_lock = (context_dir / "poetry.lock").read_text(encoding="utf-8")
+    mismatch = version_mismatch(poetry_lock, new_lock, project_name(data))
+    if mismatch:
+        return refuse(f"{context_dir / 'uv.lock'}: {mismatch}; refusing to change the locked versions")
+    new_pyproject = keep_leading_comments(pyproject_text, new_pyproject)
+    extra = [
+        ExtraFile("pyproject.toml", pyproject_text, new_pyproject),
+        ExtraFile("uv.lock", read_optional(context_dir / "uv.lock"), new_lock),
+        ExtraFile("poetry.lock", poetry_lock, None),
+    ]
+    if (context_dir / "poetry.toml").is_file():
+        extra.append(ExtraFile("poetry.toml", (context_dir / "poetry.toml").read_text(encoding="utf-8"), None))
+    return UvPlan(extra_files=tuple(extra), uv_version=uv_version)
+
+
+def poetry_refusal(context_dir: Path, tool_poetry: dict) -> str | None:
+    """Why this Poetry project cannot be switched safely, in one line; None when it can."""
+    where = context_dir / "pyproject.toml"
+    plugins = tool_poetry.get("requires-plugins") or {}
+    if plugins:
+        return f"{where}: the build relies on Poetry plugins ({', '.join(plugins)}) that uv cannot run; switch by hand"
+    if not (context_dir / "poetry.lock").is_file():
+        return f"{where}: no poetry.lock; run `poetry lock` first so that uv keeps the same versions"
+    for source in tool_poetry.get("source", []) or []:
+        url = str(source.get("url", ""))
+        if "@" in url.split("//", 1)[-1].split("/", 1)[0]:
+            return f"{where}: source {source.get('name')!r} has credentials in its URL; move them to a secret first"
+    poetry_toml = context_dir / "poetry.toml"
+    if poetry_toml.is_file():
+        try:
+            config = tomllib.loads(poetry_toml.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            return f"{poetry_toml}: cannot be read ({exc})"
+        if config.get("http-basic") or config.get("pypi-token") or config.get("certificates"):
+            return f"{poetry_toml}: a source needs Poetry's credentials; give uv an index with credentials by hand"
+    for dependency in _all_dependencies(tool_poetry):
+        if isinstance(dependency, dict) and "path" in dependency:
+            return f"{where}: path dependencies ({dependency['path']}) need a uv workspace; switch by hand"
+    return None
+
+
+def _all_dependencies(tool_poetry: dict) -> list:
+    found = list((tool_poetry.get("dependencies") or {}).values())
+    found += list((tool_poetry.get("dev-dependencies") or {}).values())
+    for group in (tool_poetry.get("group") or {}).values():
+        found += list(((group or {}).get("dependencies") or {}).values())
+    flat = []
+    for dependency in found:
+        flat.extend(dependency if isinstance(dependency, list) else [dependency])
+    return flat
+
+
+def find_uv() -> str | None:
+    """The uv that `migrator[uv]` pins, before any other uv on PATH."""
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def find_migrate_to_uv() -> str | None:
+    beside = Path(sysconfig.get_path("scripts")) / "migrate-to-uv"
+    if beside.is_file():
+        return str(beside)
+    beside = Path(sys.executable).parent / "migrate-to-uv"
+    if beside.is_file():
+        return str(beside)
+    return shutil.which("migrate-to-uv")
+
+
+def tool_version(binary: str) -> str | None:
+    try:
+        output = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"\b(\d+\.\d+\.\d+)\b", output)
+    return match.group(1) if match else None
+
+
+def run_converter(converter: str, uv_binary: str, work: Path) -> str | None:
+    """Run migrate-to-uv in the scratch folder; the last line of its error, or None."""
+    env = dict(os.environ)
+    # migrate-to-uv runs `uv` from PATH: make it the pinned one, whose version the Dockerfile pins.
+    env["PATH"] = str(Path(uv_binary).parent) + os.pathsep + env.get("PATH", "")
+    env.pop("VIRTUAL_ENV", None)
+    env["UV_NO_CONFIG"] = "1"
+    try:
+        completed = subprocess.run(
+            [converter, "--quiet", str(work)],
+            capture_output=True,
+            text=True,
+            timeout=LOCK_TIMEOUT_SECONDS,
+            env=env,
+            cwd=work,
+        )
+    except subprocess.TimeoutExpired:
+        return f"timed out after {LOCK_TIMEOUT_SECONDS} s"
+    except OSError as exc:
+        return str(exc)
+    if completed.returncode != 0:
+        lines = [l.strip() for l in (completed.stderr + completed.stdout).splitlines() if l.strip()]
+        return lines[-1] if lines else f"exit status {completed.returncode}"
+    return None
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def project_name(data: dict) -> str:
+    name = (data.get("project") or {}).get("name") or data.get("tool", {}).get("poetry", {}).get("name") or ""
+    return normalise(str(name))
+
+
+def locked_versions(lock_text: str) -> dict[str, set[str]]:
+    versions: dict[str, set[str]] = {}
+    for package in tomllib.loads(lock_text).get("package", []):
+        if "name" in package and "version" in package:
+            versions.setdefault(normalise(package["name"]), set()).add(str(package["version"]))
+    return versions
+
+
+def version_mismatch(poetry_lock: str, uv_lock: str, root_name: str) -> str | None:
+    """One line naming the first package whose locked version differs, or None."""
+    before = locked_versions(poetry_lock)
+    after = locked_versions(uv_lock)
+    after.pop(root_name, None)
+    for name in sorted(before.keys() | after.keys()):
+        if before.get(name) != after.get(name):
+            old = ", ".join(sorted(before.get(name, set()))) or "absent"
+            new = ", ".join(sorted(after.get(name, set()))) or "absent"
+            return f"{name} would be {new} with uv but poetry.lock has {old}"
+    return None
+
+
+def keep_leading_comments(original: str, converted: str) -> str:
+    """Comments above the first table belong to the file, not to [tool.poetry]: keep them."""
+    lead = []
+    for line in original.splitlines(keepends=True):
+        if line.lstrip().startswith("#") or not line.strip():
+            lead.append(line)
+        else:
+            break
+    header = "".join(lead)
+    if not header.strip() or converted.startswith(header):
+        return converted
+    return header.rstrip("\n") + "\n\n" + converted.lstrip("\n") if not header.endswith("\n\n") else header + converted
+
+
+def read_optional(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def settings_for(plan: UvPlan, settings: Settings) -> Settings:
+    return replace(settings, uv_version=plan.uv_version or settings.uv_version)
+
+
+def migrate_source_with_uv(name: str, data: bytes, settings: Settings, project: ProjectContext) -> FileResult:
+    """migrate_source, plus the project files; a refusal anywhere leaves everything as it was."""
+    from migrator.pipeline import FileResult, Status, migrate_source
+    from migrator.transforms.switch_to_uv import REFUSED
+
+    try:
+        text = decode(data)
+    except ParseError:
+        return migrate_source(name, data, settings, project)
+
+    def unchanged(reason: str) -> FileResult:
+        return FileResult(name, Status.SKIPPED, original=text, migrated=text, reason=reason)
+
+    if project.root is None:
+        return unchanged("--uv needs the build context to convert pyproject.toml and the lock (use --context)")
+    plan = prepare(project.root, settings)
+    if plan.refusal:
+        return unchanged(plan.refusal)
+    result = migrate_source(name, data, settings_for(plan, settings), project)
+    for warning in result.warnings:
+        if warning.code == "MIG006" and warning.message.startswith(REFUSED):
+            where = f"line {warning.line}: " if warning.line else ""
+            return unchanged(where + warning.message)
+    switched = any(change.code == "MIG006" for change in result.changes)
+    if result.status is Status.MIGRATED and not switched and plan.extra_files:
+        return unchanged("no Poetry install that switch-to-uv can rewrite; the project was left on Poetry")
+    if not switched:
+        return result
+    return replace(result, extra_files=result.extra_files + plan.extra_files)
