@@ -17,6 +17,7 @@ import click
 
 from migrator import __version__
 from migrator.config import ConfigError, ConfigFinder, Overrides, check_version, parse_user, split_codes
+from migrator.report import STDIN_NAME
 
 EXIT_OK = 0
 EXIT_CHANGES = 1
@@ -24,7 +25,6 @@ EXIT_USAGE = 2
 EXIT_FAILED = 123
 EXIT_INTERRUPTED = 130
 MANY_FILES = 10  # from here on a progress bar and a summary table are worth their noise
-STDIN_NAME = "<stdin>"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ or a table is actually drawn, so that a one-file run starts fast.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from migrator.transform import Transform
 
 JSON_REPORT_VERSION = 1
+STDIN_NAME = "<stdin>"
 STATUSES = (Status.MIGRATED, Status.UNCHANGED, Status.SKIPPED, Status.FAILED)
 
 
@@ -60,12 +60,14 @@ class Summary:
 
 # --- diffs -----------------------------------------------------------------------------
 
-def unified_diff(before: str | None, after: str | None, name: str) -> str:
+def unified_diff(before: str | None, after: str | None, name: str, prefixes: bool = True) -> str:
     """A diff `git apply` and `patch -p1` accept; None on one side is a created or removed file."""
+    import difflib
+
     old_lines = (before or "").splitlines(keepends=True)
     new_lines = (after or "").splitlines(keepends=True)
-    from_name = "/dev/null" if before is None else f"a/{name}"
-    to_name = "/dev/null" if after is None else f"b/{name}"
+    from_name = "/dev/null" if before is None else f"a/{name}" if prefixes else name
+    to_name = "/dev/null" if after is None else f"b/{name}" if prefixes else name
     lines = []
     for line in difflib.unified_diff(old_lines, new_lines, from_name, to_name):
         lines.append(line)
@@ -79,7 +81,9 @@ def file_diff(report: FileReport) -> str:
     result = report.result
     if result.status is not Status.MIGRATED:
         return ""
-    parts = [unified_diff(result.original, result.migrated, _display(result.path))] if result.migrated != result.original else []
+    # stdin has no path a patch could apply to: it is named as it is, without a/ and b/
+    prefixes = result.path != STDIN_NAME
+    parts = [unified_diff(result.original, result.migrated, _display(result.path), prefixes)] if result.migrated != result.original else []
     for extra in result.extra_files:
         name = os.path.join(report.context_label, extra.path) if report.context_label else extra.path
         parts.append(unified_diff(extra.original, extra.migrated, _display(name)))

@@ -1,0 +1,510 @@
+"""The `migrate` command end to end: modes, exit codes, stdin, what survives a write."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import types
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from migrator import cli as cli_module
+from migrator.cli import cli
+from migrator.pipeline import FileResult, Status
+from migrator.transform import ExtraFile, Note
+
+# Cache mounts (MIG004) change this; the other transforms may change more as they land.
+NAIVE = "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install --no-root\nCMD [\"python\", \"-m\", \"app\"]\n"
+NOT_POETRY = "FROM python:3.11-slim\nRUN pip install flask\nCMD [\"flask\", \"run\"]\n"
+BROKEN = "RUN poetry install\n"  # no FROM
+PYPROJECT = '[tool.poetry]\nname = "app"\nversion = "0.1.0"\npackage-mode = false\n'
+
+
+def migrate(*args: str, input: bytes | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def project(folder: Path, dockerfile: str = NAIVE, name: str = "Dockerfile") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pyproject.toml").write_text(PYPROJECT)
+    path = folder / name
+    path.write_text(dockerfile)
+    return path
+
+
+@pytest.fixture
+def naive(tmp_path: Path) -> Path:
+    return project(tmp_path / "svc")
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    """A file the pipeline leaves alone: it is already its own output."""
+    path = project(tmp_path / "good")
+    result = migrate("--write", str(path))
+    assert result.exit_code == 0, result.output
+    return path
+
+
+# --- modes and exit codes ----------------------------------------------------------------
+
+def test_diff_is_the_default_and_exits_1_when_a_file_would_change(naive: Path):
+    result = migrate(str(naive))
+    assert result.exit_code == 1
+    assert f"--- a/{naive}" in result.stdout and f"+++ b/{naive}" in result.stdout
+    assert "+RUN --mount=type=cache" in result.stdout
+    assert f"would migrate {naive}" in result.stderr
+    assert "1 file would be migrated" in result.stderr
+    assert naive.read_text() == NAIVE, "--diff must not write"
+
+
+def test_check_prints_no_diff(naive: Path):
+    result = migrate("--check", str(naive))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "1 file would be migrated" in result.stderr
+
+
+def test_write_exits_0_and_a_second_run_finds_nothing(naive: Path):
+    result = migrate("--write", str(naive))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "1 file migrated" in result.stderr
+    written = naive.read_text()
+    assert written != NAIVE and "--mount=type=cache" in written
+    again = migrate("--check", str(naive))
+    assert again.exit_code == 0
+    assert "1 file left unchanged" in again.stderr
+    assert naive.read_text() == written
+
+
+def test_already_good_file_exits_0_with_empty_stdout(good: Path):
+    before = good.read_bytes()
+    result = migrate(str(good))
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "1 file left unchanged" in result.stderr
+    assert good.read_bytes() == before
+
+
+def test_a_file_that_does_not_use_poetry_is_skipped(tmp_path: Path):
+    path = project(tmp_path, NOT_POETRY)
+    result = migrate("-v", str(path))
+    assert result.exit_code == 0
+    assert "skipped: does not use Poetry" in result.stderr
+    assert "1 file skipped" in result.stderr
+
+
+def test_a_broken_file_is_one_line_naming_file_and_line_and_exits_123(tmp_path: Path):
+    path = project(tmp_path, BROKEN)
+    result = migrate(str(path))
+    assert result.exit_code == 123
+    errors = [line for line in result.stderr.splitlines() if line.startswith(str(path))]
+    assert errors == [f"{path}:1: no FROM instruction: this is not a complete Dockerfile"]
+    assert "Traceback" not in result.stderr
+    assert "1 file failed" in result.stderr
+
+
+def test_mixed_tree_writes_the_good_files_keeps_the_broken_and_exits_123(tmp_path: Path):
+    first = project(tmp_path / "a")
+    broken = project(tmp_path / "b", BROKEN)
+    second = project(tmp_path / "c")
+    result = migrate("--write", str(tmp_path))
+    assert result.exit_code == 123
+    assert "--mount=type=cache" in first.read_text()
+    assert "--mount=type=cache" in second.read_text()
+    assert broken.read_text() == BROKEN
+    assert result.stderr.rstrip().endswith("2 files migrated, 1 file failed")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        pytest.param([], "no PATH given", id="no-path"),
+        pytest.param(["--select", "MIG999", "x"], "unknown transform 'MIG999'", id="unknown-select"),
+        pytest.param(["--ignore", "no-such-name", "x"], "unknown transform 'no-such-name'", id="unknown-ignore"),
+        pytest.param(["--write", "--check", "x"], "--write cannot be combined", id="write-and-check"),
+        pytest.param(["-q", "-v", "x"], "cannot be combined", id="quiet-and-verbose"),
+        pytest.param(["--user", "root", "x"], "--user", id="user-without-uid"),
+        pytest.param(["--user", "app:0", "x"], "0 is root", id="user-root-id"),
+        pytest.param(["--poetry-version", "latest", "x"], "--poetry-version", id="bad-poetry-version"),
+        pytest.param(["--smoke", "true", "x"], "need --verify", id="smoke-without-verify"),
+        pytest.param(["--explain", "MIG999"], "unknown transform", id="explain-unknown"),
+        pytest.param(["-", "x"], "stdin", id="stdin-and-paths"),
+        pytest.param(["does-not-exist"], "does-not-exist: no such file or folder", id="missing-path"),
+    ],
+)
+def test_usage_errors_exit_2(args, message):
+    result = migrate(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_no_dockerfiles_found_is_not_an_error(tmp_path: Path):
+    result = migrate(str(tmp_path))
+    assert result.exit_code == 0
+    assert "no Dockerfiles found" in result.stderr
+
+
+def test_select_and_ignore_choose_the_transforms(naive: Path):
+    selected = migrate("--check", "-v", "--select", "cache-mounts", str(naive))
+    assert selected.exit_code == 1
+    assert {line.split()[1] for line in selected.stderr.splitlines() if line.startswith("  ")} == {"MIG004"}
+    ignored = migrate("--ignore", "MIG004", "--select", "MIG004", str(naive))
+    assert ignored.exit_code == 0 and ignored.stdout == ""
+
+
+def test_quiet_prints_only_errors(tmp_path: Path):
+    project(tmp_path / "a")
+    broken = project(tmp_path / "b", BROKEN)
+    result = migrate("-q", "--check", str(tmp_path))
+    assert result.exit_code == 123
+    assert result.stderr.splitlines() == [f"{broken}:1: no FROM instruction: this is not a complete Dockerfile"]
+
+
+def test_verbose_shows_each_change_with_its_reason(naive: Path):
+    result = migrate("-v", "--check", str(naive))
+    assert "MIG004 cache mount for pip" in result.stderr
+    assert "(why: " in result.stderr
+
+
+def test_internal_error_is_one_line_and_its_traceback_needs_v(naive: Path, monkeypatch):
+    monkeypatch.setattr("migrator.pipeline.selected_transforms", lambda settings: [_crashing_transform()])
+    quiet = migrate("--check", str(naive))
+    assert quiet.exit_code == 123
+    assert "internal error (RuntimeError: boom)" in quiet.stderr
+    assert "Traceback" not in quiet.stderr
+    verbose = migrate("-v", "--check", str(naive))
+    assert "Traceback" in verbose.stderr
+
+
+def _crashing_transform():
+    from migrator.transform import Safety, Transform
+
+    def apply(doc, project, settings):
+        raise RuntimeError("boom")
+
+    return Transform("MIG999", "crash", "a test", Safety.SAFE, apply, "")
+
+
+def test_list_and_explain():
+    listed = migrate("--list")
+    assert listed.exit_code == 0
+    for code in ("MIG001", "MIG004", "cache-mounts", "switch-to-uv"):
+        assert code in listed.stdout
+    explained = migrate("--explain", "cache-mounts")
+    assert explained.exit_code == 0
+    assert explained.stdout.startswith("MIG004 cache-mounts (safe)")
+    assert migrate("--explain", "mig004").stdout == explained.stdout
+
+
+# --- stdin -------------------------------------------------------------------------------
+
+def test_stdin_diff_is_named_stdin():
+    result = migrate("-", input=NAIVE.encode())
+    assert result.exit_code == 1
+    assert result.stdout.startswith("--- <stdin>\n+++ <stdin>\n")
+
+
+def test_stdin_write_prints_the_migrated_file(tmp_path: Path):
+    result = migrate("--write", "-", input=NAIVE.encode())
+    assert result.exit_code == 0
+    assert "--mount=type=cache" in result.stdout
+    again = migrate("--write", "-", input=result.stdout_bytes)
+    assert again.stdout_bytes == result.stdout_bytes
+
+
+def test_stdin_write_of_an_unchanged_file_prints_it_back_byte_for_byte():
+    data = NOT_POETRY.replace("\n", "\r\n").encode()
+    result = migrate("--write", "-", input=data)
+    assert result.exit_code == 0
+    assert result.stdout_bytes == data
+
+
+def test_stdin_failure_exits_123():
+    result = migrate("--check", "-", input=BROKEN.encode())
+    assert result.exit_code == 123
+    assert "<stdin>:1: no FROM instruction" in result.stderr
+
+
+def test_stdin_uses_context_when_given(tmp_path: Path, monkeypatch):
+    seen = {}
+    import migrator.pipeline as pipeline
+
+    original = pipeline.migrate_source
+
+    def spy(name, data, settings, project):
+        seen["root"] = project.root
+        return original(name, data, settings, project)
+
+    monkeypatch.setattr(pipeline, "migrate_source", spy)
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    migrate("--check", "--context", str(tmp_path), "-", input=NAIVE.encode())
+    assert seen["root"] == tmp_path.resolve()
+    migrate("--check", "-", input=NAIVE.encode())
+    assert seen["root"] is None
+
+
+# --- bytes that must survive a write ----------------------------------------------------
+
+@pytest.mark.parametrize(
+    "prefix, newline",
+    [
+        pytest.param(b"", b"\r\n", id="crlf"),
+        pytest.param(b"\xef\xbb\xbf", b"\n", id="bom"),
+        pytest.param(b"\xef\xbb\xbf", b"\r\n", id="bom-crlf"),
+    ],
+)
+def test_line_endings_and_bom_survive_a_write(tmp_path: Path, prefix: bytes, newline: bytes):
+    path = project(tmp_path)
+    path.write_bytes(prefix + NAIVE.encode().replace(b"\n", newline))
+    assert migrate("--write", str(path)).exit_code == 0
+    data = path.read_bytes()
+    assert data.startswith(prefix + b"# syntax") or data.startswith(prefix + b"FROM")
+    body = data[len(prefix):]
+    assert body.count(newline) == body.count(b"\n"), "every line keeps the file's line ending"
+    assert b"--mount=type=cache" in data
+
+
+def test_latin1_comment_bytes_survive_a_write(tmp_path: Path):
+    path = project(tmp_path)
+    path.write_bytes(b"# caf\xe9 au lait\n" + NAIVE.encode())
+    result = migrate("--write", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert path.read_bytes().count(b"# caf\xe9 au lait\n") == 1
+
+
+def test_mode_survives_a_write(naive: Path):
+    os.chmod(naive, 0o640)
+    assert migrate("--write", str(naive)).exit_code == 0
+    assert (naive.stat().st_mode & 0o777) == 0o640
+
+
+def test_symlink_is_written_through_and_kept(tmp_path: Path):
+    target = project(tmp_path / "real")
+    link = tmp_path / "real" / "Dockerfile.link"
+    link.symlink_to("Dockerfile")
+    result = migrate("--write", str(link))
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == "Dockerfile"
+    assert "--mount=type=cache" in target.read_text()
+
+
+def test_a_file_changed_on_disk_during_the_run_is_not_overwritten(naive: Path, monkeypatch):
+    real_run_job = cli_module.run_job
+
+    def edit_while_migrating(job):
+        result = real_run_job(job)
+        job.path.write_text(NAIVE + "# edited by someone else\n")
+        return result
+
+    monkeypatch.setattr(cli_module, "run_job", edit_while_migrating)
+    result = migrate("--write", str(naive))
+    assert result.exit_code == 123
+    assert naive.read_text() == NAIVE + "# edited by someone else\n"
+    assert f"{naive}: changed on disk since it was read" in result.stderr
+
+
+# --- project files that change with the Dockerfile (--uv) --------------------------------
+
+def _with_extra_files(monkeypatch, extra: tuple[ExtraFile, ...]):
+    def fake(job):
+        text = job.path.read_text()
+        return FileResult(str(job.path), Status.MIGRATED, text, text.replace("poetry", "uv"), (Note("MIG006", 2, "uv"),), extra_files=extra)
+
+    monkeypatch.setattr(cli_module, "run_job", fake)
+
+
+def test_extra_files_are_shown_in_the_diff_and_written_together(naive: Path, monkeypatch):
+    (naive.parent / "poetry.lock").write_text("lock\n")
+    extra = (
+        ExtraFile("pyproject.toml", PYPROJECT, PYPROJECT + "[tool.uv]\n"),
+        ExtraFile("uv.lock", None, "version = 1\n"),
+        ExtraFile("poetry.lock", "lock\n", None),
+    )
+    _with_extra_files(monkeypatch, extra)
+    shown = migrate(str(naive))
+    assert f"+++ b/{naive.parent}/pyproject.toml" in shown.stdout
+    assert f"--- /dev/null\n+++ b/{naive.parent}/uv.lock" in shown.stdout
+    assert f"--- a/{naive.parent}/poetry.lock\n+++ /dev/null" in shown.stdout
+    written = migrate("--write", str(naive))
+    assert written.exit_code == 0, written.stderr
+    assert (naive.parent / "pyproject.toml").read_text().endswith("[tool.uv]\n")
+    assert (naive.parent / "uv.lock").read_text() == "version = 1\n"
+    assert not (naive.parent / "poetry.lock").exists()
+    assert "uv install" in naive.read_text()
+
+
+def test_extra_files_are_written_all_or_none(naive: Path, monkeypatch):
+    (naive.parent / "uv.lock").write_text("someone else's lock\n")  # the migration expects no uv.lock
+    _with_extra_files(monkeypatch, (ExtraFile("pyproject.toml", PYPROJECT, "changed\n"), ExtraFile("uv.lock", None, "new\n")))
+    result = migrate("--write", str(naive))
+    assert result.exit_code == 123
+    assert "uv.lock: appeared since it was read" in result.stderr
+    assert naive.read_text() == NAIVE
+    assert (naive.parent / "pyproject.toml").read_text() == PYPROJECT
+
+
+def test_stdin_refuses_to_write_extra_files(monkeypatch):
+    import migrator.pipeline as pipeline
+
+    def fake(name, data, settings, project):
+        return FileResult(name, Status.MIGRATED, data.decode(), "x\n", extra_files=(ExtraFile("uv.lock", None, "v\n"),))
+
+    monkeypatch.setattr(pipeline, "migrate_source", fake)
+    result = migrate("--write", "-", input=NAIVE.encode())
+    assert result.exit_code == 123
+    assert "run migrate on the Dockerfile's path" in result.stderr
+    assert result.stdout == ""
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+def test_json_report_schema(tmp_path: Path):
+    changed = project(tmp_path / "a")
+    broken = project(tmp_path / "b", BROKEN)
+    skipped = project(tmp_path / "c", NOT_POETRY)
+    report_file = tmp_path / "report.json"
+    result = migrate("--format", "json", "--report", str(report_file), str(tmp_path))
+    assert result.exit_code == 123
+    document = json.loads(result.stdout)
+    assert document == json.loads(report_file.read_text())
+    assert document["version"] == 1 and document["mode"] == "diff"
+    assert document["summary"] == {"migrated": 1, "unchanged": 0, "skipped": 1, "failed": 1, "transforms": document["summary"]["transforms"]}
+    assert document["summary"]["transforms"]["MIG004"] == 1
+    records = {r["path"]: r for r in document["files"]}
+    assert set(records) == {str(changed), str(broken), str(skipped)}
+    assert set(records[str(changed)]) == {"path", "status", "written", "applied", "changes", "warnings", "error", "reason", "extra_files", "verification", "diff"}
+    assert records[str(changed)]["status"] == "migrated"
+    assert "MIG004" in records[str(changed)]["applied"]
+    assert all(set(change) == {"code", "line", "message"} for change in records[str(changed)]["changes"])
+    assert any(change["code"] == "MIG004" and change["line"] for change in records[str(changed)]["changes"])
+    assert records[str(changed)]["diff"].startswith(f"--- a/{changed}")
+    assert records[str(broken)]["error"] == {"line": 1, "message": "no FROM instruction: this is not a complete Dockerfile"}
+    assert records[str(skipped)]["reason"] == "does not use Poetry"
+
+
+def test_json_and_diffs_mask_credentials(tmp_path: Path):
+    path = project(tmp_path, NAIVE.replace("RUN pip install poetry", "RUN pip install --index-url https://bob:hunter2@pypi.example.com/simple poetry"))
+    diff = migrate(str(path))
+    as_json = migrate("--format", "json", str(path))
+    for output in (diff.stdout, as_json.stdout):
+        assert "hunter2" not in output
+        assert "bob:****@" in output
+
+
+# --- config --------------------------------------------------------------------------------
+
+def test_config_in_pyproject_applies_and_the_command_line_wins(tmp_path: Path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[tool.migrator]\nselect = ["cache-mounts"]\nignore = "MIG004"\n')
+    path = project(tmp_path / "svc")
+    assert migrate("--check", str(path)).exit_code == 0, "the table above the Dockerfile selects nothing"
+    overridden = migrate("--check", "-v", "--ignore", "MIG001", str(path))
+    assert overridden.exit_code == 1, "--ignore replaces the table's ignore; its select still holds"
+    assert {line.split()[1] for line in overridden.stderr.splitlines() if line.startswith("  ")} == {"MIG004"}
+
+
+def test_bad_config_fails_only_the_files_it_covers(tmp_path: Path):
+    bad = project(tmp_path / "bad")
+    (bad.parent / "pyproject.toml").write_text(PYPROJECT + '[tool.migrator]\nuser = "root"\n')
+    fine = project(tmp_path / "fine")
+    result = migrate("--write", str(tmp_path))
+    assert result.exit_code == 123
+    assert "[tool.migrator] 'root' is not NAME:UID" in result.stderr
+    assert bad.read_text() == NAIVE
+    assert "--mount=type=cache" in fine.read_text()
+
+
+# --- verification ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FakeVerification:
+    passed: bool
+    failure: str | None
+
+
+def _fake_verify(monkeypatch, passes: bool, problem: str | None = None):
+    module = types.ModuleType("migrator.verify")
+    calls = []
+
+    @dataclass(frozen=True)
+    class VerifyOptions:
+        docker: str = "docker"
+        build_args: tuple = ()
+        network: str | None = None
+        platform: str | None = None
+        smoke: str | None = None
+
+    def verify(result, context_dir, options):
+        calls.append((result.path, Path(context_dir), options))
+        return FakeVerification(passes, None if passes else "RUN poetry install exited 1")
+
+    module.VerifyOptions = VerifyOptions
+    module.docker_problem = lambda options: problem
+    module.verify = verify
+    module.render = lambda verifications, console: console.print(f"{len(verifications)} verified")
+    monkeypatch.setitem(sys.modules, "migrator.verify", module)
+    return calls
+
+
+def test_verify_passes_options_and_writes_only_files_that_pass(naive: Path, monkeypatch):
+    calls = _fake_verify(monkeypatch, passes=False)
+    result = migrate("--write", "--verify", "--smoke", "app --help", "--build-arg", "A=1", "--network", "host", str(naive))
+    assert result.exit_code == 123
+    assert naive.read_text() == NAIVE
+    assert f"{naive}: verification failed: RUN poetry install exited 1" in result.stderr
+    (path, context, options), = calls
+    assert (options.smoke, options.build_args, options.network) == ("app --help", ("A=1",), "host")
+    assert context == naive.parent
+
+
+def test_verify_that_passes_writes(naive: Path, monkeypatch):
+    _fake_verify(monkeypatch, passes=True)
+    result = migrate("--write", "--verify", str(naive))
+    assert result.exit_code == 0, result.stderr
+    assert "--mount=type=cache" in naive.read_text()
+    assert "1 verified" in result.stderr
+
+
+def test_verify_without_docker_is_a_usage_error(naive: Path, monkeypatch):
+    _fake_verify(monkeypatch, passes=True, problem="docker: not found on PATH; install Docker or pass --docker")
+    result = migrate("--verify", str(naive))
+    assert result.exit_code == 2
+    assert "docker: not found on PATH" in result.stderr
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+def _python_m_migrate(*args: str, cwd: Path, input: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "migrator", *args], cwd=cwd, input=input, capture_output=True, timeout=120)
+
+
+def test_jobs_keep_the_input_order(tmp_path: Path):
+    for name in ("d", "b", "e", "a", "c"):
+        project(tmp_path / name, BROKEN if name == "e" else NAIVE)
+    serial = _python_m_migrate("--jobs", "1", ".", cwd=tmp_path)
+    parallel = _python_m_migrate("--jobs", "2", ".", cwd=tmp_path)
+    assert serial.returncode == parallel.returncode == 123
+    assert parallel.stdout == serial.stdout
+    assert parallel.stderr == serial.stderr
+    order = [line.split()[-1] for line in parallel.stderr.decode().splitlines() if line.startswith("would migrate")]
+    assert order == ["a/Dockerfile", "b/Dockerfile", "c/Dockerfile", "d/Dockerfile"]
+
+
+def test_python_m_migrator_exit_codes_and_streams(tmp_path: Path):
+    path = project(tmp_path)
+    diff = _python_m_migrate("Dockerfile", cwd=tmp_path)
+    assert diff.returncode == 1 and diff.stdout.startswith(b"--- a/Dockerfile")
+    assert b"1 file would be migrated" in diff.stderr
+    written = _python_m_migrate("--write", "Dockerfile", cwd=tmp_path)
+    assert written.returncode == 0 and written.stdout == b""
+    again = _python_m_migrate("--check", "Dockerfile", cwd=tmp_path)
+    assert again.returncode == 0
+    stdin = _python_m_migrate("--write", "-", cwd=tmp_path, input=NAIVE.encode())
+    assert stdin.returncode == 0 and stdin.stdout == path.read_bytes()
