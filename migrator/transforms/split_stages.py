@@ -155,6 +155,7 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
     shell = stage.last("SHELL")
     if shell is not None:
         head.append(_ensure_newline(shell.raw))
+    _drop_trailing_blanks(doc, plan)
     plan.edits.append(Edit(len(doc.nodes), len(doc.nodes), "\n" + "".join(head + body)))
     plan.changes.append(
         TRANSFORM.note(
@@ -167,6 +168,18 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
             TRANSFORM.note(None, ".dockerignore does not exclude .venv: a venv on the host would be copied over the built one; add `.venv` to .dockerignore")
         )
     return plan
+
+
+def _drop_trailing_blanks(doc: Dockerfile, plan: Plan) -> None:
+    """Blank lines left at the end of the build stage by what moved out of it."""
+    removed = {n for edit in plan.edits if edit.text == "" for n in range(edit.start, edit.end)}
+    for index in range(len(doc.nodes) - 1, -1, -1):
+        node = doc.nodes[index]
+        if index in removed:
+            continue
+        if node.is_instruction or node.kind != "blank":
+            return
+        plan.edits.append(delete(node))
 
 
 def _user_at(stage: Stage, node_index: int) -> str | None:
@@ -209,7 +222,7 @@ def _runtime_from(from_: Instruction, lower: bool) -> str:
     keyword = from_.logical.lstrip().split(None, 1)[0]
     flags = from_.logical[from_.logical.index(keyword) + len(keyword) : from_.args_start].rstrip()
     image = split_words(from_.logical, from_.args_start)[0]
-    return f"FROM{flags} {from_.logical[image.start:image.end]} {'as' if lower else 'AS'} runtime\n"
+    return f"{keyword}{flags} {from_.logical[image.start:image.end]} {'as' if lower else 'AS'} runtime\n"
 
 
 # --- what moves ----------------------------------------------------------------
@@ -332,6 +345,11 @@ def _copy_outside(stage: Stage, instruction: Instruction, project_dir: str) -> s
     return _ensure_newline(instruction.splice(last.start, last.end, absolute))
 
 
+def _creates_venv(command: SimpleCommand) -> bool:
+    argv = command.argv
+    return command.program == "virtualenv" or (len(argv) >= 3 and argv[0].rsplit("/", 1)[-1].startswith("python") and argv[1:3] == ["-m", "venv"])
+
+
 def _paths(command: SimpleCommand) -> list[str]:
     operands = [w for w in command.argv[1:] if not w.startswith("-")]
     if command.program in ("chown", "chmod"):
@@ -348,7 +366,7 @@ def _prep_run_outside(stage: Stage, instruction: Instruction, project_dir: str, 
     words = [w for c in commands for w in c.argv]
     if any(c.program in PACKAGE_MANAGERS or pip_program(c) is not None or poetry_subcommand(c) for c in commands):
         return None
-    if any("poetry" in w.lower() for w in words):
+    if any("poetry" in w.lower() for w in words) or all(_creates_venv(c) for c in commands):
         return None
     if commands and not instruction.heredocs and all(c.program in SYSTEM_PREP for c in commands):
         workdir = workdir_at(stage, instruction.index)
