@@ -24,8 +24,8 @@ Use instead
 Left alone: exec-form RUNs, apk (``apk add --no-cache`` keeps no cache), a RUN that
 already mounts that target, steps run by a non-root USER (the cache belongs to root:
 a warning says so), and apt installs whose ``apt-get update`` ran in an earlier RUN
-(the mount would hide the lists that RUN left in the image). Heredoc RUNs get their
-mounts right after the keyword, and their scripts are never edited.
+(the mount would hide the lists that RUN left in the image). Heredoc RUNs get all their
+mounts on the RUN line, before ``<<EOF``, and their scripts are never edited.
 """
 
 from __future__ import annotations
@@ -233,6 +233,9 @@ def _mounted(doc: Dockerfile, instruction: Instruction, kinds: list[CacheKind]) 
     # text after the first command word, so the keyword's end stays where it was.
     raw = instruction.raw if instruction.heredocs else _without_defeaters(instruction, kinds)
     flags = [f"--mount={m}" for k in kinds for m in k.mounts]
+    if instruction.heredocs:
+        # hadolint and other parsers lose a heredoc that starts on a continuation line.
+        return instruction.with_flags_added(*flags)
     return _with_flag_lines(instruction.keyword_end, raw, flags, doc.escape)
 
 

@@ -207,3 +207,4 @@ def test_heredoc_still_runs_its_script():
     run = parse(result).stages[0].instructions[0]
     assert run.heredocs and "apt-get install -y gcc" in run.heredocs[0].content
     assert len(run.flag_values("mount")) == 2
+    assert result.count("\n") == 6, "a heredoc RUN keeps its mounts on one line"

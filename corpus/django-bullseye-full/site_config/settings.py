@@ -1,0 +1,3 @@
+SECRET_KEY = "corpus-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]

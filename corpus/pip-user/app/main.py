@@ -1,0 +1,6 @@
+import click
+
+
+@click.command()
+def main() -> None:
+    click.echo("done")
