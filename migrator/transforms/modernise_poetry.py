@@ -266,8 +266,12 @@ def apply(doc: Dockerfile, project: ProjectContext, settings: Settings) -> Outco
     collector = EditCollector()
     changes: list[Note] = []
     warnings: list[Note] = []
+    added: dict[int, dict[str, str]] = {}  # ENV keys given to each stage, which child stages inherit
     for stage in doc.stages:
-        StageModerniser(doc, stage, project, settings, collector, changes, warnings).run()
+        moderniser = StageModerniser(doc, stage, project, settings, collector, changes, warnings)
+        for parent in parent_stages(doc, stage):
+            moderniser.inherited.update(added.get(parent.number, {}))
+        added[stage.number] = moderniser.run()
     return Outcome(tuple(collector.edits()), tuple(changes), tuple(warnings))
 
 
@@ -283,6 +287,7 @@ class StageModerniser:
         self.commands = commands_in(stage)
         self.poetry_commands = [c for c in self.commands if poetry_subcommand(c.command)]
         self.new_env: list[tuple[str, str]] = []
+        self.inherited: dict[str, str] = {}
 
     def change(self, instruction: Instruction, message: str) -> None:
         self.changes.append(TRANSFORM.note(instruction.start_line, message))
@@ -290,13 +295,14 @@ class StageModerniser:
     def warn(self, instruction: Instruction, message: str) -> None:
         self.warnings.append(TRANSFORM.note(instruction.start_line, message))
 
-    def run(self) -> None:
+    def run(self) -> dict[str, str]:
+        """Modernise the stage; returns the ENV keys it added."""
         installers = find_installers(self.stage)
         if not installers and not self.poetry_commands:
-            return
+            return {}
         installer = installers[0] if installers else None
         anchor = installer.instruction if installer else self.poetry_commands[0].instruction
-        env = stage_env(self.doc, self.stage)
+        env = self.inherited | stage_env(self.doc, self.stage)
         version = self.target_version(installer) if installer else self.inherited_version()
         mode = self.switch_to_venv(env)
         exports_left = self.replace_export(mode)
@@ -305,11 +311,13 @@ class StageModerniser:
             plugin = exports_left and modern and "poetry-plugin-export" not in self.doc.text
             self.pin_poetry(installer, version, plugin)
         self.rewrite_options(version)
-        self.add_env_block(anchor, env, mode == "venv")
+        return self.add_env_block(anchor, env, mode == "venv")
 
     # Poetry itself
 
     def inherited_version(self) -> str | None:
+        if self.inherited.get("POETRY_VERSION"):
+            return self.inherited["POETRY_VERSION"]
         for parent in parent_stages(self.doc, self.stage):
             for installer in find_installers(parent):
                 return installer.pin or stage_env(self.doc, parent).get("POETRY_VERSION") or None
@@ -544,7 +552,7 @@ class StageModerniser:
 
     # The ENV block
 
-    def add_env_block(self, anchor: Instruction, env: dict[str, str], venv: bool) -> None:
+    def add_env_block(self, anchor: Instruction, env: dict[str, str], venv: bool) -> dict[str, str]:
         pairs = [p for p in self.new_env if p[0] == "POETRY_VERSION"]
         if "POETRY_NO_INTERACTION" not in env:
             pairs.append(("POETRY_NO_INTERACTION", "1"))
@@ -553,12 +561,13 @@ class StageModerniser:
             pairs.append(("POETRY_VIRTUALENVS_IN_PROJECT", "true"))
         pairs += [p for p in self.new_env if p[0] != "POETRY_VERSION"]
         if not pairs:
-            return
+            return {}
         keyword = keyword_case(anchor, "ENV")
         lines = [f"{key}={value}" for key, value in pairs]
         text = f"{keyword} " + " \\\n    ".join(lines) + "\n"
         self.out.insert_before(self.doc.leading_comments(anchor.index), text)
         self.change(anchor, f"ENV {', '.join(k for k, _ in pairs)} added: a pinned, non-interactive Poetry with its venv at a fixed path")
+        return dict(pairs)
 
 
 def is_create_false(command: SimpleCommand) -> bool:

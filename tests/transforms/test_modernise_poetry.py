@@ -1,0 +1,385 @@
+import pytest
+
+from migrator.project import read_context
+from migrator.transform import Settings
+from migrator.transforms.modernise_poetry import TRANSFORM
+from tests.support import outcome_of, run_pipeline, run_twice
+
+ENV_BLOCK = (
+    "ENV POETRY_VERSION=2.2.1 \\\n"
+    "    POETRY_NO_INTERACTION=1 \\\n"
+    "    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+)
+
+UNCHANGED = [
+    pytest.param(
+        "FROM python:3.12-slim\n"
+        "ENV POETRY_VERSION=2.2.1 \\\n"
+        "    POETRY_NO_INTERACTION=1 \\\n"
+        "    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install --without dev --no-root\n"
+        "COPY . .\n"
+        "RUN poetry install --only main\n",
+        id="already-modern",
+    ),
+    pytest.param(
+        "FROM python:3.12-slim\n"
+        "ARG POETRY_VERSION=1.8.3\n"
+        "ENV POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_IN_PROJECT=1\n"
+        "RUN pip install poetry==${POETRY_VERSION}\n"
+        "RUN poetry install --only main\n",
+        id="fed-by-arg-unquoted",
+    ),
+    pytest.param(
+        "FROM python:3.12\nRUN pip install requests\nCMD python -m http.server\n",
+        id="no-poetry",
+    ),
+    pytest.param(
+        "FROM python:3.12-slim\n"
+        "ENV VIRTUAL_ENV=/opt/venv POETRY_NO_INTERACTION=1\n"
+        "RUN python -m venv $VIRTUAL_ENV\n"
+        "ENV PATH=/opt/venv/bin:$PATH\n"
+        "RUN poetry config virtualenvs.create false && poetry install --only main\n",
+        id="explicit-venv-keeps-create-false",
+    ),
+    pytest.param(
+        "FROM python:3.12-slim\n"
+        "ENV POETRY_NO_INTERACTION=1\n"
+        "RUN poetry config virtualenvs.in-project true\n"
+        "RUN poetry install --only main\n",
+        id="in-project-config-kept-poetry-from-base",
+    ),
+]
+
+
+@pytest.mark.parametrize("text", UNCHANGED)
+def test_left_alone(text):
+    assert run_twice(TRANSFORM, text) == text
+
+
+CHANGED = [
+    pytest.param(
+        "FROM python:3.11-slim\n"
+        "RUN pip install poetry\n"
+        "WORKDIR /app\n"
+        "COPY . .\n"
+        "RUN poetry config virtualenvs.create false && poetry install --no-dev --no-interaction\n"
+        'CMD ["poetry", "run", "app"]\n',
+        "FROM python:3.11-slim\n"
+        + ENV_BLOCK
+        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "WORKDIR /app\n"
+        "COPY . .\n"
+        "RUN poetry install --without dev --no-interaction\n"
+        'CMD ["poetry", "run", "app"]\n',
+        id="canonical",
+    ),
+    pytest.param(
+        "FROM python:3.11\nRUN pip3 install poetry\nRUN poetry install\n",
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip3 install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        id="pip3",
+    ),
+    pytest.param(
+        "FROM python:3.11\nRUN python -m pip install poetry\nRUN poetry install\n",
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN python -m pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        id="python-m-pip",
+    ),
+    pytest.param(
+        "FROM python:3.11\nRUN pip install --upgrade pip poetry && pip --version\nRUN poetry install\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK
+        + 'RUN pip install --upgrade pip "poetry==$POETRY_VERSION" && pip --version\nRUN poetry install\n',
+        id="upgrade-pip-and-poetry",
+    ),
+    pytest.param(
+        "FROM python:3.11\nRUN pip install --user poetry\nRUN poetry install\n",
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        id="user-install-dropped",
+    ),
+    pytest.param(
+        'FROM python:3.11\nRUN pip install "poetry>=1.8"\nRUN poetry install\n',
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        id="range-is-not-a-pin",
+    ),
+    pytest.param(
+        "FROM python:3.11\nRUN pip install poetry>=1.8.*\nRUN poetry install\n",
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        id="unquoted-range-was-a-redirect",
+    ),
+    pytest.param(
+        "FROM python:3.11\nRUN pip install poetry==1.8.3\nRUN poetry install --no-dev\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK.replace("2.2.1", "1.8.3")
+        + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install --without dev\n',
+        id="exact-pin-kept",
+    ),
+    pytest.param(
+        "FROM python:3.11\nRUN pip install poetry==1.1.15\nRUN poetry install --no-dev\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK.replace("2.2.1", "1.1.15")
+        + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install --no-dev\n',
+        id="old-pin-keeps-no-dev",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "ENV POETRY_HOME=/opt/poetry\n"
+        "RUN curl -sSL https://install.python-poetry.org | python3 -\n"
+        'ENV PATH="$POETRY_HOME/bin:$PATH"\n'
+        "RUN poetry install\n",
+        "FROM python:3.11\n"
+        "ENV POETRY_HOME=/opt/poetry\n"
+        + ENV_BLOCK
+        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        'ENV PATH="$POETRY_HOME/bin:$PATH"\n'
+        "RUN poetry install\n",
+        id="curl-installer",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "RUN apt-get update && apt-get install -y curl \\\n"
+        "    && curl -sSL https://install.python-poetry.org | python3 - --version 1.7.1\n"
+        "RUN poetry install\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK.replace("2.2.1", "1.7.1")
+        + "RUN apt-get update && apt-get install -y curl \\\n"
+        '    && pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry install\n",
+        id="curl-installer-version-flag",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "RUN curl -sSL https://install.python-poetry.org | python - -s -- --version 1.8.2\n"
+        "RUN poetry install\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK.replace("2.2.1", "1.8.2")
+        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry install\n",
+        id="curl-installer-dash-s",
+    ),
+    pytest.param(
+        "FROM python:3.8\n"
+        "RUN curl -sSL https://raw.githubusercontent.com/python-poetry/poetry/master/get-poetry.py | python\n"
+        "RUN poetry install\n",
+        "FROM python:3.8\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        id="get-poetry",
+    ),
+    pytest.param(
+        "FROM python:3.11\nRUN pip install pipx && pipx install poetry\nRUN poetry install\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK
+        + 'RUN pip install pipx && pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        id="pipx",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "ENV POETRY_VERSION=1.8.3 \\\n"
+        "    POETRY_VIRTUALENVS_CREATE=false\n"
+        'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry install --no-dev\n",
+        "FROM python:3.11\n"
+        "ENV POETRY_VERSION=1.8.3\n"
+        "ENV POETRY_NO_INTERACTION=1 \\\n"
+        "    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry install --without dev\n",
+        id="existing-env-edited-in-place",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "ENV POETRY_VIRTUALENVS_CREATE False\n"
+        "RUN pip install poetry\n"
+        "RUN poetry install\n",
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        id="legacy-env-create-false-removed",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "ARG POETRY_VERSION\n"
+        "RUN pip install poetry==$POETRY_VERSION\n"
+        "RUN poetry install\n",
+        "FROM python:3.11\n"
+        "ARG POETRY_VERSION=2.2.1\n"
+        "ENV POETRY_NO_INTERACTION=1 \\\n"
+        "    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        "RUN pip install poetry==$POETRY_VERSION\n"
+        "RUN poetry install\n",
+        id="bare-arg-gets-default",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "RUN pip install poetry\n"
+        "RUN poetry config virtualenvs.create false --local \\\n"
+        "    # the lock is up to date\n"
+        " && poetry lock --no-update \\\n"
+        " && poetry install --sync --no-root\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK
+        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry lock \\\n"
+        " && poetry sync --no-root\n",
+        id="comment-in-continuation-and-poetry-2-options",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\n"
+        "RUN poetry install --no-dev\n",
+        "FROM python:3.11-slim\n"
+        "ENV POETRY_NO_INTERACTION=1 \\\n"
+        "    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        "RUN poetry install --without dev\n",
+        id="poetry-from-base-image",
+    ),
+    pytest.param(
+        "from python:3.11\r\n"
+        "run pip install poetry\r\n"
+        "run poetry install\r\n",
+        "from python:3.11\r\n"
+        "env POETRY_VERSION=2.2.1 \\\r\n"
+        "    POETRY_NO_INTERACTION=1 \\\r\n"
+        "    POETRY_VIRTUALENVS_IN_PROJECT=true\r\n"
+        'run pip install "poetry==$POETRY_VERSION"\r\n'
+        "run poetry install\r\n",
+        id="crlf-lowercase",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "RUN pip install poetry\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry export -f requirements.txt --output requirements.txt --without-hashes \\\n"
+        "    && pip install --no-cache-dir -r requirements.txt \\\n"
+        "    && rm requirements.txt\n"
+        "COPY . .\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK
+        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install --no-root --only main\n"
+        "COPY . .\n",
+        id="export-then-pip",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "RUN pip install poetry\n"
+        "RUN poetry export --with dev -E pdf --all-extras | pip install -r /dev/stdin\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK
+        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry install --no-root --with dev -E pdf --all-extras\n",
+        id="export-piped-to-pip",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "RUN pip install poetry\n"
+        "RUN poetry export --dev > requirements.txt\n"
+        "RUN pip install -r requirements.txt\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK
+        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry install --no-root --with dev\n",
+        id="export-redirect-dev",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "RUN pip install poetry\n"
+        "RUN poetry export -o requirements.txt\n"
+        "CMD cat requirements.txt\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK
+        + 'RUN pip install "poetry==$POETRY_VERSION" poetry-plugin-export\n'
+        "RUN poetry export -o requirements.txt\n"
+        "CMD cat requirements.txt\n",
+        id="export-kept-needs-plugin",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "RUN pip install --user poetry\n"
+        "RUN poetry config virtualenvs.create false && poetry install\n"
+        "RUN python manage.py collectstatic\n",
+        "FROM python:3.11\n"
+        "ENV POETRY_VERSION=2.2.1 \\\n"
+        "    POETRY_NO_INTERACTION=1\n"
+        'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry config virtualenvs.create false && poetry install\n"
+        "RUN python manage.py collectstatic\n",
+        id="create-false-kept-when-python-needs-packages",
+    ),
+    pytest.param(
+        "FROM python:3.11 AS build\n"
+        "RUN pip install poetry\n"
+        "RUN poetry install --no-dev\n"
+        "FROM build AS test\n"
+        "RUN poetry install --no-dev\n",
+        "FROM python:3.11 AS build\n"
+        + ENV_BLOCK
+        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry install --without dev\n"
+        "FROM build AS test\n"
+        "RUN poetry install --without dev\n",
+        id="child-stage-inherits-env",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), CHANGED)
+def test_modernised(before, after):
+    assert run_twice(TRANSFORM, before) == after
+
+
+def test_explicit_version_overrides_pin():
+    settings = Settings(poetry_version="2.1.0", poetry_version_explicit=True)
+    before = "FROM python:3.11\nENV POETRY_VERSION=1.8.3\nRUN pip install poetry==1.8.3\nRUN poetry install\n"
+    after = (
+        "FROM python:3.11\nENV POETRY_VERSION=2.1.0\n"
+        "ENV POETRY_NO_INTERACTION=1 \\\n    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n'
+    )
+    assert run_twice(TRANSFORM, before, settings=settings) == after
+
+
+def test_poetry_toml_create_false_overridden(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "demo"\nversion = "0.1.0"\n')
+    (tmp_path / "poetry.toml").write_text("[virtualenvs]\ncreate = false\n")
+    project = read_context(tmp_path)
+    before = "FROM python:3.11\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install\n"
+    after = (
+        "FROM python:3.11\n"
+        + ENV_BLOCK.replace("_IN_PROJECT=true\n", "_IN_PROJECT=true \\\n    POETRY_VIRTUALENVS_CREATE=true\n")
+        + 'RUN pip install "poetry==$POETRY_VERSION"\nWORKDIR /app\nCOPY . .\nRUN poetry install\n'
+    )
+    assert run_twice(TRANSFORM, before, project) == after
+
+
+def test_poetry_path_reference_keeps_installer():
+    text = (
+        "FROM python:3.11\n"
+        "ENV POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        "RUN curl -sSL https://install.python-poetry.org | python3 -\n"
+        "RUN /root/.local/bin/poetry install\n"
+    )
+    assert run_twice(TRANSFORM, text) == text
+    warnings = outcome_of(TRANSFORM, text).warnings
+    assert [w.line for w in warnings] == [3]
+    assert "line 4" in warnings[0].message
+
+
+def test_every_change_has_a_reason():
+    outcome = outcome_of(TRANSFORM, CHANGED[0].values[0])
+    assert outcome.changes and all(n.code == "MIG001" and n.line and ":" in n.message for n in outcome.changes)
+
+
+def test_output_parses_with_buildkit():
+    dockerfile = pytest.importorskip("dockerfile")
+    for before, _ in (case.values for case in CHANGED):
+        dockerfile.parse_string(run_twice(TRANSFORM, before))
+
+
+def test_pipeline_keeps_the_contract():
+    before = CHANGED[0].values[0]
+    result = run_pipeline(before)
+    assert 'pip install "poetry==$POETRY_VERSION"' in result
+    assert "virtualenvs.create false" not in result
+    assert "--no-dev" not in result
