@@ -312,6 +312,11 @@ def _spliced_run(instruction, commands, removed, replaced, drop_flags, add_flags
         else:
             spans.append((commands[k].start, commands[k + 1].start, ""))
     spans = _merged([(s, e) for s, e, _ in spans])
+    # Comment lines inside a removed span stay, moved above the RUN (a comment cannot end a continuation).
+    moved = []
+    for start, end, _ in spans:
+        raw_start, raw_end = instruction.raw_span(start, end)
+        moved += [line.lstrip() for line in instruction.raw[raw_start:raw_end].splitlines(keepends=True) if line.lstrip().startswith("#")]
     for k, text in replaced.items():
         spans.append((commands[k].start, commands[k].end, text))
     for flag in drop_flags:
@@ -323,7 +328,7 @@ def _spliced_run(instruction, commands, removed, replaced, drop_flags, add_flags
         leading = len(instruction.logical) - len(instruction.logical.lstrip())
         at = leading + len(instruction.logical.lstrip().split(None, 1)[0])
         spans.append((at, at, "".join(" " + f for f in add_flags)))
-    return instruction.splice_many(spans)
+    return "".join(line if line.endswith("\n") else line + "\n" for line in moved) + instruction.splice_many(spans)
 
 
 def _is_poetry_cache(mount: str) -> bool:

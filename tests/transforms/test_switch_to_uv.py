@@ -1,0 +1,233 @@
+"""MIG006 switch-to-uv: inputs that must stay unchanged, refusals, and (before, after) pairs.
+
+The inputs are what MIG001-MIG005 produce (docs/design.md), written by hand.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migrator.model import parse
+from migrator.project import PoetryProject, ProjectContext
+from migrator.transform import Settings
+from migrator.transforms.switch_to_uv import REFUSED, TRANSFORM
+from tests.support import outcome_of, run_twice
+
+UV = Settings(uv=True, uv_version="0.13.9")
+FROM = "# syntax=docker/dockerfile:1\nFROM python:3.11-slim AS build\n"
+POETRY_SETUP = (
+    "ENV POETRY_VERSION=2.2.1 \\\n"
+    "    POETRY_NO_INTERACTION=1 \\\n"
+    "    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+    'RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"\n'
+)
+UV_SETUP = (
+    "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/\n"
+    "ENV UV_COMPILE_BYTECODE=1 \\\n"
+    "    UV_LINK_MODE=copy \\\n"
+    "    UV_PYTHON_DOWNLOADS=0\n"
+)
+POETRY_CACHE = "--mount=type=cache,target=/root/.cache/pypoetry"
+DEPS_SYNC = (
+    "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
+    "    --mount=type=bind,source=uv.lock,target=uv.lock \\\n"
+    "    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \\\n"
+    "    uv sync --locked --no-install-project {groups}\n"
+)
+RUNTIME = (
+    "\nFROM python:3.11-slim AS runtime\n"
+    "WORKDIR /app\n"
+    'ENV PATH="/app/.venv/bin:$PATH"\n'
+    "RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --no-create-home app\n"
+    "COPY --from=build --chown=10001:10001 /app /app\n"
+    "USER 10001:10001\n"
+    'CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n'
+)
+
+
+def context(groups: tuple[str, ...] = ("dev",), plugins: tuple[str, ...] = ()) -> ProjectContext:
+    project = PoetryProject(directory="", name="app", groups=groups, plugins=plugins, is_poetry=True)
+    return ProjectContext(root=Path("/context"), projects={"": project})
+
+
+UNCHANGED = [
+    pytest.param("FROM python:3.11-slim\nRUN pip install -r requirements.txt\n", id="not-poetry"),
+    pytest.param(
+        FROM + UV_SETUP + "WORKDIR /app\n" + DEPS_SYNC.format(groups="--no-dev") + "COPY . .\n"
+        "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-editable\n" + RUNTIME,
+        id="already-uv",
+    ),
+]
+
+REFUSALS = [
+    pytest.param(
+        FROM + POETRY_SETUP + "RUN poetry self add poetry-plugin-bundle\nWORKDIR /app\nCOPY . .\nRUN poetry install\n",
+        "plugins",
+        id="poetry-self-add",
+    ),
+    pytest.param(
+        FROM + "ARG POETRY_HTTP_BASIC_CORP_PASSWORD\n" + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install\n",
+        "credentials",
+        id="credentials-from-environment",
+    ),
+    pytest.param(
+        FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN <<EOF\npoetry install\nEOF\n",
+        "heredoc",
+        id="heredoc",
+    ),
+    pytest.param(
+        FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install\nRUN poetry export -o req.txt\n",
+        "poetry export",
+        id="unknown-subcommand",
+    ),
+    pytest.param(
+        FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install --only-root\n",
+        "--only-root",
+        id="unknown-install-option",
+    ),
+    pytest.param(
+        FROM + "RUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install\n",
+        "virtual environment",
+        id="venv-location-unknown",
+    ),
+]
+
+CHANGED = [
+    pytest.param(
+        FROM
+        + "ENV PYTHONUNBUFFERED=1\n"
+        + POETRY_SETUP
+        + "WORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
+        + f"RUN {POETRY_CACHE} poetry install --without dev --no-interaction --no-root\n"
+        + "COPY . .\n"
+        + f"RUN {POETRY_CACHE} poetry install --without dev --no-interaction\n"
+        + RUNTIME,
+        FROM
+        + "ENV PYTHONUNBUFFERED=1\n"
+        + UV_SETUP
+        + "WORKDIR /app\n"
+        + DEPS_SYNC.format(groups="--no-dev")
+        + "COPY . .\n"
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-editable\n"
+        + RUNTIME,
+        id="design-doc-shape",
+    ),
+    pytest.param(
+        FROM
+        + POETRY_SETUP
+        + "WORKDIR /app\nCOPY pyproject.toml poetry.lock* ./\n"
+        + f"RUN {POETRY_CACHE} poetry install --only main --no-root\n"
+        + "COPY . .\n",
+        FROM + UV_SETUP + "WORKDIR /app\n" + DEPS_SYNC.format(groups="--no-dev") + "COPY . .\n",
+        id="only-main-without-other-groups",
+    ),
+    pytest.param(
+        FROM
+        + "ENV PYTHONUNBUFFERED=1 POETRY_VIRTUALENVS_IN_PROJECT=true PORT=8000\n"
+        + "RUN pip install poetry==2.2.1 && apt-get update\n"
+        + "WORKDIR /app\nCOPY pyproject.toml poetry.lock README.md ./\n"
+        + "RUN poetry install --with docs -E s3 --no-root\n",
+        FROM
+        + UV_SETUP
+        + "ENV PYTHONUNBUFFERED=1 PORT=8000\n"
+        + "RUN apt-get update\n"
+        + "WORKDIR /app\nCOPY pyproject.toml README.md ./\n"
+        + "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
+        + "    --mount=type=bind,source=uv.lock,target=uv.lock \\\n"
+        + "    uv sync --locked --no-install-project --group=docs --extra=s3\n",
+        id="mixed-env-mixed-run-other-files-copied",
+    ),
+    pytest.param(
+        FROM
+        + "ENV VIRTUAL_ENV=/opt/venv\n"
+        + "RUN pip install poetry\n"
+        + "WORKDIR /app\nCOPY . .\n"
+        + "RUN poetry install --only main,docs && poetry run python -m compileall app  # warm\n",
+        FROM
+        + "ENV VIRTUAL_ENV=/opt/venv\n"
+        + "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/\n"
+        + "ENV UV_COMPILE_BYTECODE=1 \\\n    UV_LINK_MODE=copy \\\n    UV_PYTHON_DOWNLOADS=0 \\\n"
+        + "    UV_PROJECT_ENVIRONMENT=/opt/venv\n"
+        + "WORKDIR /app\nCOPY . .\n"
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-default-groups --group=docs "
+        + "--no-editable && uv run --no-sync python -m compileall app  # warm\n",
+        id="venv-outside-the-project-and-poetry-run",
+    ),
+    pytest.param(
+        "ARG POETRY_VERSION=1.8.3\n"
+        + "FROM python:3.11-slim\n"
+        + "RUN pip install poetry==$POETRY_VERSION \\\n"
+        + "    # in-project, so that the venv can be copied\n"
+        + " && poetry config virtualenvs.in-project true\n"
+        + "WORKDIR /app\nCOPY . .\n"
+        + "RUN poetry config virtualenvs.in-project true \\\n"
+        + "    # the root too: it has console scripts\n"
+        + " && poetry install\n"
+        + 'CMD ["poetry", "run", "greeter"]\n',
+        "FROM python:3.11-slim\n"
+        + UV_SETUP
+        + "WORKDIR /app\nCOPY . .\n"
+        + "# the root too: it has console scripts\n"
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-editable\n"
+        + 'CMD ["greeter"]\n',
+        id="comments-in-continuations-global-arg-cmd",
+    ),
+    pytest.param(
+        FROM.replace("\n", "\r\n")
+        + "ENV POETRY_VIRTUALENVS_IN_PROJECT=true\r\nRUN pip install poetry\r\nWORKDIR /app\r\nCOPY . .\r\n"
+        + "RUN poetry install --without dev,test\r\n",
+        FROM.replace("\n", "\r\n")
+        + UV_SETUP.replace("\n", "\r\n")
+        + "WORKDIR /app\r\nCOPY . .\r\n"
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-group=test --no-editable\r\n",
+        id="crlf",
+    ),
+]
+
+
+@pytest.mark.parametrize("text", UNCHANGED)
+def test_unchanged(text):
+    assert run_twice(TRANSFORM, text, context(), UV) == text
+
+
+@pytest.mark.parametrize(("text", "why"), REFUSALS)
+def test_refusals_change_nothing_and_say_why_in_one_line(text, why):
+    outcome = outcome_of(TRANSFORM, text, context(), UV)
+    assert outcome.edits == ()
+    [warning] = outcome.warnings
+    assert warning.message.startswith(REFUSED)
+    assert why in warning.message
+    assert "\n" not in warning.message
+
+
+@pytest.mark.parametrize(("before", "after"), CHANGED)
+def test_changed(before, after):
+    result = run_twice(TRANSFORM, before, context(), UV)
+    assert result == after
+    assert "poetry" not in "".join(i.logical.lower() for i in parse(result).instructions)
+
+
+def test_refuses_a_project_with_poetry_plugins():
+    text = FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install\n"
+    outcome = outcome_of(TRANSFORM, text, context(plugins=("poetry-plugin-export",)), UV)
+    assert outcome.edits == () and "poetry-plugin-export" in outcome.warnings[0].message
+
+
+def test_only_main_keeps_other_default_groups_out():
+    text = FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install --only main\n"
+    result = run_twice(TRANSFORM, text, context(groups=("dev", "lint")), UV)
+    assert "uv sync --locked --no-default-groups --no-editable" in result
+
+
+def test_pins_the_uv_that_wrote_the_lock():
+    text = FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install\n"
+    result = run_twice(TRANSFORM, text, context(), Settings(uv=True, uv_version="0.12.3"))
+    assert "COPY --from=ghcr.io/astral-sh/uv:0.12.3 /uv /uvx /bin/\n" in result
+
+
+def test_is_opt_in():
+    assert not TRANSFORM.selected_by(Settings())
+    assert TRANSFORM.selected_by(Settings(uv=True))
+    assert TRANSFORM.selected_by(Settings(select=frozenset({"MIG006"})))
