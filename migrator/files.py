@@ -173,7 +173,8 @@ def _publish(targets, staged: dict[Path, str], backups: dict[Path, str]) -> None
             if replacement.new is None:
                 os.unlink(target)
             else:
-                os.replace(staged.pop(target), target)
+                os.replace(staged[target], target)
+                del staged[target]
             published.append(target)
     except BaseException as exc:
         _roll_back(published, backups)
