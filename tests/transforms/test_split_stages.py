@@ -1,0 +1,329 @@
+from pathlib import Path
+
+import dockerfile
+import pytest
+
+from migrator.contract import runtime_contract
+from migrator.model import parse
+from migrator.project import ProjectContext
+from migrator.transforms.split_stages import TRANSFORM
+from tests.support import outcome_of, run_pipeline, run_twice
+
+# What MIG001 and MIG002 leave behind: Poetry pinned, in-project venv, manifests first.
+POETRY = """\
+ENV POETRY_VERSION=2.2.1 \\
+    POETRY_NO_INTERACTION=1 \\
+    POETRY_VIRTUALENVS_IN_PROJECT=true
+RUN pip install "poetry==$POETRY_VERSION"
+WORKDIR /app
+COPY pyproject.toml poetry.lock ./
+RUN poetry install --only main --no-root
+COPY . .
+RUN poetry install --only main
+"""
+
+RUNTIME_APP = """\
+WORKDIR /app
+ENV PATH="/app/.venv/bin:$PATH"
+COPY --from=build /app /app
+"""
+
+CANONICAL_BEFORE = """\
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y gcc libpq-dev && rm -rf /var/lib/apt/lists/*
+""" + POETRY + """\
+EXPOSE 8000
+CMD ["poetry", "run", "uvicorn", "app.main:app", "--host", "0.0.0.0"]
+"""
+
+CANONICAL_AFTER = """\
+FROM python:3.11-slim AS build
+ENV PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y gcc libpq-dev && rm -rf /var/lib/apt/lists/*
+""" + POETRY + """\
+
+FROM python:3.11-slim AS runtime
+ENV PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*
+""" + RUNTIME_APP + """\
+EXPOSE 8000
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+"""
+
+SIMPLE_BEFORE = "FROM python:3.11-slim\n" + POETRY + "EXPOSE 8000\nCMD [\"python\", \"-m\", \"svc\"]\n"
+SIMPLE_AFTER = (
+    "FROM python:3.11-slim AS build\n" + POETRY + "\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP
+    + "EXPOSE 8000\nCMD [\"python\", \"-m\", \"svc\"]\n"
+)
+
+# Shaped like depot.dev's Poetry recipe: already two stages, the venv copied twice.
+DEPOT_RECIPE = """\
+# syntax=docker/dockerfile:1
+FROM python:3.13-slim AS build
+ENV POETRY_VERSION=2.2.1 \\
+    PYTHONUNBUFFERED=1 \\
+    POETRY_HOME="/opt/poetry" \\
+    POETRY_VIRTUALENVS_IN_PROJECT=true \\
+    POETRY_NO_INTERACTION=1
+RUN --mount=type=cache,target=/root/.cache pip install "poetry==$POETRY_VERSION"
+WORKDIR /opt/pysetup
+COPY poetry.lock pyproject.toml ./
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
+COPY . .
+
+FROM python:3.13-slim AS runtime
+ENV PATH="/opt/pysetup/.venv/bin:$PATH"
+RUN groupadd -g 1001 appgroup && \\
+    useradd -u 1001 -g appgroup -m -s /bin/false appuser
+WORKDIR /app
+COPY --from=build --chown=appuser:appgroup /opt/pysetup/.venv /opt/pysetup/.venv
+COPY --from=build --chown=appuser:appgroup /opt/pysetup/ /opt/pysetup/
+USER appuser
+ENTRYPOINT ["/opt/pysetup/.venv/bin/uvicorn", "app.main:app", "--host", "0.0.0.0"]
+"""
+
+UNCHANGED = [
+    pytest.param("FROM python:3.11-slim\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n", id="no-poetry"),
+    pytest.param(CANONICAL_AFTER, id="already-split"),
+    pytest.param(
+        "FROM python:3.11 AS build\n" + POETRY + "FROM python:3.11-slim\nCOPY --from=build /app /app\nCMD [\"python\"]\n",
+        id="multi-stage-never-re-split",
+    ),
+    pytest.param("FROM python:3.11-slim\n", id="nothing-to-do"),
+]
+
+PAIRS = [
+    pytest.param(CANONICAL_BEFORE, CANONICAL_AFTER, id="design-canonical"),
+    pytest.param(SIMPLE_BEFORE.replace("\n", "\r\n"), SIMPLE_AFTER.replace("\n", "\r\n"), id="crlf"),
+    pytest.param(SIMPLE_BEFORE.rstrip("\n"), SIMPLE_AFTER.rstrip("\n"), id="no-final-newline"),
+    pytest.param(
+        "FROM python:3.11-slim\n" + POETRY + "\n# the API\n# on 8000\nEXPOSE 8000\n\n# start it\nCMD poetry run uvicorn app.main:app\n",
+        "FROM python:3.11-slim AS build\n" + POETRY + "\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP
+        + "# the API\n# on 8000\nEXPOSE 8000\n# start it\nCMD uvicorn app.main:app\n",
+        id="comments-above-cmd-move-with-it",
+    ),
+    pytest.param(
+        "from python:3.11-slim\nenv POETRY_VIRTUALENVS_IN_PROJECT=true\nrun pip install poetry==2.2.1\n"
+        "workdir /app\ncopy . .\nrun poetry install --only main\ncmd [\"poetry\", \"run\", \"python\", \"-m\", \"svc\"]\n",
+        "from python:3.11-slim as build\nenv POETRY_VIRTUALENVS_IN_PROJECT=true\nrun pip install poetry==2.2.1\n"
+        "workdir /app\ncopy . .\nrun poetry install --only main\n\n"
+        "from python:3.11-slim as runtime\nworkdir /app\nenv PATH=\"/app/.venv/bin:$PATH\"\ncopy --from=build /app /app\n"
+        "cmd [\"python\", \"-m\", \"svc\"]\n",
+        id="lowercase-keywords",
+    ),
+    pytest.param(
+        "ARG PY=3.11\nFROM python:${PY}-slim\nARG VERSION=1.0\n" + POETRY
+        + "LABEL org.opencontainers.image.version=$VERSION python=$PY\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        "ARG PY=3.11\nFROM python:${PY}-slim AS build\nARG VERSION=1.0\n" + POETRY
+        + "\nFROM python:${PY}-slim AS runtime\nARG VERSION=1.0\nARG PY\n" + RUNTIME_APP
+        + "LABEL org.opencontainers.image.version=$VERSION python=$PY\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        id="arg-before-from-and-stage-arg",
+    ),
+    pytest.param(
+        "FROM --platform=$BUILDPLATFORM python:3.12-slim-bookworm\n" + POETRY + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM --platform=$BUILDPLATFORM python:3.12-slim-bookworm AS build\n" + POETRY
+        + "\nFROM --platform=$BUILDPLATFORM python:3.12-slim-bookworm AS runtime\n" + RUNTIME_APP
+        + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        id="platform-kept",
+    ),
+    pytest.param(
+        "FROM python:3.11-alpine\nRUN apk add --no-cache build-base postgresql-dev libffi-dev tzdata\n" + POETRY
+        + "CMD [\"gunicorn\", \"app:app\"]\n",
+        "FROM python:3.11-alpine AS build\nRUN apk add --no-cache build-base postgresql-dev libffi-dev tzdata\n" + POETRY
+        + "\nFROM python:3.11-alpine AS runtime\nRUN apk add --no-cache libpq libffi tzdata\n" + RUNTIME_APP
+        + "CMD [\"gunicorn\", \"app:app\"]\n",
+        id="alpine",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim-bookworm\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends \\\n"
+        "        # compilers for psycopg\n        gcc \\\n        libpq-dev \\\n        libssl-dev \\\n"
+        "        ca-certificates \\\n    && rm -rf /var/lib/apt/lists/*\n" + POETRY + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim-bookworm AS build\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends \\\n"
+        "        # compilers for psycopg\n        gcc \\\n        libpq-dev \\\n        libssl-dev \\\n"
+        "        ca-certificates \\\n    && rm -rf /var/lib/apt/lists/*\n" + POETRY
+        + "\nFROM python:3.11-slim-bookworm AS runtime\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends libpq5 libssl3 ca-certificates && rm -rf /var/lib/apt/lists/*\n"
+        + RUNTIME_APP + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        id="apt-with-continuations",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\n" + POETRY + "COPY docker/entrypoint.sh /usr/local/bin/entrypoint.sh\n"
+        "RUN chmod +x /usr/local/bin/entrypoint.sh\nENTRYPOINT [\"entrypoint.sh\"]\nCMD [\"serve\"]\n",
+        "FROM python:3.11-slim AS build\n" + POETRY + "COPY docker/entrypoint.sh /usr/local/bin/entrypoint.sh\n"
+        "RUN chmod +x /usr/local/bin/entrypoint.sh\n\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP
+        + "COPY docker/entrypoint.sh /usr/local/bin/entrypoint.sh\nRUN chmod +x /usr/local/bin/entrypoint.sh\n"
+        "ENTRYPOINT [\"entrypoint.sh\"]\nCMD [\"serve\"]\n",
+        id="entrypoint-script-outside-project",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\n" + POETRY + "WORKDIR /etc/svc\nCOPY conf/svc.toml .\nWORKDIR /app\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim AS build\n" + POETRY + "WORKDIR /etc/svc\nCOPY conf/svc.toml .\nWORKDIR /app\n"
+        "\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP + "COPY conf/svc.toml /etc/svc/\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        id="relative-copy-outside-project-made-absolute",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n" + POETRY
+        + "HEALTHCHECK --interval=30s CMD curl -f http://localhost:8000/health || exit 1\n"
+        "CMD [\"poetry\", \"run\", \"uvicorn\", \"app.main:app\"]\n",
+        "FROM python:3.11-slim AS build\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n" + POETRY
+        + "\nFROM python:3.11-slim AS runtime\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"
+        + RUNTIME_APP + "HEALTHCHECK --interval=30s CMD curl -f http://localhost:8000/health || exit 1\n"
+        "CMD [\"uvicorn\", \"app.main:app\"]\n",
+        id="healthcheck-curl-installed-at-runtime",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y curl gcc\n" + POETRY + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim AS build\nRUN apt-get update && apt-get install -y curl gcc\n" + POETRY
+        + "\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        id="build-only-packages-no-runtime-run",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim AS base\n" + POETRY + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim AS base\n" + POETRY + "\nFROM python:3.11-slim AS runtime\n"
+        + RUNTIME_APP.replace("--from=build", "--from=base") + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        id="existing-stage-name-kept",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nENV VIRTUAL_ENV=/opt/venv \\\n    POETRY_HOME=/opt/poetry \\\n    PATH=\"/opt/poetry/bin:$PATH\"\n"
+        "RUN python -m venv $VIRTUAL_ENV\nRUN pip install poetry==2.2.1\nWORKDIR /srv\nCOPY . .\n"
+        "RUN poetry install --only main\nCMD [\"/opt/venv/bin/python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim AS build\nENV VIRTUAL_ENV=/opt/venv \\\n    POETRY_HOME=/opt/poetry \\\n    PATH=\"/opt/poetry/bin:$PATH\"\n"
+        "RUN python -m venv $VIRTUAL_ENV\nRUN pip install poetry==2.2.1\nWORKDIR /srv\nCOPY . .\n"
+        "RUN poetry install --only main\n\nFROM python:3.11-slim AS runtime\nENV VIRTUAL_ENV=/opt/venv\nWORKDIR /srv\n"
+        "ENV PATH=\"/opt/venv/bin:$PATH\"\nCOPY --from=build /srv /srv\nCOPY --from=build /opt/venv /opt/venv\n"
+        "CMD [\"/opt/venv/bin/python\", \"-m\", \"svc\"]\n",
+        id="venv-outside-project-copied-to-its-own-path",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nENV PYTHONUNBUFFERED=1 \\\n    PIP_NO_CACHE_DIR=1 \\\n    POETRY_HOME=/opt/poetry \\\n"
+        "    APP_ENV=production\nENV PATH=\"$POETRY_HOME/bin:$PATH\"\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        "RUN pip install poetry==2.2.1\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim AS build\nENV PYTHONUNBUFFERED=1 \\\n    PIP_NO_CACHE_DIR=1 \\\n    POETRY_HOME=/opt/poetry \\\n"
+        "    APP_ENV=production\nENV PATH=\"$POETRY_HOME/bin:$PATH\"\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        "RUN pip install poetry==2.2.1\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\n\n"
+        "FROM python:3.11-slim AS runtime\nENV PYTHONUNBUFFERED=1 \\\n    APP_ENV=production\n" + RUNTIME_APP
+        + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        id="build-only-env-and-poetry-path-filtered",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\n" + POETRY + "RUN useradd --uid 1001 --create-home appuser\nUSER appuser\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim AS build\n" + POETRY + "\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP
+        + "RUN useradd --uid 1001 --create-home appuser\nUSER appuser\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        id="user-and-its-creation-move",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\n" + POETRY + "WORKDIR /app/src\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim AS build\n" + POETRY + "WORKDIR /app/src\n\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP
+        + "WORKDIR /app/src\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        id="final-workdir-kept",
+    ),
+    pytest.param(DEPOT_RECIPE, DEPOT_RECIPE.replace(
+        "COPY --from=build --chown=appuser:appgroup /opt/pysetup/.venv /opt/pysetup/.venv\n", ""), id="depot-recipe-venv-copied-once"),
+]
+
+SKIPPED = [
+    pytest.param("FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nCOPY . .\nRUN poetry install\nCMD [\"python\"]\n", "runs in /", id="project-in-root"),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN useradd -m app\nUSER app\nWORKDIR /home/app\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        "COPY . .\nRUN poetry install\nCMD [\"python\"]\n",
+        "runs as USER app",
+        id="non-root-install",
+    ),
+    pytest.param("FROM gcr.io/distroless/python3\n" + POETRY + "CMD [\"svc\"]\n", "base image", id="distroless"),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
+        "RUN poetry config virtualenvs.create false && poetry install\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        "where Poetry puts the venv",
+        id="system-install-venv-unknown",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\n" + POETRY + "ENTRYPOINT [\"sh\", \"-c\", \"poetry run alembic upgrade head && svc\"]\n",
+        "still runs Poetry",
+        id="runtime-still-needs-poetry",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\n" + POETRY + "RUN pip install gunicorn\nCMD [\"gunicorn\", \"app:app\"]\n",
+        "pip installs packages outside the venv",
+        id="system-pip-package",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nENV APP=/app\nWORKDIR $APP\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nCOPY . .\nRUN poetry install\nCMD [\"svc\"]\n",
+        "variable",
+        id="workdir-variable",
+    ),
+]
+
+
+@pytest.mark.parametrize("text", UNCHANGED)
+def test_unchanged(text):
+    assert run_twice(TRANSFORM, text) == text
+
+
+@pytest.mark.parametrize(("before", "after"), PAIRS)
+def test_split(before, after):
+    result = run_twice(TRANSFORM, before)
+    assert result == after
+    dockerfile.parse_string(result)
+    assert runtime_contract(parse(result)).differences(runtime_contract(parse(before))) == []
+
+
+@pytest.mark.parametrize(("text", "reason"), SKIPPED)
+def test_skipped_with_a_warning(text, reason):
+    outcome = outcome_of(TRANSFORM, text)
+    assert outcome.edits == ()
+    assert any(reason in w.message for w in outcome.warnings), outcome.warnings
+
+
+def test_unrecognised_run_stays_in_build_with_a_warning_naming_its_line():
+    text = "FROM python:3.11-slim\n" + POETRY + "RUN python manage.py collectstatic --noinput\nCMD [\"svc\"]\n"
+    result = run_twice(TRANSFORM, text)
+    runtime = result.split("AS runtime")[1]
+    assert "collectstatic" not in runtime
+    assert [w.line for w in outcome_of(TRANSFORM, text).warnings] == [11]
+
+
+def test_unknown_package_goes_to_runtime_with_a_warning():
+    text = "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc mystery-tool\n" + POETRY + "CMD [\"svc\"]\n"
+    result = run_twice(TRANSFORM, text)
+    assert "--no-install-recommends mystery-tool &&" in result
+    assert any("mystery-tool" in w.message for w in outcome_of(TRANSFORM, text).warnings)
+
+
+def test_guessed_debian_release_warns():
+    text = "FROM python:3.13-slim\nRUN apt-get update && apt-get install -y libssl-dev\n" + POETRY + "CMD [\"svc\"]\n"
+    assert "libssl3t64" in run_twice(TRANSFORM, text)
+    assert any("is a guess" in w.message for w in outcome_of(TRANSFORM, text).warnings)
+
+
+def test_apk_virtual_group_deleted_later_is_not_installed_at_runtime():
+    text = (
+        "FROM python:3.11-alpine\nRUN apk add --virtual .build-deps gcc musl-dev curl-dev && apk add tini\n"
+        + POETRY + "RUN apk del .build-deps\nCMD [\"svc\"]\n"
+    )
+    assert "RUN apk add --no-cache tini\n" in run_twice(TRANSFORM, text)
+
+
+@pytest.mark.parametrize(
+    ("ignore", "warned"),
+    [pytest.param((".git",), True, id="venv-not-ignored"), pytest.param((".venv",), False, id="venv-ignored")],
+)
+def test_dockerignore_without_venv_warns(ignore, warned, tmp_path: Path):
+    project = ProjectContext(root=tmp_path, dockerignore=ignore)
+    outcome = outcome_of(TRANSFORM, SIMPLE_BEFORE, project)
+    assert any(".dockerignore" in w.message for w in outcome.warnings) == warned
+
+
+def test_depot_recipe_change_note_says_why():
+    (change,) = outcome_of(TRANSFORM, DEPOT_RECIPE).changes
+    assert "twice" in change.message
+    assert change.line == 19
+
+
+@pytest.mark.parametrize("before", [CANONICAL_BEFORE, SIMPLE_BEFORE.replace("\n", "\r\n")], ids=["canonical", "crlf"])
+def test_through_the_pipeline(before):
+    result = run_pipeline(before)
+    assert "AS runtime" in result
+    dockerfile.parse_string(result)
+    assert runtime_contract(parse(result)).cmd == runtime_contract(parse(before)).cmd
