@@ -24,7 +24,7 @@ def is_dockerfile_name(name: str) -> bool:
     if lowered.endswith(".dockerignore"):
         return False  # Dockerfile.dockerignore is the ignore file that goes with a Dockerfile
     return (
-        name in ("Dockerfile", "Containerfile")
+        name in ("Dockerfile", "Containerfile", "dockerfile")  # docker build falls back to lower case
         or name.startswith("Dockerfile.")
         or name.endswith(".Dockerfile")
         or name.endswith(".dockerfile")
