@@ -1,0 +1,206 @@
+"""The project side of `--uv`: pyproject.toml to PEP 621, poetry.lock to uv.lock, refusals.
+
+These run migrate-to-uv and `uv lock` for real against the sandbox's PyPI mirror,
+on copies of corpus/uv-fastapi (whose poetry.lock pins versions older than the
+newest, so a lock that ignored it would show).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from migrator.pipeline import Status, migrate_path
+from migrator.transform import Settings
+from migrator.uv_project import keep_leading_comments, locked_versions, prepare, version_mismatch
+
+CORPUS = Path(__file__).parent.parent / "corpus" / "uv-fastapi"
+UV = Settings(uv=True)
+POST_PIPELINE_DOCKERFILE = """\
+# syntax=docker/dockerfile:1
+FROM python:3.11-slim AS build
+ENV POETRY_VERSION=2.2.1 \\
+    POETRY_NO_INTERACTION=1 \\
+    POETRY_VIRTUALENVS_IN_PROJECT=true
+RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+WORKDIR /app
+COPY pyproject.toml poetry.lock ./
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-root
+COPY . .
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev
+
+FROM python:3.11-slim AS runtime
+WORKDIR /app
+ENV PATH="/app/.venv/bin:$PATH"
+COPY --from=build /app /app
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    target = tmp_path / "project"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+def files_of(plan) -> dict[str, tuple[str | None, str | None]]:
+    return {f.path: (f.original, f.migrated) for f in plan.extra_files}
+
+
+def edit_pyproject(project: Path, old: str, new: str) -> None:
+    path = project / "pyproject.toml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_converts_poetry_tables_to_pep_621(project):
+    plan = prepare(project, UV)
+    assert plan.refusal is None
+    pyproject = tomllib.loads(files_of(plan)["pyproject.toml"][1])
+    assert "poetry" not in pyproject.get("tool", {})
+    assert pyproject["project"]["name"] == "greeter"
+    assert pyproject["project"]["requires-python"].startswith(">=3.11")
+    assert "fastapi>=0.115,<0.116" in pyproject["project"]["dependencies"]
+    assert "uvicorn>=0.32,<0.33" in pyproject["project"]["dependencies"]
+    assert pyproject["project"]["optional-dependencies"] == {"probe": ["httpx>=0.27,<0.28"]}
+    assert pyproject["project"]["scripts"] == {"greeter": "app.main:run"}
+    assert pyproject["dependency-groups"] == {"dev": ["pytest>=8.3,<9"]}
+    assert pyproject["tool"]["uv"]["index"] == [
+        {"name": "mirror", "url": "http://127.0.0.1:3141/root/pypi/+simple/", "default": True}
+    ]
+    assert "poetry" not in pyproject["build-system"]["build-backend"]
+
+
+def test_locks_the_versions_poetry_locked(project):
+    plan = prepare(project, UV)
+    files = files_of(plan)
+    assert files["uv.lock"][0] is None  # new
+    uv_lock = files["uv.lock"][1]
+    poetry_lock = (project / "poetry.lock").read_text()
+    assert locked_versions(uv_lock)["anyio"] == {"4.7.0"}  # older than the newest on the index
+    assert version_mismatch(poetry_lock, uv_lock, "greeter") is None
+    assert plan.uv_version and plan.uv_version.count(".") == 2
+
+
+def test_removes_poetry_files_only_through_the_plan(project):
+    (project / "poetry.toml").write_text("[virtualenvs]\nin-project = true\n")
+    plan = prepare(project, UV)
+    files = files_of(plan)
+    assert files["poetry.lock"][1] is None and files["poetry.toml"][1] is None
+    assert (project / "poetry.lock").is_file() and not (project / "uv.lock").exists()  # nothing written here
+
+
+def test_keeps_the_files_leading_comments(project):
+    edit_pyproject(project, "[tool.poetry]\n", "# Owned by the platform team.\n\n[tool.poetry]\n")
+    plan = prepare(project, UV)
+    assert files_of(plan)["pyproject.toml"][1].startswith("# Owned by the platform team.\n\n[project]\n")
+
+
+def test_package_mode_false_becomes_uv_package_false(project):
+    edit_pyproject(project, "[tool.poetry]\n", "[tool.poetry]\npackage-mode = false\n")
+    plan = prepare(project, UV)
+    assert tomllib.loads(files_of(plan)["pyproject.toml"][1])["tool"]["uv"]["package"] is False
+
+
+def test_already_uv_needs_only_the_dockerfile(project):
+    plan = prepare(project, UV)
+    for path, (_, migrated) in files_of(plan).items():
+        if migrated is None:
+            (project / path).unlink()
+        else:
+            (project / path).write_text(migrated)
+    again = prepare(project, UV)
+    assert again.refusal is None and again.extra_files == ()
+
+
+REFUSALS = [
+    pytest.param(
+        lambda p: edit_pyproject(p, "[tool.poetry.scripts]", '[tool.poetry.requires-plugins]\npoetry-plugin-export = ">=1.8"\n\n[tool.poetry.scripts]'),
+        "plugins",
+        id="poetry-plugins",
+    ),
+    pytest.param(lambda p: (p / "poetry.lock").unlink(), "no poetry.lock", id="no-lock"),
+    pytest.param(
+        lambda p: (p / "poetry.toml").write_text('[http-basic.corp]\nusername = "ci"\n'),
+        "credentials",
+        id="http-basic-in-poetry-toml",
+    ),
+    pytest.param(
+        lambda p: edit_pyproject(p, "http://127.0.0.1", "http://ci:secret@127.0.0.1"),
+        "credentials in its URL",
+        id="credentials-in-source-url",
+    ),
+    pytest.param(
+        lambda p: edit_pyproject(p, 'uvicorn = "~0.32"', 'uvicorn = "~0.32"\nshared = { path = "../shared" }'),
+        "path dependencies",
+        id="path-dependency",
+    ),
+    pytest.param(
+        # poetry.lock pins anyio 4.7.0: a constraint it no longer meets cannot keep the versions.
+        lambda p: edit_pyproject(p, 'uvicorn = "~0.32"', 'uvicorn = "~0.32"\nanyio = ">=4.8"'),
+        "",
+        id="lock-out-of-date",
+    ),
+    pytest.param(lambda p: (p / "pyproject.toml").unlink(), "not found", id="no-pyproject"),
+]
+
+
+@pytest.mark.parametrize(("break_it", "why"), REFUSALS)
+def test_refusals_are_one_line_and_change_nothing(project, break_it, why):
+    break_it(project)
+    plan = prepare(project, UV)
+    assert plan.refusal is not None and why in plan.refusal
+    assert "\n" not in plan.refusal
+    assert plan.extra_files == ()
+
+
+VERSION_CHECKS = [
+    pytest.param('[[package]]\nname = "A_b"\nversion = "1.0"\n', '[[package]]\nname = "a-b"\nversion = "1.0"\n', None, id="names-normalised"),
+    pytest.param(
+        '[[package]]\nname = "a"\nversion = "1.0"\n', '[[package]]\nname = "a"\nversion = "1.1"\n', "a would be 1.1", id="newer"
+    ),
+    pytest.param('[[package]]\nname = "a"\nversion = "1.0"\n', "", "a would be absent", id="dropped"),
+    pytest.param(
+        "", '[[package]]\nname = "greeter"\nversion = "0.3.0"\n', None, id="the-root-project-is-not-a-dependency"
+    ),
+]
+
+
+@pytest.mark.parametrize(("poetry_lock", "uv_lock", "expected"), VERSION_CHECKS)
+def test_version_mismatch(poetry_lock, uv_lock, expected):
+    found = version_mismatch(poetry_lock, uv_lock, "greeter")
+    assert (found is None) if expected is None else (expected in found)
+
+
+@pytest.mark.parametrize(
+    ("original", "converted", "expected"),
+    [
+        pytest.param("[tool.poetry]\n", "[project]\n", "[project]\n", id="no-comments"),
+        pytest.param("# a\n[tool.poetry]\n", "[project]\n", "# a\n\n[project]\n", id="comment"),
+        pytest.param("# a\n[tool.poetry]\n", "# a\n[project]\n", "# a\n[project]\n", id="already-there"),
+    ],
+)
+def test_keep_leading_comments(original, converted, expected):
+    assert keep_leading_comments(original, converted) == expected
+
+
+def test_migrate_path_switches_dockerfile_and_project_together(project):
+    (project / "Dockerfile").write_text(POST_PIPELINE_DOCKERFILE)
+    result = migrate_path(project / "Dockerfile", UV)
+    assert result.status is Status.MIGRATED, result
+    assert "poetry" not in result.migrated.lower()
+    assert f"COPY --from=ghcr.io/astral-sh/uv:{prepare(project, UV).uv_version} /uv /uvx /bin/" in result.migrated
+    assert {f.path for f in result.extra_files} == {"pyproject.toml", "uv.lock", "poetry.lock"}
+
+
+def test_migrate_path_refusal_leaves_everything_unchanged(project):
+    (project / "Dockerfile").write_text(POST_PIPELINE_DOCKERFILE.replace("RUN --mount=type=cache,target=/root/.cache/pip", "RUN poetry self add poetry-plugin-bundle\nRUN"))
+    result = migrate_path(project / "Dockerfile", UV)
+    assert result.status is Status.SKIPPED
+    assert result.migrated == result.original and result.extra_files == ()
+    assert "poetry self" in result.reason and "\n" not in result.reason
