@@ -236,12 +236,16 @@ def _mounted(doc: Dockerfile, instruction: Instruction, kinds: list[CacheKind]) 
     if instruction.heredocs:
         # hadolint and other parsers lose a heredoc that starts on a continuation line.
         return instruction.with_flags_added(*flags)
-    return _with_flag_lines(instruction.keyword_end, raw, flags, doc.escape)
+    args_at = instruction.raw_span(instruction.args_start, instruction.args_start)[0]
+    flags_on_own_lines = bool(instruction.flags) and "\n" in instruction.raw[instruction.keyword_end : args_at]
+    return _with_flag_lines(instruction.keyword_end, raw, flags, doc.escape, flags_on_own_lines)
 
 
-def _with_flag_lines(pos: int, raw: str, flags: list[str], escape: str) -> str:
-    """One flag inline; two or more each on a continuation line of their own."""
+def _with_flag_lines(pos: int, raw: str, flags: list[str], escape: str, own_lines: bool = False) -> str:
+    """One flag inline; two or more (or next to flags already one per line) each on a line of its own."""
     head, rest = raw[:pos], raw[pos:]
+    if own_lines:
+        return head + "".join(f" {flag} {escape}\n   " for flag in flags) + rest
     if len(flags) == 1:
         return head + " " + flags[0] + rest
     joined = f" {escape}\n    ".join(flags)

@@ -162,6 +162,12 @@ CHANGED = [
         id="next-to-a-secret-mount",
     ),
     pytest.param(
+        "FROM python:3.13-slim\nRUN --mount=type=cache,target=/root/.cache \\\n    pip install poetry\n",
+        SYNTAX + "FROM python:3.13-slim\nRUN --mount=type=cache,target=/root/.cache/pip \\\n"
+        "    --mount=type=cache,target=/root/.cache \\\n    pip install poetry\n",
+        id="next-to-a-mount-on-its-own-line",
+    ),
+    pytest.param(
         "FROM python:3.11-slim\nRUN pip install uv && uv pip install --system poetry && rm -rf /root/.cache\n",
         SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install uv && uv pip install --system poetry && rm -rf /root/.cache\n",
         id="rm-of-cache-kept-when-uv-also-uses-it",
