@@ -86,6 +86,8 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
             if (context_dir / name).is_file():
                 shutil.copyfile(context_dir / name, work / name)
         outcome = run_converter(converter, uv_binary, work)
+        if outcome and "Could not lock" in outcome:
+            return refuse(f"{context_dir / 'poetry.lock'}: uv cannot lock the versions it pins (is it out of date? run `poetry lock`); the project was left as it is")
         if outcome:
             return refuse(f"{pyproject_path}: migrate-to-uv failed ({outcome}); the project was left as it is")
         new_pyproject = (work / "pyproject.toml").read_text(encoding="utf-8")
