@@ -1,0 +1,185 @@
+import shutil
+import subprocess
+
+import dockerfile
+import pytest
+
+from migrator.transform import Settings
+from migrator.transforms.non_root_user import TRANSFORM
+from tests.support import outcome_of, run_pipeline, run_twice
+
+CREATE = (
+    "RUN groupadd --system --gid 10001 app && "
+    "useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app\n"
+)
+CREATE_ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app -h /home/app -s /sbin/nologin app\n"
+
+BUILD = """\
+FROM python:3.11-slim AS build
+ENV POETRY_VIRTUALENVS_IN_PROJECT=true
+RUN pip install poetry==2.2.1
+WORKDIR /app
+COPY . .
+RUN poetry install --only main
+
+"""
+
+RUNTIME_BEFORE = BUILD + """\
+FROM python:3.11-slim AS runtime
+WORKDIR /app
+ENV PATH="/app/.venv/bin:$PATH"
+COPY --from=build /app /app
+EXPOSE 8000
+CMD ["uvicorn", "app.main:app"]
+"""
+
+RUNTIME_AFTER = BUILD + """\
+FROM python:3.11-slim AS runtime
+WORKDIR /app
+ENV PATH="/app/.venv/bin:$PATH"
+""" + CREATE + """\
+COPY --from=build --chown=10001:10001 /app /app
+USER 10001:10001
+EXPOSE 8000
+CMD ["uvicorn", "app.main:app"]
+"""
+
+UNCHANGED = [
+    pytest.param(RUNTIME_AFTER, id="already-non-root"),
+    pytest.param(BUILD + "FROM python:3.11-slim\nUSER 1001:1001\nCMD [\"svc\"]\n", id="numeric-user-kept"),
+    pytest.param(BUILD + "FROM python:3.11-slim\nRUN useradd web\nUSER web\nCMD [\"svc\"]\n", id="named-user-kept"),
+    pytest.param(BUILD + "FROM python:3.11-slim\nUSER root\nCMD [\"svc\"]\n", id="explicit-root-kept"),
+    pytest.param("FROM python:3.11-slim AS base\nUSER 1000\nFROM base\nCMD [\"svc\"]\n", id="user-inherited-from-stage"),
+    pytest.param("FROM gcr.io/distroless/python3\nCOPY . /app\nCMD [\"app.py\"]\n", id="distroless-skipped"),
+]
+
+PAIRS = [
+    pytest.param(RUNTIME_BEFORE, RUNTIME_AFTER, id="runtime-stage"),
+    pytest.param(RUNTIME_BEFORE.replace("\n", "\r\n"), RUNTIME_AFTER.replace("\n", "\r\n"), id="crlf"),
+    pytest.param(RUNTIME_BEFORE.rstrip("\n"), RUNTIME_AFTER.rstrip("\n"), id="no-final-newline"),
+    pytest.param(
+        BUILD + "FROM python:3.11-slim AS runtime\nWORKDIR /app\nCOPY --from=build /app /app\n# serve it\nCMD [\"svc\"]\n",
+        BUILD + "FROM python:3.11-slim AS runtime\nWORKDIR /app\n" + CREATE
+        + "COPY --from=build --chown=10001:10001 /app /app\nUSER 10001:10001\n# serve it\nCMD [\"svc\"]\n",
+        id="comment-above-cmd",
+    ),
+    pytest.param(
+        BUILD.lower().replace("poetry_virtualenvs_in_project", "POETRY_VIRTUALENVS_IN_PROJECT")
+        + "from python:3.11-slim as runtime\ncopy --from=build /app /app\ncmd [\"svc\"]\n",
+        BUILD.lower().replace("poetry_virtualenvs_in_project", "POETRY_VIRTUALENVS_IN_PROJECT")
+        + "from python:3.11-slim as runtime\n" + CREATE.replace("RUN", "run")
+        + "copy --from=build --chown=10001:10001 /app /app\nuser 10001:10001\ncmd [\"svc\"]\n",
+        id="lowercase-keywords",
+    ),
+    pytest.param(
+        "ARG PY=3.11\nFROM python:${PY}-alpine AS build\nWORKDIR /app\nRUN pip install poetry\n\n"
+        "FROM --platform=linux/amd64 python:${PY}-alpine\nCOPY --from=build /app /app\nCOPY --from=build /usr/local/bin/entrypoint.sh /usr/local/bin/\n"
+        "ENTRYPOINT [\"entrypoint.sh\"]\n",
+        "ARG PY=3.11\nFROM python:${PY}-alpine AS build\nWORKDIR /app\nRUN pip install poetry\n\n"
+        "FROM --platform=linux/amd64 python:${PY}-alpine\n" + CREATE_ALPINE
+        + "COPY --from=build --chown=10001:10001 /app /app\nCOPY --from=build --chown=10001:10001 /usr/local/bin/entrypoint.sh /usr/local/bin/\n"
+        "USER 10001:10001\nENTRYPOINT [\"entrypoint.sh\"]\n",
+        id="alpine-arg-platform",
+    ),
+    pytest.param(
+        BUILD + "FROM python:3.11-slim AS runtime\nRUN apt-get update \\\n    && apt-get install -y curl \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\nCOPY --from=build /app /app\n"
+        "HEALTHCHECK CMD curl -f http://localhost:8000/ || exit 1\nCMD [\"svc\"]\n",
+        BUILD + "FROM python:3.11-slim AS runtime\nRUN apt-get update \\\n    && apt-get install -y curl \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n" + CREATE + "COPY --from=build --chown=10001:10001 /app /app\nUSER 10001:10001\n"
+        "HEALTHCHECK CMD curl -f http://localhost:8000/ || exit 1\nCMD [\"svc\"]\n",
+        id="apt-continuations-healthcheck-curl",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install\nCMD [\"poetry\", \"run\", \"svc\"]\n",
+        "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\n" + CREATE
+        + "COPY . .\nRUN poetry install\nUSER 10001:10001\nCMD [\"poetry\", \"run\", \"svc\"]\n",
+        id="single-stage",
+    ),
+    pytest.param(
+        BUILD + "FROM python:3.11-slim\nCOPY --from=build --chown=1:1 /app /app\nCMD [\"svc\"]\n",
+        BUILD + "FROM python:3.11-slim\n" + CREATE + "COPY --from=build --chown=1:1 /app /app\nUSER 10001:10001\nCMD [\"svc\"]\n",
+        id="existing-chown-kept",
+    ),
+    pytest.param(
+        BUILD + "FROM python:3.11-slim\nCOPY --from=build /app /app\nCMD [\"svc\"]\n",
+        BUILD + "FROM python:3.11-slim\n" + CREATE.replace("10001", "2000").replace(" app", " svc")
+        + "COPY --from=build --chown=2000:2000 /app /app\nUSER 2000:2000\nCMD [\"svc\"]\n",
+        id="settings-user-and-uid",
+    ),
+]
+
+
+def settings_for(case_id):
+    return Settings(user_name="svc", uid=2000) if case_id == "settings-user-and-uid" else Settings()
+
+
+@pytest.mark.parametrize("text", UNCHANGED)
+def test_unchanged(text):
+    assert run_twice(TRANSFORM, text) == text
+
+
+@pytest.mark.parametrize(("before", "after"), PAIRS)
+def test_user_added(before, after, request):
+    settings = settings_for(request.node.callspec.id)
+    result = run_twice(TRANSFORM, before, settings=settings)
+    assert result == after
+    dockerfile.parse_string(result)
+
+
+def test_build_stage_never_gets_a_user():
+    result = run_twice(TRANSFORM, RUNTIME_BEFORE)
+    build_stage = result.split("AS runtime")[0]
+    assert "USER" not in build_stage and "useradd" not in build_stage
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        pytest.param(BUILD + "FROM python:3.11-slim\nUSER root\nCMD [\"svc\"]\n", 9, "left as the author chose", id="root"),
+        pytest.param(
+            BUILD + "FROM python:3.11-slim\nRUN groupadd -g 1001 grp && useradd -u 1001 -g grp web\nUSER web\nCMD [\"svc\"]\n",
+            10,
+            "`USER 1001:1001`",
+            id="named-user-with-uid",
+        ),
+        pytest.param("FROM gcr.io/distroless/python3\nCMD [\"app.py\"]\n", 1, "cannot tell how to create", id="distroless"),
+        pytest.param(BUILD + "FROM python:3.11-slim\nCOPY --from=build /app /app\nEXPOSE 80\nCMD [\"svc\"]\n", 10, "below 1024", id="low-port"),
+        pytest.param(BUILD + "FROM python:3.11-slim\nRUN useradd --uid 10001 app\nCMD [\"svc\"]\n", 9, "already creates", id="clash"),
+    ],
+)
+def test_warnings(text, line, words):
+    warnings = outcome_of(TRANSFORM, text).warnings
+    assert any(w.line == line and words in w.message for w in warnings), warnings
+
+
+NAIVE = """\
+FROM python:3.11-slim
+RUN apt-get update && apt-get install -y gcc libpq-dev && rm -rf /var/lib/apt/lists/*
+RUN pip install poetry
+WORKDIR /app
+COPY . .
+RUN poetry config virtualenvs.create false && poetry install --no-dev --no-interaction
+EXPOSE 8000
+CMD ["poetry", "run", "uvicorn", "app.main:app", "--host", "0.0.0.0"]
+"""
+
+
+@pytest.mark.parametrize("before", [NAIVE, NAIVE.replace("\n", "\r\n")], ids=["naive", "naive-crlf"])
+def test_pipeline_output_runs_as_the_numeric_user(before):
+    result = run_pipeline(before)
+    final_stage = result.split("FROM")[-1]
+    assert "USER 10001:10001" in final_stage
+    dockerfile.parse_string(result)
+
+
+@pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint not installed")
+def test_hadolint_finds_no_root_user(tmp_path):
+    path = tmp_path / "Dockerfile"
+    path.write_text(run_twice(TRANSFORM, RUNTIME_BEFORE))
+    found = subprocess.run(["hadolint", "--no-fail", "--format", "tty", str(path)], capture_output=True, text=True)
+    assert "DL3002" not in found.stdout
+    root = tmp_path / "Root.Dockerfile"
+    root.write_text(BUILD + "FROM python:3.11-slim\nUSER root\nCMD [\"svc\"]\n")
+    found = subprocess.run(["hadolint", "--no-fail", "--format", "tty", str(root)], capture_output=True, text=True)
+    assert "DL3002" in found.stdout  # the check itself can fire
