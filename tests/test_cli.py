@@ -506,5 +506,5 @@ def test_python_m_migrator_exit_codes_and_streams(tmp_path: Path):
     assert written.returncode == 0 and written.stdout == b""
     again = _python_m_migrate("--check", "Dockerfile", cwd=tmp_path)
     assert again.returncode == 0
-    stdin = _python_m_migrate("--write", "-", cwd=tmp_path, input=NAIVE.encode())
+    stdin = _python_m_migrate("--write", "--context", ".", "-", cwd=tmp_path, input=NAIVE.encode())
     assert stdin.returncode == 0 and stdin.stdout == path.read_bytes()
