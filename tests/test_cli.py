@@ -508,3 +508,60 @@ def test_python_m_migrator_exit_codes_and_streams(tmp_path: Path):
     assert again.returncode == 0
     stdin = _python_m_migrate("--write", "--context", ".", "-", cwd=tmp_path, input=NAIVE.encode())
     assert stdin.returncode == 0 and stdin.stdout == path.read_bytes()
+
+
+# --- interrupts, tables, colour --------------------------------------------------------------
+
+def test_ctrl_c_stops_reports_and_exits_130_with_every_file_old_or_new(tmp_path: Path, monkeypatch):
+    first = project(tmp_path / "a")
+    second = project(tmp_path / "b")
+    real_run_job = cli_module.run_job
+
+    def interrupted_on_the_second(job):
+        if job.path == second:
+            raise KeyboardInterrupt
+        return real_run_job(job)
+
+    monkeypatch.setattr(cli_module, "run_job", interrupted_on_the_second)
+    result = migrate("--write", "--jobs", "1", str(tmp_path))
+    assert result.exit_code == 130
+    assert "interrupted after 1 of 2 files" in result.stderr
+    assert "--mount=type=cache" in first.read_text()
+    assert second.read_text() == NAIVE
+
+
+def test_many_files_get_a_summary_table_with_v(tmp_path: Path):
+    for number in range(cli_module.MANY_FILES):
+        project(tmp_path / f"s{number:02}")
+    result = migrate("--check", "-v", "--jobs", "1", str(tmp_path))
+    assert "Transforms applied" in result.stderr
+    assert "MIG004" in result.stderr
+    plain = migrate("--check", "--jobs", "1", str(tmp_path))
+    assert "Transforms applied" not in plain.stderr, "not on a pipe without -v"
+
+
+def test_diffs_are_coloured_only_on_a_terminal(naive: Path, monkeypatch):
+    plain = migrate(str(naive))
+    assert "\x1b[" not in plain.stdout
+    monkeypatch.setattr(cli_module, "_is_terminal", lambda stream: True)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    coloured = migrate(str(naive))
+    assert "\x1b[" in coloured.stdout
+    assert "--mount=type=cache" in coloured.stdout
+
+
+def test_a_single_file_does_not_start_worker_processes_or_import_rich(naive: Path):
+    code = (
+        "import sys\n"
+        "from migrator.cli import main\n"
+        "try:\n"
+        f"    main(['--check', {str(naive)!r}])\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 1, exit.code\n"
+        "assert 'rich' not in sys.modules, 'rich imported'\n"
+        "assert 'concurrent.futures.process' not in sys.modules, 'process pool imported'\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
