@@ -125,17 +125,21 @@ class StageReorder:
             self.install_root_after_source(later_copy, before)
 
     def project_dir(self, instruction: Instruction, before: list[Instruction]) -> str | None:
+        source = _single_source(instruction)
+        if source is None:
+            return None
+        # Only a copy into the folder the install runs in is the project being installed
+        # (a path dependency copied to ./libs/common is not).
+        destination = posixpath.normpath(posixpath.join(workdir_at(self.stage, instruction.index), instruction.words[1]))
+        if destination != workdir_at(self.stage, self.install.instruction.index):
+            return None
         folder = copied_project_dir(instruction, self.project)
         if folder is not None or self.project.root is not None:
             return folder
         # Without the context, a folder copied into the install's working directory with
         # no pyproject.toml copied before it must be where pyproject.toml comes from.
-        source = _single_source(instruction)
-        folder = _folder(source) if source else None
+        folder = _folder(source)
         if folder is None or "." in posixpath.basename(folder):
-            return None
-        destination = posixpath.normpath(posixpath.join(workdir_at(self.stage, instruction.index), instruction.words[1]))
-        if destination != workdir_at(self.stage, self.install.instruction.index):
             return None
         if any(self.copies_manifest(i) for i in before if i.index < instruction.index):
             return None
@@ -189,7 +193,7 @@ class StageReorder:
             # whole folders (not only their manifests) must be there before it.
             inside = posixpath.normpath(posixpath.join(folder or ".", member))
             relative = posixpath.relpath(inside, folder or ".")
-            if relative.startswith("..") or relative == "." or not self.project.exists(inside + "/"):
+            if relative.startswith("..") or relative == "." or f"{inside}/" not in self.project.files:
                 continue
             lines.append(f"{keyword} {flags}{inside}/ {destination_dir}{relative}/\n")
         return "".join(lines)

@@ -1,0 +1,265 @@
+import pytest
+
+from migrator.project import read_context
+from migrator.transforms.copy_order import TRANSFORM
+from tests.support import outcome_of, run_pipeline, run_twice
+
+UNCHANGED = [
+    pytest.param(
+        "FROM python:3.12-slim\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install --only main --no-root\n"
+        "COPY . .\n"
+        "RUN poetry install --only main\n",
+        id="already-good",
+    ),
+    pytest.param(
+        "FROM python:3.12-slim\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install --no-root\n"
+        "COPY . .\n",
+        id="already-good-without-root",
+    ),
+    pytest.param(
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install .\n",
+        id="no-poetry-install",
+    ),
+    pytest.param(
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN make deps\nRUN poetry install\n",
+        id="unknown-step-between",
+    ),
+    pytest.param(
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN poetry install && python manage.py collectstatic\n",
+        id="install-run-uses-source",
+    ),
+    pytest.param(
+        "FROM python:3.12-slim\nCOPY . .\nWORKDIR /app\nRUN poetry install\n",
+        id="workdir-between",
+    ),
+    pytest.param(
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN poetry install --only-root\n",
+        id="only-root",
+    ),
+    pytest.param(
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY src/ ./src/\nCOPY pyproject.toml ./\nRUN poetry install\n",
+        id="partial-copy-is-not-the-context",
+    ),
+]
+
+
+@pytest.mark.parametrize("text", UNCHANGED)
+def test_left_alone(text):
+    assert run_twice(TRANSFORM, text) == text
+
+
+CHANGED = [
+    pytest.param(
+        "FROM python:3.11-slim\n"
+        "WORKDIR /app\n"
+        "COPY . .\n"
+        "RUN poetry install --without dev --no-interaction\n"
+        'CMD ["app"]\n',
+        "FROM python:3.11-slim\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock* ./\n"
+        "RUN poetry install --without dev --no-interaction --no-root\n"
+        "COPY . .\n"
+        "RUN poetry install --without dev --no-interaction\n"
+        'CMD ["app"]\n',
+        id="canonical-without-context",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\n"
+        "WORKDIR /app\n"
+        "# bring in the code\n"
+        "COPY --chown=app:app . /app\n"
+        "ENV POETRY_NO_INTERACTION=1\n"
+        "RUN apt-get update \\\n"
+        "    # compilers for wheels\n"
+        "    && apt-get install -y gcc \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+        "RUN poetry config virtualenvs.in-project true && poetry install --no-root\n",
+        "FROM python:3.11-slim\n"
+        "WORKDIR /app\n"
+        "COPY --chown=app:app pyproject.toml poetry.lock* /app/\n"
+        "ENV POETRY_NO_INTERACTION=1\n"
+        "RUN apt-get update \\\n"
+        "    # compilers for wheels\n"
+        "    && apt-get install -y gcc \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+        "RUN poetry config virtualenvs.in-project true && poetry install --no-root\n"
+        "# bring in the code\n"
+        "COPY --chown=app:app . /app\n",
+        id="flags-comments-and-steps-between-no-root-kept",
+    ),
+    pytest.param(
+        "from python:3.11\r\n"
+        "workdir /app\r\n"
+        "add ./ ./\r\n"
+        "run poetry install \\\r\n"
+        "    --only main\r\n",
+        "from python:3.11\r\n"
+        "workdir /app\r\n"
+        "copy pyproject.toml poetry.lock* ./\r\n"
+        "run poetry install \\\r\n"
+        "    --only main --no-root\r\n"
+        "add ./ ./\r\n"
+        "run poetry install --only main\r\n",
+        id="crlf-lowercase-add-continuation",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install\n"
+        "COPY . .\n"
+        "CMD [\"app\"]",
+        "FROM python:3.11\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install --no-root\n"
+        "COPY . .\n"
+        "RUN poetry install\n"
+        "CMD [\"app\"]",
+        id="root-installed-before-source-no-final-newline",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "WORKDIR /app\n"
+        "COPY . .\n"
+        "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main\n",
+        "FROM python:3.11\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock* ./\n"
+        "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root\n"
+        "COPY . .\n"
+        "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main\n",
+        id="run-flags-kept-on-root-install",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "WORKDIR /app\n"
+        "COPY . .\n"
+        "RUN pip install \"poetry==2.2.1\" && poetry install --sync\n",
+        "FROM python:3.11\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock* ./\n"
+        "RUN pip install \"poetry==2.2.1\" && poetry install --sync --no-root\n"
+        "COPY . .\n"
+        "RUN poetry install --sync\n",
+        id="poetry-installed-in-the-same-run",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), CHANGED)
+def test_reordered(before, after):
+    assert run_twice(TRANSFORM, before) == after
+
+
+def make_project(root, pyproject, files=("poetry.lock",)):
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(pyproject)
+    for name in files:
+        path = root / name
+        if name.endswith("/"):
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("")
+
+
+APPLICATION = '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\npackage-mode = false\n'
+LIBRARY = '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n[tool.poetry.scripts]\nsvc = "svc.cli:main"\n'
+NAIVE = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\n"
+
+
+def test_context_without_root_package_skips_root_install(tmp_path):
+    make_project(tmp_path, APPLICATION, ("poetry.lock", "poetry.toml"))
+    after = (
+        "FROM python:3.11\nWORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock poetry.toml ./\n"
+        "RUN poetry install --only main --no-root\n"
+        "COPY . .\n"
+    )
+    assert run_twice(TRANSFORM, NAIVE, read_context(tmp_path)) == after
+
+
+def test_context_with_scripts_installs_root(tmp_path):
+    make_project(tmp_path, LIBRARY, ())
+    after = (
+        "FROM python:3.11\nWORKDIR /app\n"
+        "COPY pyproject.toml ./\n"
+        "RUN poetry install --only main --no-root\n"
+        "COPY . .\n"
+        "RUN poetry install --only main\n"
+    )
+    assert run_twice(TRANSFORM, NAIVE, read_context(tmp_path)) == after
+
+
+def test_subfolder_build_takes_its_manifests(tmp_path):
+    make_project(tmp_path / "backend", APPLICATION)
+    before = "FROM python:3.11\nWORKDIR /app\nCOPY ./backend /app\nRUN poetry install\n"
+    after = (
+        "FROM python:3.11\nWORKDIR /app\n"
+        "COPY backend/pyproject.toml backend/poetry.lock /app/\n"
+        "RUN poetry install --no-root\n"
+        "COPY ./backend /app\n"
+    )
+    assert run_twice(TRANSFORM, before, read_context(tmp_path)) == after
+
+
+def test_subfolder_build_without_context():
+    before = "FROM python:3.11\nWORKDIR /app\nCOPY backend/ .\nRUN poetry install\n"
+    after = (
+        "FROM python:3.11\nWORKDIR /app\n"
+        "COPY backend/pyproject.toml backend/poetry.lock* ./\n"
+        "RUN poetry install --no-root\n"
+        "COPY backend/ .\n"
+        "RUN poetry install\n"
+    )
+    assert run_twice(TRANSFORM, before) == after
+
+
+def test_path_dependencies_copied_whole(tmp_path):
+    pyproject = APPLICATION + '[tool.poetry.dependencies]\ncommon = {path = "libs/common", develop = true}\n'
+    make_project(tmp_path, pyproject, ("poetry.lock", "libs/common/pyproject.toml", "libs/common/common/__init__.py"))
+    after = (
+        "FROM python:3.11\nWORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "COPY libs/common/ ./libs/common/\n"
+        "RUN poetry install --only main --no-root\n"
+        "COPY . .\n"
+    )
+    assert run_twice(TRANSFORM, NAIVE, read_context(tmp_path)) == after
+
+
+def test_warning_names_the_line():
+    outcome = outcome_of(TRANSFORM, UNCHANGED[3].values[0])
+    assert [(w.code, w.line) for w in outcome.warnings] == [("MIG002", 4)]
+    assert "make" in outcome.warnings[0].message
+
+
+def test_output_parses_with_buildkit():
+    dockerfile = pytest.importorskip("dockerfile")
+    for before, _ in (case.values for case in CHANGED):
+        dockerfile.parse_string(run_twice(TRANSFORM, before))
+
+
+def test_pipeline_orders_manifests_first():
+    before = (
+        "FROM python:3.11-slim\n"
+        "RUN pip install poetry\n"
+        "WORKDIR /app\n"
+        "COPY . .\n"
+        "RUN poetry config virtualenvs.create false && poetry install --no-dev --no-interaction\n"
+        'CMD ["poetry", "run", "app"]\n'
+    )
+    result = run_pipeline(before)
+    manifests = result.index("COPY pyproject.toml poetry.lock* ./")
+    first_install = result.index("--without dev --no-interaction --no-root")
+    source = result.index("COPY . .")
+    assert manifests < first_install < source
+    assert result.rindex("poetry install --without dev --no-interaction\n") > source
