@@ -95,6 +95,9 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
         if not new_lock_path.is_file():
             return refuse(f"{pyproject_path}: no uv.lock was written; the project was left as it is")
         new_lock = new_lock_path.read_text(encoding="utf-8")
+        stale = lock_is_stale(uv_binary, work)
+        if stale:
+            return refuse(f"{pyproject_path}: the new uv.lock does not match the new pyproject.toml ({stale}); please report this project")
     poetry_lock = (context_dir / "poetry.lock").read_text(encoding="utf-8")
     mismatch = version_mismatch(poetry_lock, new_lock, project_name(data))
     if mismatch:
@@ -181,8 +184,7 @@ def run_converter(converter: str, uv_binary: str, work: Path) -> str | None:
     env = dict(os.environ)
     # migrate-to-uv runs `uv` from PATH: make it the pinned one, whose version the Dockerfile pins.
     env["PATH"] = str(Path(uv_binary).parent) + os.pathsep + env.get("PATH", "")
-    env.pop("VIRTUAL_ENV", None)
-    env["UV_NO_CONFIG"] = "1"
+    env.pop("VIRTUAL_ENV", None)  # (not UV_NO_CONFIG: it would also hide [tool.uv] and its index)
     try:
         completed = subprocess.run(
             [converter, "--quiet", str(work)],
@@ -199,6 +201,21 @@ def run_converter(converter: str, uv_binary: str, work: Path) -> str | None:
     if completed.returncode != 0:
         lines = [l.strip() for l in (completed.stderr + completed.stdout).splitlines() if l.strip()]
         return lines[-1] if lines else f"exit status {completed.returncode}"
+    return None
+
+
+def lock_is_stale(uv_binary: str, work: Path) -> str | None:
+    """What `uv sync --locked` in the image would say, checked before anything is written."""
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    try:
+        completed = subprocess.run(
+            [uv_binary, "lock", "--check", "--quiet"], capture_output=True, text=True, timeout=LOCK_TIMEOUT_SECONDS, env=env, cwd=work
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    if completed.returncode != 0:
+        lines = [l.strip() for l in completed.stderr.splitlines() if l.strip()]
+        return lines[0] if lines else f"exit status {completed.returncode}"
     return None
 
 

@@ -85,6 +85,9 @@ def test_locks_the_versions_poetry_locked(project):
     assert locked_versions(uv_lock)["anyio"] == {"4.7.0"}  # older than the newest on the index
     assert version_mismatch(poetry_lock, uv_lock, "greeter") is None
     assert plan.uv_version and plan.uv_version.count(".") == 2
+    # Locked against the project's own index, as `uv sync --locked` in the image will check.
+    registries = {p["source"].get("registry") for p in tomllib.loads(uv_lock)["package"] if "registry" in p["source"]}
+    assert registries == {"http://127.0.0.1:3141/root/pypi/+simple/"}
 
 
 def test_removes_poetry_files_only_through_the_plan(project):
