@@ -79,6 +79,7 @@ class Refusal(Exception):
 class StagePlan:
     """Raw-text replacements for one stage, keyed by node index; None deletes the node."""
 
+    doc: Dockerfile
     replacements: dict[int, str | None] = field(default_factory=dict)
     changes: list[Note] = field(default_factory=list)
     first_poetry_node: int | None = None
@@ -93,7 +94,7 @@ def apply(doc: Dockerfile, project, settings) -> Outcome:
         _refuse_unswitchable(doc, project)
         edits: list[Edit] = []
         changes: list[Note] = []
-        global_plan = StagePlan()
+        global_plan = StagePlan(doc)
         for instruction in doc.global_args:
             _drop_poetry_variables(instruction, global_plan)
         edits.extend(_edits_of(global_plan))
@@ -137,7 +138,7 @@ def _refuse_unswitchable(doc: Dockerfile, project) -> None:
 
 
 def _plan_stage(doc: Dockerfile, stage: Stage, project, settings) -> StagePlan:
-    plan = StagePlan()
+    plan = StagePlan(doc)
     venv: str | None = None
     workdir = "/"
     for instruction in stage.instructions:
@@ -181,6 +182,12 @@ def _insert_uv(doc: Dockerfile, stage: Stage, plan: StagePlan, settings, venv: s
 
 def _mark(plan: StagePlan, instruction: Instruction, raw: str | None) -> None:
     plan.replacements[instruction.index] = raw
+    if raw is None:
+        # A comment block right above a removed Poetry step explains that step: it goes with it.
+        above = range(plan.doc.leading_comments(instruction.index), instruction.index)
+        if any("poetry" in plan.doc.nodes[k].raw.lower() for k in above):
+            for k in above:
+                plan.replacements[k] = None
     if plan.first_poetry_node is None or instruction.index < plan.first_poetry_node:
         plan.first_poetry_node = instruction.index
 

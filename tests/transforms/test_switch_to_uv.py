@@ -175,6 +175,17 @@ CHANGED = [
         id="comments-in-continuations-global-arg-cmd",
     ),
     pytest.param(
+        FROM
+        + "ENV POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        + "# Poetry from pip: the installer script needs the internet\nRUN pip install poetry\n"
+        + "# the app lives here\nWORKDIR /app\nCOPY . .\nRUN poetry install\n",
+        FROM
+        + UV_SETUP
+        + "# the app lives here\nWORKDIR /app\nCOPY . .\n"
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-editable\n",
+        id="comment-about-a-removed-poetry-step-goes-with-it",
+    ),
+    pytest.param(
         FROM.replace("\n", "\r\n")
         + "ENV POETRY_VIRTUALENVS_IN_PROJECT=true\r\nRUN pip install poetry\r\nWORKDIR /app\r\nCOPY . .\r\n"
         + "RUN poetry install --without dev,test\r\n",
