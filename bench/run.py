@@ -12,6 +12,11 @@ Two questions a platform team asks before running the tool over its fleet:
 Each figure is the best of a few rounds after one untimed warm-up run, because the
 machine is shared and the best run is the one least disturbed by others.
 
+Python's bytecode cache matters for a short run: `pip install` compiles it, but a
+checkout run with PYTHONDONTWRITEBYTECODE=1 recompiles every migrator module on every
+start. `--bytecode cached` (the default) measures what an installed tool does, with
+the cache under bench/out/pycache; `--bytecode inherit` keeps the environment as is.
+
     python bench/run.py --repos 1000 --jobs 2
 
 Prints a table and writes bench/out/results.json. Not a test: nothing here asserts
@@ -67,19 +72,33 @@ def tree_for(repos: int, seed: int) -> tuple[Path, list[Path]]:
     return root, dockerfiles
 
 
-def run_once(command: list[str], stdin: bytes | None = None) -> tuple[float, int, bytes]:
+def environment(bytecode: str) -> dict[str, str]:
+    env = dict(os.environ)
+    if bytecode == "cached":
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(OUT / "pycache")
+    return env
+
+
+def run_once(command: list[str], stdin: bytes | None = None, env: dict[str, str] | None = None) -> tuple[float, int, bytes]:
     start = time.perf_counter()
-    done = subprocess.run(command, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(command, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     return time.perf_counter() - start, done.returncode, done.stderr
 
 
-def measure(command: list[str], rounds: int, stdin: bytes | None = None, ok: tuple[int, ...] = (0,)) -> dict:
-    run_once(command, stdin)  # warm-up: page cache, .pyc files
+def measure(
+    command: list[str],
+    rounds: int,
+    stdin: bytes | None = None,
+    ok: tuple[int, ...] = (0,),
+    env: dict[str, str] | None = None,
+) -> dict:
+    run_once(command, stdin, env)  # warm-up: page cache, bytecode cache
     times = []
     codes = set()
     stderr = b""
     for _ in range(rounds):
-        seconds, code, stderr = run_once(command, stdin)
+        seconds, code, stderr = run_once(command, stdin, env)
         times.append(seconds)
         codes.add(code)
     bad = sorted(c for c in codes if c not in ok)
@@ -134,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-runs", type=int, default=20, help="timed runs on one file (default %(default)s)")
     parser.add_argument("--migrate", default=None, help="the migrate command (default: the installed console script)")
     parser.add_argument("--no-per-file", action="store_true", help="skip the one-hadolint-per-file estimate")
+    parser.add_argument("--bytecode", choices=("cached", "inherit"), default="cached",
+                        help="cached: as after pip install (default); inherit: the environment's PYTHONDONTWRITEBYTECODE")
     args = parser.parse_args(argv)
+    env = environment(args.bytecode)
 
     migrate = shlex.split(args.migrate) if args.migrate else [find_tool("migrate")]
     hadolint = find_tool("hadolint")
@@ -145,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.repos} repositories, {n} Dockerfiles in {tree}", file=sys.stderr)
 
     # --check exits 1 when something would change: that is the expected outcome here.
-    bulk_migrate = measure([*migrate, "--check", "--jobs", str(args.jobs), str(tree)], args.rounds, ok=(0, 1))
+    bulk_migrate = measure([*migrate, "--check", "--jobs", str(args.jobs), str(tree)], args.rounds, ok=(0, 1), env=env)
     bulk_hadolint = measure(["xargs", "-0", hadolint, "--no-fail"], args.rounds, stdin=file_list)
     half = math.ceil(n / max(args.jobs, 1))
     bulk_hadolint_parallel = measure(
@@ -154,16 +176,25 @@ def main(argv: list[str] | None = None) -> int:
     per_file = None if args.no_per_file else hadolint_per_file(hadolint, dockerfiles, n)
 
     one = dockerfiles[0]
-    one_migrate = measure([*migrate, "--check", str(one)], args.latency_runs, ok=(0, 1))
+    one_migrate = measure([*migrate, "--check", str(one)], args.latency_runs, ok=(0, 1), env=env)
     one_hadolint = measure([hadolint, "--no-fail", str(one)], args.latency_runs)
+    # What any Python tool pays here before its own first import, for reading the figure above.
+    python_bare = measure([sys.executable, "-S", "-c", "pass"], args.latency_runs, env=env)
+    python_site = measure([sys.executable, "-c", "pass"], args.latency_runs, env=env)
 
     tree_ratio = ratio(bulk_migrate["best"], bulk_hadolint["best"])
     one_ratio = ratio(one_migrate["best"], one_hadolint["best"])
     results = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": git_commit(),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],  # a shared machine: read the figures with it
+        },
         "versions": {"hadolint": version_of([hadolint, "--version"]), "migrate": shlex.join(migrate)},
+        "bytecode": args.bytecode,
         "repos": args.repos,
         "dockerfiles": n,
         "jobs": args.jobs,
@@ -180,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             "file": str(one),
             "migrate": one_migrate,
             "hadolint": one_hadolint,
+            "python_start_no_site": python_bare,
+            "python_start": python_site,
             "ratio": one_ratio,
             "target": ONE_FILE_TARGET,
             "met": one_ratio <= ONE_FILE_TARGET,
@@ -202,7 +235,9 @@ def print_table(results: dict) -> None:
     ]
     if tree["hadolint_per_file_estimate"]:
         rows.append(("hadolint, one process per file (est.)", tree["hadolint_per_file_estimate"]))
-    print(f"\n{results['dockerfiles']} Dockerfiles, best of {len(tree['migrate']['rounds'])} rounds")
+    load = ", ".join(f"{x:.1f}" for x in results["machine"]["load_average_at_end"])
+    print(f"\n{results['dockerfiles']} Dockerfiles, best of {len(tree['migrate']['rounds'])} rounds "
+          f"({results['machine']['cpus']} cores, load average {load})")
     width = max(len(r[0]) for r in rows) + 2
     for label, figure in rows:
         median = f"  (median {figure['median']:.2f} s)" if "median" in figure else ""
@@ -214,6 +249,9 @@ def print_table(results: dict) -> None:
     print(f"  {'hadolint':<{width}}{one['hadolint']['best'] * 1000:8.0f} ms  (median {one['hadolint']['median'] * 1000:.0f} ms)")
     verdict = "met" if one["met"] else "MISSED"
     print(f"  {'ratio migrate / hadolint':<{width}}{one['ratio']:8.2f}    target <= {one['target']}: {verdict}")
+    print(f"  {'for reference: python -S -c pass':<{width}}{one['python_start_no_site']['best'] * 1000:8.0f} ms")
+    print(f"  {'for reference: python -c pass':<{width}}{one['python_start']['best'] * 1000:8.0f} ms  (site-packages .pth files)")
+    print(f"  bytecode: {results['bytecode']}")
     print(f"\nwritten to {OUT / 'results.json'}")
 
 
