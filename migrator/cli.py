@@ -319,7 +319,7 @@ def _finish(job: Job, result, run: Run, verifier):
     if verifier is not None:
         verifying, options = verifier
         verification = verifying.verify(result, context_dir, options)
-        failure = None if verification.passed else f"{result.path}: verification failed: {verification.failure or 'see above'}"
+        failure = None if verification.passed else f"{result.path}: verification failed: {_first_line(verification.failure)}"
         report = FileReport(result, context_label=label, failure=failure, verification=verification)
         if failure:
             return report
@@ -400,7 +400,7 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
     if result.status is Status.MIGRATED and verifier is not None:
         verifying, options = verifier
         verification = verifying.verify(result, context, options)
-        failure = None if verification.passed else f"{STDIN_NAME}: verification failed: {verification.failure or 'see above'}"
+        failure = None if verification.passed else f"{STDIN_NAME}: verification failed: {_first_line(verification.failure)}"
         report = FileReport(result, report.context_label, failure=failure, verification=verification)
     if run.writing and result.extra_files and report.status is Status.MIGRATED:
         names = ", ".join(extra.path for extra in result.extra_files)
@@ -468,6 +468,12 @@ def _reasons() -> dict[str, str]:
 
         _REASONS = {t.code: t.reason for t in PIPELINE}
     return _REASONS
+
+
+def _first_line(text: str | None) -> str:
+    # The verification table printed after the files shows a failure in full.
+    lines = (text or "").strip().splitlines()
+    return lines[0] if lines else "see the verification table"
 
 
 def _err(line: str) -> None:
