@@ -30,11 +30,12 @@ Use instead
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from migrator.analysis import CommandAt, commands_in, env_pairs, pip_program, poetry_subcommand
+from migrator.analysis import CommandAt, commands_in, env_pairs, pip_program, poetry_subcommand, workdir_at
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, insert_before, replace, split_words
 from migrator.project import ProjectContext
 from migrator.shell import SimpleCommand, run_commands
@@ -288,6 +289,7 @@ class StageModerniser:
         self.poetry_commands = [c for c in self.commands if poetry_subcommand(c.command)]
         self.new_env: list[tuple[str, str]] = []
         self.inherited: dict[str, str] = {}
+        self.moved_into_venv: list[Instruction] = []  # RUNs whose packages now land in the venv
 
     def change(self, instruction: Instruction, message: str) -> None:
         self.changes.append(TRANSFORM.note(instruction.start_line, message))
@@ -311,7 +313,9 @@ class StageModerniser:
             plugin = exports_left and modern and "poetry-plugin-export" not in self.doc.text
             self.pin_poetry(installer, version, plugin)
         self.rewrite_options(version)
-        return self.add_env_block(anchor, env, mode == "venv")
+        added = self.add_env_block(anchor, env, mode == "venv")
+        self.put_venv_on_path(env)
+        return added
 
     # Poetry itself
 
@@ -463,6 +467,7 @@ class StageModerniser:
         if blocker:
             self.warn(first_line, f"virtualenvs.create false kept: {blocker}")
             return "system"
+        self.moved_into_venv += [c.instruction for c in self.commands if is_dependency_install(c.command)][:1]
         for at in commands:
             self.out.remove_command(at)
             self.change(at.instruction, "poetry config virtualenvs.create false removed: Poetry installs into an in-project venv at a fixed path instead of the system Python")
@@ -497,6 +502,19 @@ class StageModerniser:
             self.out.splice(instruction, words[position].start, words[position + 1].start, "")
         else:
             self.out.splice(instruction, words[position - 1].end, words[position].end, "")
+
+    def put_venv_on_path(self, env: dict[str, str]) -> None:
+        """Programs that ran from the system Python now live in the venv: put it first on PATH."""
+        if not self.moved_into_venv or self.stage is not self.doc.stages[-1]:
+            return
+        if not any(needs_path(i) for i in self.stage.instructions if i.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK")):
+            return
+        first = min(self.moved_into_venv, key=lambda i: i.index)
+        venv = posixpath.join(workdir_at(self.stage, first.index), ".venv")
+        if f"{venv}/bin" in env.get("PATH", ""):
+            return
+        self.out.insert_before(self.doc.leading_comments(first.index), f'{keyword_case(first, "ENV")} PATH="{venv}/bin:$PATH"\n')
+        self.change(first, f"{venv}/bin put first on PATH: the image's commands ran from the system Python, and the packages are in the venv now")
 
     # poetry export | pip install
 
@@ -544,6 +562,7 @@ class StageModerniser:
             self.out.remove_command(pip)
         for at in removable:
             self.out.remove_command(at)
+        self.moved_into_venv.append(instruction)
         self.change(
             instruction,
             "poetry export + pip install -r -> poetry install --no-root: Poetry 2 needs a plugin to export, and the venv carries the packages",
@@ -568,6 +587,18 @@ class StageModerniser:
         self.out.insert_before(self.doc.leading_comments(anchor.index), text)
         self.change(anchor, f"ENV {', '.join(k for k, _ in pairs)} added: a pinned, non-interactive Poetry with its venv at a fixed path")
         return dict(pairs)
+
+
+def needs_path(instruction: Instruction) -> bool:
+    """Whether a CMD/ENTRYPOINT/HEALTHCHECK finds programs through PATH rather than `poetry run`."""
+    text = instruction.arguments
+    if instruction.keyword == "HEALTHCHECK":
+        match = re.search(r"\bCMD\s+(.*)$", text, re.IGNORECASE | re.DOTALL)
+        if match is None:  # HEALTHCHECK NONE
+            return False
+        text = match.group(1)
+    argv = re.sub(r'[\[\]",]', " ", text).split()
+    return bool(argv) and argv[:2] != ["poetry", "run"]
 
 
 def is_create_false(command: SimpleCommand) -> bool:

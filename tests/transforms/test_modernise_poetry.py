@@ -308,6 +308,25 @@ CHANGED = [
         id="create-false-kept-when-python-needs-packages",
     ),
     pytest.param(
+        "FROM python:3.11-slim\n"
+        "RUN pip install poetry\n"
+        "WORKDIR /srv\n"
+        "COPY . .\n"
+        "# dependencies\n"
+        "RUN poetry config virtualenvs.create false && poetry install --only main\n"
+        'CMD ["gunicorn", "app:app"]\n',
+        "FROM python:3.11-slim\n"
+        + ENV_BLOCK
+        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "WORKDIR /srv\n"
+        "COPY . .\n"
+        'ENV PATH="/srv/.venv/bin:$PATH"\n'
+        "# dependencies\n"
+        "RUN poetry install --only main\n"
+        'CMD ["gunicorn", "app:app"]\n',
+        id="venv-put-on-path-for-the-command",
+    ),
+    pytest.param(
         "FROM python:3.11 AS build\n"
         "RUN pip install poetry\n"
         "RUN poetry install --no-dev\n"
