@@ -123,7 +123,8 @@ def cli(ctx: click.Context, paths, show_diff, write, check, select, ignore, list
         raise UsageError("--smoke, --build-arg, --network, --platform and --docker need --verify")
     if "-" in paths and len(paths) > 1:
         raise UsageError("- (stdin) cannot be combined with other paths")
-    mode = "write" if write else "check" if check else "diff"
+    # --check --diff is black's combination: the diff, and exit 1 when there is one.
+    mode = "write" if write else "diff" if show_diff or not check else "check"
     run = Run(
         mode=mode,
         output_format=output_format,

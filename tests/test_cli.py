@@ -70,6 +70,12 @@ def test_check_prints_no_diff(naive: Path):
     assert "1 file would be migrated" in result.stderr
 
 
+def test_check_with_diff_prints_the_diff(naive: Path):
+    result = migrate("--check", "--diff", str(naive))
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"--- a/{naive}")
+
+
 def test_write_exits_0_and_a_second_run_finds_nothing(naive: Path):
     result = migrate("--write", str(naive))
     assert result.exit_code == 0, result.output
