@@ -215,22 +215,10 @@ def _verifier(smoke, build_args, network, platform, docker):
 
 
 def _settings_for(overrides: Overrides):
+    # The uv version is not set here: migrator.uv_project takes it from the uv that writes the lock.
     from migrator.transform import Settings
 
-    settings = overrides.settings(Settings())
-    if settings.uv and settings.uv_version is None:
-        settings = _with_uv_version(settings)
-    return settings
-
-
-def _with_uv_version(settings):
-    from dataclasses import replace
-    from importlib import metadata
-
-    try:
-        return replace(settings, uv_version=metadata.version("uv"))
-    except metadata.PackageNotFoundError:
-        return settings
+    return overrides.settings(Settings())
 
 
 def _jobs_for(files: list[Path], overrides: Overrides) -> list[Job]:
@@ -396,7 +384,11 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     data = sys.stdin.buffer.read()
-    result = migrate_source(STDIN_NAME, data, _settings_for(merged), read_context(context))
+    settings = _settings_for(merged)
+    if settings.uv:
+        # As migrate_path does: the uv switch converts the project files at this edge.
+        from migrator.uv_project import migrate_source_with_uv as migrate_source
+    result = migrate_source(STDIN_NAME, data, settings, read_context(context))
     report = FileReport(result, context_label=os.path.relpath(context) if context else None)
     if result.status is Status.MIGRATED and verifier is not None:
         verifying, options = verifier
