@@ -86,7 +86,7 @@ def _mount_stage(doc: Dockerfile, stage: Stage) -> tuple[list[Edit], list[Note],
         missing = [k for k in kinds if not _has_mounts(instruction, k)]
         if not missing:
             continue
-        user = _user_at(stage, instruction.index)
+        user = _user_at(doc, stage, instruction.index)
         if user is not None:
             warnings.append(
                 Note(
@@ -215,9 +215,18 @@ def _has_mounts(instruction: Instruction, kind: CacheKind) -> bool:
     return wanted <= present
 
 
-def _user_at(stage: Stage, node_index: int) -> str | None:
-    """The non-root USER in effect at a node, or None for root (the default)."""
+def _user_at(doc: Dockerfile, stage: Stage, node_index: int) -> str | None:
+    """The non-root USER in effect at a node, or None for root (the default).
+
+    A stage built FROM an earlier stage starts as that stage's last USER.
+    """
     user = None
+    parent = next(
+        (s for s in doc.stages[: stage.number] if s.name and s.name.lower() == stage.base_image.lower()),
+        None,
+    )
+    if parent is not None:
+        user = _user_at(doc, parent, parent.end_node)
     for instruction in stage.find("USER"):
         if instruction.index < node_index and instruction.words:
             user = instruction.words[0]

@@ -35,6 +35,10 @@ UNCHANGED = [
         "FROM python:3.11-slim\nRUN apt-get update\nRUN apt-get install -y gcc && rm -rf /var/lib/apt/lists/*\n",
         id="apt-update-in-an-earlier-run",
     ),
+    pytest.param(
+        "FROM python:3.11-slim AS base\nUSER 1000\nFROM base AS build\nRUN pip install poetry\n",
+        id="non-root-user-inherited-from-the-parent-stage",
+    ),
     pytest.param("FROM python:3.11-slim\nENV POETRY_CACHE_DIR=$HOME/cache\nRUN poetry install\n", id="poetry-cache-dir-not-literal"),
     pytest.param("FROM python:3.11-slim\nRUN pip download -d /wheels poetry\n", id="pip-download-is-not-install"),
     pytest.param("FROM node:20\nRUN npm ci && rm -rf /root/.cache\n", id="not-python"),
@@ -155,6 +159,12 @@ CHANGED = [
         "FROM python:3.11-slim\nRUN pip install poetry\nUSER app\nRUN poetry install\n",
         SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\nUSER app\nRUN poetry install\n",
         id="only-steps-before-a-non-root-user",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim AS base\nUSER 1000\nFROM base AS build\nUSER root\nRUN pip install poetry\n",
+        SYNTAX + "FROM python:3.11-slim AS base\nUSER 1000\nFROM base AS build\nUSER root\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n",
+        id="root-again-in-the-child-stage",
     ),
     pytest.param(
         "FROM python:3.11-slim\nRUN --mount=type=secret,id=netrc,target=/root/.netrc poetry install\n",
