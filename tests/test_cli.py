@@ -571,3 +571,26 @@ def test_a_single_file_does_not_start_worker_processes_or_import_rich(naive: Pat
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0, completed.stderr
+
+
+def test_uv_switch_writes_the_dockerfile_and_the_project_files_together(tmp_path: Path):
+    """The real MIG006 and uv_project on corpus/uv-fastapi: uv locks against the sandbox mirror."""
+    import shutil
+
+    corpus = Path(__file__).parent.parent / "corpus" / "uv-fastapi"
+    if not (corpus.is_dir() and shutil.which("uv")):
+        pytest.skip("needs corpus/uv-fastapi and uv")
+    repo = tmp_path / "repo"
+    shutil.copytree(corpus, repo, ignore=shutil.ignore_patterns("expected.Dockerfile", "e2e.toml"))
+    shown = migrate("--uv", str(repo / "Dockerfile"))
+    if shown.exit_code == 123:
+        pytest.skip(f"uv cannot lock here: {shown.stderr.strip()}")
+    assert shown.exit_code == 1
+    headers = [line for line in shown.stdout.splitlines() if line.startswith(("--- ", "+++ "))]
+    assert f"--- a/{repo}/poetry.lock" in headers and "+++ /dev/null" in headers
+    assert f"+++ b/{repo}/uv.lock" in headers
+    written = migrate("--uv", "--write", str(repo / "Dockerfile"))
+    assert written.exit_code == 0, written.stderr
+    assert (repo / "uv.lock").is_file() and not (repo / "poetry.lock").exists()
+    assert "uv sync" in (repo / "Dockerfile").read_text()
+    assert migrate("--uv", "--check", str(repo / "Dockerfile")).exit_code == 0
