@@ -12,10 +12,13 @@ Two questions a platform team asks before running the tool over its fleet:
 Each figure is the best of a few rounds after one untimed warm-up run, because the
 machine is shared and the best run is the one least disturbed by others.
 
-Python's bytecode cache matters for a short run: `pip install` compiles it, but a
-checkout run with PYTHONDONTWRITEBYTECODE=1 recompiles every migrator module on every
-start. `--bytecode cached` (the default) measures what an installed tool does, with
-the cache under bench/out/pycache; `--bytecode inherit` keeps the environment as is.
+Which `migrate` is timed matters for a short run. `--install venv` (the default)
+installs this checkout, not editable, into a fresh virtualenv under bench/out/venv:
+what pipx or a pre-commit hook environment gives a user. `--install current` times
+the console script of the running Python instead (here an editable install, whose
+finder and any .pth files in site-packages run at every start). Either way the
+bytecode cache is kept (`--bytecode cached`, as after pip install) unless
+`--bytecode inherit` passes PYTHONDONTWRITEBYTECODE through.
 
     python bench/run.py --repos 1000 --jobs 2
 
@@ -57,6 +60,19 @@ def find_tool(name: str) -> str:
     if not found:
         raise SystemExit(f"bench/run.py: {name} is not on PATH; install the test extras (pip install -e '.[test]')")
     return found
+
+
+def venv_migrate() -> list[str]:
+    """`migrate` from a fresh non-editable install of this checkout (dependencies kept between runs)."""
+    venv = OUT / "venv"
+    python = venv / "bin" / "python"
+    root = Path(__file__).resolve().parents[1]
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", str(root)], check=True)
+    else:
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(root)], check=True)
+    return [str(venv / "bin" / "migrate")]
 
 
 def tree_for(repos: int, seed: int) -> tuple[Path, list[Path]]:
@@ -153,14 +169,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-runs", type=int, default=20, help="timed runs on one file (default %(default)s)")
     parser.add_argument("--migrate", default=None, help="the migrate command (default: the installed console script)")
     parser.add_argument("--no-per-file", action="store_true", help="skip the one-hadolint-per-file estimate")
+    parser.add_argument("--install", choices=("venv", "current"), default="venv",
+                        help="venv: a fresh non-editable install (default); current: this Python's console script")
     parser.add_argument("--bytecode", choices=("cached", "inherit"), default="cached",
                         help="cached: as after pip install (default); inherit: the environment's PYTHONDONTWRITEBYTECODE")
     args = parser.parse_args(argv)
     env = environment(args.bytecode)
 
-    migrate = shlex.split(args.migrate) if args.migrate else [find_tool("migrate")]
-    hadolint = find_tool("hadolint")
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.migrate:
+        migrate = shlex.split(args.migrate)
+    else:
+        migrate = venv_migrate() if args.install == "venv" else [find_tool("migrate")]
+    hadolint = find_tool("hadolint")
     tree, dockerfiles = tree_for(args.repos, args.seed)
     file_list = b"\0".join(str(p).encode() for p in dockerfiles) + b"\0"
     n = len(dockerfiles)
@@ -179,8 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     one_migrate = measure([*migrate, "--check", str(one)], args.latency_runs, ok=(0, 1), env=env)
     one_hadolint = measure([hadolint, "--no-fail", str(one)], args.latency_runs)
     # What any Python tool pays here before its own first import, for reading the figure above.
-    python_bare = measure([sys.executable, "-S", "-c", "pass"], args.latency_runs, env=env)
-    python_site = measure([sys.executable, "-c", "pass"], args.latency_runs, env=env)
+    beside = Path(migrate[0]).parent / "python"
+    python = str(beside) if beside.exists() else sys.executable  # the interpreter migrate starts
+    python_bare = measure([python, "-S", "-c", "pass"], args.latency_runs, env=env)
+    python_site = measure([python, "-c", "pass"], args.latency_runs, env=env)
 
     tree_ratio = ratio(bulk_migrate["best"], bulk_hadolint["best"])
     one_ratio = ratio(one_migrate["best"], one_hadolint["best"])
@@ -194,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],  # a shared machine: read the figures with it
         },
         "versions": {"hadolint": version_of([hadolint, "--version"]), "migrate": shlex.join(migrate)},
+        "install": "custom" if args.migrate else args.install,
         "bytecode": args.bytecode,
         "repos": args.repos,
         "dockerfiles": n,
@@ -251,7 +275,7 @@ def print_table(results: dict) -> None:
     print(f"  {'ratio migrate / hadolint':<{width}}{one['ratio']:8.2f}    target <= {one['target']}: {verdict}")
     print(f"  {'for reference: python -S -c pass':<{width}}{one['python_start_no_site']['best'] * 1000:8.0f} ms")
     print(f"  {'for reference: python -c pass':<{width}}{one['python_start']['best'] * 1000:8.0f} ms  (site-packages .pth files)")
-    print(f"  bytecode: {results['bytecode']}")
+    print(f"  migrate: {results['versions']['migrate']} (install: {results['install']}, bytecode: {results['bytecode']})")
     print(f"\nwritten to {OUT / 'results.json'}")
 
 
