@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dockerfile
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrator.model import parse
 from migrator.transform import Settings
@@ -224,3 +227,37 @@ def test_heredoc_still_runs_its_script():
     assert run.heredocs and "apt-get install -y gcc" in run.heredocs[0].content
     assert len(run.flag_values("mount")) == 2
     assert result.count("\n") == 6, "a heredoc RUN keeps its mounts on one line"
+
+
+COMMANDS = [
+    "apt-get update",
+    "apt-get install -y --no-install-recommends gcc",
+    "apt-get clean",
+    "rm -rf /var/lib/apt/lists/*",
+    "pip install poetry",
+    "pip install --no-cache-dir poetry",
+    "pip cache purge",
+    "poetry install --no-root",
+    "rm -rf /root/.cache /tmp/build",
+    "echo kept",
+    "true",
+]
+JOINS = [" && ", " ; ", " || ", " | ", " && \\\n    ", " \\\n    # a comment\n    && "]
+KEPT = ("echo kept", "apt-get update", "apt-get install", "pip install", "poetry install", "/tmp/build")
+
+
+@given(
+    st.lists(st.sampled_from(COMMANDS), min_size=1, max_size=6),
+    st.lists(st.sampled_from(JOINS), min_size=5, max_size=5),
+    st.sampled_from(["RUN", "run"]),
+)
+@settings(max_examples=150, deadline=None)
+def test_any_run_stays_a_valid_run_that_keeps_its_real_work(commands, joins, keyword):
+    script = commands[0] + "".join(j + c for j, c in zip(joins, commands[1:]))
+    text = f"FROM python:3.11-slim\n{keyword} {script}\n"
+    result = run_twice(TRANSFORM, text)
+    buildkit = [c.cmd.upper() for c in dockerfile.parse_string(result)]
+    assert buildkit == ["FROM", "RUN"]
+    for kept in KEPT:
+        assert result.count(kept) >= text.count(kept), f"{kept!r} lost from:\n{text}\n->\n{result}"
+    assert result.count("# a comment") == text.count("# a comment")
