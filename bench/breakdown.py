@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import DEFAULT_SEED  # noqa: E402
-from run import environment, find_tool, tree_for  # noqa: E402
+from run import environment, find_tool, tree_for, venv_migrate  # noqa: E402
 
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
@@ -45,11 +45,11 @@ def best_ms(command: list[str], runs: int) -> float:
     return min(times) * 1000
 
 
-def import_times(command: list[str], runs: int) -> dict[str, tuple[int, int, int]]:
+def import_times(python: str, command: list[str], runs: int) -> dict[str, tuple[int, int, int]]:
     """module -> (fastest self µs, fastest cumulative µs, nesting depth)."""
     fastest: dict[str, tuple[int, int, int]] = {}
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-X", "importtime", *command], capture_output=True, text=True, env=ENV)
+        done = subprocess.run([python, "-X", "importtime", *command], capture_output=True, text=True, env=ENV)
         for line in done.stderr.splitlines():
             match = IMPORT_LINE.match(line)
             if not match:
@@ -72,9 +72,11 @@ def family(module: str) -> str:
     return "stdlib"
 
 
-def startup(one: Path, runs: int) -> None:
-    migrate = find_tool("migrate")
-    python = sys.executable
+def startup(one: Path, runs: int, install: str) -> None:
+    migrate = venv_migrate()[0] if install == "venv" else find_tool("migrate")
+    beside = Path(migrate).parent / "python"
+    python = str(beside) if beside.exists() else sys.executable
+    print(f"migrate: {migrate}")
     print(f"start-up, best of {runs} runs (ms)")
     for label, command in [
         ("python -S -c pass (no site)", [python, "-S", "-c", "pass"]),
@@ -84,7 +86,7 @@ def startup(one: Path, runs: int) -> None:
         ("hadolint one/Dockerfile", [find_tool("hadolint"), "--no-fail", str(one)]),
     ]:
         print(f"  {label:<36}{best_ms(command, runs):8.1f}")
-    fastest = import_times([migrate, "--check", str(one)], runs)
+    fastest = import_times(python, [migrate, "--check", str(one)], runs)
     by_family: dict[str, int] = defaultdict(int)
     for module, (own, _, _) in fastest.items():
         by_family[family(module)] += own
@@ -147,10 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repos", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--import-runs", type=int, default=7)
+    parser.add_argument("--install", choices=("venv", "current"), default="venv", help="as in bench/run.py")
     parser.add_argument("--profile-files", type=int, default=300, help="files profiled in-process (default %(default)s)")
     args = parser.parse_args(argv)
     _, dockerfiles = tree_for(args.repos, args.seed)
-    startup(dockerfiles[0], args.import_runs)
+    startup(dockerfiles[0], args.import_runs, args.install)
     per_file(dockerfiles[: args.profile_files])
     return 0
 
