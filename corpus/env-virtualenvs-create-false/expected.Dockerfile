@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+FROM python:3.9-slim-bullseye AS build
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+
+ENV POETRY_VERSION=1.4.2 \
+    POETRY_NO_INTERACTION=1 \
+    POETRY_VIRTUALENVS_IN_PROJECT=true
+RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+
+WORKDIR /app
+COPY poetry.lock pyproject.toml ./
+ENV PATH="/app/.venv/bin:$PATH"
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --without dev
+
+COPY . .
+
+FROM python:3.9-slim-bullseye AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+ENV PATH="/app/.venv/bin:$PATH"
+WORKDIR /app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+COPY --from=build --chown=10001:10001 /app /app
+USER 10001:10001
+EXPOSE 8000
+CMD ["gunicorn", "app.main:app", "-k", "uvicorn.workers.UvicornWorker", "-b", "0.0.0.0:8000"]

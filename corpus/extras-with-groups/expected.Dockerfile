@@ -1,0 +1,19 @@
+# syntax=docker/dockerfile:1
+FROM python:3.11-slim-bookworm AS build
+ENV POETRY_VERSION=1.8.3
+ENV POETRY_NO_INTERACTION=1 \
+    POETRY_VIRTUALENVS_IN_PROJECT=true
+RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+WORKDIR /app
+COPY pyproject.toml poetry.lock ./
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --with docs --extras "postgres" --no-interaction --no-root
+COPY . .
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --with docs --extras "postgres" --no-interaction
+
+FROM python:3.11-slim-bookworm AS runtime
+WORKDIR /app
+ENV PATH="/app/.venv/bin:$PATH"
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+COPY --from=build --chown=10001:10001 /app /app
+USER 10001:10001
+CMD ["python", "-m", "app.main"]

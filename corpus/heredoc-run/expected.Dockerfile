@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+FROM python:3.12-slim
+
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked <<EOF
+set -eux
+apt-get update
+apt-get install -y --no-install-recommends gcc
+rm -rf /var/lib/apt/lists/*
+EOF
+
+ENV POETRY_VERSION=1.8.3 \
+    POETRY_NO_INTERACTION=1 \
+    POETRY_VIRTUALENVS_IN_PROJECT=true
+RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+WORKDIR /app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+COPY . .
+RUN --mount=type=cache,target=/root/.cache/pypoetry <<EOF
+poetry config virtualenvs.create false
+poetry install --only main --no-interaction
+EOF
+
+USER 10001:10001
+CMD ["python", "-m", "app.main"]
