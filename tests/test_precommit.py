@@ -65,8 +65,18 @@ def hooks() -> dict[str, dict]:
 
 # --- the manifest, without running pre-commit ----------------------------------
 
-MATCHED = ["Dockerfile", "services/api/Dockerfile", "Dockerfile.prod", "api.Dockerfile", "docker/web.dockerfile", "Containerfile"]
-NOT_MATCHED = ["Dockerfile.dockerignore", "notDockerfile", "Dockerfile/README.md", "pyproject.toml", "dockerfile.md", "Dockerfile."]
+MATCHED = ["Dockerfile", "services/api/Dockerfile", "Dockerfile.prod", "api.Dockerfile", "docker/web.dockerfile",
+           "Containerfile", "dockerfile", "Dockerfile."]
+NOT_MATCHED = ["Dockerfile.dockerignore", "Dockerfile.Dockerignore", "notDockerfile", "Dockerfile/README.md",
+               "pyproject.toml", "dockerfile.md"]
+
+
+@pytest.mark.parametrize("name", MATCHED + NOT_MATCHED)
+def test_hooks_run_on_exactly_what_discovery_finds_in_a_folder(name):
+    from migrator.discovery import is_dockerfile_name
+
+    pattern = hooks()["migrate-check"]["files"]
+    assert bool(re.search(pattern, name)) == is_dockerfile_name(name.rsplit("/", 1)[-1])
 
 
 def test_manifest_declares_both_hooks():
