@@ -242,6 +242,7 @@ def _jobs_for(files: list[Path], overrides: Overrides) -> list[Job]:
 
 def _run_paths(run: Run, paths, overrides: Overrides, jobs: int | None, verifier, report_file: Path | None) -> int:
     from migrator.discovery import DiscoveryError, find_dockerfiles
+    from migrator.files import interrupts_deferred
 
     try:
         files = find_dockerfiles(paths)
@@ -256,9 +257,13 @@ def _run_paths(run: Run, paths, overrides: Overrides, jobs: int | None, verifier
     progress = _progress(len(work), run)
     try:
         for job, result in _results(work, jobs or _cores()):
-            report = _finish(job, result, run, verifier)
-            reports.append(report)
-            summary.add(report)
+            report = _verified(job, result, verifier)
+            # Ctrl-C waits until the file is written and counted, so the summary tells the truth.
+            with interrupts_deferred():
+                if run.writing:
+                    report = _written(job, report)
+                reports.append(report)
+                summary.add(report)
             _emit(report, run)
             if progress is not None:
                 progress.advance()
@@ -295,32 +300,35 @@ def _results(work: list[Job], jobs: int):
     executor.shutdown()
 
 
-def _finish(job: Job, result, run: Run, verifier):
-    """Verify and write one result; a failure to do either makes the file failed."""
+def _verified(job: Job, result, verifier):
+    """The result as a report, verified with Docker when asked; a failed build makes the file failed."""
     from migrator.pipeline import Status
     from migrator.report import FileReport
 
-    context_dir = job.context or job.path.parent
-    label = os.path.relpath(context_dir) if job.context else os.path.dirname(str(job.path)) or "."
+    label = os.path.relpath(job.context) if job.context else os.path.dirname(str(job.path)) or "."
     report = FileReport(result, context_label=label)
-    if result.status is not Status.MIGRATED:
+    if verifier is None or result.status is not Status.MIGRATED:
         return report
-    if verifier is not None:
-        verifying, options = verifier
-        verification = verifying.verify(result, context_dir, options)
-        failure = None if verification.passed else f"{result.path}: verification failed: {_first_line(verification.failure)}"
-        report = FileReport(result, context_label=label, failure=failure, verification=verification)
-        if failure:
-            return report
-    if run.writing:
-        from migrator.files import WriteError, replacements_for, write_all
+    verifying, options = verifier
+    verification = verifying.verify(result, job.context or job.path.parent, options)
+    failure = None if verification.passed else f"{result.path}: verification failed: {_first_line(verification.failure)}"
+    return FileReport(result, label, failure=failure, verification=verification)
 
-        try:
-            write_all(replacements_for(result, job.path, context_dir))
-        except WriteError as exc:
-            return FileReport(result, label, failure=str(exc), verification=report.verification)
-        return FileReport(result, label, written=True, verification=report.verification)
-    return report
+
+def _written(job: Job, report):
+    """Write a migrated file that passed; a refused or failed write makes the file failed."""
+    from dataclasses import replace
+
+    from migrator.files import WriteError, replacements_for, write_all
+    from migrator.pipeline import Status
+
+    if report.status is not Status.MIGRATED:
+        return report
+    try:
+        write_all(replacements_for(report.result, job.path, job.context or job.path.parent))
+    except WriteError as exc:
+        return replace(report, failure=str(exc))
+    return replace(report, written=True)
 
 
 def _emit(report, run: Run) -> None:

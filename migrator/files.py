@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import stat
-import tempfile
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,7 +74,7 @@ def write_all(replacements: Sequence[Replacement]) -> None:
                 staged[target] = _stage(target, replacement.new)
             if len(targets) > 1 and replacement.expected is not None:
                 backups[target] = _backup(target)
-        with _interrupts_deferred():
+        with interrupts_deferred():
             for replacement, target in targets:
                 _check_unchanged(replacement, target)
             _publish(targets, staged, backups)
@@ -121,6 +120,8 @@ def _check_unchanged(replacement: Replacement, target: Path) -> None:
 
 
 def _stage(target: Path, data: bytes) -> str:
+    import tempfile  # only a write needs it; a --check run stays lean
+
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     except OSError as exc:
@@ -158,6 +159,8 @@ def _copy_metadata(target: Path, temp: str) -> None:
 
 def _backup(target: Path) -> str:
     """A second name for the current file, so that a group can be rolled back."""
+    import tempfile
+
     name = tempfile.mktemp(prefix=f".{target.name}.", suffix=".migrator-old", dir=target.parent)
     try:
         os.link(target, name)
@@ -197,8 +200,12 @@ def _roll_back(published: list[Path], backups: dict[Path, str]) -> None:
 
 
 @contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Ctrl-C while a group is being published waits until the group is complete."""
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C inside the block takes effect when the block is complete.
+
+    Publishing a group of files, and recording that it was published, must not be cut
+    in half. Nested blocks hand a deferred Ctrl-C on to the enclosing one.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -209,7 +216,10 @@ def _interrupts_deferred() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
     if received:
-        raise KeyboardInterrupt
+        if callable(previous):
+            previous(signal.SIGINT, None)  # the default handler raises KeyboardInterrupt
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
 
 
 def _fsync_directory(directory: Path) -> None:

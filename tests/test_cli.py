@@ -594,3 +594,24 @@ def test_uv_switch_writes_the_dockerfile_and_the_project_files_together(tmp_path
     assert (repo / "uv.lock").is_file() and not (repo / "poetry.lock").exists()
     assert "uv sync" in (repo / "Dockerfile").read_text()
     assert migrate("--uv", "--check", str(repo / "Dockerfile")).exit_code == 0
+
+
+def test_ctrl_c_while_writing_counts_the_file_it_finished(tmp_path: Path, monkeypatch):
+    import signal
+
+    import migrator.files as files
+
+    first = project(tmp_path / "a")
+    second = project(tmp_path / "b")
+    real_write_all = files.write_all
+
+    def signalled(replacements):
+        signal.raise_signal(signal.SIGINT)
+        real_write_all(replacements)
+
+    monkeypatch.setattr(files, "write_all", signalled)
+    result = migrate("--write", "--jobs", "1", str(tmp_path))
+    assert result.exit_code == 130
+    assert "interrupted after 1 of 2 files: 1 file migrated" in result.stderr
+    assert "--mount=type=cache" in first.read_text()
+    assert second.read_text() == NAIVE

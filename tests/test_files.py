@@ -223,3 +223,35 @@ def test_surrogates_from_undecodable_comments_are_written_back_as_the_original_b
     result = FileResult(str(path), Status.MIGRATED, original=text, migrated=text + "USER 1\n")
     write_all(replacements_for(result, path, tmp_path))
     assert path.read_bytes() == original + b"USER 1\n"
+
+
+def test_a_ctrl_c_signal_while_publishing_waits_until_the_group_is_complete(tmp_path: Path, dockerfile: Path, monkeypatch):
+    import signal
+
+    replacements = _group(tmp_path, dockerfile)
+    real_replace = os.replace
+
+    def signalled(source, target):
+        signal.raise_signal(signal.SIGINT)
+        return real_replace(source, target)
+
+    monkeypatch.setattr(files.os, "replace", signalled)
+    with pytest.raises(KeyboardInterrupt):
+        write_all(replacements)
+    monkeypatch.undo()
+    assert dockerfile.read_bytes() == NEW
+    assert (tmp_path / "uv.lock").read_bytes() == b"version = 1\n"
+    assert not (tmp_path / "poetry.lock").exists()
+
+
+def test_nested_deferral_hands_the_interrupt_to_the_outer_block():
+    import signal
+
+    completed = []
+    with pytest.raises(KeyboardInterrupt):
+        with files.interrupts_deferred():
+            with files.interrupts_deferred():
+                signal.raise_signal(signal.SIGINT)
+                completed.append("inner")
+            completed.append("outer")
+    assert completed == ["inner", "outer"]
