@@ -25,6 +25,9 @@ EXIT_USAGE = 2
 EXIT_FAILED = 123
 EXIT_INTERRUPTED = 130
 MANY_FILES = 10  # from here on a progress bar and a summary table are worth their noise
+# Below this, starting worker processes costs more than it saves: 12 files took 0.22 s serially
+# and 0.40 s with --jobs 2; 300 files 1.75 s and 1.44 s (2 loaded cores).
+PARALLEL_FROM = 50
 
 
 @dataclass(frozen=True)
@@ -284,7 +287,7 @@ def _cores() -> int:
 
 def _results(work: list[Job], jobs: int):
     """(job, FileResult) pairs in the input order, whatever order the workers finish in."""
-    if jobs <= 1 or len(work) <= 1:
+    if jobs <= 1 or len(work) < PARALLEL_FROM:
         for job in work:
             yield job, run_job(job)
         return

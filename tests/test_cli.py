@@ -492,15 +492,37 @@ def _python_m_migrate(*args: str, cwd: Path, input: bytes | None = None) -> subp
 
 
 def test_jobs_keep_the_input_order(tmp_path: Path):
-    for name in ("d", "b", "e", "a", "c"):
-        project(tmp_path / name, BROKEN if name == "e" else NAIVE)
+    names = [f"s{number:03}" for number in range(cli_module.PARALLEL_FROM + 7)]
+    for number, name in enumerate(reversed(names)):
+        project(tmp_path / name, BROKEN if number % 10 == 3 else NAIVE)
     serial = _python_m_migrate("--jobs", "1", ".", cwd=tmp_path)
     parallel = _python_m_migrate("--jobs", "2", ".", cwd=tmp_path)
     assert serial.returncode == parallel.returncode == 123
     assert parallel.stdout == serial.stdout
     assert parallel.stderr == serial.stderr
-    order = [line.split()[-1] for line in parallel.stderr.decode().splitlines() if line.startswith("would migrate")]
-    assert order == ["a/Dockerfile", "b/Dockerfile", "c/Dockerfile", "d/Dockerfile"]
+    mentioned = [line.split(":")[0].split()[-1] for line in parallel.stderr.decode().splitlines() if "/Dockerfile" in line]
+    assert mentioned == sorted(mentioned)
+
+
+def test_many_files_are_migrated_in_worker_processes(tmp_path: Path, monkeypatch):
+    import concurrent.futures
+
+    started = []
+    real_pool = concurrent.futures.ProcessPoolExecutor
+
+    def counting_pool(*args, **kwargs):
+        started.append(kwargs.get("max_workers"))
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counting_pool)
+    for number in range(cli_module.PARALLEL_FROM):
+        project(tmp_path / f"s{number:03}")
+    result = migrate("--check", "--jobs", "2", str(tmp_path))
+    assert result.exit_code == 1
+    assert started == [2]
+    assert f"{cli_module.PARALLEL_FROM} files would be migrated" in result.stderr
+    migrate("--check", "--jobs", "2", str(tmp_path / "s000"))
+    assert started == [2], "one file is migrated in this process"
 
 
 def test_python_m_migrator_exit_codes_and_streams(tmp_path: Path):
