@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -136,9 +136,21 @@ def cli(ctx: click.Context, paths, show_diff, write, check, select, ignore, list
     )
     overrides = _command_line_overrides(select, ignore, user, poetry_version, syntax_directive, uv, context)
     verifier = _verifier(smoke, build_args, network, platform, docker) if verify else None
-    if paths == ("-",):
-        ctx.exit(_run_stdin(run, overrides, verifier, report_file))
-    ctx.exit(_run_paths(run, paths, overrides, jobs, verifier, report_file))
+    try:
+        if paths == ("-",):
+            code = _run_stdin(run, overrides, verifier, report_file)
+        else:
+            code = _run_paths(run, paths, overrides, jobs, verifier, report_file)
+    except click.ClickException:
+        raise
+    except Exception as exc:  # a bug at the edge: one line, the traceback only with -v
+        if verbose:
+            import traceback
+
+            _err(traceback.format_exc().rstrip("\n"))
+        _err(f"migrate: internal error ({type(exc).__name__}: {exc}); run with -v for the traceback and please report it")
+        code = EXIT_FAILED
+    ctx.exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -308,7 +320,10 @@ def _verified(job: Job, result, verifier):
     from migrator.pipeline import Status
     from migrator.report import FileReport
 
-    label = os.path.relpath(job.context) if job.context else os.path.dirname(str(job.path)) or "."
+    if job.context:
+        label = os.path.relpath(job.context)
+    else:
+        label = None if str(job.path) == STDIN_NAME else os.path.dirname(str(job.path)) or "."
     report = FileReport(result, context_label=label)
     if verifier is None or result.status is not Status.MIGRATED:
         return report
@@ -320,8 +335,6 @@ def _verified(job: Job, result, verifier):
 
 def _written(job: Job, report):
     """Write a migrated file that passed; a refused or failed write makes the file failed."""
-    from dataclasses import replace
-
     from migrator.files import WriteError, replacements_for, write_all
     from migrator.pipeline import Status
 
@@ -384,7 +397,7 @@ def _close(run: Run, reports, summary, verifier, report_file: Path | None, inter
 def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | None) -> int:
     from migrator.pipeline import Status, migrate_source
     from migrator.project import read_context
-    from migrator.report import FileReport, Summary, write_exact
+    from migrator.report import Summary, write_exact
 
     context = overrides.context
     if verifier is not None and context is None:
@@ -400,27 +413,16 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
         # As migrate_path does: the uv switch converts the project files at this edge.
         from migrator.uv_project import migrate_source_with_uv as migrate_source
     result = migrate_source(STDIN_NAME, data, settings, read_context(context))
-    report = FileReport(result, context_label=os.path.relpath(context) if context else None)
-    if result.status is Status.MIGRATED and verifier is not None:
-        verifying, options = verifier
-        verification = verifying.verify(result, context, options)
-        failure = None if verification.passed else f"{STDIN_NAME}: verification failed: {_first_line(verification.failure)}"
-        report = FileReport(result, report.context_label, failure=failure, verification=verification)
+    report = _verified(Job(Path(STDIN_NAME), settings, context), result, verifier)
     if run.writing and result.extra_files and report.status is Status.MIGRATED:
         names = ", ".join(extra.path for extra in result.extra_files)
-        report = FileReport(result, report.context_label, failure=f"{STDIN_NAME}: the migration also changes {names}; run migrate on the Dockerfile's path to write them")
+        report = replace(report, failure=f"{STDIN_NAME}: the migration also changes {names}; run migrate on the Dockerfile's path to write them")
     if run.writing and report.status is not Status.FAILED:
         # The migrated file itself is the output here (an editor or a pipe replaces its input with it),
         # so it is written exactly, not redacted: masking a value would change the Dockerfile.
         write_exact(result.migrated, sys.stdout)
-        report = FileReport(result, report.context_label, written=result.status is Status.MIGRATED, verification=report.verification)
-    else:
-        _emit(report, run)
-    if run.writing and report.status is not Status.FAILED:
-        from migrator.report import file_messages
-
-        for line in file_messages(report, True, run.verbosity, _reasons()):
-            _err(line)
+        report = replace(report, written=result.status is Status.MIGRATED)
+    _emit(report, run)
     summary = Summary()
     summary.add(report)
     return _close(run, [report], summary, verifier, report_file, False, 1)

@@ -637,3 +637,15 @@ def test_ctrl_c_while_writing_counts_the_file_it_finished(tmp_path: Path, monkey
     assert "interrupted after 1 of 2 files: 1 file migrated" in result.stderr
     assert "--mount=type=cache" in first.read_text()
     assert second.read_text() == NAIVE
+
+
+def test_a_bug_at_the_edge_is_one_line_and_exits_123(naive: Path, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("edge bug")
+
+    monkeypatch.setattr(cli_module, "_close", broken)
+    result = migrate("--check", str(naive))
+    assert result.exit_code == 123
+    assert result.stderr.splitlines()[-1] == "migrate: internal error (RuntimeError: edge bug); run with -v for the traceback and please report it"
+    assert "Traceback" not in result.stderr
+    assert "Traceback" in migrate("-v", "--check", str(naive)).stderr
