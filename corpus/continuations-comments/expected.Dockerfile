@@ -5,6 +5,7 @@ env PYTHONUNBUFFERED=1 \
     # keep pip quiet in CI logs
     PIP_DISABLE_PIP_VERSION_CHECK=on
 
+# keep the image small
 run --mount=type=cache,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,target=/var/lib/apt,sharing=locked \
     apt-get update && \

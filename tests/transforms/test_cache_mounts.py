@@ -45,6 +45,28 @@ UNCHANGED = [
     pytest.param("FROM python:3.11-slim\nENV POETRY_CACHE_DIR=$HOME/cache\nRUN poetry install\n", id="poetry-cache-dir-not-literal"),
     pytest.param("FROM python:3.11-slim\nRUN pip download -d /wheels poetry\n", id="pip-download-is-not-install"),
     pytest.param("FROM node:20\nRUN npm ci && rm -rf /root/.cache\n", id="not-python"),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip install uv && uv pip install --system poetry && rm -rf /root/.cache\n",
+        id="rm-of-a-cache-uv-also-fills-stays-so-no-mount-under-it",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip install poetry && rm -rf /root/.cache/pip || true\n",
+        id="guarded-rm-of-the-cache-stays-so-no-mount",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nENV POETRY_CACHE_DIR=/tmp/poetry_cache\n"
+        "RUN poetry config virtualenvs.create false && poetry install && rm -rf /tmp/*\n",
+        id="rm-of-a-folder-holding-the-cache",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN <<EOF\npip install poetry\nrm -rf /root/.cache\nEOF\n",
+        id="heredoc-that-removes-the-cache",
+    ),
+    pytest.param(
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pypoetry/cache "
+        "--mount=type=cache,target=/root/.cache/pypoetry/artifacts poetry install\n",
+        id="poetry-downloads-already-mounted",
+    ),
 ]
 
 CHANGED = [
@@ -74,20 +96,45 @@ CHANGED = [
         id="purge-before-or-kept-so-or-still-guards-it",
     ),
     pytest.param(
-        "FROM python:3.11-slim\nRUN poetry install --no-root && rm -rf /root/.cache\n",
-        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root\n",
+        "FROM python:3.11-slim\nRUN poetry config virtualenvs.create false && poetry install --no-root && rm -rf /root/.cache\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pypoetry "
+        "poetry config virtualenvs.create false && poetry install --no-root\n",
         id="poetry-install-rm-root-cache",
     ),
     pytest.param(
-        "FROM python:3.11-slim\nENV POETRY_CACHE_DIR=/tmp/poetry_cache\n"
+        "FROM python:3.11-slim\nRUN poetry install --no-root\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pypoetry/artifacts \\\n"
+        "    --mount=type=cache,target=/root/.cache/pypoetry/cache \\\n    poetry install --no-root\n",
+        id="default-venv-lives-in-the-cache-so-only-downloads-are-mounted",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_PATH=/root/.cache/pypoetry/venvs\nRUN poetry install\n",
+        SYNTAX + "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_PATH=/root/.cache/pypoetry/venvs\n"
+        "RUN --mount=type=cache,target=/root/.cache/pypoetry/artifacts \\\n"
+        "    --mount=type=cache,target=/root/.cache/pypoetry/cache \\\n    poetry install\n",
+        id="venv-path-inside-the-cache",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN poetry config virtualenvs.in-project true\nRUN poetry install\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN poetry config virtualenvs.in-project true\n"
+        "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install\n",
+        id="in-project-venv-from-an-earlier-config",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN PIP_NO_CACHE_DIR=1 pip install poetry\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n",
+        id="pip-no-cache-dir-prefix-removed",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nENV POETRY_CACHE_DIR=/tmp/poetry_cache \\\n    POETRY_VIRTUALENVS_IN_PROJECT=1\n"
         "RUN poetry install --without dev && rm -rf $POETRY_CACHE_DIR\n",
-        SYNTAX + "FROM python:3.11-slim\nENV POETRY_CACHE_DIR=/tmp/poetry_cache\n"
+        SYNTAX + "FROM python:3.11-slim\nENV POETRY_CACHE_DIR=/tmp/poetry_cache \\\n    POETRY_VIRTUALENVS_IN_PROJECT=1\n"
         "RUN --mount=type=cache,target=/tmp/poetry_cache poetry install --without dev\n",
         id="poetry-cache-dir-from-env",
     ),
     pytest.param(
-        "FROM python:3.11-slim\nRUN poetry sync --no-cache && rm -rf ~/.cache/pypoetry/* /tmp/build\n",
-        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pypoetry poetry sync && rm -rf /tmp/build\n",
+        "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_PATH=/opt/venvs\nRUN poetry sync --no-cache && rm -rf ~/.cache/pypoetry/* /tmp/build\n",
+        SYNTAX + "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_PATH=/opt/venvs\nRUN --mount=type=cache,target=/root/.cache/pypoetry poetry sync && rm -rf /tmp/build\n",
         id="poetry-sync-partial-rm",
     ),
     pytest.param(
@@ -103,6 +150,14 @@ CHANGED = [
         SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
         "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    apt-get update && \\\n    # build tools\n    apt-get install -y gcc\n",
         id="apt-arguments-already-on-next-line-comment-kept",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc \\\n"
+        "    # keep the image small\n    && rm -rf /var/lib/apt/lists/*\n",
+        SYNTAX + "FROM python:3.11-slim\n# keep the image small\n"
+        "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
+        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    apt-get update && apt-get install -y gcc\n",
+        id="comment-of-a-removed-command-goes-above-the-run",
     ),
     pytest.param(
         "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc && pip install poetry\n",
@@ -170,8 +225,8 @@ CHANGED = [
         id="root-again-in-the-child-stage",
     ),
     pytest.param(
-        "FROM python:3.11-slim\nRUN --mount=type=secret,id=netrc,target=/root/.netrc poetry install\n",
-        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pypoetry --mount=type=secret,id=netrc,target=/root/.netrc poetry install\n",
+        "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN --mount=type=secret,id=netrc,target=/root/.netrc poetry install\n",
+        SYNTAX + "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN --mount=type=cache,target=/root/.cache/pypoetry --mount=type=secret,id=netrc,target=/root/.netrc poetry install\n",
         id="next-to-a-secret-mount",
     ),
     pytest.param(
@@ -179,11 +234,6 @@ CHANGED = [
         SYNTAX + "FROM python:3.13-slim\nRUN --mount=type=cache,target=/root/.cache/pip \\\n"
         "    --mount=type=cache,target=/root/.cache \\\n    pip install poetry\n",
         id="next-to-a-mount-on-its-own-line",
-    ),
-    pytest.param(
-        "FROM python:3.11-slim\nRUN pip install uv && uv pip install --system poetry && rm -rf /root/.cache\n",
-        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install uv && uv pip install --system poetry && rm -rf /root/.cache\n",
-        id="rm-of-cache-kept-when-uv-also-uses-it",
     ),
 ]
 
@@ -261,3 +311,9 @@ def test_any_run_stays_a_valid_run_that_keeps_its_real_work(commands, joins, key
     for kept in KEPT:
         assert result.count(kept) >= text.count(kept), f"{kept!r} lost from:\n{text}\n->\n{result}"
     assert result.count("# a comment") == text.count("# a comment")
+
+
+def test_a_cleanup_that_stays_is_warned_about():
+    outcome = outcome_of(TRANSFORM, "FROM python:3.11-slim\nRUN pip install poetry && rm -rf /root/.cache || true\n")
+    assert not outcome.edits
+    assert "rm" in outcome.warnings[0].message and "/root/.cache" in outcome.warnings[0].message
