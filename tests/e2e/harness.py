@@ -1,0 +1,235 @@
+"""Build, run and rebuild one corpus case, original and migrated, on the real engine.
+
+A case is corpus/e2e-<name>/: a naive Dockerfile, its project, and e2e.toml saying
+how to ask a running container for its answer. Everything a test asserts is
+gathered here into a CaseRun first (builds run in parallel across cases), so a
+failing assertion names a figure rather than a half-finished docker call.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migrator.verify import Build, BuildStep, dependency_install_step, docker_build, rebuilt_steps
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO / "corpus"
+NETWORK = "host"  # the PyPI mirror listens on 127.0.0.1
+HTTP_READY_SECONDS = 90
+RUN_TIMEOUT_SECONDS = 180
+NOT_COPIED = ("expected.Dockerfile", "e2e.toml", "__pycache__", ".pytest_cache")
+SOURCE_EDIT = "\n# e2e: a source-only edit\n"
+SIDES = ("original", "migrated")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    directory: Path
+    kind: str  # "http" | "command"
+    source_edit: str  # a file the test edits to prove the dependency layer survives
+    port: int | None = None
+    path: str = "/"
+    expected_status: int = 200
+    expected_body: str | None = None
+    expected_stdout: str | None = None
+    expected_exit_code: int = 0
+
+
+def load_cases(corpus: Path = CORPUS) -> list[Case]:
+    cases = []
+    for e2e_toml in sorted(corpus.glob("e2e-*/e2e.toml")):
+        spec = tomllib.loads(e2e_toml.read_text(encoding="utf-8"))
+        cases.append(Case(name=e2e_toml.parent.name, directory=e2e_toml.parent, **spec))
+    return cases
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a container said: an HTTP status and body, or an exit code and stdout."""
+
+    code: int | None
+    text: str
+    problem: str | None = None  # why there is no answer (did not start, timed out)
+    log: str = ""
+
+    def describe(self) -> str:
+        if self.problem:
+            return f"no answer: {self.problem}\n{self.log[-2000:]}"
+        return f"code {self.code}, text {self.text!r}"
+
+
+def _docker(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def ask(case: Case, tag: str) -> Answer:
+    return ask_http(case, tag) if case.kind == "http" else ask_command(tag)
+
+
+def ask_command(tag: str) -> Answer:
+    try:
+        done = _docker("run", "--rm", "--network", NETWORK, tag, timeout=RUN_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return Answer(None, "", f"still running after {RUN_TIMEOUT_SECONDS}s")
+    return Answer(done.returncode, done.stdout, log=done.stderr)
+
+
+def ask_http(case: Case, tag: str) -> Answer:
+    name = f"e2e-{case.name}-{uuid.uuid4().hex[:8]}"
+    started = _docker("run", "-d", "--name", name, "--network", NETWORK, tag)
+    if started.returncode != 0:
+        return Answer(None, "", f"docker run failed: {started.stderr.strip()}")
+    try:
+        deadline = time.monotonic() + HTTP_READY_SECONDS
+        last_error = ""
+        while time.monotonic() < deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", case.port, timeout=5)
+                # The raw path, so that characters such as < reach the app unquoted.
+                connection.request("GET", case.path)
+                response = connection.getresponse()
+                body = response.read().decode("utf-8", "replace")
+                connection.close()
+                return Answer(response.status, body)
+            except OSError as exc:
+                last_error = str(exc)
+            state = _docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip()
+            if state == "false":
+                return Answer(None, "", "the container exited before answering", _docker("logs", name).stderr)
+            time.sleep(0.5)
+        return Answer(None, "", f"no HTTP answer on port {case.port} within {HTTP_READY_SECONDS}s ({last_error})", _docker("logs", name).stderr)
+    finally:
+        _docker("rm", "-f", name)
+
+
+@dataclass
+class SideRun:
+    """One Dockerfile of a case (original or migrated): its builds, answer and image."""
+
+    tag: str
+    build: Build | None = None
+    answer: Answer | None = None
+    size_bytes: int | None = None
+    uid: str | None = None
+    rebuild: Build | None = None
+
+    @property
+    def dependency_step(self) -> BuildStep | None:
+        return dependency_install_step(list(self.rebuild.steps)) if self.rebuild else None
+
+    @property
+    def rebuilt(self) -> tuple[str, ...]:
+        return rebuilt_steps(list(self.rebuild.steps)) if self.rebuild else ()
+
+
+@dataclass
+class CaseRun:
+    case: Case
+    migrated_text: str | None = None
+    migrate_problem: str | None = None
+    sides: dict[str, SideRun] = field(default_factory=dict)
+    seconds: float = 0.0
+    crashed: str | None = None  # a harness error, reported rather than hidden
+
+
+def copy_case(case: Case, target: Path) -> Path:
+    shutil.copytree(case.directory, target, ignore=shutil.ignore_patterns(*NOT_COPIED))
+    return target
+
+
+def migrate_in_place(dockerfile: Path) -> str | None:
+    """Run the real CLI as a user would; a problem is returned as text, not raised."""
+    command = [sys.executable, "-m", "migrator", "--write", str(dockerfile)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=dockerfile.parent)
+    if done.returncode not in (0, 1):
+        return f"`migrate --write` exited {done.returncode}: {(done.stderr or done.stdout).strip()[-1500:]}"
+    return None
+
+
+def run_case(case: Case, workdir: Path, prefix: str) -> CaseRun:
+    run = CaseRun(case)
+    started = time.monotonic()
+    try:
+        _run_case(run, workdir, prefix)
+    except Exception as exc:  # one broken case must not hide the figures of the others
+        run.crashed = f"{type(exc).__name__}: {exc}"
+    run.seconds = time.monotonic() - started
+    return run
+
+
+def _run_case(run: CaseRun, workdir: Path, prefix: str) -> None:
+    case = run.case
+    contexts = {side: copy_case(case, workdir / case.name / side) for side in SIDES}
+    run.migrate_problem = migrate_in_place(contexts["migrated"] / "Dockerfile")
+    run.migrated_text = (contexts["migrated"] / "Dockerfile").read_bytes().decode("utf-8", "surrogateescape")
+    if run.migrate_problem:
+        return
+    options = _build_options()
+    for side in SIDES:
+        side_run = run.sides[side] = SideRun(tag=f"{prefix}-{case.name}-{side}:e2e")
+        side_run.build = docker_build(["docker", "build"], contexts[side], contexts[side] / "Dockerfile", side_run.tag, options)
+    for side in SIDES:
+        side_run = run.sides[side]
+        if not side_run.build.ok:
+            continue
+        side_run.answer = ask(case, side_run.tag)
+        size = _docker("image", "inspect", "-f", "{{.Size}}", side_run.tag).stdout.strip()
+        side_run.size_bytes = int(size) if size.isdigit() else None
+        probe = _docker("run", "--rm", "--entrypoint", "id", side_run.tag, "-u")
+        side_run.uid = probe.stdout.strip() if probe.returncode == 0 else f"? ({probe.stderr.strip()})"
+    for side in SIDES:
+        source = contexts[side] / case.source_edit
+        with source.open("a", encoding="utf-8", newline="") as handle:
+            handle.write(SOURCE_EDIT)
+        side_run = run.sides[side]
+        if side_run.build.ok:
+            side_run.rebuild = docker_build(["docker", "build"], contexts[side], contexts[side] / "Dockerfile", side_run.tag, options)
+
+
+def _build_options():
+    from migrator.verify import VerifyOptions
+
+    return VerifyOptions(network=NETWORK)
+
+
+def remove_images(tags: list[str]) -> None:
+    if tags:
+        _docker("image", "rm", "-f", *tags, timeout=300)
+
+
+def summary_lines(runs: list[CaseRun], total_seconds: float) -> list[str]:
+    """The figures CI logs should show: sizes, and what re-ran after a source-only edit."""
+    lines = [f"e2e: {len(runs)} cases in {total_seconds:.0f}s (wall clock, builds in parallel)"]
+    for run in runs:
+        if run.crashed or run.migrate_problem:
+            lines.append(f"  {run.case.name}: {run.crashed or run.migrate_problem}")
+            continue
+        original, migrated = run.sides.get("original"), run.sides.get("migrated")
+        parts = [f"  {run.case.name} ({run.seconds:.0f}s):"]
+        for label, side in (("original", original), ("migrated", migrated)):
+            if side is None or side.build is None:
+                continue
+            if not side.build.ok:
+                parts.append(f"{label} build FAILED;")
+                continue
+            size = f"{side.size_bytes / 1e6:.1f} MB" if side.size_bytes else "?"
+            dep = side.dependency_step
+            dep_state = "?" if dep is None else ("cached" if dep.status == "cached" else "re-ran")
+            parts.append(
+                f"{label} {size}, uid {side.uid}, build {side.build.seconds:.1f}s, "
+                f"rebuild {side.rebuild.seconds:.1f}s re-ran {len(side.rebuilt)} steps, dependency install {dep_state};"
+                if side.rebuild
+                else f"{label} {size}, uid {side.uid};"
+            )
+        lines.append(" ".join(parts))
+    return lines

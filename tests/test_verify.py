@@ -1,0 +1,282 @@
+"""migrate --verify: reading BuildKit's plain log, finding the engine, and one real run."""
+
+from __future__ import annotations
+
+import io
+import stat
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from migrator import verify as verify_module
+from migrator.pipeline import migrate_path
+from migrator.transform import Settings
+from migrator.verify import (
+    ImageFigures,
+    Verification,
+    VerifyOptions,
+    dependency_install_step,
+    docker_problem,
+    failure_summary,
+    parse_build_log,
+    rebuilt_steps,
+    render,
+    verify,
+)
+
+from tests.e2e.sandbox import start_sandbox
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Shapes of real `--progress=plain` output from BuildKit (dockerd 20.10 and buildx).
+CACHED_REBUILD = """\
+#1 [internal] load build definition from Dockerfile
+#1 sha256:47bd0c3fd948d5ee7cb39f510ebbfdcb41dc2c98c9a5dc1c4698f45dd31aee1a
+#1 transferring dockerfile: 217B done
+#1 DONE 0.0s
+
+#4 [build 1/6] FROM docker.io/library/python:3.11-slim
+#4 CACHED
+
+#5 [build 2/6] RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+#5 CACHED
+
+#6 [build 3/6] COPY pyproject.toml poetry.lock ./
+#6 CACHED
+
+#7 [build 4/6] RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
+#7 CACHED
+
+#8 [build 5/6] COPY . .
+#8 DONE 0.1s
+
+#9 [build 6/6] RUN poetry install
+#9 0.532 Installing the current project: app (0.1.0)
+#9 DONE 1.2s
+
+#10 [runtime 3/3] COPY --from=build /app /app
+#10 DONE 0.3s
+
+#11 exporting to image
+#11 exporting layers 0.7s done
+#11 DONE 0.7s
+"""
+
+FAILED_BUILD = """\
+#5 [2/3] RUN echo one
+#5 sha256:751d5442e53567f687309099febae5ab65634cf9601fbe720633fdc6db78087c
+#5 0.037 one
+#5 DONE 0.0s
+
+#6 [3/3] RUN poetry install --no-root
+#6 sha256:c9d9170e58c9a20b3d33ef9bc0d6270295afb44e803fb4b6eb4348074c751bbd
+#6 0.053 Installing dependencies from lock file
+#6 1.204 Readme path `/app/README.md` does not exist.
+#6 ERROR: executor failed running [/bin/sh -c poetry install --no-root]: exit code: 1
+------
+ > [3/3] RUN poetry install --no-root:
+------
+executor failed running [/bin/sh -c poetry install --no-root]: exit code: 1
+"""
+
+BUILDX_FAILED = """\
+#7 [build 4/5] RUN poetry install
+#7 0.412 Installing dependencies from lock file
+#7 ERROR: process "/bin/sh -c poetry install" did not complete successfully: exit code: 1
+"""
+
+
+def test_steps_keep_their_order_and_status():
+    steps = parse_build_log(CACHED_REBUILD)
+    assert [s.number for s in steps] == [1, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert [s.status for s in steps] == ["done", "cached", "cached", "cached", "cached", "done", "done", "done", "done"]
+    assert steps[6].seconds == 1.2
+    assert steps[6].log == ["Installing the current project: app (0.1.0)"]
+
+
+def test_stage_and_instruction_of_a_step():
+    step = parse_build_log(CACHED_REBUILD)[4]
+    assert step.stage == "build"
+    assert step.instruction == "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root"
+    assert parse_build_log(FAILED_BUILD)[0].stage is None
+
+
+def test_rebuilt_steps_are_the_dockerfile_steps_that_ran():
+    assert rebuilt_steps(parse_build_log(CACHED_REBUILD)) == (
+        "COPY . .",
+        "RUN poetry install",
+        "COPY --from=build /app /app",
+    )
+
+
+@pytest.mark.parametrize(
+    ("log", "number", "status"),
+    [
+        pytest.param(CACHED_REBUILD, 7, "cached", id="poetry-install-no-root-cached"),
+        pytest.param(FAILED_BUILD, 6, "error", id="first-install-failed"),
+        pytest.param("#3 [2/2] RUN pip install -r requirements.txt\n#3 DONE 4.0s\n", 3, "done", id="pip-requirements"),
+        pytest.param("#3 [2/3] RUN poetry export -o r.txt\n#3 DONE 1.0s\n#4 [3/3] RUN pip install -r r.txt\n#4 DONE 1.0s\n", 3, "done", id="export-first"),
+    ],
+)
+def test_dependency_install_step(log, number, status):
+    step = dependency_install_step(parse_build_log(log))
+    assert (step.number, step.status) == (number, status)
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        pytest.param("#3 [2/2] RUN pip install poetry\n#3 DONE 4.0s\n", id="installing-poetry-is-not-dependencies"),
+        pytest.param("#3 [2/2] COPY poetry.lock ./\n#3 DONE 0.1s\n", id="copy"),
+        pytest.param("", id="empty-log"),
+    ],
+)
+def test_no_dependency_install_step(log):
+    assert dependency_install_step(parse_build_log(log)) is None
+
+
+@pytest.mark.parametrize(
+    ("log", "expected"),
+    [
+        pytest.param(
+            FAILED_BUILD,
+            [
+                "step [3/3] RUN poetry install --no-root failed: executor failed running [/bin/sh -c poetry install --no-root]: exit code: 1",
+                "  | Installing dependencies from lock file",
+                "  | Readme path `/app/README.md` does not exist.",
+            ],
+            id="dockerd-20.10",
+        ),
+        pytest.param(
+            BUILDX_FAILED,
+            [
+                'step [build 4/5] RUN poetry install failed: process "/bin/sh -c poetry install" did not complete successfully: exit code: 1',
+                "  | Installing dependencies from lock file",
+            ],
+            id="buildx",
+        ),
+        pytest.param(
+            "ERROR: failed to solve: python:3.99: not found\n",
+            ["build failed:", "  | ERROR: failed to solve: python:3.99: not found"],
+            id="no-step-failed",
+        ),
+    ],
+)
+def test_failure_names_the_step_and_its_last_lines(log, expected):
+    assert failure_summary(log).splitlines() == expected
+
+
+def test_failure_shows_only_the_tail_of_a_long_log():
+    log = "#6 [2/2] RUN make\n" + "".join(f"#6 0.{i:03d} line {i}\n" for i in range(100)) + "#6 ERROR: exit code: 2\n"
+    lines = failure_summary(log).splitlines()
+    assert lines[-1] == "  | line 99"
+    assert len(lines) == 16
+
+
+def fake_docker(tmp_path: Path, script: str) -> str:
+    path = tmp_path / "docker"
+    path.write_text("#!/bin/sh\n" + script)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return str(path)
+
+
+ENGINE_20_10 = """\
+case "$1" in
+  version) echo '{"Client":{"Version":"20.10.24"},"Server":{"Version":"20.10.24+dfsg1"}}' ;;
+  buildx) echo "docker: 'buildx' is not a docker command." >&2; exit 1 ;;
+esac
+"""
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        pytest.param(ENGINE_20_10, None, id="engine-20.10-with-buildkit"),
+        pytest.param(
+            'case "$1" in version) echo \'{"Client":{"Version":"28.2.2"},"Server":{"Version":"28.2.2"}}\' ;;'
+            ' buildx) echo "github.com/docker/buildx v0.20.0" ;; esac\n',
+            None,
+            id="buildx-plugin",
+        ),
+        pytest.param(
+            'echo \'{"Client":{"Version":"28.2.2"},"Server":null}\'\n'
+            'echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2\nexit 1\n',
+            "no Docker engine reachable (Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+            "Is the docker daemon running?): start dockerd or set DOCKER_HOST",
+            id="no-engine",
+        ),
+        pytest.param(
+            'case "$1" in version) echo \'{"Client":{"Version":"28.2.2"},"Server":{"Version":"28.2.2"}}\' ;;'
+            " buildx) exit 1 ;; esac\n",
+            "the Docker CLI 28.2.2 needs the buildx plugin for BuildKit builds: install docker-buildx",
+            id="new-cli-without-buildx",
+        ),
+        pytest.param(
+            'case "$1" in version) echo \'{"Client":{"Version":"17.12.1"},"Server":{"Version":"17.12.1-ce"}}\' ;;'
+            " buildx) exit 1 ;; esac\n",
+            "the Docker engine 17.12.1-ce has no BuildKit (needs 18.09 or newer): upgrade it",
+            id="engine-too-old",
+        ),
+    ],
+)
+def test_docker_problem(tmp_path, script, expected):
+    assert docker_problem(VerifyOptions(docker=fake_docker(tmp_path, script))) == expected
+
+
+def test_docker_problem_without_a_cli(tmp_path):
+    missing = tmp_path / "bin" / "docker"
+    assert docker_problem(VerifyOptions(docker=str(missing))) == (
+        f"no Docker CLI '{missing}' found: install Docker or pass the path of its client"
+    )
+
+
+def test_verify_without_docker_fails_with_the_problem(tmp_path):
+    result = migrate_path(REPO / "corpus" / "e2e-worker" / "Dockerfile", Settings())
+    verification = verify(result, tmp_path, VerifyOptions(docker=str(tmp_path / "nodocker")))
+    assert not verification.passed
+    assert verification.failure.startswith("no Docker CLI")
+
+
+def test_render_shows_figures_and_failures():
+    figures = ImageFigures(build_seconds=20.0, rebuild_seconds=9.5, rebuilt=("COPY . .", "RUN poetry install"), size_bytes=284_000_000, user="root (uid 0)", dependencies_cached=False)
+    migrated = ImageFigures(build_seconds=25.0, rebuild_seconds=1.5, rebuilt=("COPY . .",), size_bytes=150_000_000, user="10001:10001 (uid 10001)", dependencies_cached=True)
+    out = io.StringIO()
+    render(
+        [
+            Verification("svc/Dockerfile", True, original=figures, migrated=migrated),
+            Verification("bad/Dockerfile", False, failure="the migrated Dockerfile does not build:\nstep [2/2] RUN x failed"),
+            Verification("same/Dockerfile", True, note="unchanged: nothing to verify"),
+        ],
+        Console(file=out, width=250, color_system=None),
+    )
+    text = out.getvalue()
+    assert "284.0 MB → 150.0 MB" in text
+    assert "9.5s → 1.5s" in text
+    assert "no → yes" in text
+    assert "root (uid 0) → 10001:10001 (uid 10001)" in text
+    assert "bad/Dockerfile: the migrated Dockerfile does not build:\nstep [2/2] RUN x failed" in text
+    assert "unchanged: nothing to verify" in text
+
+
+@pytest.mark.e2e
+def test_verify_on_the_sandbox(monkeypatch):
+    problem = start_sandbox()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    monkeypatch.setattr(verify_module.uuid, "uuid4", lambda: uuid.UUID("00000000-0000-4000-8000-00000000e2e0"))
+    case = REPO / "corpus" / "e2e-worker"
+    result = migrate_path(case / "Dockerfile", Settings())
+    assert result.changed, result.error
+    verification = verify(result, case, VerifyOptions(network="host", smoke="python -m nightly; echo exit=$?"))
+    assert verification.passed, verification.failure
+    assert verification.smoke_matched
+    assert verification.source_edited is not None
+    assert verification.migrated.dependencies_cached is True
+    assert verification.original.dependencies_cached is False
+    assert verification.migrated.size_bytes < verification.original.size_bytes
+    assert not (case / verification.source_edited).read_text().endswith("source-only edit\n")
+    for tag in ("migrator-verify-original:000000000000", "migrator-verify-migrated:000000000000"):
+        assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0, f"{tag} was left behind"
