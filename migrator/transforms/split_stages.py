@@ -125,9 +125,11 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
 
     moved = _moved(doc, stage, plan)
     repeated = _repeated(stage, project_dir, plan, moved_users=_moved_user_runs(doc, stage, plan, moved))
-    for text in [t for _, t in moved]:
-        if re.search(r"(?<![\w-])poetry(?![\w-])", text):
-            raise Skip(line, "not split: a runtime instruction still runs Poetry, which the runtime stage does not have")
+    for instruction, text in moved:
+        command = _instruction_lines(text) if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK") else ""
+        if re.search(r"(?<![\w-])poetry(?![\w-])", command):
+            raise Skip(instruction.start_line, "not split: this instruction still runs Poetry, which the runtime stage does not have")
+    _check_users_exist(stage, moved, repeated)
 
     def k(keyword: str) -> str:
         return keyword.lower() if lower else keyword
@@ -170,6 +172,26 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
     return plan
 
 
+def _instruction_lines(text: str) -> str:
+    """The instruction lines of moved text, without the comments moved along with it."""
+    return "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#"))
+
+
+def _check_users_exist(stage: Stage, moved: list[tuple[Instruction, str]], repeated: list[str]) -> None:
+    """A USER created by a RUN that stays in the build stage would not exist at run time."""
+    moved_runs = {i.index for i, _ in moved if i.keyword == "RUN"}
+    for user, _ in moved:
+        if user.keyword != "USER" or not user.words:
+            continue
+        name = user.words[0].split(":")[0]
+        creators = [r for r in stage.find("RUN") if name in _created_user(r)]
+        if creators and not any(r.index in moved_runs or _ensure_newline(r.raw) in repeated for r in creators):
+            raise Skip(
+                creators[0].start_line,
+                f"not split: this RUN creates user {name} along with other work; put the user creation in a RUN of its own",
+            )
+
+
 def _drop_trailing_blanks(doc: Dockerfile, plan: Plan) -> None:
     """Blank lines left at the end of the build stage by what moved out of it."""
     removed = {n for edit in plan.edits if edit.text == "" for n in range(edit.start, edit.end)}
@@ -198,7 +220,7 @@ def _check_system_pip(stage: Stage, venv: str) -> None:
             args = pip_program(command)
             if args is None or "install" not in args or installs_poetry_itself(command):
                 continue
-            program = next(w for w in command.argv if "=" not in w or w.startswith("/"))
+            program = next(w for w in command.argv if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w))
             path = env_at(stage, instruction.index).get("PATH", "")
             if program.startswith(venv + "/") or path.startswith(f"{venv}/bin") or "VIRTUAL_ENV" in path.split(":")[0]:
                 continue

@@ -327,3 +327,18 @@ def test_through_the_pipeline(before):
     assert "AS runtime" in result
     dockerfile.parse_string(result)
     assert runtime_contract(parse(result)).cmd == runtime_contract(parse(before)).cmd
+
+
+def test_comment_or_label_naming_poetry_does_not_stop_the_split():
+    text = "FROM python:3.11-slim\n" + POETRY + "LABEL built.with=poetry\n# was: poetry run svc\nCMD [\"svc\"]\n"
+    assert "AS runtime" in run_twice(TRANSFORM, text)
+
+
+def test_user_created_alongside_other_work_is_not_split():
+    text = (
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y tini && useradd -u 1001 web\n"
+        + POETRY + "USER web\nCMD [\"svc\"]\n"
+    )
+    outcome = outcome_of(TRANSFORM, text)
+    assert outcome.edits == ()
+    assert [w.line for w in outcome.warnings] == [2]
