@@ -135,7 +135,7 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
         return keyword.lower() if lower else keyword
 
     moved_text = "".join(t for _, t in moved)
-    env_lines = _runtime_env(stage, k)
+    env_lines = _runtime_env(stage, k, doc.escape)
     packages = _runtime_packages(stage, moved_text, plan, k)
     copies = [f"{k('COPY')} --from={build_name} {project_dir} {project_dir}\n"]
     if not _inside(venv, project_dir):
@@ -388,7 +388,7 @@ def _prep_run_outside(stage: Stage, instruction: Instruction, project_dir: str, 
     words = [w for c in commands for w in c.argv]
     if any(c.program in PACKAGE_MANAGERS or pip_program(c) is not None or poetry_subcommand(c) for c in commands):
         return None
-    if any("poetry" in w.lower() for w in words) or all(_creates_venv(c) for c in commands):
+    if any("poetry" in w.lower() for w in words) or (commands and all(_creates_venv(c) for c in commands)):
         return None
     if commands and not instruction.heredocs and all(c.program in SYSTEM_PREP for c in commands):
         workdir = workdir_at(stage, instruction.index)
@@ -414,14 +414,27 @@ def _poetry_path_entry(entry: str) -> bool:
     return "poetry" in entry.lower() or entry in ("/root/.local/bin", "$HOME/.local/bin", "${HOME}/.local/bin")
 
 
-def _runtime_env(stage: Stage, k) -> list[str]:
+def _runtime_path(value: str) -> str | None:
+    """PATH without the entries that only serve Poetry; None when only $PATH is left."""
+    entries = [e for e in value.split(":") if not _poetry_path_entry(e)]
+    if all(e in ("$PATH", "${PATH}") for e in entries):
+        return None
+    return ":".join(entries)
+
+
+def _runtime_env(stage: Stage, k, escape: str) -> list[str]:
     lines = []
     for instruction in stage.find("ENV"):
         words = split_words(instruction.logical, instruction.args_start)
         if not words:
             continue
         if "=" not in words[0].text:  # legacy `ENV KEY value`
-            if not words[0].text.startswith(BUILD_ONLY_ENV_PREFIXES) and words[0].text != "PATH":
+            key = words[0].text
+            if key == "PATH":
+                value = _runtime_path(instruction.logical[words[0].end :].strip().strip('"'))
+                if value is not None:
+                    lines.append(f'{k("ENV")} PATH="{value}"\n')
+            elif not key.startswith(BUILD_ONLY_ENV_PREFIXES):
                 lines.append(_ensure_newline(instruction.raw))
             continue
         kept = []
@@ -432,19 +445,17 @@ def _runtime_env(stage: Stage, k) -> list[str]:
                 changed = True
                 continue
             if key == "PATH":
-                entries = value.split(":")
-                runtime_entries = [e for e in entries if not _poetry_path_entry(e)]
-                if runtime_entries != entries:
+                runtime_value = _runtime_path(value)
+                if runtime_value != value:
                     changed = True
-                    if all(e in ("$PATH", "${PATH}") for e in runtime_entries):
-                        continue
-                    kept.append(f'PATH="{":".join(runtime_entries)}"')
+                    if runtime_value is not None:
+                        kept.append(f'PATH="{runtime_value}"')
                     continue
             kept.append(instruction.logical[word.start : word.end])
         if not changed:
             lines.append(_ensure_newline(instruction.raw))
         elif kept:
-            lines.append(k("ENV") + " " + " \\\n    ".join(kept) + "\n")
+            lines.append(k("ENV") + " " + f" {escape}\n    ".join(kept) + "\n")
     return lines
 
 

@@ -342,3 +342,28 @@ def test_user_created_alongside_other_work_is_not_split():
     outcome = outcome_of(TRANSFORM, text)
     assert outcome.edits == ()
     assert [w.line for w in outcome.warnings] == [2]
+
+
+@pytest.mark.parametrize(
+    ("env", "runtime_env"),
+    [
+        pytest.param("ENV PATH /root/.local/bin:$PATH\n", "", id="legacy-poetry-path-dropped"),
+        pytest.param("ENV PATH /opt/tools/bin:/root/.local/bin:$PATH\n", 'ENV PATH="/opt/tools/bin:$PATH"\n', id="legacy-path-filtered"),
+        pytest.param('ENV TZ=UTC PATH="/opt/poetry/bin:/opt/tools/bin:$PATH"\n', 'ENV TZ=UTC \\\n    PATH="/opt/tools/bin:$PATH"\n', id="path-filtered-in-multi-key"),
+    ],
+)
+def test_runtime_path(env, runtime_env):
+    result = run_twice(TRANSFORM, "FROM python:3.11-slim\n" + env + POETRY + "CMD [\"svc\"]\n")
+    assert result.split("AS runtime\n")[1] == runtime_env + RUNTIME_APP + "CMD [\"svc\"]\n"
+
+
+def test_escape_directive_used_for_continuations():
+    text = "# escape=`\nFROM python:3.11-slim\nENV TZ=UTC POETRY_HOME=/opt/poetry LANG=C.UTF-8\n" + POETRY.replace("\\\n", "`\n") + "CMD [\"svc\"]\n"
+    result = run_twice(TRANSFORM, text)
+    assert "ENV TZ=UTC `\n    LANG=C.UTF-8\n" in result
+    dockerfile.parse_string(result)
+
+
+def test_exec_form_run_stays_in_build_with_a_warning():
+    text = "FROM python:3.11-slim\n" + POETRY + "RUN [\"python\", \"-m\", \"compileall\", \"/usr/lib\"]\nCMD [\"svc\"]\n"
+    assert [w.line for w in outcome_of(TRANSFORM, text).warnings] == [11]
