@@ -207,3 +207,17 @@ def test_migrate_path_refusal_leaves_everything_unchanged(project):
     assert result.status is Status.SKIPPED
     assert result.migrated == result.original and result.extra_files == ()
     assert "poetry self" in result.reason and "\n" not in result.reason
+
+
+def test_migrate_path_again_after_writing_changes_nothing(project):
+    (project / "Dockerfile").write_text(POST_PIPELINE_DOCKERFILE)
+    first = migrate_path(project / "Dockerfile", UV)
+    (project / "Dockerfile").write_text(first.migrated)
+    for extra in first.extra_files:
+        if extra.migrated is None:
+            (project / extra.path).unlink()
+        else:
+            (project / extra.path).write_text(extra.migrated)
+    second = migrate_path(project / "Dockerfile", UV)
+    assert second.status is not Status.MIGRATED and second.extra_files == ()
+    assert second.migrated == first.migrated

@@ -91,7 +91,7 @@ def apply(doc: Dockerfile, project, settings) -> Outcome:
     if not any(_mentions_poetry(i) for i in doc.instructions):
         return NOTHING
     try:
-        _refuse_unswitchable(doc, project)
+        _refuse_unswitchable(doc, project, settings)
         edits: list[Edit] = []
         changes: list[Note] = []
         global_plan = StagePlan(doc)
@@ -113,8 +113,11 @@ def _mentions_poetry(instruction: Instruction) -> bool:
     return "poetry" in instruction.logical.lower() or any("poetry" in h.content.lower() for h in instruction.heredocs)
 
 
-def _refuse_unswitchable(doc: Dockerfile, project) -> None:
+def _refuse_unswitchable(doc: Dockerfile, project, settings) -> None:
     root = project.project("") if project is not None else None
+    if not settings.uv and not (root is not None and root.has_uv_lock):
+        # Selected by code alone, the Dockerfile would switch while the project stays on Poetry.
+        raise Refusal(None, "run with --uv, which also converts pyproject.toml and poetry.lock")
     if root is not None and root.plugins:
         raise Refusal(None, f"the build relies on Poetry plugins ({', '.join(root.plugins)}); keep Poetry")
     for instruction in doc.instructions:

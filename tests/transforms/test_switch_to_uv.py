@@ -238,6 +238,15 @@ def test_pins_the_uv_that_wrote_the_lock():
     assert "COPY --from=ghcr.io/astral-sh/uv:0.12.3 /uv /uvx /bin/\n" in result
 
 
+def test_selected_without_uv_refuses_unless_the_project_is_already_on_uv():
+    text = FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install\n"
+    selected = Settings(select=frozenset({"MIG006"}))
+    outcome = outcome_of(TRANSFORM, text, context(), selected)
+    assert outcome.edits == () and "--uv" in outcome.warnings[0].message
+    on_uv = ProjectContext(root=Path("/context"), projects={"": PoetryProject(directory="", is_pep621=True, has_uv_lock=True)})
+    assert "uv sync --locked --no-editable" in run_twice(TRANSFORM, text, on_uv, selected)
+
+
 def test_is_opt_in():
     assert not TRANSFORM.selected_by(Settings())
     assert TRANSFORM.selected_by(Settings(uv=True))
