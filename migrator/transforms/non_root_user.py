@@ -170,6 +170,12 @@ def _add_user(doc: Dockerfile, stage: Stage, family: str, settings: Settings) ->
     runs_app = [i for i in stage.instructions if i.keyword in RUNS_THE_APP]
     if steps:
         user_at = steps[-1].index + 1
+        # Keep the blank line that separates the build steps from what runs the app.
+        probe = user_at
+        while probe < stage.end_node and not doc.nodes[probe].is_instruction and doc.nodes[probe].kind == "blank":
+            probe += 1
+        if probe < stage.end_node:
+            user_at = probe
     elif runs_app:
         user_at = doc.leading_comments(runs_app[0].index)
     else:

@@ -60,7 +60,7 @@ MOVED = frozenset({"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "VOLUME", "STOP
 USER_CREATION = frozenset({"useradd", "adduser", "groupadd", "addgroup"})
 SYSTEM_PREP = frozenset({"mkdir", "chmod", "chown", "ln", "touch"}) | USER_CREATION
 PACKAGE_MANAGERS = frozenset({"apt-get", "apt", "apk", "dpkg", "aptitude"})
-HARMLESS_PIP_PACKAGES = re.compile(r"^(pip|setuptools|wheel|poetry[a-z0-9-]*)([=<>~!\[].*)?$", re.IGNORECASE)
+HARMLESS_PIP_PACKAGES = re.compile(r"^(pip|pipx|setuptools|wheel|poetry[a-z0-9-]*)([=<>~!\[].*)?$", re.IGNORECASE)
 VARIABLE_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 RUNTIME_TOOL_RE = re.compile(r"(?<![\w.-])(curl|wget)(?![\w.-])")
 

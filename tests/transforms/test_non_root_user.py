@@ -183,3 +183,17 @@ def test_hadolint_finds_no_root_user(tmp_path):
     root.write_text(BUILD + "FROM python:3.11-slim\nUSER root\nCMD [\"svc\"]\n")
     found = subprocess.run(["hadolint", "--no-fail", "--format", "tty", str(root)], capture_output=True, text=True)
     assert "DL3002" in found.stdout  # the check itself can fire
+
+
+def test_user_goes_after_the_blank_line_that_ends_the_build_steps():
+    before = "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install .\n\n# serve\nCMD [\"svc\"]\n"
+    after = (
+        "FROM python:3.11-slim\nWORKDIR /app\n" + CREATE + "COPY . .\nRUN pip install .\n\nUSER 10001:10001\n# serve\nCMD [\"svc\"]\n"
+    )
+    assert run_twice(TRANSFORM, before) == after
+
+
+def test_user_goes_right_after_the_last_step_before_stopsignal():
+    before = BUILD + "FROM python:3.11-slim\nCOPY --from=build /app /app\nSTOPSIGNAL SIGINT\nCMD [\"svc\"]\n"
+    after = BUILD + "FROM python:3.11-slim\n" + CREATE + "COPY --from=build --chown=10001:10001 /app /app\nUSER 10001:10001\nSTOPSIGNAL SIGINT\nCMD [\"svc\"]\n"
+    assert run_twice(TRANSFORM, before) == after
