@@ -250,8 +250,11 @@ def test_the_pr_body_names_each_applied_transform(runs, scripts, name):
     run = runs[name]
     body = pr_body(scripts, run.report)
     assert body.strip()
-    for code in report_of(run)["files"][0]["applied"]:
+    [record] = report_of(run)["files"]
+    for code in record["applied"]:
         assert f"{code} {BY_KEY[code].name}" in body
+    for note in record["warnings"]:
+        assert note["message"] in body
 
 
 def test_the_pr_body_says_so_when_nothing_changed(runs, scripts):
