@@ -456,6 +456,9 @@ def _fake_verify(monkeypatch, passes: bool, problem: str | None = None):
     module.verify = verify
     module.render = lambda verifications, console: console.print(f"{len(verifications)} verified")
     monkeypatch.setitem(sys.modules, "migrator.verify", module)
+    import migrator
+
+    monkeypatch.setattr(migrator, "verify", module, raising=False)  # once imported, the package holds it too
     return calls
 
 
