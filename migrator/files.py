@@ -73,7 +73,7 @@ def write_all(replacements: Sequence[Replacement]) -> None:
             if replacement.new is not None:
                 staged[target] = _stage(target, replacement.new)
             if len(targets) > 1 and replacement.expected is not None:
-                backups[target] = _backup(target)
+                backups[target] = _backup(target, replacement.expected)
         with interrupts_deferred():
             for replacement, target in targets:
                 _check_unchanged(replacement, target)
@@ -157,16 +157,17 @@ def _copy_metadata(target: Path, temp: str) -> None:
             pass  # only root may give a file away; the mode is what matters to builds
 
 
-def _backup(target: Path) -> str:
+def _backup(target: Path, current: bytes) -> str:
     """A second name for the current file, so that a group can be rolled back."""
     import tempfile
 
     name = tempfile.mktemp(prefix=f".{target.name}.", suffix=".migrator-old", dir=target.parent)
     try:
         os.link(target, name)
-    except OSError as exc:
-        raise WriteError(f"{target}: cannot keep a backup while writing ({exc.strerror or exc}); nothing was written") from exc
-    return name
+        return name
+    except OSError:
+        pass  # a filesystem without hard links: keep a copy instead
+    return _stage(target, current)
 
 
 def _publish(targets, staged: dict[Path, str], backups: dict[Path, str]) -> None:

@@ -255,3 +255,28 @@ def test_nested_deferral_hands_the_interrupt_to_the_outer_block():
                 completed.append("inner")
             completed.append("outer")
     assert completed == ["inner", "outer"]
+
+
+def test_a_group_rolls_back_on_a_filesystem_without_hard_links(tmp_path: Path, dockerfile: Path, monkeypatch):
+    def no_links(source, target):
+        raise OSError(1, "Operation not permitted")
+
+    replacements = _group(tmp_path, dockerfile)
+    os.chmod(tmp_path / "pyproject.toml", 0o600)
+    before = _snapshot(tmp_path)
+    real_replace = os.replace
+    calls = []
+
+    def fail_on_the_third(source, target):
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(5, "Input/output error", str(target))
+        return real_replace(source, target)
+
+    monkeypatch.setattr(files.os, "link", no_links)
+    monkeypatch.setattr(files.os, "replace", fail_on_the_third)
+    with pytest.raises(WriteError):
+        write_all(replacements)
+    monkeypatch.undo()
+    assert _snapshot(tmp_path) == before
+    assert (tmp_path / "pyproject.toml").stat().st_mode & 0o777 == 0o600
