@@ -61,11 +61,13 @@ def replacements_for(result: FileResult, path: Path, context_dir: Path | None) -
 
 def write_all(replacements: Sequence[Replacement]) -> None:
     """Publish every replacement, or none of them. Raises WriteError with nothing changed."""
-    targets = [(r, _resolve(r.path)) for r in replacements if r.new != r.expected]
+    resolved = [(r, _resolve(r.path)) for r in replacements]
+    # Every file of the group must be as it was read, even one whose bytes stay the same.
+    for replacement, target in resolved:
+        _check_unchanged(replacement, target)
+    targets = [(r, target) for r, target in resolved if r.new != r.expected]
     if not targets:
         return
-    for replacement, target in targets:
-        _check_unchanged(replacement, target)
     staged: dict[Path, str] = {}
     backups: dict[Path, str] = {}
     try:
@@ -183,7 +185,7 @@ def _publish(targets, staged: dict[Path, str], backups: dict[Path, str]) -> None
     except BaseException as exc:
         _roll_back(published, backups)
         if isinstance(exc, OSError):
-            name = exc.filename or (targets[len(published)][0].path if len(published) < len(targets) else "")
+            name = targets[len(published)][0].path if len(published) < len(targets) else exc.filename
             raise WriteError(f"{name}: cannot be replaced ({exc.strerror or exc}); nothing was written") from exc
         raise
 

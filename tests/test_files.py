@@ -280,3 +280,11 @@ def test_a_group_rolls_back_on_a_filesystem_without_hard_links(tmp_path: Path, d
     monkeypatch.undo()
     assert _snapshot(tmp_path) == before
     assert (tmp_path / "pyproject.toml").stat().st_mode & 0o777 == 0o600
+
+
+def test_an_unchanged_member_of_a_group_that_was_edited_stops_the_group(tmp_path: Path, dockerfile: Path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_bytes(b"edited\n")
+    with pytest.raises(WriteError, match="pyproject.toml: changed on disk"):
+        write_all([Replacement(dockerfile, OLD, NEW), Replacement(pyproject, b"[tool.poetry]\n", b"[tool.poetry]\n")])
+    assert dockerfile.read_bytes() == OLD
