@@ -430,31 +430,12 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
 
 # --- terminal --------------------------------------------------------------------------
 
-class _Progress:
-    def __init__(self, total: int):
-        from rich.progress import Progress
-
-        self._progress = Progress(transient=True, console=_stderr_console())
-        self._task = self._progress.add_task("migrating", total=total)
-        self._progress.start()
-
-    def advance(self) -> None:
-        self._progress.advance(self._task)
-
-    def stop(self) -> None:
-        self._progress.stop()
-
-
-def _progress(total: int, run: Run) -> _Progress | None:
+def _progress(total: int, run: Run):
     if total < MANY_FILES or run.verbosity < 0 or not _is_terminal(sys.stderr):
         return None
-    return _Progress(total)
+    from migrator.report import ProgressBar
 
-
-def _stderr_console():
-    from rich.console import Console
-
-    return Console(file=sys.stderr)
+    return ProgressBar(total, sys.stderr)
 
 
 def _is_terminal(stream) -> bool:

@@ -279,3 +279,21 @@ def print_transforms_table(transforms: Iterable["Transform"], stream: TextIO) ->
     for transform in transforms:
         table.add_row(transform.code, transform.name, transform.safety.value, transform.reason)
     Console(file=stream, highlight=False).print(table)
+
+
+class ProgressBar:
+    """A transient bar on stderr while many files are migrated."""
+
+    def __init__(self, total: int, stream: TextIO):
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self._progress = Progress(transient=True, console=Console(file=stream))
+        self._task = self._progress.add_task("migrating", total=total)
+        self._progress.start()
+
+    def advance(self) -> None:
+        self._progress.advance(self._task)
+
+    def stop(self) -> None:
+        self._progress.stop()

@@ -652,3 +652,30 @@ def test_a_bug_at_the_edge_is_one_line_and_exits_123(naive: Path, monkeypatch):
     assert result.stderr.splitlines()[-1] == "migrate: internal error (RuntimeError: edge bug); run with -v for the traceback and please report it"
     assert "Traceback" not in result.stderr
     assert "Traceback" in migrate("-v", "--check", str(naive)).stderr
+
+
+def test_a_progress_bar_only_on_a_terminal_with_many_files(tmp_path: Path, monkeypatch):
+    import migrator.report as report
+
+    bars = []
+
+    class RecordingBar:
+        def __init__(self, total, stream):
+            bars.append(total)
+
+        def advance(self):
+            bars.append("advance")
+
+        def stop(self):
+            bars.append("stop")
+
+    monkeypatch.setattr(report, "ProgressBar", RecordingBar)
+    for number in range(cli_module.MANY_FILES):
+        project(tmp_path / f"s{number:02}")
+    migrate("--check", "--jobs", "1", str(tmp_path))
+    assert bars == [], "stderr is not a terminal"
+    monkeypatch.setattr(cli_module, "_is_terminal", lambda stream: True)
+    migrate("--check", "-q", "--jobs", "1", str(tmp_path))
+    assert bars == [], "-q draws nothing"
+    migrate("--check", "--jobs", "1", str(tmp_path))
+    assert bars == [cli_module.MANY_FILES] + ["advance"] * cli_module.MANY_FILES + ["stop"]
