@@ -137,7 +137,7 @@ RUNTIME = frozenset(
         "openssh-client", "procps", "bash", "jq", "unixodbc", "libxml2", "libxslt1.1", "libffi8", "libssl3",
         "zlib1g", "libjpeg62-turbo", "libmariadb3", "libcurl4", "libgeos-c1v5", "gdal-bin", "netbase",
         "iputils-ping", "dnsutils", "less", "nano", "vim", "mime-support", "media-types", "shared-mime-info",
-        "libsndfile1", "espeak", "libreoffice",
+        "libsndfile1", "espeak", "libreoffice", "python3", "python3-minimal",
     }
 )
 # Alpine names of the same kind (musl, BusyBox userland).

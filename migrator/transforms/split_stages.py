@@ -497,12 +497,12 @@ def _installed(command: SimpleCommand) -> tuple[str, list[str], list[str]] | Non
             if virtual == "":
                 virtual = word
             continue
-        if word in ("-t", "--target-release", "-o", "--option", "--repository", "-X"):
-            skip_next = True
-            continue
         if program == "apk" and word in ("--virtual", "-t"):
             skip_next = True
             virtual = ""
+            continue
+        if word in ("-t", "--target-release", "-o", "--option", "--repository", "-X"):
+            skip_next = True
             continue
         if word.startswith("-"):
             continue

@@ -299,7 +299,7 @@ def test_guessed_debian_release_warns():
 
 def test_apk_virtual_group_deleted_later_is_not_installed_at_runtime():
     text = (
-        "FROM python:3.11-alpine\nRUN apk add --virtual .build-deps gcc musl-dev curl-dev && apk add tini\n"
+        "FROM python:3.11-alpine\nRUN apk add -t .build-deps gcc musl-dev curl-dev && apk add tini\n"
         + POETRY + "RUN apk del .build-deps\nCMD [\"svc\"]\n"
     )
     assert "RUN apk add --no-cache tini\n" in run_twice(TRANSFORM, text)
@@ -367,3 +367,11 @@ def test_escape_directive_used_for_continuations():
 def test_exec_form_run_stays_in_build_with_a_warning():
     text = "FROM python:3.11-slim\n" + POETRY + "RUN [\"python\", \"-m\", \"compileall\", \"/usr/lib\"]\nCMD [\"svc\"]\n"
     assert [w.line for w in outcome_of(TRANSFORM, text).warnings] == [11]
+
+
+def test_apt_purged_packages_and_apt_get_option_order():
+    text = (
+        "FROM python:3.11-slim\nRUN apt-get -y install --no-install-recommends libxml2-dev tini "
+        "&& apt-get purge -y tini\n" + POETRY + "CMD [\"svc\"]\n"
+    )
+    assert "--no-install-recommends libxml2 &&" in run_twice(TRANSFORM, text)
