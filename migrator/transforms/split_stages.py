@@ -244,7 +244,10 @@ def _runtime_from(from_: Instruction, lower: bool) -> str:
     keyword = from_.logical.lstrip().split(None, 1)[0]
     flags = from_.logical[from_.logical.index(keyword) + len(keyword) : from_.args_start].rstrip()
     image = split_words(from_.logical, from_.args_start)[0]
-    return f"{keyword}{flags} {from_.logical[image.start:image.end]} {'as' if lower else 'AS'} runtime\n"
+    words = from_.words
+    taken = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else ""
+    name = "final" if taken == "runtime" else "runtime"  # stage names must be unique
+    return f"{keyword}{flags} {from_.logical[image.start:image.end]} {'as' if lower else 'AS'} {name}\n"
 
 
 # --- what moves ----------------------------------------------------------------

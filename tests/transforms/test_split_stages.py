@@ -375,3 +375,11 @@ def test_apt_purged_packages_and_apt_get_option_order():
         "&& apt-get purge -y tini\n" + POETRY + "CMD [\"svc\"]\n"
     )
     assert "--no-install-recommends libxml2 &&" in run_twice(TRANSFORM, text)
+
+
+def test_single_stage_already_named_runtime_gets_a_distinct_runtime_name():
+    text = "FROM python:3.11-slim AS runtime\n" + POETRY + "CMD [\"svc\"]\n"
+    result = run_twice(TRANSFORM, text)
+    assert "\nFROM python:3.11-slim AS final\n" in result
+    assert "COPY --from=runtime /app /app\n" in result
+    dockerfile.parse_string(result)
