@@ -81,17 +81,27 @@ def file_diff(report: FileReport) -> str:
     result = report.result
     if result.status is not Status.MIGRATED:
         return ""
-    # stdin has no path a patch could apply to: it is named as it is, without a/ and b/
-    prefixes = result.path != STDIN_NAME
-    parts = [unified_diff(result.original, result.migrated, _display(result.path), prefixes)] if result.migrated != result.original else []
+    parts = [_diff(result.original, result.migrated, result.path)] if result.migrated != result.original else []
     for extra in result.extra_files:
         name = os.path.join(report.context_label, extra.path) if report.context_label else extra.path
-        parts.append(unified_diff(extra.original, extra.migrated, _display(name)))
+        parts.append(_diff(extra.original, extra.migrated, name))
     return "".join(parts)
 
 
-def _display(path: str) -> str:
-    return path[2:] if path.startswith("./") else path
+def _diff(before: str | None, after: str | None, path: str) -> str:
+    # a/ and b/ make a patch `git apply` takes from the current folder; a path outside it,
+    # and stdin, are named as they are (`patch -p0`).
+    if path == STDIN_NAME:
+        return unified_diff(before, after, path, prefixes=False)
+    relative = os.path.normpath(path)
+    if os.path.isabs(relative):
+        try:
+            relative = os.path.relpath(relative)
+        except ValueError:
+            pass
+    if os.path.isabs(relative) or relative.startswith(".."):
+        return unified_diff(before, after, os.path.normpath(path), prefixes=False)
+    return unified_diff(before, after, relative)
 
 
 def write_diff(text: str, stream: TextIO, colour: bool) -> None:

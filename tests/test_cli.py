@@ -56,7 +56,7 @@ def good(tmp_path: Path) -> Path:
 def test_diff_is_the_default_and_exits_1_when_a_file_would_change(naive: Path):
     result = migrate(str(naive))
     assert result.exit_code == 1
-    assert f"--- a/{naive}" in result.stdout and f"+++ b/{naive}" in result.stdout
+    assert f"--- {naive}\n+++ {naive}\n" in result.stdout and f"+++ {naive}" in result.stdout
     assert "+RUN --mount=type=cache" in result.stdout
     assert f"would migrate {naive}" in result.stderr
     assert "1 file would be migrated" in result.stderr
@@ -73,7 +73,7 @@ def test_check_prints_no_diff(naive: Path):
 def test_check_with_diff_prints_the_diff(naive: Path):
     result = migrate("--check", "--diff", str(naive))
     assert result.exit_code == 1
-    assert result.stdout.startswith(f"--- a/{naive}")
+    assert result.stdout.startswith(f"--- {naive}\n+++ {naive}\n")
 
 
 def test_write_exits_0_and_a_second_run_finds_nothing(naive: Path):
@@ -335,9 +335,9 @@ def test_extra_files_are_shown_in_the_diff_and_written_together(naive: Path, mon
     )
     _with_extra_files(monkeypatch, extra)
     shown = migrate(str(naive))
-    assert f"+++ b/{naive.parent}/pyproject.toml" in shown.stdout
-    assert f"--- /dev/null\n+++ b/{naive.parent}/uv.lock" in shown.stdout
-    assert f"--- a/{naive.parent}/poetry.lock\n+++ /dev/null" in shown.stdout
+    assert f"+++ {naive.parent}/pyproject.toml" in shown.stdout
+    assert f"--- /dev/null\n+++ {naive.parent}/uv.lock" in shown.stdout
+    assert f"--- {naive.parent}/poetry.lock\n+++ /dev/null" in shown.stdout
     written = migrate("--write", str(naive))
     assert written.exit_code == 0, written.stderr
     assert (naive.parent / "pyproject.toml").read_text().endswith("[tool.uv]\n")
@@ -390,7 +390,7 @@ def test_json_report_schema(tmp_path: Path):
     assert "MIG004" in records[str(changed)]["applied"]
     assert all(set(change) == {"code", "line", "message"} for change in records[str(changed)]["changes"])
     assert any(change["code"] == "MIG004" and change["line"] for change in records[str(changed)]["changes"])
-    assert records[str(changed)]["diff"].startswith(f"--- a/{changed}")
+    assert records[str(changed)]["diff"].startswith(f"--- {changed}\n")
     assert records[str(broken)]["error"] == {"line": 1, "message": "no FROM instruction: this is not a complete Dockerfile"}
     assert records[str(skipped)]["reason"] == "does not use Poetry"
 
@@ -612,8 +612,8 @@ def test_uv_switch_writes_the_dockerfile_and_the_project_files_together(tmp_path
         pytest.skip(f"uv cannot lock here: {shown.stderr.strip()}")
     assert shown.exit_code == 1
     headers = [line for line in shown.stdout.splitlines() if line.startswith(("--- ", "+++ "))]
-    assert f"--- a/{repo}/poetry.lock" in headers and "+++ /dev/null" in headers
-    assert f"+++ b/{repo}/uv.lock" in headers
+    assert f"--- {repo}/poetry.lock" in headers and "+++ /dev/null" in headers
+    assert f"+++ {repo}/uv.lock" in headers
     written = migrate("--uv", "--write", str(repo / "Dockerfile"))
     assert written.exit_code == 0, written.stderr
     assert (repo / "uv.lock").is_file() and not (repo / "poetry.lock").exists()
@@ -679,3 +679,23 @@ def test_a_progress_bar_only_on_a_terminal_with_many_files(tmp_path: Path, monke
     assert bars == [], "-q draws nothing"
     migrate("--check", "--jobs", "1", str(tmp_path))
     assert bars == [cli_module.MANY_FILES] + ["advance"] * cli_module.MANY_FILES + ["stop"]
+
+
+def test_the_diff_applies_with_git_apply_and_equals_write(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    crlf = project(tmp_path / "crlf")
+    crlf.write_bytes(NAIVE.replace("\n", "\r\n").encode())
+    no_newline = project(tmp_path / "eof")
+    no_newline.write_text(NAIVE.rstrip("\n"))
+    plain = project(tmp_path / "svc")
+    subprocess.run(["git", "init", "-q"], check=True)
+    diff = migrate(".")
+    assert diff.exit_code == 1
+    assert "--- a/svc/Dockerfile\n+++ b/svc/Dockerfile\n" in diff.stdout
+    (tmp_path / "change.diff").write_bytes(diff.stdout_bytes)
+    subprocess.run(["git", "apply", "change.diff"], check=True, capture_output=True)
+    applied = {path: path.read_bytes() for path in (crlf, no_newline, plain)}
+    for path in applied:
+        path.write_bytes(NAIVE.replace("\n", "\r\n").encode() if path == crlf else NAIVE.rstrip("\n").encode() if path == no_newline else NAIVE.encode())
+    assert migrate("--write", ".").exit_code == 0
+    assert {path: path.read_bytes() for path in applied} == applied

@@ -161,3 +161,24 @@ def test_json_masks_credentials_and_survives_undecodable_bytes():
     text = json_document([FileReport(secret)], summary_of(secret), "diff")
     assert "ghp_abcdefghijklmnop" not in text
     assert "GITHUB_TOKEN=****" in json.loads(text)["files"][0]["diff"]
+
+
+@pytest.mark.parametrize(
+    "path, header",
+    [
+        pytest.param("svc/Dockerfile", "--- a/svc/Dockerfile\n+++ b/svc/Dockerfile\n", id="relative"),
+        pytest.param("./svc//Dockerfile", "--- a/svc/Dockerfile\n+++ b/svc/Dockerfile\n", id="normalised"),
+        pytest.param("/elsewhere/svc/Dockerfile", "--- /elsewhere/svc/Dockerfile\n+++ /elsewhere/svc/Dockerfile\n", id="outside-the-folder"),
+        pytest.param("<stdin>", "--- <stdin>\n+++ <stdin>\n", id="stdin"),
+    ],
+)
+def test_diff_headers(path: str, header: str, monkeypatch, tmp_path: Path):
+    monkeypatch.chdir(tmp_path)
+    result = FileResult(path, Status.MIGRATED, BEFORE, AFTER)
+    assert file_diff(FileReport(result)).startswith(header)
+
+
+def test_paths_under_the_current_folder_are_shown_relative(monkeypatch, tmp_path: Path):
+    monkeypatch.chdir(tmp_path)
+    result = FileResult(str(tmp_path / "svc" / "Dockerfile"), Status.MIGRATED, BEFORE, AFTER)
+    assert file_diff(FileReport(result)).startswith("--- a/svc/Dockerfile\n")
