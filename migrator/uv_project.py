@@ -243,9 +243,13 @@ def version_mismatch(poetry_lock: str, uv_lock: str, root_name: str) -> str | No
     after.pop(root_name, None)
     for name in sorted(before.keys() | after.keys()):
         if before.get(name) != after.get(name):
-            old = ", ".join(sorted(before.get(name, set()))) or "absent"
-            new = ", ".join(sorted(after.get(name, set()))) or "absent"
-            return f"{name} would be {new} with uv but poetry.lock has {old}"
+            old = ", ".join(sorted(before.get(name, set())))
+            new = ", ".join(sorted(after.get(name, set())))
+            if not old:
+                return f"uv would lock {name} {new}, which poetry.lock does not lock"
+            if not new:
+                return f"uv would not lock {name}, which poetry.lock locks at {old}"
+            return f"uv would lock {name} {new} where poetry.lock has {old}"
     return None
 
 
@@ -276,7 +280,7 @@ def settings_for(plan: UvPlan, settings: Settings) -> Settings:
 
 def migrate_source_with_uv(name: str, data: bytes, settings: Settings, project: ProjectContext) -> FileResult:
     """migrate_source, plus the project files; a refusal anywhere leaves everything as it was."""
-    from migrator.pipeline import FileResult, Status, migrate_source
+    from migrator.pipeline import SKIP_FILE_RE, FileResult, Status, migrate_source
     from migrator.transforms.switch_to_uv import REFUSED
 
     try:
@@ -287,6 +291,9 @@ def migrate_source_with_uv(name: str, data: bytes, settings: Settings, project: 
     def unchanged(reason: str) -> FileResult:
         return FileResult(name, Status.SKIPPED, original=text, migrated=text, reason=reason)
 
+    if SKIP_FILE_RE.search(text) or "poetry" not in text.lower():
+        # Nothing of Poetry to switch in this Dockerfile: the pipeline says why on its own.
+        return migrate_source(name, data, settings, project)
     if project.root is None:
         return unchanged("--uv needs the build context to convert pyproject.toml and the lock (use --context)")
     plan = prepare(project.root, settings)

@@ -165,9 +165,10 @@ def test_refusals_are_one_line_and_change_nothing(project, break_it, why):
 VERSION_CHECKS = [
     pytest.param('[[package]]\nname = "A_b"\nversion = "1.0"\n', '[[package]]\nname = "a-b"\nversion = "1.0"\n', None, id="names-normalised"),
     pytest.param(
-        '[[package]]\nname = "a"\nversion = "1.0"\n', '[[package]]\nname = "a"\nversion = "1.1"\n', "a would be 1.1", id="newer"
+        '[[package]]\nname = "a"\nversion = "1.0"\n', '[[package]]\nname = "a"\nversion = "1.1"\n', "uv would lock a 1.1 where poetry.lock has 1.0", id="newer"
     ),
-    pytest.param('[[package]]\nname = "a"\nversion = "1.0"\n', "", "a would be absent", id="dropped"),
+    pytest.param('[[package]]\nname = "a"\nversion = "1.0"\n', "", "uv would not lock a", id="dropped"),
+    pytest.param("", '[[package]]\nname = "b"\nversion = "2"\n', "uv would lock b 2, which poetry.lock does not", id="added"),
     pytest.param(
         "", '[[package]]\nname = "greeter"\nversion = "0.3.0"\n', None, id="the-root-project-is-not-a-dependency"
     ),
@@ -221,3 +222,9 @@ def test_migrate_path_again_after_writing_changes_nothing(project):
     second = migrate_path(project / "Dockerfile", UV)
     assert second.status is not Status.MIGRATED and second.extra_files == ()
     assert second.migrated == first.migrated
+
+
+def test_skip_file_is_honoured_before_anything_is_converted(project):
+    (project / "Dockerfile").write_text("# migrator: skip-file\n" + POST_PIPELINE_DOCKERFILE)
+    result = migrate_path(project / "Dockerfile", UV)
+    assert result.status is Status.SKIPPED and "skip-file" in result.reason and result.extra_files == ()

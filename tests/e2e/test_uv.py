@@ -25,7 +25,7 @@ from migrator.model import parse
 from migrator.uv_project import version_mismatch
 from migrator.verify import Build, VerifyOptions, docker_build
 from tests.e2e.conftest import _summary as e2e_summary
-from tests.e2e.harness import CORPUS, NETWORK, Answer, Case, ask, copy_case, remove_images
+from tests.e2e.harness import CORPUS, NETWORK, Answer, Case, ask, copy_case, load_cases, remove_images
 
 pytestmark = pytest.mark.e2e
 
@@ -154,3 +154,21 @@ def test_uv_image_answers_like_the_poetry_one(uv_run):
 
 def test_uv_image_runs_as_non_root(uv_run):
     assert uv_run.sides["uv"].uid not in (None, "0") and uv_run.sides["uv"].uid.isdigit()
+
+
+@pytest.mark.parametrize("case", load_cases(), ids=lambda case: case.name)
+def test_every_e2e_case_switched_to_uv_answers_as_expected(case, docker_sandbox, tmp_path):
+    """The general e2e corpus through `--uv` (warm builds: the timing is the side-by-side test's job)."""
+    context = copy_case(case, tmp_path / case.name)
+    assert migrate_with_cli(context / "Dockerfile", "--uv") is None
+    assert not (context / "poetry.lock").exists() and (context / "uv.lock").is_file()
+    tag = f"migrator-e2e-uv-{uuid.uuid4().hex[:8]}-{case.name}:e2e"
+    try:
+        build = docker_build(["docker", "build"], context, context / "Dockerfile", tag, VerifyOptions(network=NETWORK))
+        assert build.ok, build.failure
+        answer = ask(case, tag)
+        expected_code = case.expected_status if case.kind == "http" else case.expected_exit_code
+        expected_text = case.expected_body if case.kind == "http" else case.expected_stdout
+        assert (answer.code, answer.text.strip()) == (expected_code, expected_text.strip()), answer.describe()
+    finally:
+        remove_images([tag])
