@@ -41,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -110,34 +111,43 @@ def run_once(command: list[str], stdin: bytes | None = None, env: dict[str, str]
     return time.perf_counter() - start, cpu_of_children() - cpu, done.returncode, done.stderr
 
 
-def measure(
-    command: list[str],
-    rounds: int,
-    stdin: bytes | None = None,
-    ok: tuple[int, ...] = (0,),
-    env: dict[str, str] | None = None,
-) -> dict:
-    run_once(command, stdin, env)  # warm-up: page cache, bytecode cache
-    times = []
-    cpu_times = []
-    codes = set()
-    stderr = b""
+@dataclass(frozen=True)
+class Timed:
+    command: list[str]
+    stdin: bytes | None = None
+    ok: tuple[int, ...] = (0,)
+    env: dict[str, str] | None = None
+
+
+def measure(rounds: int, **timed: Timed) -> dict[str, dict]:
+    """Time the commands in turns (a, b, a, b...), so that a burst of load elsewhere hits them alike."""
+    for spec in timed.values():
+        run_once(spec.command, spec.stdin, spec.env)  # warm-up: page cache, bytecode cache
+    times = {name: [] for name in timed}
+    cpu_times = {name: [] for name in timed}
+    codes = {name: set() for name in timed}
+    last_stderr = {name: b"" for name in timed}
     for _ in range(rounds):
-        seconds, cpu, code, stderr = run_once(command, stdin, env)
-        times.append(seconds)
-        cpu_times.append(cpu)
-        codes.add(code)
-    bad = sorted(c for c in codes if c not in ok)
-    return {
-        "command": shlex.join(command),
-        "best": min(times),
-        "median": statistics.median(times),
-        "rounds": [round(t, 4) for t in times],
-        # CPU time barely depends on what else the machine runs: a cross-check of the wall times
-        "cpu_best": min(cpu_times),
-        "exit_codes": sorted(codes),
-        "problem": (stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1] if bad else None,
-    }
+        for name, spec in timed.items():
+            seconds, cpu, code, last_stderr[name] = run_once(spec.command, spec.stdin, spec.env)
+            times[name].append(seconds)
+            cpu_times[name].append(cpu)
+            codes[name].add(code)
+    results = {}
+    for name, spec in timed.items():
+        bad = sorted(c for c in codes[name] if c not in spec.ok)
+        lines = last_stderr[name].decode(errors="replace").strip().splitlines() or ["no output"]
+        results[name] = {
+            "command": shlex.join(spec.command),
+            "best": min(times[name]),
+            "median": statistics.median(times[name]),
+            "rounds": [round(t, 4) for t in times[name]],
+            # CPU time barely depends on what else the machine runs: a cross-check of the wall times
+            "cpu_best": min(cpu_times[name]),
+            "exit_codes": sorted(codes[name]),
+            "problem": lines[-1] if bad else None,
+        }
+    return results
 
 
 def hadolint_per_file(hadolint: str, files: list[Path], total: int) -> dict:
@@ -203,22 +213,29 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.repos} repositories, {n} Dockerfiles in {tree}", file=sys.stderr)
 
     # --check exits 1 when something would change: that is the expected outcome here.
-    bulk_migrate = measure([*migrate, "--check", "--jobs", str(args.jobs), str(tree)], args.rounds, ok=(0, 1), env=env)
-    bulk_hadolint = measure(["xargs", "-0", hadolint, "--no-fail"], args.rounds, stdin=file_list)
     half = math.ceil(n / max(args.jobs, 1))
-    bulk_hadolint_parallel = measure(
-        ["xargs", "-0", "-P", str(args.jobs), "-n", str(half), hadolint, "--no-fail"], args.rounds, stdin=file_list
+    bulk = measure(
+        args.rounds,
+        migrate=Timed([*migrate, "--check", "--jobs", str(args.jobs), str(tree)], ok=(0, 1), env=env),
+        hadolint=Timed(["xargs", "-0", hadolint, "--no-fail"], stdin=file_list),
+        hadolint_parallel=Timed(["xargs", "-0", "-P", str(args.jobs), "-n", str(half), hadolint, "--no-fail"], stdin=file_list),
     )
+    bulk_migrate, bulk_hadolint, bulk_hadolint_parallel = bulk["migrate"], bulk["hadolint"], bulk["hadolint_parallel"]
     per_file = None if args.no_per_file else hadolint_per_file(hadolint, dockerfiles, n)
 
     one = dockerfiles[0]
-    one_migrate = measure([*migrate, "--check", str(one)], args.latency_runs, ok=(0, 1), env=env)
-    one_hadolint = measure([hadolint, "--no-fail", str(one)], args.latency_runs)
-    # What any Python tool pays here before its own first import, for reading the figure above.
     beside = Path(migrate[0]).parent / "python"
     python = str(beside) if beside.exists() else sys.executable  # the interpreter migrate starts
-    python_bare = measure([python, "-S", "-c", "pass"], args.latency_runs, env=env)
-    python_site = measure([python, "-c", "pass"], args.latency_runs, env=env)
+    single = measure(
+        args.latency_runs,
+        migrate=Timed([*migrate, "--check", str(one)], ok=(0, 1), env=env),
+        hadolint=Timed([hadolint, "--no-fail", str(one)]),
+        # What any Python tool pays here before its own first import, for reading the figure above.
+        python_bare=Timed([python, "-S", "-c", "pass"], env=env),
+        python_site=Timed([python, "-c", "pass"], env=env),
+    )
+    one_migrate, one_hadolint = single["migrate"], single["hadolint"]
+    python_bare, python_site = single["python_bare"], single["python_site"]
 
     tree_ratio = ratio(bulk_migrate["best"], bulk_hadolint["best"])
     one_ratio = ratio(one_migrate["best"], one_hadolint["best"])
