@@ -143,6 +143,9 @@ def cli(ctx: click.Context, paths, show_diff, write, check, select, ignore, list
             code = _run_paths(run, paths, overrides, jobs, verifier, report_file)
     except click.ClickException:
         raise
+    except KeyboardInterrupt:  # before any file was written: while searching or reading settings
+        _err("interrupted: nothing was written")
+        code = EXIT_INTERRUPTED
     except Exception as exc:  # a bug at the edge: one line, the traceback only with -v
         if verbose:
             import traceback

@@ -699,3 +699,15 @@ def test_the_diff_applies_with_git_apply_and_equals_write(tmp_path: Path, monkey
         path.write_bytes(NAIVE.replace("\n", "\r\n").encode() if path == crlf else NAIVE.rstrip("\n").encode() if path == no_newline else NAIVE.encode())
     assert migrate("--write", ".").exit_code == 0
     assert {path: path.read_bytes() for path in applied} == applied
+
+
+def test_ctrl_c_before_any_file_exits_130_not_1(tmp_path: Path, monkeypatch):
+    import migrator.discovery as discovery
+
+    def interrupted(paths):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(discovery, "find_dockerfiles", interrupted)
+    result = migrate("--write", str(tmp_path))
+    assert result.exit_code == 130
+    assert "interrupted: nothing was written" in result.stderr
