@@ -191,7 +191,15 @@ class Stage:
         return None
 
     def find(self, keyword: str) -> list[Instruction]:
-        return [i for i in self.instructions if i.keyword == keyword]
+        return list(self._by_keyword.get(keyword, ()))
+
+    @cached_property
+    def _by_keyword(self) -> dict[str, list[Instruction]]:
+        # Transforms ask per instruction; a scan each time made large files quadratic.
+        grouped: dict[str, list[Instruction]] = {}
+        for instruction in self.instructions:
+            grouped.setdefault(instruction.keyword, []).append(instruction)
+        return grouped
 
     def last(self, keyword: str) -> Instruction | None:
         found = self.find(keyword)
@@ -221,13 +229,17 @@ class Dockerfile:
     @cached_property
     def stages(self) -> tuple[Stage, ...]:
         froms = [i for i in self.instructions if i.keyword == "FROM"]
+        bodies: list[list[Instruction]] = [[] for _ in froms]
+        current = -1
+        for instruction in self.instructions:
+            if instruction.keyword == "FROM":
+                current += 1
+            elif current >= 0:
+                bodies[current].append(instruction)
         stages = []
         for number, from_instruction in enumerate(froms):
             end = froms[number + 1].index if number + 1 < len(froms) else len(self.nodes)
-            body = tuple(
-                i for i in self.instructions if from_instruction.index < i.index < end
-            )
-            stages.append(Stage(number, from_instruction, body, from_instruction.index, end))
+            stages.append(Stage(number, from_instruction, tuple(bodies[number]), from_instruction.index, end))
         return tuple(stages)
 
     @cached_property

@@ -8,6 +8,7 @@ edit maps back onto the source and keeps its continuations and comments.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 from migrator.model import Instruction, Word
@@ -45,11 +46,20 @@ class SimpleCommand:
         return any(w.text in texts for w in self.words)
 
 
+_COMMANDS: "weakref.WeakKeyDictionary[Instruction, tuple[SimpleCommand, ...]]" = weakref.WeakKeyDictionary()
+
+
 def run_commands(instruction: Instruction) -> list[SimpleCommand]:
     """The simple commands of a shell-form RUN (empty for exec form)."""
-    if instruction.json_args is not None:
-        return []
-    return split_commands(instruction.logical, instruction.args_start)
+    # Every transform asks again for every RUN; instructions are immutable, so remember.
+    cached = _COMMANDS.get(instruction)
+    if cached is None:
+        if instruction.json_args is not None:
+            cached = ()
+        else:
+            cached = tuple(split_commands(instruction.logical, instruction.args_start))
+        _COMMANDS[instruction] = cached
+    return list(cached)
 
 
 def split_commands(text: str, start: int = 0) -> list[SimpleCommand]:
@@ -71,7 +81,7 @@ def split_commands(text: str, start: int = 0) -> list[SimpleCommand]:
         if ch.isspace():
             pos += 1
             continue
-        op = next((o for o in OPERATORS if text.startswith(o, pos)), None)
+        op = next((o for o in OPERATORS if text.startswith(o, pos)), None) if ch in "&|;" else None
         if op:
             flush(op)
             pos += len(op)
@@ -89,7 +99,7 @@ def split_commands(text: str, start: int = 0) -> list[SimpleCommand]:
                     chars.append(text[pos])
                 else:
                     chars.append(ch)
-            elif ch.isspace() or any(text.startswith(o, pos) for o in OPERATORS):
+            elif ch.isspace() or ch in ";|" or (ch == "&" and text.startswith("&&", pos)):
                 break
             elif ch in "'\"":
                 quote = ch
