@@ -351,12 +351,16 @@ def _written(job: Job, report):
 
 
 def _emit(report, run: Run) -> None:
+    from migrator.redact import redact
     from migrator.report import file_diff, file_messages, write_diff
 
     if run.mode == "diff" and run.output_format == "text":
         diff = file_diff(report)
         if diff:
             write_diff(diff, sys.stdout, run.colour)
+            if run.verbosity >= 0 and redact(diff) != diff:
+                # A masked line applied with `git apply` would put **** into the file.
+                _err(f"{report.path}: warning: the diff masks credentials as ****; apply it with --write, not as a patch")
     for line in file_messages(report, run.writing, run.verbosity, _reasons()):
         _err(line)
 

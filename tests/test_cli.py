@@ -402,6 +402,9 @@ def test_json_and_diffs_mask_credentials(tmp_path: Path):
     for output in (diff.stdout, as_json.stdout):
         assert "hunter2" not in output
         assert "bob:****@" in output
+    assert "hunter2" not in diff.stderr
+    assert "the diff masks credentials as ****; apply it with --write" in diff.stderr
+    assert "masks credentials" not in migrate(str(project(tmp_path / "plain"))).stderr
 
 
 # --- config --------------------------------------------------------------------------------
