@@ -27,22 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import DEFAULT_SEED  # noqa: E402
-from run import environment, find_tool, tree_for, venv_migrate  # noqa: E402
+from run import Timed, environment, find_tool, measure, tree_for, venv_migrate  # noqa: E402
 
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
 ENV = environment("cached")  # as bench/run.py measures: bytecode cached, as after pip install
-
-
-def best_ms(command: list[str], runs: int) -> float:
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)  # writes the bytecode cache
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-        times.append(time.perf_counter() - start)
-    return min(times) * 1000
 
 
 def import_times(python: str, command: list[str], runs: int) -> dict[str, tuple[int, int, int]]:
@@ -77,15 +67,29 @@ def startup(one: Path, runs: int, install: str) -> None:
     beside = Path(migrate).parent / "python"
     python = str(beside) if beside.exists() else sys.executable
     print(f"migrate: {migrate}")
-    print(f"start-up, best of {runs} runs (ms)")
-    for label, command in [
-        ("python -S -c pass (no site)", [python, "-S", "-c", "pass"]),
-        ("python -c pass", [python, "-c", "pass"]),
-        ("python -c 'import migrator.cli'", [python, "-c", "import migrator.cli"]),
-        ("migrate --check one/Dockerfile", [migrate, "--check", str(one)]),
-        ("hadolint one/Dockerfile", [find_tool("hadolint"), "--no-fail", str(one)]),
-    ]:
-        print(f"  {label:<36}{best_ms(command, runs):8.1f}")
+    pipeline_only = (
+        "import sys; from pathlib import Path; import migrator.transforms; "
+        "from migrator.pipeline import migrate_path; from migrator.transform import Settings; "
+        "sys.exit(migrate_path(Path(sys.argv[1]), Settings()).changed)"
+    )
+    # A ladder: each rung adds one layer, so the differences say what each layer costs.
+    ladder = {
+        "python -S -c pass (no site)": [python, "-S", "-c", "pass"],
+        "python -c pass": [python, "-c", "pass"],
+        "python -c 'import dataclasses'": [python, "-c", "import dataclasses"],
+        "python -c 'import click'": [python, "-c", "import click"],
+        "python -c 'import migrator.pipeline'": [python, "-c", "import migrator.pipeline"],
+        "pipeline on the file, no CLI": [python, "-c", pipeline_only, str(one)],
+        "python -c 'import migrator.cli'": [python, "-c", "import migrator.cli"],
+        "migrate --check one/Dockerfile": [migrate, "--check", str(one)],
+        "hadolint one/Dockerfile": [find_tool("hadolint"), "--no-fail", str(one)],
+    }
+    timed = measure(runs, **{f"rung{i}": Timed(c, ok=(0, 1), env=ENV) for i, c in enumerate(ladder.values())})
+    print(f"start-up, best of {runs} runs taken in turns (ms)")
+    print(f"  {'':<40}{'wall':>8}{'CPU':>8}")
+    for i, label in enumerate(ladder):
+        figure = timed[f"rung{i}"]
+        print(f"  {label:<40}{figure['best'] * 1000:8.1f}{figure['cpu_best'] * 1000:8.1f}")
     fastest = import_times(python, [migrate, "--check", str(one)], runs)
     by_family: dict[str, int] = defaultdict(int)
     for module, (own, _, _) in fastest.items():
