@@ -360,7 +360,7 @@ def _emit(report, run: Run) -> None:
             write_diff(diff, sys.stdout, run.colour)
             if run.verbosity >= 0 and redact(diff) != diff:
                 # A masked line applied with `git apply` would put **** into the file.
-                _err(f"{report.path}: warning: the diff masks credentials as ****; apply it with --write, not as a patch")
+                _err(f"{report.path}: warning: the diff shows sensitive values as ****; apply it with --write, not as a patch")
     for line in file_messages(report, run.writing, run.verbosity, _reasons()):
         _err(line)
 

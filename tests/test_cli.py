@@ -403,8 +403,8 @@ def test_json_and_diffs_mask_credentials(tmp_path: Path):
         assert "hunter2" not in output
         assert "bob:****@" in output
     assert "hunter2" not in diff.stderr
-    assert "the diff masks credentials as ****; apply it with --write" in diff.stderr
-    assert "masks credentials" not in migrate(str(project(tmp_path / "plain"))).stderr
+    assert "the diff shows sensitive values as ****; apply it with --write" in diff.stderr
+    assert "sensitive values" not in migrate(str(project(tmp_path / "plain"))).stderr
 
 
 # --- config --------------------------------------------------------------------------------
