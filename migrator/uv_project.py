@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from migrator.model import ParseError
 from migrator.source import decode
-from migrator.transform import ExtraFile, Settings
+from migrator.transform import ExtraFile, Note, Settings
 
 if TYPE_CHECKING:
     from migrator.pipeline import FileResult
@@ -48,6 +48,7 @@ class UvPlan:
     extra_files: tuple[ExtraFile, ...] = ()
     uv_version: str | None = None
     refusal: str | None = None  # one line; set means: change nothing
+    warnings: tuple[str, ...] = ()
 
 
 def refuse(reason: str) -> UvPlan:
@@ -102,7 +103,10 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
     mismatch = version_mismatch(poetry_lock, new_lock, project_name(data))
     if mismatch:
         return refuse(f"{context_dir / 'uv.lock'}: {mismatch}; refusing to change the locked versions")
-    new_pyproject = keep_leading_comments(pyproject_text, new_pyproject)
+    new_pyproject, unplaced = carry_comments(pyproject_text, keep_leading_comments(pyproject_text, new_pyproject))
+    warnings = ()
+    if unplaced:
+        warnings = (f"pyproject.toml: {len(unplaced)} comment(s) of [tool.poetry] found no place in the new tables: {' / '.join(unplaced)}",)
     extra = [
         ExtraFile("pyproject.toml", pyproject_text, new_pyproject),
         ExtraFile("uv.lock", read_optional(context_dir / "uv.lock"), new_lock),
@@ -110,7 +114,7 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
     ]
     if (context_dir / "poetry.toml").is_file():
         extra.append(ExtraFile("poetry.toml", (context_dir / "poetry.toml").read_text(encoding="utf-8"), None))
-    return UvPlan(extra_files=tuple(extra), uv_version=uv_version)
+    return UvPlan(extra_files=tuple(extra), uv_version=uv_version, warnings=warnings)
 
 
 def poetry_refusal(context_dir: Path, tool_poetry: dict) -> str | None:
@@ -267,6 +271,96 @@ def keep_leading_comments(original: str, converted: str) -> str:
     return header.rstrip("\n") + "\n\n" + converted.lstrip("\n") if not header.endswith("\n\n") else header + converted
 
 
+ANCHOR_ALIASES = {"python": "requires-python", "dev-dependencies": "dev"}
+
+
+def poetry_comments(text: str) -> list[tuple[list[str], str]]:
+    """Comments in the [tool.poetry...] tables, each with the key or table it sits above."""
+    found: list[tuple[list[str], str]] = []
+    in_poetry = seen_table = False
+    pending: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            header = stripped.strip("[]").strip()
+            if header.startswith("tool.poetry"):
+                if pending and seen_table:  # above the first table: the file's, kept by keep_leading_comments
+                    found.append((pending, _table_anchor(header)))
+                in_poetry = True
+            else:
+                in_poetry = False
+            seen_table = True
+            pending = []
+        elif stripped.startswith("#"):
+            pending.append(stripped)
+        elif not stripped:
+            continue
+        else:
+            key = stripped.split("=", 1)[0].strip().strip('"')
+            trailing = _trailing_comment(line)
+            if in_poetry and (pending or trailing):
+                found.append((pending + ([trailing] if trailing else []), key))
+            pending = []
+    return found
+
+
+TABLE_ANCHORS = {"poetry": "project", "source": "index", "extras": "optional-dependencies"}
+
+
+def _table_anchor(header: str) -> str:
+    """What a [tool.poetry...] table is called after the conversion."""
+    parts = header.split(".")
+    if parts[-1] == "dependencies" and len(parts) > 3:
+        return parts[-2]  # [tool.poetry.group.dev.dependencies] -> the "dev" group
+    return TABLE_ANCHORS.get(parts[-1], parts[-1])
+
+
+def _trailing_comment(line: str) -> str | None:
+    quote = ""
+    for position, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return line[position:].strip()
+    return None
+
+
+def carry_comments(original: str, converted: str) -> tuple[str, list[str]]:
+    """Put the [tool.poetry] comments above what their key became; the ones that found no place."""
+    lines = converted.splitlines(keepends=True)
+    unplaced: list[str] = []
+    insertions: dict[int, list[str]] = {}
+    for comments, anchor in poetry_comments(original):
+        anchor = ANCHOR_ALIASES.get(anchor, anchor)
+        wanted = normalise(anchor)
+        target = None
+        for number, line in enumerate(lines):
+            body = line.strip()
+            if body.startswith("#"):
+                continue
+            key = body.split("=", 1)[0].strip().strip('"') if "=" in body and not body.startswith('"') else None
+            header = body.strip("[]").rsplit(".", 1)[-1] if body.startswith("[") else None
+            names = re.findall(r'"([A-Za-z0-9][A-Za-z0-9._-]*)', body.split("=", 1)[-1] if key else body)
+            if (key and normalise(key) == wanted) or (header and normalise(header) == wanted) or wanted in {normalise(n) for n in names}:
+                target = number
+                break
+        if target is None:
+            unplaced.extend(comments)
+            continue
+        indent = lines[target][: len(lines[target]) - len(lines[target].lstrip())]
+        insertions.setdefault(target, []).extend(indent + c + "\n" for c in comments)
+    result = "".join("".join(insertions.get(n, [])) + line for n, line in enumerate(lines))
+    try:
+        if tomllib.loads(result) != tomllib.loads(converted):
+            return converted, [c for comments, _ in poetry_comments(original) for c in comments]
+    except tomllib.TOMLDecodeError:
+        return converted, [c for comments, _ in poetry_comments(original) for c in comments]
+    return result, unplaced
+
+
 def read_optional(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
@@ -309,4 +403,5 @@ def migrate_source_with_uv(name: str, data: bytes, settings: Settings, project: 
         return unchanged("no Poetry install that switch-to-uv can rewrite; the project was left on Poetry")
     if not switched:
         return result
-    return replace(result, extra_files=result.extra_files + plan.extra_files)
+    notes = tuple(Note("MIG006", None, warning) for warning in plan.warnings)
+    return replace(result, extra_files=result.extra_files + plan.extra_files, warnings=result.warnings + notes)

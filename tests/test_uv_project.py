@@ -15,7 +15,7 @@ import pytest
 
 from migrator.pipeline import Status, migrate_path
 from migrator.transform import Settings
-from migrator.uv_project import keep_leading_comments, locked_versions, prepare, version_mismatch
+from migrator.uv_project import carry_comments, keep_leading_comments, locked_versions, prepare, version_mismatch
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "uv-fastapi"
 UV = Settings(uv=True)
@@ -228,3 +228,38 @@ def test_skip_file_is_honoured_before_anything_is_converted(project):
     (project / "Dockerfile").write_text("# migrator: skip-file\n" + POST_PIPELINE_DOCKERFILE)
     result = migrate_path(project / "Dockerfile", UV)
     assert result.status is Status.SKIPPED and "skip-file" in result.reason and result.extra_files == ()
+
+
+def test_comments_in_poetry_tables_follow_their_keys(project):
+    edit_pyproject(project, 'fastapi = "^0.115"', 'fastapi = "^0.115"  # the web framework')
+    edit_pyproject(project, "[tool.poetry.group.dev.dependencies]", "# test tools\n[tool.poetry.group.dev.dependencies]")
+    plan = prepare(project, UV)
+    text = files_of(plan)["pyproject.toml"][1]
+    assert '    # the web framework\n    "fastapi>=0.115,<0.116",\n' in text
+    assert "# httpx is only needed by the health probe script\nprobe = [" in text
+    assert "[dependency-groups]\n# test tools\ndev = [" in text
+    assert plan.warnings == ()
+
+
+COMMENT_PLACES = [
+    pytest.param("[tool.poetry]\n# gone\nfoo = 1\n", "[project]\nname = 'x'\n", "[project]\nname = 'x'\n", ["# gone"], id="no-place"),
+    pytest.param(
+        "[tool.poetry.dependencies]\nrequests = '^2'  # http\n",
+        "[project]\ndependencies = ['requests>=2,<3']\n",
+        "[project]\ndependencies = ['requests>=2,<3']\n",
+        ["# http"],
+        id="single-quoted-names-are-not-found-so-nothing-is-misplaced",
+    ),
+    pytest.param(
+        "[tool.poetry.dependencies]\n# pinned for the ORM\nSQLAlchemy = '^2'\n",
+        '[project]\ndependencies = [\n    "sqlalchemy>=2,<3",\n]\n',
+        '[project]\ndependencies = [\n    # pinned for the ORM\n    "sqlalchemy>=2,<3",\n]\n',
+        [],
+        id="names-compared-normalised",
+    ),
+]
+
+
+@pytest.mark.parametrize(("original", "converted", "expected", "unplaced"), COMMENT_PLACES)
+def test_carry_comments(original, converted, expected, unplaced):
+    assert carry_comments(original, converted) == (expected, unplaced)
