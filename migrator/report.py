@@ -240,6 +240,7 @@ def file_record(report: FileReport) -> dict:
         "extra_files": [extra.path for extra in result.extra_files],
         "verification": verification,
         "diff": diff or None,
+        "diff_masked": redact(diff) != diff,  # the diff shows **** for a value: do not apply it as a patch
     }
 
 

@@ -385,7 +385,7 @@ def test_json_report_schema(tmp_path: Path):
     assert document["summary"]["transforms"]["MIG004"] == 1
     records = {r["path"]: r for r in document["files"]}
     assert set(records) == {str(changed), str(broken), str(skipped)}
-    assert set(records[str(changed)]) == {"path", "status", "written", "applied", "changes", "warnings", "error", "reason", "extra_files", "verification", "diff"}
+    assert set(records[str(changed)]) == {"path", "status", "written", "applied", "changes", "warnings", "error", "reason", "extra_files", "verification", "diff", "diff_masked"}
     assert records[str(changed)]["status"] == "migrated"
     assert "MIG004" in records[str(changed)]["applied"]
     assert all(set(change) == {"code", "line", "message"} for change in records[str(changed)]["changes"])
@@ -403,6 +403,7 @@ def test_json_and_diffs_mask_credentials(tmp_path: Path):
         assert "hunter2" not in output
         assert "bob:****@" in output
     assert "hunter2" not in diff.stderr
+    assert json.loads(as_json.stdout)["files"][0]["diff_masked"] is True
     assert "the diff shows sensitive values as ****; apply it with --write" in diff.stderr
     assert "sensitive values" not in migrate(str(project(tmp_path / "plain"))).stderr
 
