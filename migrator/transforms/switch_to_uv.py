@@ -55,8 +55,9 @@ UV_IMAGE = "ghcr.io/astral-sh/uv"
 UV_CACHE_MOUNT = "--mount=type=cache,target=/root/.cache/uv"
 LOCK_MOUNT = "--mount=type=bind,source=uv.lock,target=uv.lock"
 PYPROJECT_MOUNT = "--mount=type=bind,source=pyproject.toml,target=pyproject.toml"
-POETRY_FILES = frozenset({"poetry.lock", "poetry.lock*", "poetry.toml", "./poetry.lock", "./poetry.toml"})
-MANIFESTS = POETRY_FILES | {"pyproject.toml", "./pyproject.toml"}
+POETRY_FILES = frozenset({"poetry.lock", "poetry.toml"})
+ROOT_MANIFESTS = frozenset({"pyproject.toml", "poetry.lock", "poetry.toml"})
+POETRY_INSTALLER_RE = re.compile(r"install\.python-poetry\.org|get-poetry\.py|install-poetry\.py")
 CREDENTIALS_RE = re.compile(r"POETRY_(HTTP_BASIC|PYPI_TOKEN|CERTIFICATES)_")
 # Subcommands that only set Poetry itself up: nothing to do once uv installs.
 POETRY_ONLY = frozenset({"config", "--version", "-V", "version", "check", "about", "env", "cache", "debug", "lock"})
@@ -147,7 +148,7 @@ def _plan_stage(doc: Dockerfile, stage: Stage, project, settings) -> StagePlan:
     for instruction in stage.instructions:
         if instruction.keyword in ("ENV", "ARG"):
             _drop_poetry_variables(instruction, plan)
-        elif instruction.keyword == "COPY" and instruction.flag("from") is None:
+        elif instruction.keyword in ("COPY", "ADD") and instruction.flag("from") is None:
             _drop_poetry_files(instruction, plan)
         elif instruction.keyword == "RUN" and _mentions_poetry(instruction):
             found = _switch_run(stage, instruction, plan, project)
@@ -239,20 +240,32 @@ def _drop_poetry_variables(instruction: Instruction, plan: StagePlan) -> None:
 def _drop_poetry_files(instruction: Instruction, plan: StagePlan) -> None:
     if instruction.json_args is not None:
         sources = instruction.json_args[:-1]
-        if any(s in POETRY_FILES for s in sources):
+        if any(_is_poetry_file(s) for s in sources):
             raise Refusal(instruction.start_line, "an exec-form COPY copies Poetry's files; switch it by hand")
         return
     words = split_words(instruction.logical, instruction.args_start)
     sources = words[:-1]
-    drop = {k for k, w in enumerate(sources) if w.text in POETRY_FILES}
+    drop = {k for k, w in enumerate(sources) if _is_poetry_file(w.text)}
     if not drop:
         return
-    if all(w.text in MANIFESTS for w in sources):
+    nested = [w.text for w in sources if "/" in _manifest_name(w.text) and _manifest_name(w.text).rsplit("/", 1)[-1] in ROOT_MANIFESTS]
+    if nested:
+        raise Refusal(instruction.start_line, f"the project is in a subfolder ({nested[0]}); --uv switches a project at the build context root only")
+    if all(_manifest_name(w.text) in ROOT_MANIFESTS for w in sources):
         # The uv sync after it bind-mounts pyproject.toml and uv.lock instead.
         _mark(plan, instruction, None)
     else:
         _mark(plan, instruction, _without_words(instruction, words, drop))
     plan.changes.append(TRANSFORM.note(instruction.start_line, "no longer copies Poetry's lock and config"))
+
+
+def _manifest_name(source: str) -> str:
+    """`./poetry.lock*` -> `poetry.lock`; a path into a subfolder keeps its folder."""
+    return source.removeprefix("./").rstrip("*")
+
+
+def _is_poetry_file(source: str) -> bool:
+    return _manifest_name(source).rsplit("/", 1)[-1] in POETRY_FILES
 
 
 def _switch_run(stage: Stage, instruction: Instruction, plan: StagePlan, project) -> bool:
@@ -262,7 +275,9 @@ def _switch_run(stage: Stage, instruction: Instruction, plan: StagePlan, project
     replaced: dict[int, str] = {}
     for k, command in enumerate(commands):
         sub = poetry_subcommand(command)
-        if installs_poetry_itself(command):
+        if installs_poetry_itself(command) or k - 1 in removed and command.operator == "|":
+            removed.add(k)  # (with what the installer script is piped into)
+        elif any(POETRY_INSTALLER_RE.search(word) for word in command.argv):
             removed.add(k)
         elif sub is None:
             if any("poetry" in w.lower() for w in command.argv):
@@ -342,7 +357,7 @@ def _spliced_run(instruction, commands, removed, replaced, drop_flags, add_flags
 
 
 def _is_poetry_cache(mount: str) -> bool:
-    return "type=cache" in mount and ("pypoetry" in mount or "POETRY_CACHE_DIR" in mount)
+    return "type=cache" in mount and "poetry" in mount.lower()
 
 
 def _is_pip_cache(mount: str) -> bool:
@@ -357,7 +372,7 @@ def _copied_before(stage: Stage, instruction: Instruction, plan: StagePlan, name
         if copy.flag("from") is not None or plan.replacements.get(copy.index, "") is None:
             continue
         sources = (copy.json_args or [w.text for w in split_words(copy.logical, copy.args_start)])[:-1]
-        if any(s in (".", "./", name, f"./{name}") for s in sources):
+        if any(s in (".", "./") or _manifest_name(s) == name for s in sources):
             return True
     return False
 
@@ -444,7 +459,9 @@ def _edits_of(plan: StagePlan) -> list[Edit]:
 def _refuse_leftovers(doc: Dockerfile, edited: set[int]) -> None:
     for instruction in doc.instructions:
         if instruction.index not in edited and _mentions_poetry(instruction):
-            raise Refusal(instruction.start_line, "this instruction still needs Poetry; switch it by hand")
+            excerpt = " ".join(instruction.logical.split())
+            excerpt = excerpt if len(excerpt) <= 60 else excerpt[:57] + "..."
+            raise Refusal(instruction.start_line, f"`{excerpt}` still needs Poetry; switch it by hand")
 
 
 TRANSFORM = Transform(

@@ -92,6 +92,17 @@ REFUSALS = [
         "virtual environment",
         id="venv-location-unknown",
     ),
+    pytest.param(
+        FROM + POETRY_SETUP + "WORKDIR /app\nCOPY backend/pyproject.toml backend/poetry.lock ./\nRUN poetry install --no-root\n",
+        "subfolder",
+        id="project-in-a-subfolder",
+    ),
+    pytest.param(
+        FROM + "RUN curl -sSL https://install.python-poetry.org | python3 -\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        "WORKDIR /app\nCOPY . .\nRUN /root/.local/bin/poetry install && ln -s /root/.local/bin/poetry /usr/bin/poetry\n",
+        "ln -s /root/.local/bin/poetry",
+        id="a-command-that-needs-poetry",
+    ),
 ]
 
 CHANGED = [
@@ -184,6 +195,22 @@ CHANGED = [
         + "# the app lives here\nWORKDIR /app\nCOPY . .\n"
         + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-editable\n",
         id="comment-about-a-removed-poetry-step-goes-with-it",
+    ),
+    pytest.param(
+        FROM
+        + "RUN curl -sSL https://install.python-poetry.org | python3 - --version 1.8.3\n"
+        + 'ENV PATH="/root/.local/bin:$PATH" POETRY_VIRTUALENVS_IN_PROJECT=true\n'
+        + "WORKDIR /srv\nADD ./pyproject.toml ./poetry.lock* ./\n"
+        + "RUN --mount=type=cache,target=/tmp/poetry_cache poetry install --no-root\nCOPY src ./src\n"
+        + "RUN --mount=type=cache,target=/tmp/poetry_cache poetry install\n",
+        FROM
+        + UV_SETUP
+        + 'ENV PATH="/root/.local/bin:$PATH"\n'
+        + "WORKDIR /srv\n"
+        + DEPS_SYNC.format(groups="").replace(" \n", "\n")
+        + "COPY src ./src\n"
+        + DEPS_SYNC.format(groups="--no-editable").replace(" --no-install-project", ""),
+        id="installer-script-add-globbed-lock-custom-cache-source-subset-copied",
     ),
     pytest.param(
         FROM.replace("\n", "\r\n")
