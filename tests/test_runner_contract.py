@@ -262,6 +262,15 @@ def test_the_pr_body_says_so_when_nothing_changed(runs, scripts):
     assert body == "migrator found nothing to change.\n"
 
 
+@pytest.mark.parametrize("name", by_kind("naive"))
+def test_every_dockerfile_a_pull_request_would_carry_parses_with_buildkit(runs, name):
+    dockerfile = pytest.importorskip("dockerfile")
+    text = (runs[name].repo / "Dockerfile").read_bytes().decode()
+    commands = dockerfile.parse_string(text)
+    # Not every migration splits stages (system-wide installs stay single-stage); each still starts with FROM.
+    assert commands and commands[0].cmd == "FROM", text
+
+
 def test_a_second_campaign_run_changes_nothing(runs, scripts, tmp_path):
     for name in by_kind("naive"):
         run = runs[name]
