@@ -272,9 +272,13 @@ def _run_paths(run: Run, paths, overrides: Overrides, jobs: int | None, verifier
     summary = Summary()
     reports = []
     interrupted = False
-    progress = _progress(len(work), run)
+    progress = None
     try:
         for job, result in _results(work, jobs or _cores()):
+            if not reports:
+                # Started only now that any worker processes exist: forking while the bar's
+                # refresh thread holds a lock could hang a worker.
+                progress = _progress(len(work), run)
             report = _verified(job, result, verifier)
             # Ctrl-C waits until the file is written and counted, so the summary tells the truth.
             with interrupts_deferred():
