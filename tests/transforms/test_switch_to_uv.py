@@ -5,8 +5,11 @@ The inputs are what MIG001-MIG005 produce (docs/design.md), written by hand.
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
+import dockerfile
 import pytest
 
 from migrator.model import parse
@@ -245,6 +248,17 @@ def test_changed(before, after):
     result = run_twice(TRANSFORM, before, context(), UV)
     assert result == after
     assert "poetry" not in "".join(i.logical.lower() for i in parse(result).instructions)
+
+
+def hadolint_codes(text: str) -> set[str]:
+    done = subprocess.run(["hadolint", "--no-fail", "-f", "json", "-"], input=text, capture_output=True, text=True, check=True)
+    return {finding["code"] for finding in json.loads(done.stdout or "[]")}
+
+
+@pytest.mark.parametrize(("before", "after"), CHANGED)
+def test_output_parses_with_buildkit_and_hadolint_finds_nothing_new(before, after):
+    assert len(dockerfile.parse_string(after)) == len(parse(after).instructions)
+    assert hadolint_codes(after) <= hadolint_codes(before)
 
 
 def test_refuses_a_project_with_poetry_plugins():
