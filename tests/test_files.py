@@ -288,3 +288,17 @@ def test_an_unchanged_member_of_a_group_that_was_edited_stops_the_group(tmp_path
     with pytest.raises(WriteError, match="pyproject.toml: changed on disk"):
         write_all([Replacement(dockerfile, OLD, NEW), Replacement(pyproject, b"[tool.poetry]\n", b"[tool.poetry]\n")])
     assert dockerfile.read_bytes() == OLD
+
+
+from hypothesis import given, settings as hypothesis_settings, strategies as st  # noqa: E402
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(old=st.binary(max_size=300), new=st.binary(max_size=300))
+def test_any_bytes_are_written_exactly(tmp_path_factory, old: bytes, new: bytes):
+    folder = tmp_path_factory.mktemp("bytes")
+    path = folder / "Dockerfile"
+    path.write_bytes(old)
+    write_file(path, old, new)
+    assert path.read_bytes() == new
+    assert leftovers(folder) == []
