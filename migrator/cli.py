@@ -68,10 +68,6 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-class UsageError(click.UsageError):
-    pass
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("paths", nargs=-1, type=click.Path(), metavar="PATH...")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes (the default).")
@@ -117,15 +113,15 @@ def cli(ctx: click.Context, paths, show_diff, write, check, select, ignore, list
     if explain:
         ctx.exit(_explain(explain))
     if not paths:
-        raise UsageError("no PATH given: name Dockerfiles or folders, or - to read stdin")
+        raise click.UsageError("no PATH given: name Dockerfiles or folders, or - to read stdin")
     if write and (check or show_diff):
-        raise UsageError("--write cannot be combined with --check or --diff")
+        raise click.UsageError("--write cannot be combined with --check or --diff")
     if quiet and verbose:
-        raise UsageError("-q and -v cannot be combined")
+        raise click.UsageError("-q and -v cannot be combined")
     if not verify and (smoke or build_args or network or platform or docker):
-        raise UsageError("--smoke, --build-arg, --network, --platform and --docker need --verify")
+        raise click.UsageError("--smoke, --build-arg, --network, --platform and --docker need --verify")
     if "-" in paths and len(paths) > 1:
-        raise UsageError("- (stdin) cannot be combined with other paths")
+        raise click.UsageError("- (stdin) cannot be combined with other paths")
     # --check --diff is black's combination: the diff, and exit 1 when there is one.
     mode = "write" if write else "diff" if show_diff or not check else "check"
     run = Run(
@@ -172,12 +168,12 @@ def _command_line_overrides(select, ignore, user, poetry_version, syntax_directi
         try:
             values["user_name"], values["uid"] = parse_user(user)
         except ValueError as exc:
-            raise UsageError(f"--user: {exc}") from None
+            raise click.UsageError(f"--user: {exc}") from None
     if poetry_version:
         try:
             values["poetry_version"] = check_version(poetry_version)
         except ValueError as exc:
-            raise UsageError(f"--poetry-version: {exc}") from None
+            raise click.UsageError(f"--poetry-version: {exc}") from None
     if syntax_directive is not None:
         values["syntax_directive"] = syntax_directive
     if uv is not None:
@@ -197,7 +193,7 @@ def unknown_codes(keys: frozenset[str]) -> list[str]:
 def _known_codes(keys: frozenset[str], option: str) -> frozenset[str]:
     unknown = unknown_codes(keys)
     if unknown:
-        raise UsageError(f"{option}: unknown transform {unknown[0]!r}; `migrate --list` shows the codes and names")
+        raise click.UsageError(f"{option}: unknown transform {unknown[0]!r}; `migrate --list` shows the codes and names")
     return keys
 
 
@@ -211,14 +207,14 @@ def _explain(key: str) -> int:
             click.echo(f"{transform.code} {transform.name} ({transform.safety.value})\n")
             click.echo(inspect.cleandoc(transform.doc or transform.reason))
             return EXIT_OK
-    raise UsageError(f"--explain: unknown transform {key!r}; `migrate --list` shows the codes and names")
+    raise click.UsageError(f"--explain: unknown transform {key!r}; `migrate --list` shows the codes and names")
 
 
 def _verifier(smoke, build_args, network, platform, docker):
     try:
         from migrator import verify as verifying
     except ImportError:
-        raise UsageError("--verify is not available in this installation (migrator.verify is missing)") from None
+        raise click.UsageError("--verify is not available in this installation (migrator.verify is missing)") from None
     options = verifying.VerifyOptions(
         docker=docker or "docker",
         build_args=tuple(build_args),
@@ -228,7 +224,7 @@ def _verifier(smoke, build_args, network, platform, docker):
     )
     problem = verifying.docker_problem(options)
     if problem:
-        raise UsageError(f"--verify: {problem}")
+        raise click.UsageError(f"--verify: {problem}")
     return verifying, options
 
 
@@ -265,7 +261,7 @@ def _run_paths(run: Run, paths, overrides: Overrides, jobs: int | None, verifier
     try:
         files = find_dockerfiles(paths)
     except DiscoveryError as exc:
-        raise UsageError(str(exc)) from None
+        raise click.UsageError(str(exc)) from None
     work = _jobs_for(files, overrides)
     from migrator.report import Summary
 
@@ -412,12 +408,12 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
 
     context = overrides.context
     if verifier is not None and context is None:
-        raise UsageError("--verify with - (stdin) needs --context: the folder to build in")
+        raise click.UsageError("--verify with - (stdin) needs --context: the folder to build in")
     try:
         folder = ConfigFinder().for_folder(context) if context is not None else Overrides()
         merged = overrides.over(folder)
     except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+        raise click.UsageError(str(exc)) from None
     data = sys.stdin.buffer.read()
     settings = _settings_for(merged)
     if settings.uv:
