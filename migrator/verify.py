@@ -29,7 +29,6 @@ from migrator.source import encode
 LOG_TAIL_LINES = 15
 SMOKE_TIMEOUT_SECONDS = 300
 BUILD_TIMEOUT_SECONDS = 1800
-SOURCE_EDIT_MARK = "\n# migrator --verify: source-only edit\n"
 MANIFESTS = frozenset({"pyproject.toml", "poetry.lock", "poetry.toml", "uv.lock", "requirements.txt"})
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache"})
 
@@ -409,7 +408,9 @@ def _verify_in(
         source = pick_source_file(context)
         if source is not None:
             with source.open("a", encoding="utf-8", newline="") as handle:
-                handle.write(SOURCE_EDIT_MARK)
+                # Unique: BuildKit's cache is content-addressed, and an edit an earlier
+                # run made would come from the cache and prove nothing.
+                handle.write(f"\n# migrator --verify: source-only edit {token}\n")
             edited = source.relative_to(context).as_posix()
     if edited is not None:
         for side in ("original", "migrated"):

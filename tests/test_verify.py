@@ -266,17 +266,19 @@ def test_verify_on_the_sandbox(monkeypatch):
     problem = start_sandbox()
     if problem:
         pytest.fail(problem, pytrace=False)
-    monkeypatch.setattr(verify_module.uuid, "uuid4", lambda: uuid.UUID("00000000-0000-4000-8000-00000000e2e0"))
+    this_run = uuid.uuid4()  # a fresh token: the source edit must not be in BuildKit's cache yet
+    monkeypatch.setattr(verify_module.uuid, "uuid4", lambda: this_run)
     case = REPO / "corpus" / "e2e-worker"
     result = migrate_path(case / "Dockerfile", Settings())
     assert result.changed, result.error
-    verification = verify(result, case, VerifyOptions(network="host", smoke="python -m nightly; echo exit=$?"))
+    verification = verify(result, case, VerifyOptions(network="host", smoke="ls /worker/nightly; python -c 'import sys; sys.exit(4)'"))
     assert verification.passed, verification.failure
     assert verification.smoke_matched
     assert verification.source_edited is not None
     assert verification.migrated.dependencies_cached is True
     assert verification.original.dependencies_cached is False
     assert verification.migrated.size_bytes < verification.original.size_bytes
-    assert not (case / verification.source_edited).read_text().endswith("source-only edit\n")
-    for tag in ("migrator-verify-original:000000000000", "migrator-verify-migrated:000000000000"):
+    assert "migrator --verify" not in (case / verification.source_edited).read_text(), "the edit reached the real project"
+    token = this_run.hex[:12]
+    for tag in (f"migrator-verify-original:{token}", f"migrator-verify-migrated:{token}"):
         assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0, f"{tag} was left behind"

@@ -84,7 +84,8 @@ def test_migrated_image_is_smaller(run):
 def test_source_edit_reuses_dependency_layer(run):
     original = _built(run, "original")
     migrated = _built(run, "migrated")
-    assert migrated.rebuild.ok, migrated.rebuild.failure
+    assert original.rebuild.ok, f"the original does not rebuild:\n{original.rebuild.failure}"
+    assert migrated.rebuild.ok, f"the migrated Dockerfile does not rebuild:\n{migrated.rebuild.failure}"
     before, after = original.dependency_step, migrated.dependency_step
     assert before is not None and after is not None, (original.rebuilt, migrated.rebuilt)
     assert before.ran, f"the original's install step came from the cache: the edit did not reach the build ({before.name})"
