@@ -569,11 +569,17 @@ def _runtime_packages(stage: Stage, runtime_text: str, plan: Plan, k) -> str | N
 # --- an already multi-stage file ----------------------------------------------------
 
 
-def _copy_paths(instruction: Instruction) -> tuple[str, str] | None:
+def _copy_paths(stage: Stage, instruction: Instruction) -> tuple[str, str] | None:
+    """(source, destination) of a one-source COPY, variables from ENV expanded, paths resolved."""
     args = instruction.json_args or [w.text for w in split_words(instruction.logical, instruction.args_start)]
     if len(args) != 2:
         return None
-    return posixpath.normpath(args[0]), posixpath.normpath(args[1])
+    env = env_at(stage, instruction.index)
+    source, destination = (VARIABLE_RE.sub(lambda m: env.get(m.group(1), m.group(0)), a) for a in args)
+    if "$" in source + destination:
+        return None
+    destination = posixpath.join(workdir_at(stage, instruction.index), destination)
+    return posixpath.normpath(source), posixpath.normpath(destination)
 
 
 def _drop_repeated_venv_copy(doc: Dockerfile) -> Outcome:
@@ -582,20 +588,21 @@ def _drop_repeated_venv_copy(doc: Dockerfile) -> Outcome:
     copies = [i for i in stage.find("COPY") if i.flag("from") is not None]
     edits = []
     changes = []
+    warnings = []
     for venv_copy in copies:
-        paths = _copy_paths(venv_copy)
+        paths = _copy_paths(stage, venv_copy)
         if paths is None or paths[0] != paths[1] or posixpath.basename(paths[0]) not in (".venv", "venv"):
             continue
         for folder_copy in copies:
-            other = _copy_paths(folder_copy)
+            other = _copy_paths(stage, folder_copy)
             if (
-                folder_copy is not venv_copy
-                and other is not None
-                and other[0] == other[1]
-                and paths[0].startswith(other[0].rstrip("/") + "/")
-                and folder_copy.flag_values("from") == venv_copy.flag_values("from")
-                and folder_copy.flag_values("chown") == venv_copy.flag_values("chown")
+                folder_copy is venv_copy
+                or other is None
+                or not paths[0].startswith(other[0].rstrip("/") + "/")
+                or folder_copy.flag_values("from") != venv_copy.flag_values("from")
             ):
+                continue
+            if other[0] == other[1] and folder_copy.flag_values("chown") == venv_copy.flag_values("chown"):
                 edits.append(delete(venv_copy))
                 changes.append(
                     TRANSFORM.note(
@@ -603,8 +610,16 @@ def _drop_repeated_venv_copy(doc: Dockerfile) -> Outcome:
                         f"removed the copy of {paths[0]}: the copy of {other[0]} on line {folder_copy.start_line} already brings it, so the venv landed in the image twice",
                     )
                 )
-                break
-    return Outcome(tuple(edits), tuple(changes))
+            else:
+                again = posixpath.join(other[1], posixpath.relpath(paths[0], other[0]))
+                warnings.append(
+                    TRANSFORM.note(
+                        folder_copy.start_line,
+                        f"this copy brings the venv {paths[0]} again, to {again}, so it lands in the image twice; copy only the source here",
+                    )
+                )
+            break
+    return Outcome(tuple(edits), tuple(changes), tuple(warnings))
 
 
 TRANSFORM = Transform(

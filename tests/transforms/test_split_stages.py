@@ -383,3 +383,15 @@ def test_single_stage_already_named_runtime_gets_a_distinct_runtime_name():
     assert "\nFROM python:3.11-slim AS final\n" in result
     assert "COPY --from=runtime /app /app\n" in result
     dockerfile.parse_string(result)
+
+
+def test_venv_copied_again_to_another_folder_is_warned_not_edited():
+    text = (
+        "FROM python:3.13-slim AS build\n" + POETRY.replace("/app", "/opt/pysetup")
+        + "FROM python:3.13-slim AS runtime\nENV VENV_PATH=\"/opt/pysetup/.venv\"\nWORKDIR /app\n"
+        "COPY --from=build $VENV_PATH $VENV_PATH\nCOPY --from=build /opt/pysetup/ ./\nCMD [\"svc\"]\n"
+    )
+    outcome = outcome_of(TRANSFORM, text)
+    assert outcome.edits == ()
+    (warning,) = outcome.warnings
+    assert warning.line == 15 and "/app/.venv" in warning.message
