@@ -17,6 +17,7 @@ file's leading comments, which migrate-to-uv drops with [tool.poetry].
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import shutil
@@ -83,8 +84,8 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
         return refuse("migrate-to-uv is not installed: pip install 'migrator[uv]'")
     with tempfile.TemporaryDirectory(prefix="migrator-uv-") as scratch:
         work = Path(scratch)
-        for name in ("pyproject.toml", "poetry.lock", "poetry.toml", "README.md"):
-            if (context_dir / name).is_file():
+        for name in ("pyproject.toml", "poetry.lock", "poetry.toml", *readme_files(tool_poetry)):
+            if (context_dir / name).is_file() and "/" not in name and ".." not in name:
                 shutil.copyfile(context_dir / name, work / name)
         outcome = run_converter(converter, uv_binary, work)
         if outcome and "Could not lock" in outcome:
@@ -114,6 +115,15 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
     ]
     if (context_dir / "poetry.toml").is_file():
         extra.append(ExtraFile("poetry.toml", (context_dir / "poetry.toml").read_text(encoding="utf-8"), None))
+    ignore_text = read_optional(context_dir / ".dockerignore")
+    if ignore_text is not None:
+        new_ignore = ignore_text
+        for negation in ("!poetry.lock", "!/poetry.lock", "!./poetry.lock", "!poetry.lock*"):
+            new_ignore = re.sub(rf"(?m)^(\s*){re.escape(negation)}(\s*)$", r"\1!uv.lock\2", new_ignore)
+        if excludes(new_ignore, "uv.lock"):
+            return refuse(f"{context_dir / '.dockerignore'}: it keeps uv.lock out of the build; let it in (`!uv.lock`) and run again")
+        if new_ignore != ignore_text:
+            extra.append(ExtraFile(".dockerignore", ignore_text, new_ignore))
     return UvPlan(extra_files=tuple(extra), uv_version=uv_version, warnings=warnings)
 
 
@@ -359,6 +369,27 @@ def carry_comments(original: str, converted: str) -> tuple[str, list[str]]:
     except tomllib.TOMLDecodeError:
         return converted, [c for comments, _ in poetry_comments(original) for c in comments]
     return result, unplaced
+
+
+def readme_files(tool_poetry: dict) -> list[str]:
+    readme = tool_poetry.get("readme") or []
+    return [readme] if isinstance(readme, str) else [str(r) for r in readme]
+
+
+def excludes(dockerignore: str, name: str) -> bool:
+    """Whether .dockerignore keeps a file at the context root out (the last matching pattern wins)."""
+    excluded = False
+    for line in dockerignore.splitlines():
+        pattern = line.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        negated = pattern.startswith("!")
+        pattern = pattern.lstrip("!").strip().removeprefix("./").strip("/")
+        if pattern.startswith("**/"):
+            pattern = pattern[3:]
+        if fnmatch.fnmatchcase(name, pattern) or pattern in ("**", "**/*"):
+            excluded = not negated
+    return excluded
 
 
 def read_optional(path: Path) -> str | None:

@@ -263,3 +263,24 @@ COMMENT_PLACES = [
 @pytest.mark.parametrize(("original", "converted", "expected", "unplaced"), COMMENT_PLACES)
 def test_carry_comments(original, converted, expected, unplaced):
     assert carry_comments(original, converted) == (expected, unplaced)
+
+
+DOCKERIGNORES = [
+    pytest.param(".venv\n__pycache__\n", None, id="nothing-to-do"),
+    pytest.param("*\n!pyproject.toml\n!poetry.lock\n!app\n", "*\n!pyproject.toml\n!uv.lock\n!app\n", id="allow-list"),
+    pytest.param("# keep it small\n*\n  !poetry.lock*\n!app/\n", "# keep it small\n*\n  !uv.lock\n!app/\n", id="allow-list-glob"),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), DOCKERIGNORES)
+def test_dockerignore_lets_uv_lock_in(project, before, after):
+    (project / ".dockerignore").write_text(before)
+    files = files_of(prepare(project, UV))
+    assert files.get(".dockerignore") == (None if after is None else (before, after))
+
+
+@pytest.mark.parametrize("ignore", ["*.lock\n", "*\n!pyproject.toml\n!app\n", "uv.lock\n"])
+def test_refuses_when_dockerignore_keeps_uv_lock_out(project, ignore):
+    (project / ".dockerignore").write_text(ignore)
+    plan = prepare(project, UV)
+    assert plan.refusal and ".dockerignore" in plan.refusal and plan.extra_files == ()
