@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import dockerfile
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 
 from migrator.contract import runtime_contract
@@ -395,3 +397,54 @@ def test_venv_copied_again_to_another_folder_is_warned_not_edited():
     assert outcome.edits == ()
     (warning,) = outcome.warnings
     assert warning.line == 15 and "/app/.venv" in warning.message
+
+
+LINES = [
+    "ENV PYTHONUNBUFFERED=1\n",
+    "ENV PATH=\"/root/.local/bin:$PATH\" TZ=UTC\n",
+    "ARG VERSION=1\n",
+    "LABEL version=$VERSION\n",
+    "RUN apt-get update && apt-get install -y gcc libpq-dev curl\n",
+    "RUN apk add --no-cache build-base libffi-dev\n",
+    "COPY entry.sh /usr/local/bin/\n",
+    "RUN chmod +x /usr/local/bin/entry.sh\n",
+    "RUN mkdir -p /app/data\n",
+    "RUN python manage.py check\n",
+    "USER 1000\n",
+    "USER root\n",
+    "RUN useradd -u 1001 web\n",
+    "USER web\n",
+    "EXPOSE 80\n",
+    "VOLUME /app/data\n",
+    "STOPSIGNAL SIGTERM\n",
+    "HEALTHCHECK CMD curl -f http://localhost/ || exit 1\n",
+    "# a comment\n",
+    "\n",
+    "WORKDIR /app/src\n",
+    "SHELL [\"/bin/bash\", \"-c\"]\n",
+    "ENTRYPOINT [\"entry.sh\"]\n",
+    "CMD poetry run svc --port 80\n",
+    "CMD [\"poetry\", \"run\", \"svc\"]\n",
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from(LINES), max_size=5),
+    st.lists(st.sampled_from(LINES), max_size=6),
+    st.sampled_from(["python:3.11-slim", "python:3.12-alpine", "gcr.io/distroless/python3"]),
+)
+def test_any_mix_splits_losslessly_or_not_at_all(before_install, after_install, image):
+    text = f"FROM {image}\n" + "".join(before_install) + POETRY + "".join(after_install)
+    result = run_twice(TRANSFORM, text)
+    dockerfile.parse_string(result)
+    if result == text:
+        return
+    assert runtime_contract(parse(result)).differences(runtime_contract(parse(text))) == []
+    build = result.split("\nFROM ", 1)[0].splitlines()
+    source = iter(text.splitlines()[1:])
+    # The build stage is the input minus what moved out, byte for byte and in order.
+    assert all(any(line == candidate for candidate in source) for line in build[1:] if line)
+    # Nothing is lost: every input line is still somewhere (CMD/ENTRYPOINT lose `poetry run`).
+    output = result.splitlines()
+    assert all(line in output for line in text.splitlines()[1:] if not line.startswith(("CMD", "ENTRYPOINT")))
