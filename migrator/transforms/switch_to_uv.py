@@ -7,12 +7,20 @@ What it does
     (plus `UV_PROJECT_ENVIRONMENT` when Poetry's venv is not `<workdir>/.venv`),
     turns `poetry install --no-root` into a cache- and bind-mounted
     `uv sync --locked --no-install-project`, the root install into
-    `uv sync --locked --no-editable`, maps group options (`--without dev` and
-    `--only main` -> `--no-dev`, `--with X` -> `--group X`), drops `poetry run`,
-    and removes everything else of Poetry: POETRY_* ENV/ARG, `pip install poetry`,
+    `uv sync --locked --no-editable`, maps group options (`--without dev` ->
+    `--no-dev`; `--only main` -> `--no-dev`, or `--no-default-groups` when the
+    project has other groups; `--with X` -> `--group X`; `-E X` -> `--extra X`),
+    turns `poetry run X` into `uv run --no-sync X` in RUN and into `X` in CMD and
+    ENTRYPOINT (the venv is on PATH there), and removes everything else of Poetry:
+    POETRY_* ENV/ARG, `pip install poetry` and the installer script,
     `poetry config`, copies of poetry.lock and poetry.toml, Poetry cache mounts.
+    `--no-editable`: the root goes into the venv as a real install, so the venv
+    does not depend on the source tree staying where it was built (the runtime
+    stage copies the whole project folder today, so both would run; this one keeps
+    working if it ever copies only the venv, as uv's Docker guide recommends).
     Opt-in (`--uv`): pyproject.toml and the lock are converted with it
-    (migrator/uv_project.py), so the Dockerfile alone never switches.
+    (migrator/uv_project.py), so the Dockerfile alone never switches; selected by
+    code without `--uv` it refuses unless the project already has a uv.lock.
 
 Why
     uv installs the same locked versions several times faster than Poetry, needs no
