@@ -2,9 +2,11 @@ import shutil
 import subprocess
 
 import dockerfile
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 
-from migrator.transform import Settings
+from migrator.transform import Settings as MigratorSettings
 from migrator.transforms.non_root_user import TRANSFORM
 from tests.support import outcome_of, run_pipeline, run_twice
 
@@ -111,7 +113,7 @@ PAIRS = [
 
 
 def settings_for(case_id):
-    return Settings(user_name="svc", uid=2000) if case_id == "settings-user-and-uid" else Settings()
+    return MigratorSettings(user_name="svc", uid=2000) if case_id == "settings-user-and-uid" else MigratorSettings()
 
 
 @pytest.mark.parametrize("text", UNCHANGED)
@@ -197,3 +199,39 @@ def test_user_goes_right_after_the_last_step_before_stopsignal():
     before = BUILD + "FROM python:3.11-slim\nCOPY --from=build /app /app\nSTOPSIGNAL SIGINT\nCMD [\"svc\"]\n"
     after = BUILD + "FROM python:3.11-slim\n" + CREATE + "COPY --from=build --chown=10001:10001 /app /app\nUSER 10001:10001\nSTOPSIGNAL SIGINT\nCMD [\"svc\"]\n"
     assert run_twice(TRANSFORM, before) == after
+
+
+STAGE_LINES = [
+    "WORKDIR /app\n",
+    "COPY --from=build /app /app\n",
+    "COPY . .\n",
+    "RUN apt-get update && apt-get install -y libpq5\n",
+    "ENV PATH=\"/app/.venv/bin:$PATH\"\n",
+    "# a comment\n",
+    "\n",
+    "EXPOSE 8000\n",
+    "HEALTHCHECK CMD curl -f http://localhost:8000/ || exit 1\n",
+    "USER root\n",
+    "USER 1000\n",
+    "STOPSIGNAL SIGINT\n",
+    "CMD [\"svc\"]\n",
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(STAGE_LINES), max_size=8), st.sampled_from(["python:3.11-slim", "python:3.12-alpine"]))
+def test_any_final_stage_gets_the_user_once_and_loses_nothing(lines, image):
+    text = BUILD + f"FROM {image}\n" + "".join(lines)
+    result = run_twice(TRANSFORM, text)
+    dockerfile.parse_string(result)
+    final = result.split(f"FROM {image}\n")[1]
+    assert "USER root" not in result.split(f"FROM {image}\n")[0]
+    if any(line.startswith("USER") for line in lines):
+        assert result == text
+        return
+    assert final.count("USER 10001:10001\n") == 1
+    added = {CREATE.rstrip("\n"), CREATE_ALPINE.rstrip("\n"), "USER 10001:10001"}
+    remaining = [l for l in result.splitlines() if l not in added]
+    assert remaining == text.replace("--from=build ", "--from=build --chown=10001:10001 ").splitlines()
+    user_line = final.splitlines().index("USER 10001:10001")
+    assert not any(l.startswith(("RUN", "COPY")) for l in final.splitlines()[user_line + 1 :])
