@@ -160,6 +160,46 @@ class PackageSplit:
     release_guessed: bool = False  # a release-dependent name came from a guessed release
 
 
+@dataclass(frozen=True)
+class PackageCommand:
+    """One apt-get/apt/apk command that installs or removes packages."""
+
+    manager: str  # "apt" | "apk"
+    installed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    virtual: str | None = None  # apk add --virtual NAME: the group `apk del NAME` removes
+
+
+# Options whose value is the next word.
+OPTIONS_WITH_VALUE = frozenset({"-t", "--target-release", "-o", "--option", "--repository", "-X", "-c", "--config-file"})
+
+
+def package_command(argv: list[str], program: str) -> PackageCommand | None:
+    """What an `apt-get install`, `apt purge`, `apk add`, `apk del` ... command does."""
+    if program not in ("apt-get", "apt", "apk"):
+        return None
+    start = next(i for i, w in enumerate(argv) if w.rsplit("/", 1)[-1] == program) + 1
+    operands: list[str] = []
+    virtual = None
+    words = iter(argv[start:])
+    for word in words:
+        if program == "apk" and word in ("--virtual", "-t"):
+            virtual = next(words, None)
+        elif word in OPTIONS_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            operands.append(word)
+    if not operands:
+        return None
+    verb, names = operands[0], tuple(operands[1:])
+    manager = "apk" if program == "apk" else "apt"
+    if verb in ("install", "add"):
+        return PackageCommand(manager, installed=names, virtual=virtual)
+    if verb in ("remove", "purge", "del"):
+        return PackageCommand(manager, removed=names)
+    return None
+
+
 def package_name(word: str) -> str:
     """``libpq-dev=15.4-1`` -> ``libpq-dev``; ``curl:amd64`` -> ``curl``; apk ``curl~8`` / ``curl>8``."""
     return re.split(r"[=:<>~]", word, maxsplit=1)[0]

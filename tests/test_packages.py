@@ -1,6 +1,6 @@
 import pytest
 
-from migrator.packages import debian_release, package_name, split_packages
+from migrator.packages import PackageCommand, debian_release, package_command, package_name, split_packages
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,20 @@ def test_trixie_names_and_guess_flag():
 )
 def test_package_name(word, name):
     assert package_name(word) == name
+
+
+@pytest.mark.parametrize(
+    ("argv", "program", "expected"),
+    [
+        pytest.param(["apt-get", "install", "-y", "gcc", "libpq-dev"], "apt-get", PackageCommand("apt", ("gcc", "libpq-dev")), id="apt-get-install"),
+        pytest.param(["DEBIAN_FRONTEND=noninteractive", "apt-get", "-y", "-o", "Dpkg::Options::=--force-confold", "install", "tini"], "apt-get", PackageCommand("apt", ("tini",)), id="options-before-verb"),
+        pytest.param(["apt", "purge", "-y", "gcc"], "apt", PackageCommand("apt", removed=("gcc",)), id="apt-purge"),
+        pytest.param(["apk", "add", "--no-cache", "--virtual", ".deps", "gcc"], "apk", PackageCommand("apk", ("gcc",), virtual=".deps"), id="apk-virtual"),
+        pytest.param(["apk", "add", "-t", ".deps", "gcc"], "apk", PackageCommand("apk", ("gcc",), virtual=".deps"), id="apk-virtual-short"),
+        pytest.param(["apk", "del", ".deps"], "apk", PackageCommand("apk", removed=(".deps",)), id="apk-del"),
+        pytest.param(["apt-get", "update"], "apt-get", None, id="update"),
+        pytest.param(["pip", "install", "x"], "pip", None, id="not-a-package-manager"),
+    ],
+)
+def test_package_command(argv, program, expected):
+    assert package_command(argv, program) == expected

@@ -52,7 +52,7 @@ from migrator.analysis import (
 )
 from migrator.contract import ROOT_USERS
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, replace, split_words
-from migrator.packages import split_packages
+from migrator.packages import package_command, split_packages
 from migrator.shell import SimpleCommand, run_commands
 from migrator.transform import NOTHING, Note, Outcome, Safety, Transform
 
@@ -483,44 +483,6 @@ def _arg_names(instruction: Instruction) -> list[tuple[str, str]]:
     return [(w.text.partition("=")[0], w.text.partition("=")[2]) for w in split_words(instruction.logical, instruction.args_start)]
 
 
-def _installed(command: SimpleCommand) -> tuple[str, list[str], list[str]] | None:
-    """(manager, installed, removed) for apt-get/apt install|remove and apk add|del."""
-    argv = command.argv
-    program = command.program
-    if program not in ("apt-get", "apt", "apk"):
-        return None
-    start = argv.index(next(w for w in argv if w.rsplit("/", 1)[-1] == program)) + 1
-    rest = argv[start:]
-    operands = []
-    skip_next = False
-    virtual = None
-    for word in rest:
-        if skip_next:
-            skip_next = False
-            if virtual == "":
-                virtual = word
-            continue
-        if program == "apk" and word in ("--virtual", "-t"):
-            skip_next = True
-            virtual = ""
-            continue
-        if word in ("-t", "--target-release", "-o", "--option", "--repository", "-X"):
-            skip_next = True
-            continue
-        if word.startswith("-"):
-            continue
-        operands.append(word)
-    if not operands:
-        return None
-    verb, names = operands[0], operands[1:]
-    manager = "apk" if program == "apk" else "apt"
-    if verb in ("install", "add"):
-        return manager, ([f"virtual:{virtual}"] if virtual else []) + names, []
-    if verb in ("remove", "purge", "del"):
-        return manager, [], names
-    return None
-
-
 def _runtime_packages(stage: Stage, runtime_text: str, plan: Plan, k) -> str | None:
     installed: list[str] = []
     removed: set[str] = set()
@@ -528,21 +490,20 @@ def _runtime_packages(stage: Stage, runtime_text: str, plan: Plan, k) -> str | N
     manager = None
     for instruction in stage.find("RUN"):
         for command in run_commands(instruction):
-            found = _installed(command)
+            found = package_command(command.argv, command.program)
             if found is None:
                 continue
-            manager, names, gone = found
-            if names and names[0].startswith("virtual:"):
-                groups[names[0][len("virtual:") :]] = names[1:]
-                names = names[1:]
-            for name in names:
+            manager = found.manager
+            if found.virtual:
+                groups[found.virtual] = list(found.installed)
+            for name in found.installed:
                 if "$" in name:
                     plan.warnings.append(
                         TRANSFORM.note(instruction.start_line, f"packages named by a variable ({name}) are not installed in the runtime stage; add the ones it needs")
                     )
                 elif name not in installed:
                     installed.append(name)
-            for name in gone:
+            for name in found.removed:
                 removed.update(groups.get(name, [name]))
     if manager is None:
         return None
