@@ -63,7 +63,7 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
     if not pyproject_path.is_file():
         return refuse(f"{pyproject_path}: not found; --uv converts the project at the build context root (use --context)")
     try:
-        pyproject_text = pyproject_path.read_text(encoding="utf-8")
+        pyproject_text = read_text(pyproject_path)
         data = tomllib.loads(pyproject_text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return refuse(f"{pyproject_path}: cannot be read ({exc}); fix it before switching to uv")
@@ -79,28 +79,17 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
     reason = poetry_refusal(context_dir, tool_poetry)
     if reason:
         return refuse(reason)
+    ignore_change, reason = dockerignore_change(context_dir)
+    if reason:
+        return refuse(reason)
     converter = find_migrate_to_uv()
     if converter is None:
         return refuse("migrate-to-uv is not installed: pip install 'migrator[uv]'")
-    with tempfile.TemporaryDirectory(prefix="migrator-uv-") as scratch:
-        work = Path(scratch)
-        for name in ("pyproject.toml", "poetry.lock", "poetry.toml", *readme_files(tool_poetry)):
-            if (context_dir / name).is_file() and "/" not in name and ".." not in name:
-                shutil.copyfile(context_dir / name, work / name)
-        outcome = run_converter(converter, uv_binary, work)
-        if outcome and "Could not lock" in outcome:
-            return refuse(f"{context_dir / 'poetry.lock'}: uv cannot lock the versions it pins (is it out of date? run `poetry lock`); the project was left as it is")
-        if outcome:
-            return refuse(f"{pyproject_path}: migrate-to-uv failed ({outcome}); the project was left as it is")
-        new_pyproject = (work / "pyproject.toml").read_text(encoding="utf-8")
-        new_lock_path = work / "uv.lock"
-        if not new_lock_path.is_file():
-            return refuse(f"{pyproject_path}: no uv.lock was written; the project was left as it is")
-        new_lock = new_lock_path.read_text(encoding="utf-8")
-        stale = lock_is_stale(uv_binary, work)
-        if stale:
-            return refuse(f"{pyproject_path}: the new uv.lock does not match the new pyproject.toml ({stale}); please report this project")
-    poetry_lock = (context_dir / "poetry.lock").read_text(encoding="utf-8")
+    converted = convert_in_scratch(context_dir, tool_poetry, converter, uv_binary)
+    if isinstance(converted, str):
+        return refuse(converted)
+    new_pyproject, new_lock = converted
+    poetry_lock = read_text(context_dir / "poetry.lock")
     mismatch = version_mismatch(poetry_lock, new_lock, project_name(data))
     if mismatch:
         return refuse(f"{context_dir / 'uv.lock'}: {mismatch}; refusing to change the locked versions")
@@ -109,22 +98,51 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
     if unplaced:
         warnings = (f"pyproject.toml: {len(unplaced)} comment(s) of [tool.poetry] found no place in the new tables: {' / '.join(unplaced)}",)
     extra = [
-        ExtraFile("pyproject.toml", pyproject_text, new_pyproject),
+        ExtraFile("pyproject.toml", pyproject_text, same_line_endings(pyproject_text, new_pyproject)),
         ExtraFile("uv.lock", read_optional(context_dir / "uv.lock"), new_lock),
         ExtraFile("poetry.lock", poetry_lock, None),
     ]
     if (context_dir / "poetry.toml").is_file():
-        extra.append(ExtraFile("poetry.toml", (context_dir / "poetry.toml").read_text(encoding="utf-8"), None))
-    ignore_text = read_optional(context_dir / ".dockerignore")
-    if ignore_text is not None:
-        new_ignore = ignore_text
-        for negation in ("!poetry.lock", "!/poetry.lock", "!./poetry.lock", "!poetry.lock*"):
-            new_ignore = re.sub(rf"(?m)^(\s*){re.escape(negation)}(\s*)$", r"\1!uv.lock\2", new_ignore)
-        if excludes(new_ignore, "uv.lock"):
-            return refuse(f"{context_dir / '.dockerignore'}: it keeps uv.lock out of the build; let it in (`!uv.lock`) and run again")
-        if new_ignore != ignore_text:
-            extra.append(ExtraFile(".dockerignore", ignore_text, new_ignore))
+        extra.append(ExtraFile("poetry.toml", read_text(context_dir / "poetry.toml"), None))
+    if ignore_change:
+        extra.append(ignore_change)
     return UvPlan(extra_files=tuple(extra), uv_version=uv_version, warnings=warnings)
+
+
+def convert_in_scratch(context_dir: Path, tool_poetry: dict, converter: str, uv_binary: str) -> tuple[str, str] | str:
+    """(new pyproject.toml, new uv.lock) from migrate-to-uv on copies of the manifests, or why not."""
+    pyproject_path = context_dir / "pyproject.toml"
+    with tempfile.TemporaryDirectory(prefix="migrator-uv-") as scratch:
+        work = Path(scratch)
+        for name in ("pyproject.toml", "poetry.lock", "poetry.toml", *readme_files(tool_poetry)):
+            if (context_dir / name).is_file() and "/" not in name and ".." not in name:
+                shutil.copyfile(context_dir / name, work / name)
+        outcome = run_converter(converter, uv_binary, work)
+        if outcome and "Could not lock" in outcome:
+            return f"{context_dir / 'poetry.lock'}: uv cannot lock the versions it pins (is it out of date? run `poetry lock`); the project was left as it is"
+        if outcome:
+            return f"{pyproject_path}: migrate-to-uv failed ({outcome}); the project was left as it is"
+        if not (work / "uv.lock").is_file():
+            return f"{pyproject_path}: no uv.lock was written; the project was left as it is"
+        stale = lock_is_stale(uv_binary, work)
+        if stale:
+            return f"{pyproject_path}: the new uv.lock does not match the new pyproject.toml ({stale}); please report this project"
+        return read_text(work / "pyproject.toml"), read_text(work / "uv.lock")
+
+
+def dockerignore_change(context_dir: Path) -> tuple[ExtraFile | None, str | None]:
+    """An allow-list that lets poetry.lock in now lets uv.lock in; (change, refusal)."""
+    ignore_text = read_optional(context_dir / ".dockerignore")
+    if ignore_text is None:
+        return None, None
+    new_ignore = ignore_text
+    for negation in ("!poetry.lock", "!/poetry.lock", "!./poetry.lock", "!poetry.lock*"):
+        new_ignore = re.sub(rf"(?m)^([ \t]*){re.escape(negation)}([ \t]*)(\r?)$", r"\1!uv.lock\2\3", new_ignore)
+    if excludes(new_ignore, "uv.lock"):
+        return None, f"{context_dir / '.dockerignore'}: it keeps uv.lock out of the build; let it in (`!uv.lock`) and run again"
+    if new_ignore == ignore_text:
+        return None, None
+    return ExtraFile(".dockerignore", ignore_text, new_ignore), None
 
 
 def poetry_refusal(context_dir: Path, tool_poetry: dict) -> str | None:
@@ -392,9 +410,21 @@ def excludes(dockerignore: str, name: str) -> bool:
     return excluded
 
 
+def read_text(path: Path) -> str:
+    """The file's text with its own line endings (no newline translation)."""
+    return path.read_bytes().decode("utf-8")
+
+
+def same_line_endings(original: str, converted: str) -> str:
+    converted = converted.replace("\r\n", "\n")
+    if original.count("\r\n") > original.count("\n") // 2:
+        return converted.replace("\n", "\r\n")
+    return converted
+
+
 def read_optional(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path)
     except FileNotFoundError:
         return None
 

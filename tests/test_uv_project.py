@@ -284,3 +284,12 @@ def test_refuses_when_dockerignore_keeps_uv_lock_out(project, ignore):
     (project / ".dockerignore").write_text(ignore)
     plan = prepare(project, UV)
     assert plan.refusal and ".dockerignore" in plan.refusal and plan.extra_files == ()
+
+
+def test_crlf_pyproject_stays_crlf(project):
+    path = project / "pyproject.toml"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    plan = prepare(project, UV)
+    original, migrated = files_of(plan)["pyproject.toml"]
+    assert original.encode() == path.read_bytes()
+    assert migrated.count("\r\n") == migrated.count("\n") > 0
