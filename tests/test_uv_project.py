@@ -47,6 +47,14 @@ def project(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def plain_plan(tmp_path_factory):
+    """The corpus project converted once, for the tests that only read the result."""
+    target = tmp_path_factory.mktemp("plain") / "project"
+    shutil.copytree(CORPUS, target)
+    return target, prepare(target, UV)
+
+
 def files_of(plan) -> dict[str, tuple[str | None, str | None]]:
     return {f.path: (f.original, f.migrated) for f in plan.extra_files}
 
@@ -58,8 +66,8 @@ def edit_pyproject(project: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def test_converts_poetry_tables_to_pep_621(project):
-    plan = prepare(project, UV)
+def test_converts_poetry_tables_to_pep_621(plain_plan):
+    _, plan = plain_plan
     assert plan.refusal is None
     pyproject = tomllib.loads(files_of(plan)["pyproject.toml"][1])
     assert "poetry" not in pyproject.get("tool", {})
@@ -76,8 +84,8 @@ def test_converts_poetry_tables_to_pep_621(project):
     assert "poetry" not in pyproject["build-system"]["build-backend"]
 
 
-def test_locks_the_versions_poetry_locked(project):
-    plan = prepare(project, UV)
+def test_locks_the_versions_poetry_locked(plain_plan):
+    project, plan = plain_plan
     files = files_of(plan)
     assert files["uv.lock"][0] is None  # new
     uv_lock = files["uv.lock"][1]
