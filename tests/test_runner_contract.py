@@ -62,7 +62,7 @@ def generated(kind: str, count: int, start: int = 0) -> list[int]:
 @dataclass(frozen=True)
 class Case:
     name: str
-    kind: str  # naive | migrated | plain | empty | broken | mixed
+    kind: str  # naive | migrated | plain | empty | broken | mixed | subfolder
     index: int | None = None  # the generator's repository, when it comes from there
 
 
@@ -78,6 +78,7 @@ CASES = (
     + [Case("empty-docs-only", "empty"), Case("empty-library", "empty")]
     + [Case(name, "broken") for name in BROKEN_FILES]
     + [Case("mixed-good-and-broken", "mixed", generated("poetry", 1, start=900)[0])]
+    + [Case("built-from-root", "subfolder", generated("poetry", 1, start=950)[0])]
 )
 CHANGES_EXPECTED = {"naive", "mixed"}
 GIT_ENV = {
@@ -108,6 +109,12 @@ def make_repo(root: Path, case: Case) -> Path:
         (repo / "Dockerfile").write_bytes(BROKEN_FILES[case.name])
     if case.kind == "mixed":
         (repo / "Dockerfile.dev").write_bytes(BROKEN_FILES["broken-no-from"])
+    if case.kind == "subfolder":
+        # docker build -f docker/Dockerfile . : the context is named in pyproject.toml, as docs/runners.md says
+        (repo / "docker").mkdir()
+        (repo / "Dockerfile").rename(repo / "docker" / "Dockerfile")
+        with open(repo / "pyproject.toml", "a") as pyproject:
+            pyproject.write('\n[tool.migrator]\ncontext = "."\n')
     if case.kind == "migrated":
         done = subprocess.run(["migrate", "--write", "-q", "."], cwd=repo, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
@@ -149,7 +156,7 @@ def runs(tmp_path_factory, scripts) -> dict[str, Run]:
     results = {}
     for case in CASES:
         repo = make_repo(root / "work", case)
-        before = {p.name: p.read_bytes() for p in repo.iterdir() if p.is_file()}
+        before = {str(p.relative_to(repo)): p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts}
         done = run_script(scripts["migrate.sh"], repo, reports)
         status = sorted(git(repo, "status", "--porcelain").splitlines())
         results[case.name] = Run(repo, before, done.returncode, done.stderr, status, reports / OWNER / f"{case.name}.json")
@@ -168,7 +175,7 @@ def by_kind(*kinds: str) -> list[str]:
 def test_the_fleet_is_the_size_and_mix_documented():
     kinds = [case.kind for case in CASES]
     assert 28 <= len(CASES) <= 32
-    assert {"naive", "migrated", "plain", "empty", "broken", "mixed"} == set(kinds)
+    assert {"naive", "migrated", "plain", "empty", "broken", "mixed", "subfolder"} == set(kinds)
 
 
 @pytest.mark.parametrize("name", by_kind("naive"))
@@ -200,6 +207,14 @@ def test_a_broken_file_fails_the_repository_even_when_another_was_migrated(runs)
     assert run.returncode == 123, run.stderr
     assert (run.repo / "Dockerfile.dev").read_bytes() == run.before["Dockerfile.dev"]
     assert run.status == [" M Dockerfile"], run.status
+
+
+def test_a_dockerfile_built_from_the_repository_root_reads_the_project_there(runs):
+    run = runs["built-from-root"]
+    assert run.returncode == 0, run.stderr
+    assert run.status == [" M docker/Dockerfile"], run.status
+    [record] = report_of(run)["files"]
+    assert not [w for w in record["warnings"] if "no pyproject.toml" in w["message"]], record["warnings"]
 
 
 @pytest.mark.parametrize("name", [case.name for case in CASES])
