@@ -216,3 +216,15 @@ def venv_dir(stage: Stage, install_node_index: int) -> str | None:
     if in_project is None or in_project.lower() not in TRUE_WORDS:
         return None
     return posixpath.join(workdir_at(stage, install_node_index), ".venv")
+
+
+def expanded_base_image(doc: Dockerfile, stage: Stage) -> str:
+    """The stage's base image with global ARG defaults filled in (`python:${PY}-slim` -> `python:3.11-slim`)."""
+    defaults: dict[str, str] = {}
+    for instruction in doc.global_args:
+        defaults.update((key, value) for key, value in env_pairs(instruction) if value)
+    return re.sub(
+        r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}?",
+        lambda m: defaults.get(m.group(1), m.group(2) if m.group(2) is not None else m.group(0)),
+        stage.base_image,
+    )

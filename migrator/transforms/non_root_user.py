@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 
-from migrator.analysis import base_image_family
+from migrator.analysis import base_image_family, expanded_base_image
 from migrator.contract import ROOT_USERS
 from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace
 from migrator.shell import run_commands
@@ -49,7 +49,7 @@ def apply(doc: Dockerfile, project, settings: Settings) -> Outcome:
         return NOTHING
     stage = doc.stages[-1]
     chain = _stage_chain(doc, stage)
-    family = base_image_family(chain[-1].base_image)
+    family = base_image_family(expanded_base_image(doc, chain[-1]))
     # The nearest stage's last USER is the one in effect (USER carries over FROM <stage>).
     users = [s.last("USER") for s in chain if s.last("USER") is not None]
     if users:

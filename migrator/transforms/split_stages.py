@@ -43,6 +43,7 @@ from migrator.analysis import (
     BUILD_ONLY_ENV_PREFIXES,
     base_image_family,
     env_at,
+    expanded_base_image,
     installs_poetry_itself,
     pip_program,
     poetry_installs,
@@ -99,7 +100,8 @@ def apply(doc: Dockerfile, project, settings) -> Outcome:
 def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
     install = poetry_installs(stage)[0].instruction
     line = install.start_line
-    if base_image_family(stage.base_image) == "unknown":
+    image = expanded_base_image(doc, stage)
+    if base_image_family(image) == "unknown":
         raise Skip(stage.from_instruction.start_line, f"not split: cannot tell which packages the base image '{stage.base_image}' has")
     project_dir = workdir_at(stage, install.index)
     final_dir = workdir_at(stage, stage.end_node)
@@ -136,7 +138,7 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
 
     moved_text = "".join(t for _, t in moved)
     env_lines = _runtime_env(stage, k, doc.escape)
-    packages = _runtime_packages(stage, moved_text, plan, k)
+    packages = _runtime_packages(stage, image, moved_text, plan, k)
     copies = [f"{k('COPY')} --from={build_name} {project_dir} {project_dir}\n"]
     if not _inside(venv, project_dir):
         copies.append(f"{k('COPY')} --from={build_name} {venv} {venv}\n")
@@ -483,7 +485,7 @@ def _arg_names(instruction: Instruction) -> list[tuple[str, str]]:
     return [(w.text.partition("=")[0], w.text.partition("=")[2]) for w in split_words(instruction.logical, instruction.args_start)]
 
 
-def _runtime_packages(stage: Stage, runtime_text: str, plan: Plan, k) -> str | None:
+def _runtime_packages(stage: Stage, image: str, runtime_text: str, plan: Plan, k) -> str | None:
     installed: list[str] = []
     removed: set[str] = set()
     groups: dict[str, list[str]] = {}
@@ -509,7 +511,7 @@ def _runtime_packages(stage: Stage, runtime_text: str, plan: Plan, k) -> str | N
         return None
     family = "alpine" if manager == "apk" else "debian"
     tools = frozenset(RUNTIME_TOOL_RE.findall(runtime_text))
-    split = split_packages([p for p in installed if p not in removed], family, stage.base_image, tools)
+    split = split_packages([p for p in installed if p not in removed], family, image, tools)
     line = stage.from_instruction.start_line
     for name in split.unknown:
         plan.warnings.append(TRANSFORM.note(line, f"unknown package {name} is installed in the runtime stage too; drop it there if only the build needs it"))

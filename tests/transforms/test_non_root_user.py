@@ -235,3 +235,9 @@ def test_any_final_stage_gets_the_user_once_and_loses_nothing(lines, image):
     assert remaining == text.replace("--from=build ", "--from=build --chown=10001:10001 ").splitlines()
     user_line = final.splitlines().index("USER 10001:10001")
     assert not any(l.startswith(("RUN", "COPY")) for l in final.splitlines()[user_line + 1 :])
+
+
+def test_family_read_through_a_global_arg():
+    text = "ARG BASE=python:3.12-alpine\nFROM ${BASE}\nCOPY . /app\nCMD [\"svc\"]\n"
+    result = run_twice(TRANSFORM, text)
+    assert CREATE_ALPINE in result

@@ -448,3 +448,13 @@ def test_any_mix_splits_losslessly_or_not_at_all(before_install, after_install, 
     # Nothing is lost: every input line is still somewhere (CMD/ENTRYPOINT lose `poetry run`).
     output = result.splitlines()
     assert all(line in output for line in text.splitlines()[1:] if not line.startswith(("CMD", "ENTRYPOINT")))
+
+
+@pytest.mark.parametrize(
+    ("py", "library", "guessed"),
+    [pytest.param("3.11", "libssl3", False, id="bookworm-from-arg"), pytest.param("3.13", "libssl3t64", True, id="trixie-guess-from-arg")],
+)
+def test_release_read_through_a_global_arg(py, library, guessed):
+    text = f"ARG PY={py}\nFROM python:${{PY}}-slim\nRUN apt-get update && apt-get install -y libssl-dev\n" + POETRY + "CMD [\"svc\"]\n"
+    assert f"--no-install-recommends {library} &&" in run_twice(TRANSFORM, text)
+    assert any("is a guess" in w.message for w in outcome_of(TRANSFORM, text).warnings) == guessed
