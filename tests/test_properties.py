@@ -1,0 +1,325 @@
+"""Properties of the whole pipeline on generated Dockerfiles (hypothesis).
+
+The generator assembles files from the pieces real Poetry Dockerfiles are made of:
+directives, FROM python tags, ARG/ENV, RUN chains with continuations and comments
+inside them, heredocs, JSON and shell CMD, COPY . ., pip install poetry, poetry install
+variants, apt installs, CRLF, lower-case keywords, odd whitespace, unknown instructions.
+
+Properties, for an empty project context and for a small real one:
+- a FileResult always comes back; FAILED only with a one-line error, and then the
+  output is the input;
+- whatever comes out parses with BuildKit's parser (and ours);
+- a second run changes nothing;
+- untouched bytes are identical: every comment, blank line, directive and every
+  instruction no transform owns appears verbatim in the output, and comments keep
+  their order; an instruction a transform may rewrite either appears verbatim or the
+  result lists changes;
+- line endings, the BOM and a missing final newline are kept.
+
+Runs: ``CI=1`` selects a derandomized profile with a fixed number of examples, so CI
+sees the same files every time; otherwise fewer, random examples (about a minute).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import dockerfile
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from migrator.model import BOM, Instruction, Trivia, parse
+from migrator.pipeline import FileResult, Status, migrate_source
+from migrator.project import EMPTY_CONTEXT, read_context
+from migrator.source import encode
+from migrator.transform import Settings
+
+settings.register_profile(
+    "migrator-ci",
+    max_examples=300,
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "migrator-dev",
+    max_examples=200,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+PROFILE = settings.get_profile("migrator-ci" if os.environ.get("CI") else "migrator-dev")
+
+# Instructions some transform may rewrite; everything else must come back verbatim.
+OWNED_KEYWORDS = frozenset({"FROM", "RUN", "ENV", "ARG", "COPY", "ADD", "CMD", "ENTRYPOINT", "WORKDIR", "USER"})
+
+# "⏎" is a line continuation in whichever escape character the file uses.
+CONT = "⏎"
+
+TAGS = ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
+VARIANTS = ["", "-slim", "-bookworm", "-slim-bookworm"]
+
+APT = [
+    "apt-get update && apt-get install -y gcc libpq-dev && rm -rf /var/lib/apt/lists/*",
+    f"apt-get update {CONT}    && apt-get install -y --no-install-recommends build-essential {CONT}    && rm -rf /var/lib/apt/lists/*",
+    "apt-get update && apt-get install -y curl && apt-get clean",
+]
+POETRY_INSTALLERS = [
+    "pip install poetry",
+    "pip install --no-cache-dir poetry==1.8.3",
+    'pip install "poetry==$POETRY_VERSION"',
+    "pip3 install -U pip poetry",
+    "python -m pip install poetry",
+    "curl -sSL https://install.python-poetry.org | python3 -",
+    "pipx install poetry",
+]
+POETRY_STEPS = [
+    "poetry install",
+    "poetry install --no-dev",
+    "poetry install --no-dev --no-interaction --no-ansi",
+    "poetry install --without dev --no-root",
+    "poetry install --only main",
+    "poetry install --sync",
+    "poetry config virtualenvs.create false",
+    "poetry config virtualenvs.in-project true",
+    "poetry export -f requirements.txt --output requirements.txt && pip install -r requirements.txt",
+    "poetry export -f requirements.txt | pip install -r /dev/stdin",
+    "poetry run python -m compileall .",
+]
+OTHER_COMMANDS = [
+    "echo hello",
+    "mkdir -p /app/data",
+    "pip cache purge",
+    "rm -rf /root/.cache",
+    "useradd -m app",
+    "chmod +x /app/start.sh",
+    "python -m compileall -q .",
+]
+ENVS = [
+    "ENV PYTHONUNBUFFERED=1",
+    f"ENV PYTHONUNBUFFERED=1 {CONT}    PYTHONDONTWRITEBYTECODE=1 {CONT}    PIP_NO_CACHE_DIR=off",
+    "ENV POETRY_VERSION=1.8.3",
+    "ENV POETRY_HOME=/opt/poetry PATH=/opt/poetry/bin:$PATH",
+    "ENV PIP_NO_CACHE_DIR=1",
+    "ENV POETRY_VIRTUALENVS_CREATE=false",
+    "ENV LEGACY_FORM some value",
+    "ENV POETRY_HTTP_BASIC_CORP_PASSWORD=hunter2",
+    "ARG PIP_INDEX_URL=https://me:hunter2@pypi.corp.example/simple",
+    "ARG APP_ENV=production",
+    "ARG POETRY_VERSION",
+]
+RUNTIME = [
+    'CMD ["python", "-m", "app"]',
+    'CMD ["poetry", "run", "uvicorn", "app.main:app", "--host", "0.0.0.0"]',
+    "CMD poetry run gunicorn app:app",
+    'ENTRYPOINT ["python", "main.py"]',
+    "EXPOSE 8000",
+    "HEALTHCHECK --interval=30s CMD curl -f http://localhost:8000/ || exit 1",
+    'LABEL org.opencontainers.image.source="https://example.com/repo"',
+    "USER app",
+    'VOLUME ["/data"]',
+    "STOPSIGNAL SIGTERM",
+]
+FILES = [
+    "WORKDIR /app",
+    "WORKDIR /srv/app",
+    "COPY . .",
+    "COPY . /app",
+    "COPY pyproject.toml poetry.lock ./",
+    "ADD . /app",
+    "COPY --chown=1000:1000 . .",
+]
+ODD = [
+    "MAINTAINER someone@example.com",
+    "FOO bar baz",
+    "ONBUILD RUN echo onbuild",
+    'SHELL ["/bin/bash", "-o", "pipefail", "-c"]',
+    "# a comment",
+    "#comment without blank",
+    "",
+]
+COMMENTS_IN_CONTINUATION = ["    # why this step", "  #tight comment", "", "    # a comment ending in the escape {esc}"]
+
+
+@st.composite
+def run_instruction(draw) -> str:
+    commands = draw(
+        st.lists(
+            st.sampled_from(APT + POETRY_INSTALLERS + POETRY_STEPS + OTHER_COMMANDS),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    text = "RUN " + commands[0]
+    for command in commands[1:]:
+        if draw(st.booleans()):
+            text += " && " + command
+        else:
+            inside = draw(st.lists(st.sampled_from(COMMENTS_IN_CONTINUATION), max_size=2))
+            text += f" {CONT}" + "".join(line + "\n" for line in inside) + "    && " + command
+    return text
+
+
+@st.composite
+def heredoc_instruction(draw) -> str:
+    body = draw(st.lists(st.sampled_from(POETRY_INSTALLERS + POETRY_STEPS + OTHER_COMMANDS), min_size=1, max_size=3))
+    name = draw(st.sampled_from(["EOF", "SCRIPT", "'EOF'", '"EOF"']))
+    plain = name.strip("'\"")
+    dash = draw(st.sampled_from(["", "-"]))
+    indent = "\t" if dash else ""
+    return f"RUN <<{dash}{name}\n" + "".join(f"{indent}{line}\n" for line in ["set -e", *body]) + f"{indent}{plain}"
+
+
+@st.composite
+def dockerfiles(draw) -> str:
+    esc = draw(st.sampled_from(["\\", "\\", "\\", "`"]))
+    lines: list[str] = []
+    if draw(st.booleans()):
+        lines.append("# syntax=docker/dockerfile:1")
+    if esc == "`":
+        lines.append("# escape=`")
+    if draw(st.booleans()):
+        lines.append("ARG PYTHON_VERSION=3.11")
+    image = "python:" + draw(st.sampled_from(TAGS)) + draw(st.sampled_from(VARIANTS))
+    stage = draw(st.sampled_from(["", " AS app", " as build"]))
+    lines.append(f"FROM {image}{stage}")
+    pieces = st.one_of(
+        st.sampled_from(ENVS),
+        st.sampled_from(FILES),
+        st.sampled_from(ODD),
+        run_instruction(),
+        heredoc_instruction(),
+        st.sampled_from(["RUN " + c for c in POETRY_INSTALLERS]),
+        st.sampled_from(["RUN " + c for c in POETRY_STEPS]),
+    )
+    body = draw(st.lists(pieces, min_size=1, max_size=12))
+    tail = draw(st.lists(st.sampled_from(RUNTIME), max_size=3))
+    for piece in body + tail:
+        if piece and not piece.startswith("#") and draw(st.integers(0, 9)) == 0:
+            keyword, _, rest = piece.partition(" ")
+            piece = keyword.lower() + " " + rest
+        if piece and draw(st.integers(0, 14)) == 0:
+            piece = draw(st.sampled_from(["  ", "\t", " "])) + piece
+        if piece and "\n" not in piece and draw(st.integers(0, 14)) == 0:
+            piece += draw(st.sampled_from(["  ", "\t"]))
+        lines.append(piece)
+    text = "\n".join(lines).replace(CONT, esc + "\n").replace("{esc}", esc)
+    if draw(st.integers(0, 5)):
+        text += "\n"
+    if draw(st.integers(0, 4)) == 0:
+        text = text.replace("\n", "\r\n")
+    if draw(st.integers(0, 6)) == 0:
+        text = BOM + text
+    return text
+
+
+def _small_project() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="migrator-properties-"))
+    (root / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "app"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n'
+        'packages = [{ include = "app" }]\n\n'
+        '[tool.poetry.dependencies]\npython = "^3.11"\n\n'
+        '[tool.poetry.scripts]\napp = "app.main:run"\n\n'
+        '[build-system]\nrequires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n'
+    )
+    (root / "poetry.lock").write_text("# empty lock for the properties\n")
+    (root / "app").mkdir()
+    (root / "app" / "__init__.py").write_text("")
+    (root / ".dockerignore").write_text(".venv\n")
+    return root
+
+
+PROJECT = read_context(_small_project())
+
+
+# --- the properties --------------------------------------------------------------
+
+
+def nodes_of(text: str) -> list:
+    return list(parse(text).nodes)
+
+
+def check_pipeline(text: str, project) -> FileResult:
+    data = encode(text)
+    result = migrate_source("Dockerfile", data, Settings(), project)
+    assert isinstance(result, FileResult)
+    if result.status is Status.FAILED:
+        assert result.error and "\n" not in result.error, result.error
+        assert result.migrated == result.original
+        assert not result.detail, f"internal error:\n{result.detail}"
+        return result
+    output = result.migrated
+    if result.status in (Status.UNCHANGED, Status.SKIPPED):
+        assert output == text
+        return result
+
+    # It parses, with BuildKit's parser and ours.
+    dockerfile.parse_string(output)
+    parse(output)
+
+    # A second run changes nothing.
+    again = migrate_source("Dockerfile", encode(output), Settings(), project)
+    assert again.status in (Status.UNCHANGED, Status.SKIPPED), (again.status, again.error, again.migrated)
+    assert again.migrated == output
+
+    # Line endings, BOM, missing final newline.
+    assert output.startswith(BOM) == text.startswith(BOM)
+    body = output.removeprefix(BOM)
+    if "\r\n" in text and text.count("\r\n") == text.count("\n"):
+        assert body.count("\r\n") == body.count("\n"), "a CRLF file got LF lines"
+    if "\r\n" not in text:
+        assert "\r\n" not in body, "an LF file got CRLF lines"
+    assert body.endswith("\n") == text.removeprefix(BOM).endswith("\n") or not text.strip()
+
+    # Untouched bytes are identical.
+    assert result.changes, "the output changed but no change was reported"
+    output_nodes = [n.raw for n in nodes_of(output)]
+    output_raw_set = set(output_nodes)
+    original_comments = []
+    for node in nodes_of(text):
+        if isinstance(node, Trivia):
+            if node.kind == "comment":
+                original_comments.append(node.raw)
+                assert _raw_in(node.raw, output_raw_set), f"comment lost: {node.raw!r}"
+            elif node.kind == "directive":
+                assert node.raw in output_raw_set, f"directive lost: {node.raw!r}"
+        elif isinstance(node, Instruction) and node.keyword not in OWNED_KEYWORDS:
+            assert _raw_in(node.raw, output_raw_set), f"{node.keyword} at line {node.start_line} changed: {node.raw!r}"
+    kept = [raw for raw in output_nodes if raw in original_comments or raw.rstrip("\r\n") in {c.rstrip("\r\n") for c in original_comments}]
+    assert _is_subsequence([c.rstrip("\r\n") for c in original_comments if c.rstrip("\r\n") in {k.rstrip("\r\n") for k in kept}], [k.rstrip("\r\n") for k in kept])
+    return result
+
+
+def _raw_in(raw: str, output: set[str]) -> bool:
+    """Verbatim, allowing only the line ending of the file's last line to differ."""
+    return raw in output or raw.rstrip("\r\n") in {o.rstrip("\r\n") for o in output}
+
+
+def _is_subsequence(needles: list[str], haystack: list[str]) -> bool:
+    it = iter(haystack)
+    return all(any(n == h for h in it) for n in needles)
+
+
+@PROFILE
+@given(dockerfiles())
+def test_model_round_trips_and_agrees_with_buildkit(text):
+    doc = parse(text)
+    assert doc.render() == text
+    ours = [(i.keyword, i.start_line, i.end_line) for i in doc.instructions]
+    theirs = [(c.cmd.upper(), c.start_line, c.end_line) for c in dockerfile.parse_string(text)]
+    assert ours == theirs
+
+
+@PROFILE
+@given(dockerfiles())
+def test_pipeline_without_context(text):
+    check_pipeline(text, EMPTY_CONTEXT)
+
+
+@PROFILE
+@given(dockerfiles())
+def test_pipeline_with_a_small_project(text):
+    check_pipeline(text, PROJECT)
