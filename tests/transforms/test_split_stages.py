@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 import pytest
 
+from migrator.analysis import expanded_base_image, poetry_installs, venv_dir
 from migrator.contract import runtime_contract
 from migrator.model import parse
 from migrator.project import ProjectContext
@@ -458,3 +459,35 @@ def test_release_read_through_a_global_arg(py, library, guessed):
     text = f"ARG PY={py}\nFROM python:${{PY}}-slim\nRUN apt-get update && apt-get install -y libssl-dev\n" + POETRY + "CMD [\"svc\"]\n"
     assert f"--no-install-recommends {library} &&" in run_twice(TRANSFORM, text)
     assert any("is a guess" in w.message for w in outcome_of(TRANSFORM, text).warnings) == guessed
+
+
+@pytest.mark.parametrize(
+    ("text", "venv"),
+    [
+        pytest.param("FROM p\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nWORKDIR /app\nRUN poetry install\n", "/app/.venv", id="env-in-project"),
+        pytest.param("FROM p\nWORKDIR /app\nWORKDIR src\nRUN poetry config virtualenvs.in-project true && poetry install\n", "/app/src/.venv", id="config-same-run"),
+        pytest.param("FROM p\nRUN poetry config virtualenvs.in-project true\nWORKDIR /srv\nRUN poetry install\n", "/srv/.venv", id="config-earlier-run"),
+        pytest.param("FROM p\nENV VENV=/opt/v\nENV VIRTUAL_ENV=$VENV POETRY_VIRTUALENVS_IN_PROJECT=1\nWORKDIR /app\nRUN poetry install\n", "/opt/v", id="virtual-env-wins"),
+        pytest.param("FROM p\nENV POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_VIRTUALENVS_CREATE=false\nWORKDIR /app\nRUN poetry install\n", None, id="create-false"),
+        pytest.param("FROM p\nWORKDIR /app\nRUN poetry install\n", None, id="poetry-cache-dir"),
+        pytest.param("FROM p\nWORKDIR /app\nRUN poetry install\nRUN poetry config virtualenvs.in-project true\n", None, id="config-after-install"),
+    ],
+)
+def test_venv_dir(text, venv):
+    stage = parse(text).stages[0]
+    install = poetry_installs(stage)[0].instruction
+    assert venv_dir(stage, install.index) == venv
+
+
+@pytest.mark.parametrize(
+    ("text", "image"),
+    [
+        pytest.param("ARG PY=3.11\nFROM python:${PY}-slim\n", "python:3.11-slim", id="braces"),
+        pytest.param("ARG BASE=python:3.12-alpine\nFROM $BASE\n", "python:3.12-alpine", id="plain"),
+        pytest.param("ARG PY\nFROM python:${PY:-3.10}\n", "python:3.10", id="default-in-from"),
+        pytest.param("FROM python:${PY}\n", "python:${PY}", id="unknown-left-alone"),
+    ],
+)
+def test_expanded_base_image(text, image):
+    doc = parse(text)
+    assert expanded_base_image(doc, doc.stages[0]) == image
