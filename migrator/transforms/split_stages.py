@@ -168,8 +168,12 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
         )
     )
     if project.root is not None and venv.startswith(project_dir.rstrip("/") + "/") and not project.ignores(".venv"):
+        context_copy = next((i for i in stage.instructions if i.keyword in ("COPY", "ADD") and i.flag("from") is None and "." in i.words[:-1]), None)
         plan.warnings.append(
-            TRANSFORM.note(None, ".dockerignore does not exclude .venv: a venv on the host would be copied over the built one; add `.venv` to .dockerignore")
+            TRANSFORM.note(
+                context_copy.start_line if context_copy else None,
+                ".dockerignore does not exclude .venv: a venv on the host would be copied over the built one; add `.venv` to .dockerignore",
+            )
         )
     return plan
 
