@@ -228,3 +228,36 @@ def expanded_base_image(doc: Dockerfile, stage: Stage) -> str:
         lambda m: defaults.get(m.group(1), m.group(2) if m.group(2) is not None else m.group(0)),
         stage.base_image,
     )
+
+
+def _option(argv: list[str], short: str, long: str) -> str | None:
+    for flag, value in zip(argv, argv[1:]):
+        if flag in (short, long):
+            return value
+    for word in argv:
+        if word.startswith(long + "="):
+            return word[len(long) + 1 :]
+    return None
+
+
+def created_user_id(doc: Dockerfile, name: str) -> str | None:
+    """`uid:gid` (or `uid`) of a user the file creates with an explicit id."""
+    groups: dict[str, str] = {}
+    found = None
+    for instruction in doc.instructions:
+        if instruction.keyword != "RUN":
+            continue
+        for command in run_commands(instruction):
+            argv = command.argv
+            if command.program in ("groupadd", "addgroup") and argv:
+                gid = _option(argv, "-g", "--gid")
+                if gid and gid.isdigit():
+                    groups[argv[-1]] = gid
+            if command.program not in ("useradd", "adduser") or not argv or argv[-1] != name:
+                continue
+            uid = _option(argv, "-u", "--uid")
+            if uid and uid.isdigit():
+                group = _option(argv, "-g", "--gid") or _option(argv, "-G", "--ingroup")
+                gid = group if group and group.isdigit() else groups.get(group or "")
+                found = f"{uid}:{gid}" if gid else uid
+    return found

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
+from migrator.analysis import created_user_id, uses_poetry
 from migrator.contract import RuntimeContract, runtime_contract
 from migrator.model import Dockerfile, EditConflict, ParseError, apply_edits, parse
 from migrator.project import ProjectContext, read_context
@@ -80,7 +81,9 @@ def inline_settings(text: str, settings: Settings) -> Settings:
     return replace(settings, inline_ignores=frozenset(codes) | settings.inline_ignores)
 
 
-def contract_kept(before: RuntimeContract | None, after: RuntimeContract | None, settings: Settings) -> list[str]:
+def contract_kept(
+    before: RuntimeContract | None, after: RuntimeContract | None, settings: Settings, original: Dockerfile | None = None
+) -> list[str]:
     """Names of contract fields that changed in a way no transform may change them."""
     if before is None or after is None:
         return [] if before == after else ["stages"]
@@ -88,6 +91,10 @@ def contract_kept(before: RuntimeContract | None, after: RuntimeContract | None,
     if "user" in broken and before.user is None:
         # Running as root before and as the created non-root user now is the point.
         if after.user in (f"{settings.uid}:{settings.uid}", str(settings.uid), settings.user_name):
+            broken.remove("user")
+    if "user" in broken and before.user is not None and original is not None:
+        # The same user by the numeric ids the file gives it (runAsNonRoot needs numbers).
+        if after.user == created_user_id(original, before.user.split(":")[0]):
             broken.remove("user")
     return broken
 
@@ -103,51 +110,92 @@ def migrate_text(text: str, project: ProjectContext, settings: Settings) -> Migr
         if not doc.instructions:
             return Migration(text, skipped="empty: nothing to migrate")
         raise InputError(doc.instructions[0].start_line, "no FROM instruction: this is not a complete Dockerfile")
-    from migrator.analysis import uses_poetry
-
     if not uses_poetry(doc) and not (settings.uv and project.project("") and project.project("").is_poetry):
         return Migration(text, skipped="does not use Poetry")
     settings = inline_settings(text, settings)
     transforms = selected_transforms(settings)
+    original = doc
     original_contract = runtime_contract(doc)
     changes: list[Note] = []
     warnings: list[Note] = []
-    seen_warnings: set[Note] = set()
+    seen: set[Note] = set()
+    origin = OriginLines(doc.text)
     extra: dict[str, ExtraFile] = {}
+
+    def warn(note: Note) -> None:
+        note = origin.to_user_file(note)
+        if note not in seen:  # the same warning again in a later round
+            seen.add(note)
+            warnings.append(note)
+
     for round_number in range(MAX_ROUNDS):
         changed = False
         for transform in transforms:
             outcome = transform.apply(doc, project, settings)
             for note in outcome.warnings:
-                if note not in seen_warnings:
-                    seen_warnings.add(note)
-                    warnings.append(note)
+                warn(note)
             if not outcome.edits:
                 continue
             try:
                 new_text = apply_edits(doc, list(outcome.edits))
                 new_doc = parse(new_text)
             except (ParseError, EditConflict) as exc:
-                warnings.append(transform.note(None, f"reverted: its output does not parse ({exc})"))
+                warn(transform.note(None, f"reverted: its output does not parse ({exc})"))
                 continue
             if new_text == doc.render():
                 continue
-            broken = contract_kept(original_contract, runtime_contract(new_doc), settings)
+            broken = contract_kept(original_contract, runtime_contract(new_doc), settings, original)
             if broken:
-                warnings.append(
-                    transform.note(None, f"reverted: it would change the runtime contract ({', '.join(broken)})")
-                )
+                warn(transform.note(None, f"reverted: it would change the runtime contract ({', '.join(broken)})"))
                 continue
             if round_number == MAX_ROUNDS - 1:
                 raise NotSettled(transform, outcome.changes)
+            changes.extend(origin.to_user_file(note) for note in outcome.changes)
+            origin = origin.advance(doc.text, new_doc.text)
             doc = new_doc
-            changes.extend(outcome.changes)
             for extra_file in outcome.extra_files:
                 extra[extra_file.path] = extra_file
             changed = True
         if not changed:
             break
     return Migration(doc.render(), tuple(changes), tuple(warnings), extra_files=tuple(extra.values()))
+
+
+class OriginLines:
+    """For each line of the text a transform sees, the line of the user's file it came from.
+
+    Transforms number their notes by the text they were given, which after the first
+    edit is no longer the user's file; users read line numbers against their own file.
+    A line a transform wrote stands for the line it replaced, or the line above it.
+    """
+
+    LINE_IN_MESSAGE = re.compile(r"\b(lines?) (\d+)")
+
+    def __init__(self, text: str, origins: list[int] | None = None):
+        self.origins = origins if origins is not None else list(range(1, text.count("\n") + 2))
+
+    def line(self, line: int | None) -> int | None:
+        if line is None or not self.origins:
+            return line
+        return self.origins[min(max(line, 1), len(self.origins)) - 1]
+
+    def to_user_file(self, note: Note) -> Note:
+        message = self.LINE_IN_MESSAGE.sub(lambda m: f"{m[1]} {self.line(int(m[2]))}", note.message)
+        return Note(note.code, self.line(note.line), message)
+
+    def advance(self, old_text: str, new_text: str) -> OriginLines:
+        import difflib  # only files that change pay for it
+
+        old, new = old_text.split("\n"), new_text.split("\n")
+        origins: list[int] = []
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                origins.extend(self.origins[i1:i2])
+            else:
+                anchor = self.origins[i1] if i1 < i2 else (self.origins[i1 - 1] if i1 > 0 else 1)
+                origins.extend([anchor] * (j2 - j1))
+        return OriginLines(new_text, origins)
 
 
 class NotSettled(RuntimeError):

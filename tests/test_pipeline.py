@@ -174,3 +174,23 @@ def test_selection_by_code_or_name_and_unsafe_transforms_are_opt_in():
     assert safe.selected_by(Settings(select=frozenset({"fake-mig911"})))
     assert not safe.selected_by(Settings(select=frozenset({"MIG001"})))
     assert not safe.selected_by(Settings(ignore=frozenset({"mig911"})))
+
+
+def test_notes_name_lines_of_the_users_file_not_of_intermediate_text(only):
+    from migrator.transform import Note
+
+    def insert_three_lines(doc, project, settings):
+        if "# one" in doc.text:
+            return Outcome()
+        return Outcome(edits=(Edit(0, 0, "# one\n# two\n# three\n"),), changes=(Note("MIG920", 1, "added"),))
+
+    def warn_about_cmd(doc, project, settings):
+        cmd = doc.stages[-1].last("CMD")
+        return Outcome(warnings=(Note("MIG921", cmd.start_line, f"CMD at line {cmd.start_line} looked at"),))
+
+    only(make("MIG920", insert_three_lines), make("MIG921", warn_about_cmd))
+    result = migrate_text(NAIVE, EMPTY_CONTEXT, Settings())
+    assert result.text.startswith("# one\n")
+    # CMD is line 5 of the user's file, line 8 of the text MIG921 saw; reported once, as line 5.
+    assert [(w.line, w.message) for w in result.warnings] == [(5, "CMD at line 5 looked at")]
+    assert [c.line for c in result.changes] == [1]

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 
-from migrator.analysis import base_image_family, expanded_base_image
+from migrator.analysis import base_image_family, created_user_id, expanded_base_image
 from migrator.contract import ROOT_USERS
 from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace
 from migrator.shell import run_commands
@@ -52,6 +52,15 @@ def apply(doc: Dockerfile, project, settings: Settings) -> Outcome:
     family = base_image_family(expanded_base_image(doc, chain[-1]))
     # The nearest stage's last USER is the one in effect (USER carries over FROM <stage>).
     users = [s.last("USER") for s in chain if s.last("USER") is not None]
+    if not any(_runs_python(doc, s) for s in chain):
+        return Outcome(
+            warnings=(
+                TRANSFORM.note(
+                    stage.from_instruction.start_line,
+                    f"no non-root user added: the final stage ({chain[-1].base_image}) is not the Python app; check that its server runs without root",
+                ),
+            )
+        )
     if users:
         return _existing_user(doc, stage, users[0])
     if family == "unknown":
@@ -69,6 +78,16 @@ def apply(doc: Dockerfile, project, settings: Settings) -> Outcome:
             )
         )
     return _add_user(doc, stage, family, settings)
+
+
+PYTHON_HINTS = ("python", "pypy", "poetry", "pip", ".venv", "uvicorn", "gunicorn", "pytorch", "jupyter", "celery", "django")
+
+
+def _runs_python(doc: Dockerfile, stage: Stage) -> bool:
+    """Whether the stage is the Python app, not, say, nginx serving what Python built."""
+    if any(hint in expanded_base_image(doc, stage).lower() for hint in PYTHON_HINTS):
+        return True
+    return any(any(hint in i.logical.lower() for hint in PYTHON_HINTS) for i in stage.instructions)
 
 
 def _stage_chain(doc: Dockerfile, stage: Stage) -> list[Stage]:
@@ -91,49 +110,26 @@ def _existing_user(doc: Dockerfile, stage: Stage, user: Instruction) -> Outcome:
         )
     if NUMERIC_USER_RE.match(name):
         return NOTHING
-    uid = _uid_created_for(doc, name.split(":")[0])
-    hint = f"`USER {uid}`" if uid else "a numeric `USER uid:gid`"
+    uid = created_user_id(doc, name.split(":")[0])
+    if uid is not None:
+        keyword = user.logical.lstrip().split(None, 1)[0]
+        return Outcome(
+            edits=(replace(user, user.raw[: user.keyword_end - len(keyword)] + f"{keyword} {uid}\n"),),
+            changes=(
+                TRANSFORM.note(
+                    user.start_line,
+                    f"USER {name} -> USER {uid}, the ids this file gives it: Kubernetes' runAsNonRoot can only verify a numeric user",
+                ),
+            ),
+        )
     return Outcome(
         warnings=(
             TRANSFORM.note(
                 user.start_line,
-                f"USER {name} is a name: Kubernetes' runAsNonRoot can only verify a numeric user; consider {hint}",
+                f"USER {name} is a name: Kubernetes' runAsNonRoot can only verify a numeric user; consider a numeric `USER uid:gid`",
             ),
         )
     )
-
-
-def _option(argv: list[str], short: str, long: str) -> str | None:
-    for flag, value in zip(argv, argv[1:]):
-        if flag in (short, long):
-            return value
-    for word in argv:
-        if word.startswith(long + "="):
-            return word[len(long) + 1 :]
-    return None
-
-
-def _uid_created_for(doc: Dockerfile, name: str) -> str | None:
-    """`uid:gid` (or `uid`) of a user the file creates with an explicit id."""
-    groups: dict[str, str] = {}
-    found = None
-    for instruction in doc.instructions:
-        if instruction.keyword != "RUN":
-            continue
-        for command in run_commands(instruction):
-            argv = command.argv
-            if command.program in ("groupadd", "addgroup") and argv:
-                gid = _option(argv, "-g", "--gid")
-                if gid and gid.isdigit():
-                    groups[argv[-1]] = gid
-            if command.program not in USER_CREATION or not argv or argv[-1] != name:
-                continue
-            uid = _option(argv, "-u", "--uid")
-            if uid and uid.isdigit():
-                group = _option(argv, "-g", "--gid") or _option(argv, "-G", "--ingroup")
-                gid = group if group and group.isdigit() else groups.get(group or "")
-                found = f"{uid}:{gid}" if gid else uid
-    return found
 
 
 def _creates_user(doc: Dockerfile, stage: Stage, settings: Settings) -> Instruction | None:

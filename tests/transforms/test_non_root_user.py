@@ -50,6 +50,7 @@ UNCHANGED = [
     pytest.param(RUNTIME_AFTER, id="already-non-root"),
     pytest.param(BUILD + "FROM python:3.11-slim\nUSER 1001:1001\nCMD [\"svc\"]\n", id="numeric-user-kept"),
     pytest.param(BUILD + "FROM python:3.11-slim\nRUN useradd web\nUSER web\nCMD [\"svc\"]\n", id="named-user-kept"),
+    pytest.param(BUILD + "FROM nginx:alpine\nCOPY --from=build /app/dist /usr/share/nginx/html\nEXPOSE 80\n", id="nginx-serves-what-python-built"),
     pytest.param(BUILD + "FROM python:3.11-slim\nUSER root\nCMD [\"svc\"]\n", id="explicit-root-kept"),
     pytest.param("FROM python:3.11-slim AS base\nUSER 1000\nFROM base\nCMD [\"svc\"]\n", id="user-inherited-from-stage"),
     pytest.param("FROM gcr.io/distroless/python3\nCOPY . /app\nCMD [\"app.py\"]\n", id="distroless-skipped"),
@@ -139,11 +140,9 @@ def test_build_stage_never_gets_a_user():
     ("text", "line", "words"),
     [
         pytest.param(BUILD + "FROM python:3.11-slim\nUSER root\nCMD [\"svc\"]\n", 9, "left as the author chose", id="root"),
+        pytest.param(BUILD + "FROM python:3.11-slim\nRUN useradd web\nUSER web\nCMD [\"svc\"]\n", 10, "numeric `USER uid:gid`", id="named-user-without-ids"),
         pytest.param(
-            BUILD + "FROM python:3.11-slim\nRUN groupadd -g 1001 grp && useradd -u 1001 -g grp web\nUSER web\nCMD [\"svc\"]\n",
-            10,
-            "`USER 1001:1001`",
-            id="named-user-with-uid",
+            BUILD + "FROM nginx:alpine\nCOPY --from=build /app/dist /usr/share/nginx/html\n", 8, "not the Python app", id="nginx-final-stage"
         ),
         pytest.param("FROM gcr.io/distroless/python3\nCMD [\"app.py\"]\n", 1, "cannot tell how to create", id="distroless"),
         pytest.param(BUILD + "FROM python:3.11-slim\nCOPY --from=build /app /app\nEXPOSE 80\nCMD [\"svc\"]\n", 10, "below 1024", id="low-port"),
@@ -241,3 +240,15 @@ def test_family_read_through_a_global_arg():
     text = "ARG BASE=python:3.12-alpine\nFROM ${BASE}\nCOPY . /app\nCMD [\"svc\"]\n"
     result = run_twice(TRANSFORM, text)
     assert CREATE_ALPINE in result
+
+
+def test_a_named_user_the_file_creates_with_ids_becomes_numeric():
+    before = BUILD + "FROM python:3.11-slim\nRUN groupadd -g 1001 grp && useradd -u 1001 -g grp web\nUSER web\nCMD [\"svc\"]\n"
+    after = run_twice(TRANSFORM, before)
+    assert after == before.replace("USER web\n", "USER 1001:1001\n")
+    assert "runAsNonRoot" in outcome_of(TRANSFORM, before).changes[0].message
+
+
+def test_the_pipeline_accepts_the_numeric_form_of_the_same_user():
+    before = BUILD + "FROM python:3.11-slim\nRUN groupadd -g 1001 grp && useradd -u 1001 -g grp web\nUSER web\nCMD [\"svc\"]\n"
+    assert "USER 1001:1001\n" in run_pipeline(before)
