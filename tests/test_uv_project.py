@@ -301,3 +301,23 @@ def test_crlf_pyproject_stays_crlf(project):
     original, migrated = files_of(plan)["pyproject.toml"]
     assert original.encode() == path.read_bytes()
     assert migrated.count("\r\n") == migrated.count("\n") > 0
+
+
+def test_markers_python_restrictions_extras_and_optional_groups(tmp_path):
+    target = tmp_path / "report"
+    shutil.copytree(CORPUS.parent / "uv-report", target)
+    plan = prepare(target, UV)
+    pyproject = tomllib.loads(files_of(plan)["pyproject.toml"][1])
+    assert pyproject["project"]["dependencies"] == [
+        "pyyaml>=6.0,<7",  # ^6.0
+        "tabulate~=0.9.0",  # ~0.9.0
+        "requests[socks]>=2.32,<3",
+        "tomli>=2.0,<3 ; python_full_version < '3.11'",
+        "colorama>=0.4,<0.5 ; sys_platform == 'win32'",
+    ]
+    assert pyproject["tool"]["uv"] == {
+        "package": False,  # package-mode = false
+        "default-groups": ["dev"],  # lint is optional in Poetry: not installed by default
+        "index": [{"name": "mirror", "url": "http://127.0.0.1:3141/root/pypi/+simple/", "default": True}],
+    }
+    assert pyproject["dependency-groups"] == {"dev": ["pytest>=8.3,<9"], "lint": ["ruff>=0.6,<0.7"]}
