@@ -338,6 +338,8 @@ def parse(source: str) -> Dockerfile:
             i += 1
             continue
         instruction, i = _parse_instruction(lines, i, escape, len(nodes))
+        if instruction.keyword in NAME_VALUE_KEYWORDS:
+            _check_name_values(instruction, escape)
         nodes.append(instruction)
     return Dockerfile(
         nodes=tuple(nodes),
@@ -445,6 +447,81 @@ def _parse_instruction(lines: list[str], first: int, escape: str, index: int) ->
         ),
         i,
     )
+
+
+NAME_VALUE_KEYWORDS = frozenset({"ENV", "LABEL"})
+_GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
+
+
+def _check_name_values(instruction: Instruction, escape: str) -> None:
+    """Refuse what BuildKit's parseNameVal refuses: ``ENV A=1 B`` or ``ENV KEY`` alone."""
+    rest = instruction.logical[instruction.args_start :]
+    words = buildkit_words(rest, escape)
+    if not words:
+        return
+    if "=" not in words[0]:
+        if len(rest.strip(" \t\r\v\f").split(None, 1)) < 2:
+            raise ParseError(instruction.start_line, f"{instruction.keyword} needs a value: write {instruction.keyword} {words[0]}=<value>")
+        return
+    for word in words:
+        if "=" not in word:
+            hint = f" (this file continues lines with '{escape}')" if word in ("\\", "`") else ""
+            raise ParseError(
+                instruction.start_line,
+                f"{instruction.keyword} word {word!r} has no '=': every word must be name=value{hint}",
+            )
+
+
+def buildkit_words(rest: str, escape: str) -> list[str]:
+    """Words as BuildKit's parseWords sees them: quotes and escapes kept in the word."""
+    words: list[str] = []
+    word = ""
+    quote = ""
+    in_word = False
+    blank_ok = False
+    pos = 0
+    n = len(rest)
+    while pos < n:
+        ch = rest[pos]
+        if not in_word and not quote:
+            if ch in _GO_SPACE:
+                pos += 1
+                continue
+            in_word = True
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == escape and quote != "'":
+                if pos + 1 == n:
+                    pos += 1
+                    continue
+                word += ch
+                pos += 1
+                ch = rest[pos]
+            word += ch
+            pos += 1
+            continue
+        if ch in _GO_SPACE:
+            if blank_ok or word:
+                words.append(word)
+            word, blank_ok, in_word = "", False, False
+            pos += 1
+            continue
+        if ch in "'\"":
+            quote = ch
+            blank_ok = True
+        if ch == escape:
+            if pos + 1 == n:
+                pos += 1
+                continue
+            word += ch
+            pos += 1
+            ch = rest[pos]
+        word += ch
+        pos += 1
+    if in_word and (blank_ok or word):
+        words.append(word)
+    return words
 
 
 def _extract_flags(line: str, pos: int) -> tuple[list[Flag], int]:

@@ -127,6 +127,12 @@ CASES = [
     pytest.param("FROM python:3.12\nMAINTAINER me\nFOO bar\nONBUILD RUN echo\n", id="unknown-and-deprecated"),
     pytest.param("FROM python:3.12\nENV A=1 B=\"two words\" \\\n    C=3\n", id="env-multi"),
     pytest.param("FROM python:3.12\nENV LEGACY the rest of the line\n", id="env-legacy"),
+    pytest.param("FROM python:3.12\nENV A=a\\ b C=\"x y\" D='p q' E=\"x\\\" y\"\n", id="env-quotes-and-escapes"),
+    pytest.param("# escape=`\nFROM python:3.12\nENV A=a` b\n", id="env-backtick-escaped-blank"),
+    pytest.param("FROM python:3.12\nENV A=1 \\\n  # comment\n  B=2\n", id="env-comment-in-continuation"),
+    pytest.param("FROM python:3.12\nENV\n", id="env-alone"),
+    pytest.param("FROM python:3.12\nLABEL a=b \"c d\"=e\n", id="label-quoted-key"),
+    pytest.param("FROM python:3.12\nLABEL a b\n", id="label-legacy"),
     pytest.param("FROM python:3.12\nLABEL a=b\nEXPOSE 8000/tcp\nVOLUME [\"/data\"]\nSTOPSIGNAL SIGTERM\nUSER 1000:1000\nWORKDIR /app\n", id="runtime-instructions"),
 ]
 
@@ -230,12 +236,22 @@ REFUSED = [
     pytest.param("FROM x\nRUN <<EOF\nhi\n EOF\n", 2, id="heredoc-closed-only-by-indented-line"),
     pytest.param("# escape=\\\n# escape=`\nFROM x\n", 2, id="two-escape-directives"),
     pytest.param("# escape=x\nFROM x\n", 1, id="invalid-escape"),
+    pytest.param("FROM x\nENV A=1 B\n", 2, id="env-word-without-equals"),
+    pytest.param("FROM x\nenv A\n", 2, id="env-name-without-value"),
+    pytest.param("FROM x\nENV A=1 \"\"\n", 2, id="env-empty-quoted-word"),
+    pytest.param("# escape=`\nFROM x\nENV A=1 \\\n    B=2\n", 3, id="env-continued-with-the-wrong-escape"),
     # BuildKit accepts these and silently ends the instruction; anything the tool
     # inserted after them would be glued onto the RUN, so the tool refuses them.
     pytest.param("FROM x\nRUN a \\\n", 2, id="dangling-continuation"),
     pytest.param("FROM x\nRUN a \\", 2, id="dangling-continuation-no-newline"),
     pytest.param("FROM x\nRUN a \\\n# c\n\n", 2, id="dangling-continuation-then-comment"),
 ]
+
+
+@pytest.mark.parametrize(("text", "line"), [p for p in REFUSED if "dangling" not in p.id])
+def test_buildkit_refuses_them_too(text, line):
+    with pytest.raises(dockerfile.GoParseError):
+        dockerfile.parse_string(text)
 
 
 @pytest.mark.parametrize(("text", "line"), REFUSED)

@@ -132,6 +132,30 @@ FILES = [
     "ADD . /app",
     "COPY --chown=1000:1000 . .",
 ]
+EXTRA = [
+    "RUN --mount=type=cache,target=/root/.cache/pip pip install poetry",
+    "RUN set -ex; pip install poetry; poetry install",
+    "RUN poetry install || true",
+    "RUN cd /app && poetry install --no-root && poetry build",
+    "RUN pip install --user poetry",
+    'RUN ["pip", "install", "poetry"]',
+    'RUN ["poetry", "install"]',
+    "RUN python -m venv /opt/venv && /opt/venv/bin/pip install poetry",
+    "ENV VIRTUAL_ENV=/opt/venv",
+    'ENV PATH="/app/.venv/bin:$PATH"',
+    'ENV POETRY_HOME="/opt/poetry"',
+    "ENV POETRY_CACHE_DIR=/tmp/poetry_cache",
+    "WORKDIR app",
+    "USER root",
+    "USER 1000:1000",
+    "ARG PORT=8000",
+    "EXPOSE $PORT",
+    "HEALTHCHECK NONE",
+    "ENTRYPOINT poetry run python -m app",
+    "COPY <<EOF /etc/app.conf\nkey=value\nEOF",
+    "# migrator: ignore=MIG003",
+    "RUN apk add --no-cache gcc musl-dev",
+]
 ODD = [
     "MAINTAINER someone@example.com",
     "FOO bar baz",
@@ -183,13 +207,15 @@ def dockerfiles(draw) -> str:
         lines.append("# escape=`")
     if draw(st.booleans()):
         lines.append("ARG PYTHON_VERSION=3.11")
-    image = "python:" + draw(st.sampled_from(TAGS)) + draw(st.sampled_from(VARIANTS))
+    image = "python:" + draw(st.sampled_from(TAGS)) + draw(st.sampled_from(VARIANTS + ["-alpine"]))
     stage = draw(st.sampled_from(["", " AS app", " as build"]))
-    lines.append(f"FROM {image}{stage}")
+    platform = draw(st.sampled_from(["", "", "", "--platform=$BUILDPLATFORM "]))
+    lines.append(f"FROM {platform}{image}{stage}")
     pieces = st.one_of(
         st.sampled_from(ENVS),
         st.sampled_from(FILES),
         st.sampled_from(ODD),
+        st.sampled_from(EXTRA),
         run_instruction(),
         heredoc_instruction(),
         st.sampled_from(["RUN " + c for c in POETRY_INSTALLERS]),
@@ -197,6 +223,9 @@ def dockerfiles(draw) -> str:
     )
     body = draw(st.lists(pieces, min_size=1, max_size=12))
     tail = draw(st.lists(st.sampled_from(RUNTIME), max_size=3))
+    if stage and draw(st.integers(0, 3)) == 0:
+        name = stage.split()[-1]
+        tail = [f"\nFROM {image} AS final", f"COPY --from={name} /app /app", *tail]
     for piece in body + tail:
         if piece and not piece.startswith("#") and draw(st.integers(0, 9)) == 0:
             keyword, _, rest = piece.partition(" ")
