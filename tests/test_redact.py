@@ -106,3 +106,42 @@ def test_no_value_survives(key, value, keyword):
 def test_no_url_password_survives(user, password):
     text = f"RUN pip install --index-url https://{user}:{password}@pypi.corp.example/simple app\n"
     assert password not in redact(text)
+
+
+# --- everything the command line prints ------------------------------------------
+
+LEAKY = (
+    "FROM python:3.11-slim\n"
+    "ENV POETRY_HTTP_BASIC_CORP_PASSWORD=hunter2-xyz \\\n"
+    "    PIP_EXTRA_INDEX_URL=https://me:hunter2-xyz@corp.example/simple\n"
+    "ARG GITHUB_TOKEN=ghp_hunter2-xyz\n"
+    "RUN pip install poetry\n"
+    "WORKDIR /app\n"
+    "COPY . .\n"
+    "RUN poetry install --no-dev\n"
+    'CMD ["python", "-m", "app"]\n'
+)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--diff"], ["--diff", "-v"], ["--check", "-v"], ["--format", "json"], ["--diff", "--format", "json", "-v"]],
+    ids=lambda o: " ".join(o),
+)
+def test_cli_output_never_shows_the_value(tmp_path, options):
+    import subprocess
+    import sys
+
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(LEAKY)
+    report = tmp_path / "report.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "migrator", *options, "--report", str(report), str(dockerfile)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    printed = done.stdout + done.stderr + report.read_text()
+    assert "hunter2" not in printed
+    assert "POETRY_HTTP_BASIC_CORP_PASSWORD" in printed  # names stay readable
