@@ -70,6 +70,7 @@ class Settings:
     syntax_directive: bool = True
     uv: bool = False
     uv_version: str | None = None  # the uv that writes uv.lock; pins ghcr.io/astral-sh/uv
+    uv_project_ready: bool = False  # uv_project.prepare converted pyproject.toml and the lock for this run
     inline_ignores: frozenset[str] = field(default_factory=frozenset)  # from "# migrator: ignore="
 
 

@@ -430,7 +430,7 @@ def read_optional(path: Path) -> str | None:
 
 
 def settings_for(plan: UvPlan, settings: Settings) -> Settings:
-    return replace(settings, uv_version=plan.uv_version or settings.uv_version)
+    return replace(settings, uv_version=plan.uv_version or settings.uv_version, uv_project_ready=True)
 
 
 def migrate_source_with_uv(name: str, data: bytes, settings: Settings, project: ProjectContext) -> FileResult:

@@ -124,9 +124,9 @@ def _mentions_poetry(instruction: Instruction) -> bool:
 
 def _refuse_unswitchable(doc: Dockerfile, project, settings) -> None:
     root = project.project("") if project is not None else None
-    if not settings.uv and not (root is not None and root.has_uv_lock):
-        # Selected by code alone, the Dockerfile would switch while the project stays on Poetry.
-        raise Refusal(None, "run with --uv, which also converts pyproject.toml and poetry.lock")
+    if not settings.uv_project_ready and not (root is not None and root.has_uv_lock):
+        # Without the project files (selected by code alone, or from stdin) the image would not build.
+        raise Refusal(None, "run with --uv on the Dockerfile's path, so that pyproject.toml and poetry.lock switch too")
     if root is not None and root.plugins:
         raise Refusal(None, f"the build relies on Poetry plugins ({', '.join(root.plugins)}); keep Poetry")
     for instruction in doc.instructions:

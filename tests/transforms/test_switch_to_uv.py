@@ -18,7 +18,7 @@ from migrator.transform import Settings
 from migrator.transforms.switch_to_uv import REFUSED, TRANSFORM
 from tests.support import outcome_of, run_twice
 
-UV = Settings(uv=True, uv_version="0.13.9")
+UV = Settings(uv=True, uv_version="0.13.9", uv_project_ready=True)  # as after uv_project.prepare
 FROM = "# syntax=docker/dockerfile:1\nFROM python:3.11-slim AS build\n"
 POETRY_SETUP = (
     "ENV POETRY_VERSION=2.2.1 \\\n"
@@ -275,17 +275,21 @@ def test_only_main_keeps_other_default_groups_out():
 
 def test_pins_the_uv_that_wrote_the_lock():
     text = FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install\n"
-    result = run_twice(TRANSFORM, text, context(), Settings(uv=True, uv_version="0.12.3"))
+    result = run_twice(TRANSFORM, text, context(), Settings(uv=True, uv_version="0.12.3", uv_project_ready=True))
     assert "COPY --from=ghcr.io/astral-sh/uv:0.12.3 /uv /uvx /bin/\n" in result
 
 
-def test_selected_without_uv_refuses_unless_the_project_is_already_on_uv():
+@pytest.mark.parametrize(
+    "settings",
+    [Settings(select=frozenset({"MIG006"})), Settings(uv=True, uv_version="0.13.9")],
+    ids=["selected-by-code", "uv-from-stdin"],
+)
+def test_without_converted_project_files_refuses_unless_the_project_is_already_on_uv(settings):
     text = FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install\n"
-    selected = Settings(select=frozenset({"MIG006"}))
-    outcome = outcome_of(TRANSFORM, text, context(), selected)
+    outcome = outcome_of(TRANSFORM, text, context(), settings)
     assert outcome.edits == () and "--uv" in outcome.warnings[0].message
     on_uv = ProjectContext(root=Path("/context"), projects={"": PoetryProject(directory="", is_pep621=True, has_uv_lock=True)})
-    assert "uv sync --locked --no-editable" in run_twice(TRANSFORM, text, on_uv, selected)
+    assert "uv sync --locked --no-editable" in run_twice(TRANSFORM, text, on_uv, settings)
 
 
 def test_is_opt_in():
