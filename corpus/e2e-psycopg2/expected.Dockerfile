@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+FROM python:3.11-slim AS build
+
+# python3-dev: the sandbox's stand-in image has no Python headers (the real python image does)
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked \
+    apt-get update && apt-get install -y gcc libpq-dev python3-dev
+
+ENV POETRY_VERSION=2.2.1 \
+    POETRY_NO_INTERACTION=1
+RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+WORKDIR /app
+COPY pyproject.toml poetry.lock ./
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.in-project true && poetry install --no-root --without dev
+COPY . .
+
+FROM python:3.11-slim AS runtime
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
+    --mount=type=cache,target=/var/lib/apt,sharing=locked \
+    apt-get update && apt-get install -y --no-install-recommends libpq5
+WORKDIR /app
+ENV PATH="/app/.venv/bin:$PATH"
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+COPY --from=build --chown=10001:10001 /app /app
+USER 10001:10001
+CMD ["python", "-m", "dbcheck"]

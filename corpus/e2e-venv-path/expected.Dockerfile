@@ -1,0 +1,19 @@
+# syntax=docker/dockerfile:1
+FROM python:3.11 AS build
+ENV POETRY_VERSION=2.2.1 \
+    POETRY_NO_INTERACTION=1
+RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+ENV POETRY_VIRTUALENVS_IN_PROJECT=true
+WORKDIR /app
+COPY pyproject.toml poetry.lock ./
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
+COPY . .
+
+FROM python:3.11 AS runtime
+WORKDIR /app
+ENV PATH="/app/.venv/bin:$PATH"
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+COPY --from=build --chown=10001:10001 /app /app
+USER 10001:10001
+EXPOSE 8105
+CMD ["/app/.venv/bin/python", "-m", "svc"]
