@@ -1,0 +1,67 @@
+"""The e2e cases and the harness's own judgement, checked without an engine."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from migrator.verify import parse_build_log
+from tests.e2e.harness import MIRROR_URL, cache_disturbed, load_cases
+
+CASES = load_cases()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_is_complete(case):
+    assert (case.directory / "Dockerfile").is_file()
+    assert (case.directory / "poetry.lock").is_file(), "run `poetry lock` against the mirror"
+    assert (case.directory / case.source_edit).is_file(), "source_edit must name a file of the project"
+    assert case.source_edit not in ("pyproject.toml", "poetry.lock")
+    assert case.kind in ("http", "command")
+    if case.kind == "http":
+        assert case.port and case.expected_body is not None
+    else:
+        assert case.expected_stdout is not None
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_installs_from_the_mirror_only(case):
+    pyproject = tomllib.loads((case.directory / "pyproject.toml").read_text(encoding="utf-8"))
+    sources = pyproject["tool"]["poetry"]["source"]
+    assert [(s["url"], s["priority"]) for s in sources] == [(MIRROR_URL, "primary")]
+    lock = (case.directory / "poetry.lock").read_text(encoding="utf-8")
+    assert "files.pythonhosted.org" not in lock
+
+
+def test_ports_do_not_clash():
+    ports = [c.port for c in CASES if c.kind == "http"]
+    assert len(ports) == len(set(ports))
+
+
+def steps(*lines: str):
+    return parse_build_log("".join(f"#{n} {line}\n#{n} DONE 1.0s\n" for n, line in enumerate(lines, start=1)))
+
+
+@pytest.mark.parametrize(
+    "ran",
+    [
+        pytest.param(('[build 2/6] RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==2.2.1"',), id="poetry-reinstalled"),
+        pytest.param(("[build 4/6] COPY pyproject.toml poetry.lock ./",), id="manifests-copied-again"),
+    ],
+)
+def test_cache_disturbed(ran):
+    assert cache_disturbed(steps(*ran))
+
+
+@pytest.mark.parametrize(
+    "ran",
+    [
+        pytest.param(("[build 6/6] COPY . .", "[build 7/7] RUN poetry install --only main"), id="source-and-root-install"),
+        pytest.param(("[3/5] COPY . /worker", "[5/5] RUN poetry install --no-root"), id="source-copied-first"),
+        pytest.param(("[runtime 4/4] COPY --from=build --chown=10001:10001 /app /app",), id="copy-from-build"),
+        pytest.param(("[2/2] RUN pip install -r requirements.txt poetry-plugin-export",), id="requirements-not-poetry"),
+    ],
+)
+def test_cache_not_disturbed(ran):
+    assert not cache_disturbed(steps(*ran))
