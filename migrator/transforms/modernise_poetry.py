@@ -113,15 +113,25 @@ class EditCollector:
                 continue
             spans = list(self.splices.get(index, []))
             gone = self.removed.get(index, set())
+            kept_comments = ""
             if gone:
                 commands = run_commands(instruction)
-                if len(gone) == len(commands):
-                    edits.append(delete(instruction))
+                every = len(gone) == len(commands)
+                removals = [(commands[0].start, commands[-1].end, "")] if every else _removal_spans(commands, gone)
+                # A comment inside a removed command's lines still says something: keep it above the RUN.
+                kept_comments = "".join(f"{c}\n" for start, end, _ in removals for c in _comments_in(instruction, start, end))
+                if every:
+                    edits.append(replace(instruction, kept_comments) if kept_comments else delete(instruction))
                     continue
-                spans = [s for s in spans if not _inside_removed(s, commands, gone)]
-                spans += _removal_spans(commands, gone)
-            edits.append(replace(instruction, instruction.splice_many(_merge(spans))))
+                spans = [s for s in spans if not _inside_removed(s, commands, gone)] + removals
+            edits.append(replace(instruction, kept_comments + instruction.splice_many(_merge(spans))))
         return edits
+
+
+def _comments_in(instruction: Instruction, start: int, end: int) -> list[str]:
+    raw_start, raw_end = instruction.raw_span(start, end)
+    lines = instruction.raw[raw_start:raw_end].split("\n")[1:]  # the first piece is the command itself
+    return [line.strip() for line in lines if line.strip().startswith("#")]
 
 
 def _inside_removed(span: tuple[int, int, str], commands: list[SimpleCommand], gone: set[int]) -> bool:
@@ -381,8 +391,23 @@ class StageModerniser:
             return
         last = installer.commands[-1].command
         self.out.splice(instruction, first.start, last.end, "pip install " + requirement)
+        if installer.kind == "pipx":
+            self.remove_pipx_setup(installer)
         how = "pipx" if installer.kind == "pipx" else "its curl installer"
         self.change(instruction, f"Poetry pip-installed at the pinned $POETRY_VERSION instead of {how}: one pinned download, on PATH")
+
+    def remove_pipx_setup(self, installer: Installer) -> None:
+        """`pip install pipx` and `pipx ensurepath` only served the pipx install of Poetry."""
+        pipx_uses = [c for c in self.commands if c.command.program == "pipx" and c != installer.commands[0]]
+        setup = [c for c in pipx_uses if c.command.argv[1:] == ["ensurepath"]]
+        if len(setup) != len(pipx_uses):
+            return
+        for at in self.commands:
+            args = pip_program(at.command)
+            if args and [a for a in args if not a.startswith("-")] == ["install", "pipx"]:
+                setup.append(at)
+        for at in setup:
+            self.out.remove_command(at)
 
     def poetry_path_reference(self, installer: Installer) -> int | None:
         """A later line that runs Poetry by the path the old installer used."""
@@ -482,6 +507,8 @@ class StageModerniser:
         """Why the packages must stay in the system Python, if they must."""
         if len(self.doc.stages) > 1:
             return "the file already has several stages, which may copy the system site-packages"
+        if not self.stage.find("CMD") and not self.stage.find("ENTRYPOINT"):
+            return "the image's command comes from the base image and runs the system Python"
         installs = [i for i, c in enumerate(self.commands) if is_dependency_install(c.command)]
         if not installs:
             return None

@@ -5,6 +5,7 @@ from migrator.transform import Settings
 from migrator.transforms.modernise_poetry import TRANSFORM
 from tests.support import outcome_of, run_pipeline, run_twice
 
+RUN_APP = 'CMD ["poetry", "run", "app"]\n'
 ENV_BLOCK = (
     "ENV POETRY_VERSION=2.2.1 \\\n"
     "    POETRY_NO_INTERACTION=1 \\\n"
@@ -12,6 +13,14 @@ ENV_BLOCK = (
 )
 
 UNCHANGED = [
+    pytest.param(
+        "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.9\n"
+        "ENV POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1\n"
+        'RUN pip install "poetry==$POETRY_VERSION" && poetry config virtualenvs.create false\n'
+        "COPY ./pyproject.toml ./poetry.lock* /app/\n"
+        "RUN poetry install --no-root --without dev\n",
+        id="base-image-command-needs-system-packages",
+    ),
     pytest.param(
         "FROM python:3.12-slim\n"
         "ENV POETRY_VERSION=2.2.1 \\\n"
@@ -167,32 +176,30 @@ CHANGED = [
         id="get-poetry",
     ),
     pytest.param(
-        "FROM python:3.11\nRUN pip install pipx && pipx install poetry\nRUN poetry install\n",
-        "FROM python:3.11\n"
-        + ENV_BLOCK
-        + 'RUN pip install pipx && pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
-        id="pipx",
+        "FROM python:3.11\nRUN pip install --no-cache-dir pipx && pipx ensurepath && pipx install poetry\nRUN poetry install\n",
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        id="pipx-and-its-setup",
     ),
     pytest.param(
         "FROM python:3.11\n"
         "ENV POETRY_VERSION=1.8.3 \\\n"
         "    POETRY_VIRTUALENVS_CREATE=false\n"
         'RUN pip install "poetry==$POETRY_VERSION"\n'
-        "RUN poetry install --no-dev\n",
+        "RUN poetry install --no-dev\n" + RUN_APP,
         "FROM python:3.11\n"
         "ENV POETRY_VERSION=1.8.3\n"
         "ENV POETRY_NO_INTERACTION=1 \\\n"
         "    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
         'RUN pip install "poetry==$POETRY_VERSION"\n'
-        "RUN poetry install --without dev\n",
+        "RUN poetry install --without dev\n" + RUN_APP,
         id="existing-env-edited-in-place",
     ),
     pytest.param(
         "FROM python:3.11\n"
         "ENV POETRY_VIRTUALENVS_CREATE False\n"
         "RUN pip install poetry\n"
-        "RUN poetry install\n",
-        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        "RUN poetry install\n" + RUN_APP,
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n' + RUN_APP,
         id="legacy-env-create-false-removed",
     ),
     pytest.param(
@@ -214,12 +221,13 @@ CHANGED = [
         "RUN poetry config virtualenvs.create false --local \\\n"
         "    # the lock is up to date\n"
         " && poetry lock --no-update \\\n"
-        " && poetry install --sync --no-root\n",
+        " && poetry install --sync --no-root\n" + RUN_APP,
         "FROM python:3.11\n"
         + ENV_BLOCK
         + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "# the lock is up to date\n"
         "RUN poetry lock \\\n"
-        " && poetry sync --no-root\n",
+        " && poetry sync --no-root\n" + RUN_APP,
         id="comment-in-continuation-and-poetry-2-options",
     ),
     pytest.param(
@@ -251,35 +259,35 @@ CHANGED = [
         "RUN poetry export -f requirements.txt --output requirements.txt --without-hashes \\\n"
         "    && pip install --no-cache-dir -r requirements.txt \\\n"
         "    && rm requirements.txt\n"
-        "COPY . .\n",
+        "COPY . .\n" + RUN_APP,
         "FROM python:3.11\n"
         + ENV_BLOCK
         + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "WORKDIR /app\n"
         "COPY pyproject.toml poetry.lock ./\n"
         "RUN poetry install --no-root --only main\n"
-        "COPY . .\n",
+        "COPY . .\n" + RUN_APP,
         id="export-then-pip",
     ),
     pytest.param(
         "FROM python:3.11\n"
         "RUN pip install poetry\n"
-        "RUN poetry export --with dev -E pdf --all-extras | pip install -r /dev/stdin\n",
+        "RUN poetry export --with dev -E pdf --all-extras | pip install -r /dev/stdin\n" + RUN_APP,
         "FROM python:3.11\n"
         + ENV_BLOCK
         + 'RUN pip install "poetry==$POETRY_VERSION"\n'
-        "RUN poetry install --no-root --with dev -E pdf --all-extras\n",
+        "RUN poetry install --no-root --with dev -E pdf --all-extras\n" + RUN_APP,
         id="export-piped-to-pip",
     ),
     pytest.param(
         "FROM python:3.11\n"
         "RUN pip install poetry\n"
         "RUN poetry export --dev > requirements.txt\n"
-        "RUN pip install -r requirements.txt\n",
+        "RUN pip install -r requirements.txt\n" + RUN_APP,
         "FROM python:3.11\n"
         + ENV_BLOCK
         + 'RUN pip install "poetry==$POETRY_VERSION"\n'
-        "RUN poetry install --no-root --with dev\n",
+        "RUN poetry install --no-root --with dev\n" + RUN_APP,
         id="export-redirect-dev",
     ),
     pytest.param(
@@ -363,11 +371,12 @@ def test_poetry_toml_create_false_overridden(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "demo"\nversion = "0.1.0"\n')
     (tmp_path / "poetry.toml").write_text("[virtualenvs]\ncreate = false\n")
     project = read_context(tmp_path)
-    before = "FROM python:3.11\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install\n"
+    before = "FROM python:3.11\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install\n" + RUN_APP
     after = (
         "FROM python:3.11\n"
         + ENV_BLOCK.replace("_IN_PROJECT=true\n", "_IN_PROJECT=true \\\n    POETRY_VIRTUALENVS_CREATE=true\n")
         + 'RUN pip install "poetry==$POETRY_VERSION"\nWORKDIR /app\nCOPY . .\nRUN poetry install\n'
+        + RUN_APP
     )
     assert run_twice(TRANSFORM, before, project) == after
 
