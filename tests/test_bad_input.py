@@ -34,6 +34,7 @@ NAIVE = (
 REFUSED = [
     pytest.param(b"FROM python:3.12\nRUN echo\x00\x01\x02\n", 2, id="binary-nul"),
     pytest.param(bytes(range(256)) * 4, 1, id="binary-all-bytes"),
+    pytest.param("FROM python:3.12\nRUN poetry install\n".encode("utf-16"), 1, id="utf-16"),
     pytest.param(b"FROM python:3.12\nRUN echo caf\xe9\nRUN poetry install\n", 2, id="latin-1-in-instruction"),
     pytest.param(b"FROM python:3.12\nRUN <<EOF\npoetry install\n", 2, id="unterminated-heredoc"),
     pytest.param(b"FROM python:3.12\nRUN poetry install \\\n", 2, id="dangling-continuation"),
@@ -96,6 +97,16 @@ def test_latin_1_comment_is_kept_byte_for_byte():
     output = encode(result.migrated)
     assert comment in output
     assert output != data
+
+
+def test_latin_1_comment_inside_a_continuation_is_kept():
+    data = NAIVE.replace(
+        b"RUN poetry install --no-dev\n",
+        b"RUN apt-get update \\\n    # d\xe9pendances\n    && poetry install --no-dev\n",
+    )
+    result = run(data)
+    assert result.status is Status.MIGRATED
+    assert b"    # d\xe9pendances\n" in encode(result.migrated)
 
 
 def test_crlf_and_bom_survive_a_migration():
