@@ -117,11 +117,9 @@ def convert_in_scratch(context_dir: Path, tool_poetry: dict, converter: str, uv_
         for name in ("pyproject.toml", "poetry.lock", "poetry.toml", *readme_files(tool_poetry)):
             if (context_dir / name).is_file() and "/" not in name and ".." not in name:
                 shutil.copyfile(context_dir / name, work / name)
-        outcome = run_converter(converter, uv_binary, work)
-        if outcome and "Could not lock" in outcome:
-            return f"{context_dir / 'poetry.lock'}: uv cannot lock the versions it pins (is it out of date? run `poetry lock`); the project was left as it is"
-        if outcome:
-            return f"{pyproject_path}: migrate-to-uv failed ({outcome}); the project was left as it is"
+        failure = run_converter(converter, uv_binary, work)
+        if failure:
+            return converter_failure(context_dir, failure)
         if not (work / "uv.lock").is_file():
             return f"{pyproject_path}: no uv.lock was written; the project was left as it is"
         stale = lock_is_stale(uv_binary, work)
@@ -145,9 +143,10 @@ def dockerignore_change(context_dir: Path) -> tuple[ExtraFile | None, str | None
     return ExtraFile(".dockerignore", ignore_text, new_ignore), None
 
 
-def poetry_refusal(context_dir: Path, tool_poetry: dict) -> str | None:
+def poetry_refusal(context_dir: Path, tool_poetry: dict, environ: dict[str, str] | None = None) -> str | None:
     """Why this Poetry project cannot be switched safely, in one line; None when it can."""
     where = context_dir / "pyproject.toml"
+    environ = os.environ if environ is None else environ
     plugins = tool_poetry.get("requires-plugins") or {}
     if plugins:
         return f"{where}: the build relies on Poetry plugins ({', '.join(plugins)}) that uv cannot run; switch by hand"
@@ -155,6 +154,12 @@ def poetry_refusal(context_dir: Path, tool_poetry: dict) -> str | None:
         return f"{where}: no poetry.lock; run `poetry lock` first so that uv keeps the same versions"
     for source in tool_poetry.get("source", []) or []:
         url = str(source.get("url", ""))
+        variable = re.sub(r"[^A-Z0-9]", "_", str(source.get("name", "")).upper())
+        if any(k.startswith((f"POETRY_HTTP_BASIC_{variable}_", f"POETRY_PYPI_TOKEN_{variable}")) for k in environ):
+            return (
+                f"{where}: source {source.get('name')!r} takes credentials from POETRY_HTTP_BASIC_{variable}_*; "
+                f"uv reads UV_INDEX_{variable}_USERNAME/PASSWORD: switch by hand"
+            )
         if "@" in url.split("//", 1)[-1].split("/", 1)[0]:
             return f"{where}: source {source.get('name')!r} has credentials in its URL; move them to a secret first"
     poetry_toml = context_dir / "poetry.toml"
@@ -212,7 +217,7 @@ def tool_version(binary: str) -> str | None:
 
 
 def run_converter(converter: str, uv_binary: str, work: Path) -> str | None:
-    """Run migrate-to-uv in the scratch folder; the last line of its error, or None."""
+    """Run migrate-to-uv in the scratch folder; its error output, or None."""
     env = dict(os.environ)
     # migrate-to-uv runs `uv` from PATH: make it the pinned one, whose version the Dockerfile pins.
     env["PATH"] = str(Path(uv_binary).parent) + os.pathsep + env.get("PATH", "")
@@ -231,9 +236,19 @@ def run_converter(converter: str, uv_binary: str, work: Path) -> str | None:
     except OSError as exc:
         return str(exc)
     if completed.returncode != 0:
-        lines = [l.strip() for l in (completed.stderr + completed.stdout).splitlines() if l.strip()]
-        return lines[-1] if lines else f"exit status {completed.returncode}"
+        return (completed.stderr + completed.stdout).strip() or f"exit status {completed.returncode}"
     return None
+
+
+def converter_failure(context_dir: Path, output: str) -> str:
+    """migrate-to-uv's (and uv's) error output as one line saying what to do."""
+    errors = [line.strip().removeprefix("error: ") for line in output.splitlines() if line.strip().startswith(("error:", "cause:", "Caused by:"))]
+    first = errors[0] if errors else output.strip().splitlines()[-1]
+    if re.search(r"\b(401|403)\b|Unauthorized|Forbidden", output):
+        return f"{context_dir / 'pyproject.toml'}: an index needs credentials uv does not have ({first}); switch by hand"
+    if "Could not lock" in output:
+        return f"{context_dir / 'poetry.lock'}: uv cannot lock the versions it pins ({first}); is it out of date? run `poetry lock`"
+    return f"{context_dir / 'pyproject.toml'}: migrate-to-uv failed ({first}); the project was left as it is"
 
 
 def lock_is_stale(uv_binary: str, work: Path) -> str | None:

@@ -15,7 +15,7 @@ import pytest
 
 from migrator.pipeline import Status, migrate_path
 from migrator.transform import Settings
-from migrator.uv_project import carry_comments, keep_leading_comments, locked_versions, prepare, version_mismatch
+from migrator.uv_project import carry_comments, converter_failure, keep_leading_comments, locked_versions, prepare, version_mismatch
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "uv-fastapi"
 UV = Settings(uv=True)
@@ -154,10 +154,15 @@ REFUSALS = [
     pytest.param(
         # poetry.lock pins anyio 4.7.0: a constraint it no longer meets cannot keep the versions.
         lambda p: edit_pyproject(p, 'uvicorn = "~0.32"', 'uvicorn = "~0.32"\nanyio = ">=4.8"'),
-        "",
+        "out of date",
         id="lock-out-of-date",
     ),
     pytest.param(lambda p: (p / "pyproject.toml").unlink(), "not found", id="no-pyproject"),
+    pytest.param(
+        lambda p: edit_pyproject(p, "/root/pypi/+simple/", "/nobody/private/+simple/"),
+        "",
+        id="index-that-does-not-serve-the-locked-versions",
+    ),
 ]
 
 
@@ -321,3 +326,32 @@ def test_markers_python_restrictions_extras_and_optional_groups(tmp_path):
         "index": [{"name": "mirror", "url": "http://127.0.0.1:3141/root/pypi/+simple/", "default": True}],
     }
     assert pyproject["dependency-groups"] == {"dev": ["pytest>=8.3,<9"], "lint": ["ruff>=0.6,<0.7"]}
+
+
+CONVERTER_FAILURES = [
+    pytest.param(
+        "error: Failed to fetch: `http://corp/simple/fastapi/`\n  Caused by: HTTP status client error (401 Unauthorized)\n"
+        "error: Could not lock dependencies, aborting the migration.",
+        "needs credentials",
+        id="unauthorized",
+    ),
+    pytest.param(
+        "error: No solution found when resolving dependencies\n  cause: Because anyio==4.7.0 ...\n"
+        "error: Could not lock dependencies, aborting the migration. Consider using \"--ignore-locked-versions\"",
+        "uv cannot lock the versions it pins (No solution found when resolving dependencies)",
+        id="no-solution",
+    ),
+    pytest.param("Segmentation fault", "migrate-to-uv failed (Segmentation fault)", id="anything-else"),
+]
+
+
+@pytest.mark.parametrize(("output", "expected"), CONVERTER_FAILURES)
+def test_converter_failures_are_one_line_saying_what_to_do(output, expected):
+    message = converter_failure(Path("/ctx"), output)
+    assert expected in message and "\n" not in message and "--ignore-locked-versions" not in message
+
+
+def test_refuses_a_source_whose_credentials_come_from_the_environment(project, monkeypatch):
+    monkeypatch.setenv("POETRY_HTTP_BASIC_MIRROR_PASSWORD", "secret")
+    plan = prepare(project, UV)
+    assert plan.refusal and "POETRY_HTTP_BASIC_MIRROR_" in plan.refusal and "secret" not in plan.refusal
