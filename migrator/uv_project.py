@@ -10,9 +10,17 @@ The conversion itself is migrate-to-uv's (PyPI, a self-contained binary): it cov
 the long tail of Poetry's dependency syntax (caret/tilde/wildcard, markers, python
 restrictions, extras, git/path/url sources, `packages` mapped onto uv_build) and locks
 with `uv lock` constrained by the versions in poetry.lock. We add what a bulk run
-needs on top: refusals in one line, the pinned uv binary (its version pins the uv
-image in the Dockerfile), a check that every locked version is the same, and the
-file's leading comments, which migrate-to-uv drops with [tool.poetry].
+needs on top: refusals in one line (plugins, credentials, an out-of-date lock, a
+version that moved), the pinned uv binary (its version pins the uv image in the
+Dockerfile), `uv lock --check` and a package-by-package version comparison before
+anything is handed back, the comments that migrate-to-uv drops with [tool.poetry]
+(carried to what their keys became), and a .dockerignore allow-list that now lets
+uv.lock in.
+
+The build backend becomes uv_build (migrate-to-uv's choice, kept): it maps Poetry's
+`packages` (including `from = "src"`) onto its module settings, it is versioned with
+the uv that wrote the lock, and it leaves no Poetry in the project; keeping
+poetry-core would need [tool.poetry] kept too.
 """
 
 from __future__ import annotations
