@@ -120,9 +120,33 @@ class StageReorder:
         if source_copy is not None:
             self.move_source_after_install(source_copy, before)
             return
+        if "--no-root" in self.install_argv:
+            return
         later_copy = next((i for i in after if self.project_dir(i, before) is not None), None)
-        if later_copy is not None and "--no-root" not in self.install_argv:
-            self.install_root_after_source(later_copy, before)
+        if later_copy is None:
+            later_copy = self.partial_source_copy(after)
+            known = self.project.project("")
+            if later_copy is None or (known is not None and not known.installs_root):
+                return  # only some files come later, and nothing of the project waits for them
+        self.install_root_after_source(later_copy, before)
+
+    def partial_source_copy(self, after: list[Instruction]) -> Instruction | None:
+        """The last of the first COPYs of source into the project after the install (`COPY app ./app`)."""
+        workdir = workdir_at(self.stage, self.install.instruction.index)
+        found = None
+        for instruction in after:
+            if instruction.keyword not in ("COPY", "ADD"):
+                if found is not None:
+                    break
+                continue
+            if instruction.flag("from") is not None or instruction.json_args is not None or len(instruction.words) < 2:
+                continue
+            destination = posixpath.normpath(
+                posixpath.join(workdir_at(self.stage, instruction.index), instruction.words[-1])
+            )
+            if destination == workdir or destination.startswith(workdir.rstrip("/") + "/"):
+                found = instruction
+        return found
 
     def project_dir(self, instruction: Instruction, before: list[Instruction]) -> str | None:
         source = _single_source(instruction)
@@ -156,6 +180,8 @@ class StageReorder:
         run = self.install.instruction
         between = [i for i in before if i.index > source_copy.index]
         for instruction in [*between, run]:
+            if instruction.keyword == "WORKDIR":
+                continue  # the copy goes to the install's folder anyway (checked in project_dir)
             reason = needs_source(instruction, self.install)
             if reason:
                 self.warn(instruction, f"COPY of the whole context kept before the install: {reason}")
@@ -164,9 +190,16 @@ class StageReorder:
             self.warn(source_copy, "COPY of the whole context kept before the install: it uses a variable set after it")
             return
         folder = self.project_dir(source_copy, before)
-        manifests = self.manifest_copies(source_copy, folder, before)
+        workdirs = [i for i in between if i.keyword == "WORKDIR"]
         comments_start = self.doc.leading_comments(source_copy.index)
-        self.edits.append(Edit(comments_start, source_copy.index + 1, manifests))
+        if workdirs:
+            # `COPY . /app` then `WORKDIR /app`: the manifests go where the folder exists.
+            manifests = self.manifest_copies(source_copy, folder, before, "./")
+            self.edits.append(Edit(comments_start, source_copy.index + 1, ""))
+            self.edits.append(insert_before(workdirs[-1].index + 1, manifests))
+        else:
+            manifests = self.manifest_copies(source_copy, folder, before)
+            self.edits.append(Edit(comments_start, source_copy.index + 1, manifests))
         moved = "".join(n.raw for n in self.doc.nodes[comments_start : source_copy.index + 1])
         root = "" if self.root_installed_later(run) else self.root_install(folder)
         text = with_line_end(self.with_no_root(run)) + with_line_end(moved) + root
@@ -177,10 +210,12 @@ class StageReorder:
             "a source change no longer reinstalls every dependency",
         )
 
-    def manifest_copies(self, source_copy: Instruction, folder: str, before: list[Instruction]) -> str:
+    def manifest_copies(
+        self, source_copy: Instruction, folder: str, before: list[Instruction], destination: str | None = None
+    ) -> str:
         keyword = "copy" if source_copy.logical.lstrip()[:1].islower() else "COPY"
         flags = "".join(source_copy.logical[f.start : f.end] + " " for f in source_copy.flags)
-        destination = source_copy.words[1]
+        destination = destination or source_copy.words[1]
         destination_dir = destination if destination.endswith("/") else destination + "/"
         base = f"{folder}/" if folder else ""
         known = self.project.project(folder)

@@ -236,6 +236,57 @@ def test_path_dependencies_copied_whole(tmp_path):
     assert run_twice(TRANSFORM, NAIVE, read_context(tmp_path)) == after
 
 
+def test_copy_before_workdir_puts_manifests_after_it():
+    before = (
+        "FROM python:3.11-slim\n"
+        "COPY . /worker\n"
+        "WORKDIR /worker\n"
+        "RUN poetry install --no-root --only main\n"
+        'CMD ["poetry", "run", "python", "-m", "nightly"]\n'
+    )
+    after = (
+        "FROM python:3.11-slim\n"
+        "WORKDIR /worker\n"
+        "COPY pyproject.toml poetry.lock* ./\n"
+        "RUN poetry install --no-root --only main\n"
+        "COPY . /worker\n"
+        'CMD ["poetry", "run", "python", "-m", "nightly"]\n'
+    )
+    assert run_twice(TRANSFORM, before) == after
+
+
+PARTIAL = (
+    "FROM python:3.12-slim\n"
+    "WORKDIR /app\n"
+    "COPY pyproject.toml poetry.lock README.md /app/\n"
+    "RUN poetry install --no-interaction\n"
+    "COPY app /app/app\n"
+    "COPY --from=assets /dist /app/static\n"
+    "\n"
+    'CMD ["uvicorn", "app.main:app"]\n'
+)
+
+
+def test_root_installed_before_its_package_is_copied(tmp_path):
+    make_project(tmp_path, '[tool.poetry]\nname = "app"\nversion = "1"\n', ("poetry.lock", "README.md", "app/"))
+    after = PARTIAL.replace("--no-interaction\n", "--no-interaction --no-root\n").replace(
+        "COPY app /app/app\n", "COPY app /app/app\nRUN poetry install --no-interaction\n"
+    )
+    assert run_twice(TRANSFORM, PARTIAL, read_context(tmp_path)) == after
+
+
+def test_partial_copy_left_alone_when_nothing_of_the_project_is_installed(tmp_path):
+    make_project(tmp_path, APPLICATION, ("poetry.lock", "README.md", "app/"))
+    assert run_twice(TRANSFORM, PARTIAL, read_context(tmp_path)) == PARTIAL
+
+
+def test_whole_context_after_install_gets_no_root_even_without_package(tmp_path):
+    make_project(tmp_path, APPLICATION)
+    before = "FROM python:3.9\nWORKDIR /code\nCOPY pyproject.toml poetry.lock /code/\nRUN poetry install --no-ansi\nCOPY . /code/\n"
+    after = before.replace("--no-ansi", "--no-ansi --no-root")
+    assert run_twice(TRANSFORM, before, read_context(tmp_path)) == after
+
+
 def test_warning_names_the_line():
     outcome = outcome_of(TRANSFORM, UNCHANGED[3].values[0])
     assert [(w.code, w.line) for w in outcome.warnings] == [("MIG002", 4)]
