@@ -222,7 +222,9 @@ class StageReorder:
         lines = []
         if not any(self.copies_manifest(i) for i in before if i.index < source_copy.index):
             names = known.manifest_files() if known else ["pyproject.toml", "poetry.lock*"]
-            lines.append(f"{keyword} {flags}{' '.join(base + n for n in names)} {destination_dir}\n")
+            # A manifest that .dockerignore keeps out of the context would fail the COPY.
+            paths = [base + n for n in names if n == "pyproject.toml" or not self.project.ignores(base + n)]
+            lines.append(f"{keyword} {flags}{' '.join(paths)} {destination_dir}\n")
         for member in known.workspace_members if known else ():
             # Poetry builds path dependencies during the dependency install, so their
             # whole folders (not only their manifests) must be there before it.

@@ -199,6 +199,13 @@ def test_context_with_scripts_installs_root(tmp_path):
     assert run_twice(TRANSFORM, NAIVE, read_context(tmp_path)) == after
 
 
+def test_manifest_kept_out_by_dockerignore_is_not_copied(tmp_path):
+    make_project(tmp_path, LIBRARY, ("poetry.lock", "poetry.toml"))
+    (tmp_path / ".dockerignore").write_text(".venv\npoetry.toml\n")
+    result = run_twice(TRANSFORM, NAIVE, read_context(tmp_path))
+    assert "COPY pyproject.toml poetry.lock ./\n" in result
+
+
 def test_subfolder_build_takes_its_manifests(tmp_path):
     make_project(tmp_path / "backend", APPLICATION)
     before = "FROM python:3.11\nWORKDIR /app\nCOPY ./backend /app\nRUN poetry install\n"
