@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dockerfile
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrator.model import parse
 from migrator.project import PoetryProject, ProjectContext
@@ -296,3 +298,39 @@ def test_is_opt_in():
     assert not TRANSFORM.selected_by(Settings())
     assert TRANSFORM.selected_by(Settings(uv=True))
     assert TRANSFORM.selected_by(Settings(select=frozenset({"MIG006"})))
+
+
+# Lines a post-pipeline Dockerfile is made of; any mix must switch cleanly or be refused.
+LINE_POOL = [
+    "ENV POETRY_VERSION=2.2.1 \\\n    POETRY_NO_INTERACTION=1 \\\n    POETRY_VIRTUALENVS_IN_PROJECT=true\n",
+    "ENV PYTHONUNBUFFERED=1 POETRY_HOME=/opt/poetry PORT=8000\n",
+    'ENV PATH="/opt/poetry/bin:$PATH"\n',
+    'RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"\n',
+    "RUN pip install poetry && apt-get update\n",
+    "RUN poetry config virtualenvs.in-project true \\\n    # why\n && poetry install --no-root\n",
+    "WORKDIR /app\n",
+    "COPY pyproject.toml poetry.lock* ./\n",
+    "COPY pyproject.toml README.md ./\n",
+    "COPY . .\n",
+    f"RUN {POETRY_CACHE} poetry install --without dev --no-root\n",
+    "RUN poetry install --with docs -E s3\n",
+    "RUN poetry run python -m compileall .\n",
+    "# a comment\n",
+    "\n",
+    'CMD ["poetry", "run", "app"]\n',
+    "CMD poetry run app --port 8000\n",
+    "RUN poetry export -o requirements.txt\n",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(LINE_POOL), max_size=10))
+def test_any_mix_switches_cleanly_or_is_refused(lines):
+    text = FROM + "".join(lines)
+    outcome = outcome_of(TRANSFORM, text, context(), UV)
+    if not outcome.edits:
+        assert all(w.message.startswith(REFUSED) for w in outcome.warnings)
+        return
+    result = run_twice(TRANSFORM, text, context(), UV)
+    assert not [i.logical for i in parse(result).instructions if "poetry" in i.logical.lower()]
+    assert len(dockerfile.parse_string(result)) == len(parse(result).instructions)
