@@ -40,6 +40,7 @@ WHOLE_CONTEXT = frozenset({".", "./"})
 PACKAGE_MANAGERS = frozenset({"apt-get", "apt", "apk", "dpkg", "update-ca-certificates", "pipx"})
 HARMLESS = frozenset({"true", "echo", "mkdir", "export", "set", "groupadd", "useradd", "addgroup", "adduser", "curl", "wget"})
 POETRY_WITHOUT_SOURCE = frozenset({"config", "self", "lock", "check", "export", "env", "source", "install", "sync"})
+CLEANED_UP_PATHS = ("/var/", "/tmp/", "/root/.cache", "~/.cache", "$HOME/.cache", "${HOME}/.cache")
 PIP_OPTIONS_NEEDING_FILES = ("-r", "--requirement", "-e", "--editable", "-c", "--constraint")
 
 
@@ -310,7 +311,7 @@ def runs_without_source(command: SimpleCommand, previous: SimpleCommand | None) 
         # `curl ... | python3 -` (Poetry's installer) and `python -m venv /opt/venv`
         return (command.operator == "|" and previous is not None and previous.program in ("curl", "wget")) or command.argv[1:3] == ["-m", "venv"]
     if program == "rm":
-        return all(a.startswith(("-", "/var/", "/tmp/", "/root/.cache")) for a in command.argv[1:])
+        return all(a.startswith(("-", *CLEANED_UP_PATHS)) for a in command.argv[1:])
     return program == "cd"
 
 

@@ -151,6 +151,19 @@ CHANGED = [
         "RUN poetry install --sync\n",
         id="poetry-installed-in-the-same-run",
     ),
+    pytest.param(
+        "FROM python:3.13-slim\n"
+        "WORKDIR /opt/service\n"
+        "COPY . .\n"
+        "RUN poetry install --without dev && rm -rf ~/.cache/pypoetry\n",
+        "FROM python:3.13-slim\n"
+        "WORKDIR /opt/service\n"
+        "COPY pyproject.toml poetry.lock* ./\n"
+        "RUN poetry install --without dev --no-root && rm -rf ~/.cache/pypoetry\n"
+        "COPY . .\n"
+        "RUN poetry install --without dev\n",
+        id="cache-cleanup-in-the-install-run",
+    ),
 ]
 
 
