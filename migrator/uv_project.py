@@ -79,8 +79,11 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
     if uv_binary is None:
         return refuse("uv is not installed: pip install 'migrator[uv]'")
     uv_version = tool_version(uv_binary)
-    tool_poetry = data.get("tool", {}).get("poetry")
-    if not tool_poetry:
+    tool_poetry = data.get("tool", {}).get("poetry") or {}
+    backend = str((data.get("build-system") or {}).get("build-backend") or "")
+    # Poetry 2 projects may be plain PEP 621 with only poetry.lock and poetry-core to show for it.
+    is_poetry = bool(tool_poetry) or backend.startswith("poetry") or (context_dir / "poetry.lock").is_file()
+    if not is_poetry:
         if "project" in data and (context_dir / "uv.lock").is_file():
             return UvPlan(uv_version=uv_version)  # already uv: only the Dockerfile changes
         return refuse(f"{pyproject_path}: neither a Poetry project nor a uv-locked one; nothing to switch")
@@ -232,7 +235,7 @@ def run_converter(converter: str, uv_binary: str, work: Path) -> str | None:
     env.pop("VIRTUAL_ENV", None)  # (not UV_NO_CONFIG: it would also hide [tool.uv] and its index)
     try:
         completed = subprocess.run(
-            [converter, "--quiet", str(work)],
+            [converter, "--quiet", "--package-manager", "poetry", str(work)],
             capture_output=True,
             text=True,
             timeout=LOCK_TIMEOUT_SECONDS,

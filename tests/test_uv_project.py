@@ -355,3 +355,37 @@ def test_refuses_a_source_whose_credentials_come_from_the_environment(project, m
     monkeypatch.setenv("POETRY_HTTP_BASIC_MIRROR_PASSWORD", "secret")
     plan = prepare(project, UV)
     assert plan.refusal and "POETRY_HTTP_BASIC_MIRROR_" in plan.refusal and "secret" not in plan.refusal
+
+
+POETRY_2_LOCK = """\
+[[package]]
+name = "tabulate"
+version = "0.9.0"
+description = "Pretty-print tabular data"
+optional = false
+python-versions = ">=3.7"
+groups = ["main"]
+files = []
+
+[metadata]
+lock-version = "2.1"
+python-versions = ">=3.11"
+content-hash = "767a4f85fb0bb8cdcd52182d1522bb63234c9f99f832cf8ad11977bf5927b64c"
+"""
+
+
+def test_a_poetry_2_project_without_tool_poetry_switches_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("UV_DEFAULT_INDEX", "http://127.0.0.1:3141/root/pypi/+simple/")
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "__init__.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\nversion = "1.0.0"\nrequires-python = ">=3.11"\n'
+        'dependencies = ["tabulate (>=0.9,<0.10)"]\n\n'
+        '[build-system]\nrequires = ["poetry-core>=2.0.0,<3.0.0"]\nbuild-backend = "poetry.core.masonry.api"\n'
+    )
+    (tmp_path / "poetry.lock").write_text(POETRY_2_LOCK)
+    plan = prepare(tmp_path, UV)
+    assert plan.refusal is None
+    files = files_of(plan)
+    assert tomllib.loads(files["pyproject.toml"][1])["build-system"]["build-backend"] == "uv_build"
+    assert locked_versions(files["uv.lock"][1])["tabulate"] == {"0.9.0"} and files["poetry.lock"][1] is None
