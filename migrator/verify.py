@@ -244,12 +244,12 @@ def image_size(docker: str, tag: str) -> int | None:
     return int(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip().isdigit() else None
 
 
-def image_user(docker: str, tag: str) -> str:
-    """The user the image runs as: USER as written, and the uid `id -u` reports inside."""
+def image_user(docker: str, tag: str) -> tuple[str, str | None]:
+    """USER as the image declares it, and the uid `id -u` reports inside (None: no `id`)."""
     configured = _run([docker, "image", "inspect", "-f", "{{.Config.User}}", tag]).stdout.strip()
     probe = _run([docker, "run", "--rm", "--entrypoint", "id", tag, "-u"], timeout=120)
-    uid = probe.stdout.strip() if probe.returncode == 0 else "?"
-    return f"{configured or 'root'} (uid {uid})"
+    uid = probe.stdout.strip() if probe.returncode == 0 and probe.stdout.strip().isdigit() else None
+    return configured or "root", uid
 
 
 def remove_images(docker: str, tags: list[str]) -> None:
@@ -286,7 +286,8 @@ class ImageFigures:
     rebuilt: tuple[str, ...] = ()  # instructions that ran again after the source-only edit
     dependencies_cached: bool | None = None  # the dependency install step came from the cache on rebuild
     size_bytes: int | None = None
-    user: str | None = None
+    user: str | None = None  # USER as declared ("root" when there is none)
+    uid: str | None = None  # what `id -u` says inside the image
 
 
 @dataclass(frozen=True)
@@ -425,7 +426,8 @@ def _verify_in(
             rebuilt=rebuilt_steps(list(rebuilds[side].steps)) if side in rebuilds else (),
             dependencies_cached=_cached(dependency_install_step(list(rebuilds[side].steps))) if side in rebuilds else None,
             size_bytes=sizes[side],
-            user=users[side],
+            user=users[side][0],
+            uid=users[side][1],
         )
         for side in tags
     }
@@ -448,11 +450,11 @@ def _cached(step: BuildStep | None) -> bool | None:
 
 
 def _megabytes(size: int | None) -> str:
-    return "?" if size is None else f"{size / 1_000_000:.1f} MB"
+    return "?" if size is None else f"{size / 1_000_000:.0f}"
 
 
 def _seconds(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}s"
+    return "-" if value is None else f"{value:.0f}s"
 
 
 def _yes_no(value: bool | None) -> str:
@@ -460,7 +462,7 @@ def _yes_no(value: bool | None) -> str:
 
 
 def _pair(original: str, migrated: str) -> str:
-    return f"{original} → {migrated}"
+    return f"{original}→{migrated}"
 
 
 def render(verifications, console) -> None:
@@ -468,30 +470,31 @@ def render(verifications, console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title="migrate --verify", show_lines=False)
-    for column in ("file", "verdict", "build", "rebuild after source edit", "steps re-run", "deps cached", "image size", "runs as"):
-        table.add_column(column)
+    table = Table(title="migrate --verify")
+    table.add_column("file", overflow="fold")
+    table.add_column("verdict")
+    for column in ("build", "rebuild", "deps cached", "size MB", "uid"):
+        table.add_column(column, no_wrap=True)
     failures = []
     for item in verifications:
         if item.note and item.original is None:
-            table.add_row(escape(item.path), "[dim]skipped[/dim]", escape(item.note), "", "", "", "", "")
+            table.add_row(escape(item.path), f"[dim]{escape(item.note.split(':')[0])}[/dim]", "", "", "", "", "")
             continue
         verdict = "[green]passed[/green]" if item.passed else "[red]failed[/red]"
         if item.failure:
             failures.append(item)
         original, migrated = item.original, item.migrated
         if original is None or migrated is None:
-            table.add_row(escape(item.path), verdict, "", "", "", "", "", "")
+            table.add_row(escape(item.path), verdict, "", "", "", "", "")
             continue
         table.add_row(
             escape(item.path),
             verdict,
             _pair(_seconds(original.build_seconds), _seconds(migrated.build_seconds)),
             _pair(_seconds(original.rebuild_seconds), _seconds(migrated.rebuild_seconds)),
-            _pair(str(len(original.rebuilt)), str(len(migrated.rebuilt))),
             _pair(_yes_no(original.dependencies_cached), _yes_no(migrated.dependencies_cached)),
             _pair(_megabytes(original.size_bytes), _megabytes(migrated.size_bytes)),
-            escape(_pair(original.user or "?", migrated.user or "?")),
+            _pair(original.uid or "?", migrated.uid or "?"),
         )
     console.print(table)
     for item in failures:

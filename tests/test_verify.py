@@ -241,8 +241,8 @@ def test_verify_without_docker_fails_with_the_problem(tmp_path):
 
 
 def test_render_shows_figures_and_failures():
-    figures = ImageFigures(build_seconds=20.0, rebuild_seconds=9.5, rebuilt=("COPY . .", "RUN poetry install"), size_bytes=284_000_000, user="root (uid 0)", dependencies_cached=False)
-    migrated = ImageFigures(build_seconds=25.0, rebuild_seconds=1.5, rebuilt=("COPY . .",), size_bytes=150_000_000, user="10001:10001 (uid 10001)", dependencies_cached=True)
+    figures = ImageFigures(20.0, 9.5, ("COPY . .", "RUN poetry install"), False, 284_000_000, "root", "0")
+    migrated = ImageFigures(25.0, 1.5, ("COPY . .",), True, 150_000_000, "10001:10001", "10001")
     out = io.StringIO()
     render(
         [
@@ -250,15 +250,13 @@ def test_render_shows_figures_and_failures():
             Verification("bad/Dockerfile", False, failure="the migrated Dockerfile does not build:\nstep [2/2] RUN x failed"),
             Verification("same/Dockerfile", True, note="unchanged: nothing to verify"),
         ],
-        Console(file=out, width=250, color_system=None),
+        Console(file=out, width=100, color_system=None),
     )
     text = out.getvalue()
-    assert "284.0 MB → 150.0 MB" in text
-    assert "9.5s → 1.5s" in text
-    assert "no → yes" in text
-    assert "root (uid 0) → 10001:10001 (uid 10001)" in text
+    row = next(line for line in text.splitlines() if "svc/Dockerfile" in line)
+    assert [cell.strip() for cell in row.split("│")[2:8]] == ["passed", "20s→25s", "10s→2s", "no→yes", "284→150", "0→10001"]
     assert "bad/Dockerfile: the migrated Dockerfile does not build:\nstep [2/2] RUN x failed" in text
-    assert "unchanged: nothing to verify" in text
+    assert "│ same/Dockerfile │ unchanged" in text
 
 
 @pytest.mark.e2e
@@ -268,10 +266,11 @@ def test_verify_on_the_sandbox(monkeypatch):
         pytest.fail(problem, pytrace=False)
     this_run = uuid.uuid4()  # a fresh token: the source edit must not be in BuildKit's cache yet
     monkeypatch.setattr(verify_module.uuid, "uuid4", lambda: this_run)
-    case = REPO / "corpus" / "e2e-worker"
+    case = REPO / "corpus" / "e2e-venv-path"
     result = migrate_path(case / "Dockerfile", Settings())
     assert result.changed, result.error
-    verification = verify(result, case, VerifyOptions(network="host", smoke="ls /worker/nightly; python -c 'import sys; sys.exit(4)'"))
+    smoke = "/app/.venv/bin/python -c 'from svc.page import render; print(render(\"/<x>\"))'; exit 4"
+    verification = verify(result, case, VerifyOptions(network="host", smoke=smoke))
     assert verification.passed, verification.failure
     assert verification.smoke_matched
     assert verification.source_edited is not None
