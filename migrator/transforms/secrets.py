@@ -40,10 +40,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from migrator.analysis import is_build_only_env
+from migrator.analysis import is_build_only_env, pip_program
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, parse, replace, split_words
 from migrator.redact import redact
-from migrator.shell import run_commands
+from migrator.shell import SimpleCommand, run_commands
 from migrator.transform import Note, Outcome, Safety, Transform
 
 CODE = "MIG007"
@@ -115,11 +115,18 @@ def references(text: str, name: str) -> bool:
     return re.search(rf"\$({re.escape(name)}\b|\{{{re.escape(name)}[}}:])", text) is not None
 
 
-def may_read_environment(run: Instruction) -> bool:
+def may_read_environment(run: Instruction, name: str) -> bool:
     commands = run_commands(run)
     if not commands:
         return True  # exec form: the program is unknown to us
-    return any(c.program not in HARMLESS_PROGRAMS for c in commands)
+    return any(reads(c, name) for c in commands)
+
+
+def reads(command: SimpleCommand, name: str) -> bool:
+    if command.program in HARMLESS_PROGRAMS:
+        return False
+    # pip never reads Poetry's settings; everything else unknown may.
+    return not (name.upper().startswith("POETRY_") and pip_program(command) is not None)
 
 
 class SecretsToMounts:
@@ -220,7 +227,7 @@ class SecretsToMounts:
                     )
                     return False
                 continue
-            if not may_read_environment(instruction) and not any(references(text, n) for n in names):
+            if not any(may_read_environment(instruction, n) or references(text, n) for n in names):
                 continue
             if instruction.heredocs or instruction.json_args is not None:
                 form = "a heredoc" if instruction.heredocs else "an exec-form"
@@ -323,7 +330,8 @@ def with_secrets(run: Instruction, credentials: list[Credential], escape: str) -
     tail = "" if len(credentials) == 1 else f" {escape}\n   "
     with_mounts = parse_again(run.with_flags_added(mounts + tail), escape)
     commands = run_commands(with_mounts)
-    readers = [c for c in commands if c.program not in HARMLESS_PROGRAMS]
+    names = [name for c in credentials for name in filter(None, (c.name, c.source_name))]
+    readers = [c for c in commands if any(reads(c, name) for name in names)]
     expands = any(references(run.logical, name) for c in credentials for name in filter(None, (c.name, c.source_name)))
     if expands or not readers or any(c.argv[0] in SHELL_SYNTAX or c.argv[0].startswith(("(", "{")) for c in readers):
         return with_mounts.splice(with_mounts.args_start, with_mounts.args_start, f"export {assignments} && ")

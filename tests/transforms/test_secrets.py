@@ -57,6 +57,13 @@ PAIRS = [
         id="key-removed-from-multi-key-env",
     ),
     pytest.param(
+        f"FROM python:3.12\nARG POETRY_HTTP_BASIC_CORP_PASSWORD={SECRET}\nRUN pip install poetry\nRUN pip install x && poetry install\n",
+        "FROM python:3.12\nRUN pip install poetry\n"
+        "RUN --mount=type=secret,id=poetry_http_basic_corp_password,required=true pip install x && "
+        'POETRY_HTTP_BASIC_CORP_PASSWORD="$(cat /run/secrets/poetry_http_basic_corp_password)" poetry install\n',
+        id="poetry-credential-not-given-to-pip",
+    ),
+    pytest.param(
         f"FROM python:3.12\nENV PIP_INDEX_URL=https://u:{SECRET}@h/simple PYTHONUNBUFFERED=1\nRUN pip install poetry\n",
         f"FROM python:3.12\nENV PYTHONUNBUFFERED=1\nRUN {MOUNT} {READ} pip install poetry\n",
         id="first-key-of-env",
