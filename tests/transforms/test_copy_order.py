@@ -334,3 +334,19 @@ def test_pipeline_orders_manifests_first():
     source = result.index("COPY . .")
     assert manifests < first_install < source
     assert result.rindex("poetry install --without dev --no-interaction\n") > source
+
+
+def test_pipeline_with_context_subfolder_and_crlf(tmp_path):
+    make_project(tmp_path / "backend", LIBRARY, ("poetry.lock", "svc/__init__.py"))
+    before = (
+        "FROM python:3.11-slim\r\n"
+        "RUN pip install poetry\r\n"
+        "WORKDIR /app\r\n"
+        "COPY backend/ .\r\n"
+        "RUN poetry install --no-dev\r\n"
+        'CMD ["poetry", "run", "svc"]\r\n'
+    )
+    result = run_pipeline(before, read_context(tmp_path))
+    assert "\r\n" in result and "\n" not in result.replace("\r\n", "")
+    assert "COPY backend/pyproject.toml backend/poetry.lock ./\r\n" in result
+    assert result.index("--without dev --no-root") < result.index("COPY backend/ .") < result.rindex("poetry install --without dev\r\n")
