@@ -45,6 +45,10 @@ from migrator.transforms.copy_order import copied_project_dir
 POETRY_REQUIREMENT_RE = re.compile(r"^poetry(\[[^\]]*\])?\s*(?P<spec>[=<>~!].*)?$")
 EXACT_PIN_RE = re.compile(r"^==\s*(?P<version>\d+(\.\d+)*([a-z]+\d*)?)$")
 FED_BY_VARIABLE_RE = re.compile(r"^==\s*\$\{?POETRY_VERSION\}?$")
+# Where the curl installer, get-poetry.py and pipx put Poetry: a later use of these
+# paths would break once Poetry is pip-installed into /usr/local instead.
+INSTALLER_PATH_MARKERS = (".poetry/", "/.local/share/pypoetry", "/.local/pipx", "$POETRY_HOME", "${POETRY_HOME}")
+BIN_POETRY_RE = re.compile(r"(^|/)bin/poetry$")
 INSTALLER_URL_MARKERS = ("install.python-poetry.org", "get-poetry.py", "install-poetry.py")
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 EXPLICIT_VENV_KEYS = ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_PATH")
@@ -410,14 +414,16 @@ class StageModerniser:
             self.out.remove_command(at)
 
     def poetry_path_reference(self, installer: Installer) -> int | None:
-        """A later line that runs Poetry by the path the old installer used."""
+        """A later line that uses a path only the old installer creates (an ENV PATH entry is harmless)."""
+        home = stage_env(self.doc, self.stage, installer.instruction.index + 1).get("POETRY_HOME")
+        markers = INSTALLER_PATH_MARKERS + ((home.rstrip("/"),) if home and "$" not in home else ())
         for stage in self.doc.stages[self.stage.number :]:
             for instruction in stage.instructions:
-                if instruction.index <= installer.instruction.index:
+                if instruction.index <= installer.instruction.index or instruction.keyword in ("ENV", "ARG"):
                     continue
-                words = instruction.json_args or instruction.words
-                if any(re.search(r"(^|/)(\.local|poetry|pipx)?/?bin/poetry$", w) and "/usr/local/bin/" not in w for w in words):
-                    return instruction.start_line
+                for word in instruction.json_args or instruction.words:
+                    if any(m in word for m in markers) or (BIN_POETRY_RE.search(word) and "/usr/local/bin/" not in word):
+                        return instruction.start_line
         return None
 
     # Options Poetry removed

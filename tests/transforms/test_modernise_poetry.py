@@ -394,6 +394,24 @@ def test_poetry_path_reference_keeps_installer():
     assert "line 4" in warnings[0].message
 
 
+@pytest.mark.parametrize(
+    "later",
+    [
+        pytest.param("RUN . $HOME/.poetry/env && poetry install\n", id="sources-get-poetry-env"),
+        pytest.param("RUN ln -s /opt/poetry/bin/poetry /usr/local/bin/poetry\n", id="links-poetry-home"),
+        pytest.param("FROM python:3.11-slim\nCOPY --from=0 /opt/poetry /opt/poetry\n", id="copies-poetry-home"),
+    ],
+)
+def test_installer_paths_used_later_keep_the_installer(later):
+    text = (
+        "FROM python:3.11\n"
+        "ENV POETRY_HOME=/opt/poetry POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        "RUN curl -sSL https://install.python-poetry.org | python3 -\n" + later
+    )
+    assert run_twice(TRANSFORM, text) == text
+    assert "left alone" in outcome_of(TRANSFORM, text).warnings[0].message
+
+
 def test_every_change_has_a_reason():
     outcome = outcome_of(TRANSFORM, CHANGED[0].values[0])
     assert outcome.changes and all(n.code == "MIG001" and n.line and ":" in n.message for n in outcome.changes)
