@@ -22,6 +22,7 @@ run --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 workdir /app
 copy pyproject.toml poetry.lock ./
 env PATH="/app/.venv/bin:$PATH"
+# production dependencies only
 run --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-root
 copy . .
 run --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction

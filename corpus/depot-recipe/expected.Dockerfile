@@ -32,6 +32,6 @@ RUN groupadd -g 1001 appgroup && \
 WORKDIR /app
 COPY --from=build --chown=appuser:appgroup $VENV_PATH $VENV_PATH
 COPY --from=build --chown=appuser:appgroup /opt/pysetup/ ./
-USER appuser
+USER 1001:1001
 EXPOSE 8000
 ENTRYPOINT ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
