@@ -16,7 +16,7 @@ Properties, for an empty project context and for a small real one:
   result lists changes;
 - line endings, the BOM and a missing final newline are kept.
 
-Runs: ``CI=1`` selects a derandomized profile with a fixed number of examples, so CI
+Runs: ``CI=1`` (or ``MIGRATOR_PROPERTIES=ci``) selects a derandomized profile with a fixed number of examples, so CI
 sees the same files every time; otherwise fewer, random examples (about a minute).
 """
 
@@ -33,12 +33,13 @@ from hypothesis import strategies as st
 from migrator.model import BOM, Instruction, Trivia, parse
 from migrator.pipeline import FileResult, Status, migrate_source
 from migrator.project import EMPTY_CONTEXT, read_context
+from migrator.redact import redact
 from migrator.source import encode
 from migrator.transform import Settings
 
 settings.register_profile(
     "migrator-ci",
-    max_examples=300,
+    max_examples=600,
     derandomize=True,
     deadline=None,
     print_blob=True,
@@ -46,12 +47,14 @@ settings.register_profile(
 )
 settings.register_profile(
     "migrator-dev",
-    max_examples=200,
+    max_examples=400,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-PROFILE = settings.get_profile("migrator-ci" if os.environ.get("CI") else "migrator-dev")
+PROFILE = settings.get_profile(
+    "migrator-ci" if os.environ.get("CI") or os.environ.get("MIGRATOR_PROPERTIES") == "ci" else "migrator-dev"
+)
 
 # Instructions some transform may rewrite; everything else must come back verbatim.
 OWNED_KEYWORDS = frozenset({"FROM", "RUN", "ENV", "ARG", "COPY", "ADD", "CMD", "ENTRYPOINT", "WORKDIR", "USER"})
@@ -315,6 +318,14 @@ def check_pipeline(text: str, project) -> FileResult:
     if "\r\n" not in text:
         assert "\r\n" not in body, "an LF file got CRLF lines"
     assert body.endswith("\n") == text.removeprefix(BOM).endswith("\n") or not text.strip()
+
+    # Credentials: never in a message, never in a runtime stage the split created.
+    for note in result.changes + result.warnings:
+        assert "hunter2" not in redact(note.message), note
+    out_doc = parse(output)
+    if len(out_doc.stages) > len(parse(text).stages):
+        final = "".join(n.raw for n in out_doc.nodes[out_doc.stages[-1].start_node :])
+        assert "hunter2" not in final, "a credential reached the runtime stage"
 
     # Untouched bytes are identical.
     assert result.changes, "the output changed but no change was reported"
