@@ -511,8 +511,9 @@ class StageModerniser:
 
     def venv_blocker(self) -> str | None:
         """Why the packages must stay in the system Python, if they must."""
-        if len(self.doc.stages) > 1:
-            return "the file already has several stages, which may copy the system site-packages"
+        user = used_by_other_stage(self.doc, self.stage)
+        if user is not None:
+            return f"line {user} takes files from this stage, maybe the system site-packages"
         if not self.stage.find("CMD") and not self.stage.find("ENTRYPOINT"):
             return "the image's command comes from the base image and runs the system Python"
         installs = [i for i, c in enumerate(self.commands) if is_dependency_install(c.command)]
@@ -620,6 +621,24 @@ class StageModerniser:
         self.out.insert_before(self.doc.leading_comments(anchor.index), text)
         self.change(anchor, f"ENV {', '.join(k for k, _ in pairs)} added: a pinned, non-interactive Poetry with its venv at a fixed path")
         return dict(pairs)
+
+
+def used_by_other_stage(doc: Dockerfile, stage: Stage) -> int | None:
+    """The line of a later FROM, COPY --from or RUN --mount from= naming this stage."""
+    names = {str(stage.number), (stage.name or str(stage.number)).lower()}
+    for later in doc.stages[stage.number + 1 :]:
+        if later.base_image.lower() in names:
+            return later.from_instruction.start_line
+        for instruction in later.instructions:
+            sources = instruction.flag_values("from") + [
+                part.split("=", 1)[1]
+                for mount in instruction.flag_values("mount")
+                for part in mount.split(",")
+                if part.startswith("from=")
+            ]
+            if any(source.lower() in names for source in sources):
+                return instruction.start_line
+    return None
 
 
 def needs_path(instruction: Instruction) -> bool:

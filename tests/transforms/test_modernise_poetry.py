@@ -412,6 +412,37 @@ def test_installer_paths_used_later_keep_the_installer(later):
     assert "left alone" in outcome_of(TRANSFORM, text).warnings[0].message
 
 
+MULTI_STAGE = (
+    "FROM node:20 AS assets\n"
+    "RUN npm ci && npm run build\n"
+    "FROM python:3.11-slim AS app\n"
+    "ENV POETRY_VERSION=2.2.1 POETRY_NO_INTERACTION=1\n"
+    'RUN pip install "poetry==$POETRY_VERSION"\n'
+    "WORKDIR /app\n"
+    "COPY --from=assets /dist ./static\n"
+    "COPY . .\n"
+    "RUN poetry config virtualenvs.create false && poetry install --only main\n"
+    'CMD ["gunicorn", "app:app"]\n'
+)
+
+
+def test_final_stage_of_a_multi_stage_file_gets_the_venv():
+    after = MULTI_STAGE.replace(
+        'RUN pip install "poetry',
+        'ENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install "poetry',
+    ).replace(
+        "RUN poetry config virtualenvs.create false && poetry install --only main\n",
+        'ENV PATH="/app/.venv/bin:$PATH"\nRUN poetry install --only main\n',
+    )
+    assert run_twice(TRANSFORM, MULTI_STAGE) == after
+
+
+def test_stage_another_stage_copies_from_keeps_system_packages():
+    text = MULTI_STAGE + "FROM python:3.11-slim\nCOPY --from=app /usr/local /usr/local\n"
+    assert run_twice(TRANSFORM, text) == text
+    assert "line 12 takes files from this stage" in outcome_of(TRANSFORM, text).warnings[0].message
+
+
 def test_every_change_has_a_reason():
     outcome = outcome_of(TRANSFORM, CHANGED[0].values[0])
     assert outcome.changes and all(n.code == "MIG001" and n.line and ":" in n.message for n in outcome.changes)
