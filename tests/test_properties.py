@@ -22,6 +22,7 @@ sees the same files every time; otherwise fewer, random examples (about a minute
 
 from __future__ import annotations
 
+import difflib
 import os
 import tempfile
 from pathlib import Path
@@ -341,9 +342,31 @@ def check_pipeline(text: str, project) -> FileResult:
                 assert node.raw in output_raw_set, f"directive lost: {node.raw!r}"
         elif isinstance(node, Instruction) and node.keyword not in OWNED_KEYWORDS:
             assert _raw_in(node.raw, output_raw_set), f"{node.keyword} at line {node.start_line} changed: {node.raw!r}"
+    _changed_lines_are_owned(text, output, output_raw_set)
     kept = [raw for raw in output_nodes if raw in original_comments or raw.rstrip("\r\n") in {c.rstrip("\r\n") for c in original_comments}]
     assert _is_subsequence([c.rstrip("\r\n") for c in original_comments if c.rstrip("\r\n") in {k.rstrip("\r\n") for k in kept}], [k.rstrip("\r\n") for k in kept])
     return result
+
+
+def _changed_lines_are_owned(text: str, output: str, output_raws: set[str]) -> None:
+    """Every input line difflib sees removed belongs to an instruction a transform owns,
+    or to a node that reappears verbatim elsewhere (moved, as CMD to the runtime stage)."""
+    doc = parse(text)
+    owner = {}
+    for node in doc.nodes:
+        for line in range(node.start_line, node.end_line + 1):
+            owner[line] = node
+    before = doc.text.splitlines(keepends=True)
+    after = parse(output).text.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag not in ("delete", "replace"):
+            continue
+        for index in range(i1, i2):
+            node = owner[index + 1]
+            if isinstance(node, Instruction) and node.keyword in OWNED_KEYWORDS:
+                continue
+            assert _raw_in(node.raw, output_raws), f"line {index + 1} changed, and no transform owns it: {before[index]!r}"
 
 
 def _raw_in(raw: str, output: set[str]) -> bool:
