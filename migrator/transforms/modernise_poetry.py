@@ -713,9 +713,12 @@ def export_options(command: SimpleCommand) -> tuple[list[str] | None, str | None
             kept += ["--with", "dev"]
             selects_groups = True
             i += 1
-        elif arg == "--all-extras":
+        elif arg in ("--all-extras", "--all-groups"):
+            selects_groups |= arg == "--all-groups"
             kept.append(arg)
             i += 1
+        elif arg == "--no-dev":
+            i += 1  # export leaves dev out anyway
         else:
             return None, output
     if not selects_groups:

@@ -292,6 +292,17 @@ CHANGED = [
     ),
     pytest.param(
         "FROM python:3.11\n"
+        "RUN pip install poetry==1.8.3\n"
+        "RUN poetry export --no-dev --format=requirements.txt --output=req.txt \\\n"
+        "    && pip install --no-deps -r ./req.txt\n" + RUN_APP,
+        "FROM python:3.11\n"
+        + ENV_BLOCK.replace("2.2.1", "1.8.3")
+        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry install --no-root --only main\n" + RUN_APP,
+        id="export-no-dev-equals-forms",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
         "RUN pip install poetry\n"
         "RUN poetry export -o requirements.txt\n"
         "CMD cat requirements.txt\n",
