@@ -215,7 +215,17 @@ def _without_words(instruction: Instruction, words: list, drop: set[int]) -> str
             spans.append((words[k].start, words[k + 1].start))
         else:
             spans.append((words[k - 1].end, words[k].end))
-    return instruction.splice_many(_merged(spans))
+    merged = _merged(spans)
+    return _comments_in(instruction, merged) + instruction.splice_many(merged)
+
+
+def _comments_in(instruction: Instruction, spans: list[tuple[int, int, str]]) -> str:
+    """Comment lines inside removed spans, to keep above the instruction (one cannot end a continuation)."""
+    moved = []
+    for start, end, _ in spans:
+        raw_start, raw_end = instruction.raw_span(start, end)
+        moved += [line.lstrip() for line in instruction.raw[raw_start:raw_end].splitlines(keepends=True) if line.lstrip().startswith("#")]
+    return "".join(line if line.endswith("\n") else line + "\n" for line in moved)
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -345,11 +355,7 @@ def _spliced_run(instruction, commands, removed, replaced, drop_flags, add_flags
         else:
             spans.append((commands[k].start, commands[k + 1].start, ""))
     spans = _merged([(s, e) for s, e, _ in spans])
-    # Comment lines inside a removed span stay, moved above the RUN (a comment cannot end a continuation).
-    moved = []
-    for start, end, _ in spans:
-        raw_start, raw_end = instruction.raw_span(start, end)
-        moved += [line.lstrip() for line in instruction.raw[raw_start:raw_end].splitlines(keepends=True) if line.lstrip().startswith("#")]
+    moved = _comments_in(instruction, spans)
     for k, text in replaced.items():
         spans.append((commands[k].start, commands[k].end, text))
     for flag in drop_flags:
@@ -361,7 +367,7 @@ def _spliced_run(instruction, commands, removed, replaced, drop_flags, add_flags
         leading = len(instruction.logical) - len(instruction.logical.lstrip())
         at = leading + len(instruction.logical.lstrip().split(None, 1)[0])
         spans.append((at, at, "".join(" " + f for f in add_flags)))
-    return "".join(line if line.endswith("\n") else line + "\n" for line in moved) + instruction.splice_many(spans)
+    return moved + instruction.splice_many(spans)
 
 
 def _is_poetry_cache(mount: str) -> bool:

@@ -218,6 +218,24 @@ CHANGED = [
         id="installer-script-add-globbed-lock-custom-cache-source-subset-copied",
     ),
     pytest.param(
+        FROM
+        + "ENV PYTHONUNBUFFERED=1 \\\n"
+        + "    # unbuffered above, and below Poetry's venv\n"
+        + "    POETRY_VIRTUALENVS_IN_PROJECT=true \\\n"
+        + "    # the port the app listens on\n"
+        + "    PORT=8000\n"
+        + "RUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install\n",
+        FROM
+        + UV_SETUP
+        + "# the port the app listens on\n"
+        + "ENV PYTHONUNBUFFERED=1 \\\n"
+        + "    # unbuffered above, and below Poetry's venv\n"
+        + "    PORT=8000\n"
+        + "WORKDIR /app\nCOPY . .\n"
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-editable\n",
+        id="comment-inside-a-spliced-env-is-kept-above-it",
+    ),
+    pytest.param(
         FROM.replace("\n", "\r\n")
         + "ENV POETRY_VIRTUALENVS_IN_PROJECT=true\r\nRUN pip install poetry\r\nWORKDIR /app\r\nCOPY . .\r\n"
         + "RUN poetry install --without dev,test\r\n",
