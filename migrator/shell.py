@@ -81,37 +81,94 @@ def split_commands(text: str, start: int = 0) -> list[SimpleCommand]:
         if ch.isspace():
             pos += 1
             continue
+        if ch == "#":
+            break  # a shell comment: the rest of the (joined) line is not run
         op = next((o for o in OPERATORS if text.startswith(o, pos)), None) if ch in "&|;" else None
         if op:
             flush(op)
             pos += len(op)
             continue
         begin = pos
-        chars: list[str] = []
-        quote = ""
-        while pos < n:
-            ch = text[pos]
-            if quote:
-                if ch == quote:
-                    quote = ""
-                elif ch == "\\" and quote == '"' and pos + 1 < n:
-                    pos += 1
-                    chars.append(text[pos])
-                else:
-                    chars.append(ch)
-            elif ch.isspace() or ch in ";|" or (ch == "&" and text.startswith("&&", pos)):
-                break
-            elif ch in "'\"":
-                quote = ch
-            elif ch == "\\" and pos + 1 < n:
-                pos += 1
-                chars.append(text[pos])
-            else:
-                chars.append(ch)
-            pos += 1
+        chars, pos = _read_word(text, pos)
         words.append(Word("".join(chars), begin, pos))
     flush(None)
     return commands
+
+
+def _read_word(text: str, pos: int) -> tuple[list[str], int]:
+    """One word from ``pos``, quotes removed. ``$(...)`` and backticks stay whole (with
+    their quotes), so blanks and operators inside a command substitution do not split it."""
+    n = len(text)
+    chars: list[str] = []
+    stack: list[str] = []  # open quotes and substitutions: "'", '"', "$(", "`"
+    while pos < n:
+        ch = text[pos]
+        top = stack[-1] if stack else ""
+        if top == "'":
+            if ch == "'":
+                stack.pop()
+                if _substituting(stack):
+                    chars.append(ch)
+            else:
+                chars.append(ch)
+            pos += 1
+            continue
+        if top == '"':
+            if ch == '"':
+                stack.pop()
+                if _substituting(stack):
+                    chars.append(ch)
+                pos += 1
+            elif ch == "\\" and pos + 1 < n:
+                if _substituting(stack):
+                    chars.append(ch)
+                chars.append(text[pos + 1])
+                pos += 2
+            elif text.startswith("$(", pos):
+                stack.append("$(")
+                chars.append("$(")
+                pos += 2
+            else:
+                if ch == "`":
+                    stack.append("`")
+                chars.append(ch)
+                pos += 1
+            continue
+        if ch == "\\" and pos + 1 < n:
+            if top:
+                chars.append(ch)
+            chars.append(text[pos + 1])
+            pos += 2
+            continue
+        if (top == "$(" and ch == ")") or (top == "`" and ch == "`"):
+            stack.pop()
+            chars.append(ch)
+            pos += 1
+            continue
+        if text.startswith("$(", pos):
+            stack.append("$(")
+            chars.append("$(")
+            pos += 2
+            continue
+        if ch == "`":
+            stack.append("`")
+            chars.append(ch)
+            pos += 1
+            continue
+        if not top and (ch.isspace() or ch in ";|" or (ch == "&" and text.startswith("&&", pos))):
+            break
+        if ch in "'\"":
+            stack.append(ch)
+            if top:
+                chars.append(ch)
+        else:
+            chars.append(ch)
+        pos += 1
+    return chars, pos
+
+
+def _substituting(stack: list[str]) -> bool:
+    return any(s in ("$(", "`") for s in stack)
 
 
 def remove_command(instruction: Instruction, commands: list[SimpleCommand], k: int) -> str:

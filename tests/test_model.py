@@ -332,6 +332,14 @@ COMMANDS = [
     pytest.param("RUN a \\\n  # comment && x\n  && b\n", [["a"], ["b"]], id="comment-in-continuation"),
     pytest.param("RUN POETRY_VIRTUALENVS_CREATE=false poetry install\n", [["POETRY_VIRTUALENVS_CREATE=false", "poetry", "install"]], id="assignment-prefix"),
     pytest.param("RUN [\"poetry\", \"install\"]\n", [], id="exec-form"),
+    pytest.param("RUN pip install poetry # && poetry install\n", [["pip", "install", "poetry"]], id="shell-comment"),
+    pytest.param("RUN a \\\n    # not a shell comment: docker drops it\n    && b # --no-dev \\\n    && c\n", [["a"], ["b"]], id="shell-comment-runs-to-the-end"),
+    pytest.param("RUN echo a#b && c\n", [["echo", "a#b"], ["c"]], id="hash-inside-a-word"),
+    pytest.param("RUN X=$(echo a && echo b) poetry install\n", [["X=$(echo a && echo b)", "poetry", "install"]], id="command-substitution"),
+    pytest.param("RUN X=\"$(cat \"/run/secrets/a b\")\" poetry install\n", [['X=$(cat "/run/secrets/a b")', "poetry", "install"]], id="quoted-substitution"),
+    pytest.param("RUN x=$(a $(b || c) d) y; z\n", [["x=$(a $(b || c) d)", "y"], ["z"]], id="nested-substitution"),
+    pytest.param("RUN a `b && c` | d\n", [["a", "`b && c`"], ["d"]], id="backticks"),
+    pytest.param("RUN echo \"a\\\"b\" c\\ d\n", [["echo", 'a"b', "c d"]], id="escapes"),
 ]
 
 
