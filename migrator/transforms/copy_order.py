@@ -185,7 +185,7 @@ class StageReorder:
                 continue  # the copy goes to the install's folder anyway (checked in project_dir)
             reason = needs_source(instruction, self.install)
             if reason:
-                self.warn(instruction, f"COPY of the whole context kept before the install: {reason}")
+                self.warn(instruction, f"COPY of the whole context kept before the install: {reason}; move that step after the install to cache the dependencies")
                 return
         if "$" in source_copy.logical and any(i.keyword in ("ENV", "ARG") for i in between):
             self.warn(source_copy, "COPY of the whole context kept before the install: it uses a variable set after it")

@@ -376,7 +376,8 @@ class StageModerniser:
         instruction = installer.instruction
         requirement = '"poetry==$POETRY_VERSION"' + (" poetry-plugin-export" if plugin else "")
         if installer.kind == "curl" and "python" not in self.stage.base_image.lower():
-            self.warn(instruction, "Poetry's installer left alone: the base image may have no pip to install Poetry with")
+            hint = "" if installer.pin else "; pin it with the installer's --version"
+            self.warn(instruction, f"Poetry's installer left alone: the base image may have no pip to install Poetry with{hint}")
             return
         hard_path = self.poetry_path_reference(installer)
         first = installer.commands[0].command
@@ -391,7 +392,7 @@ class StageModerniser:
             self.change(instruction, "Poetry installed at the pinned $POETRY_VERSION: an unpinned or ranged Poetry changes under the build")
             return
         if hard_path:
-            self.warn(instruction, f"Poetry's install left alone: line {hard_path} runs Poetry from where this installer puts it")
+            self.warn(instruction, f"Poetry's install left alone: line {hard_path} uses where this installer puts Poetry; use `poetry` from PATH there")
             return
         last = installer.commands[-1].command
         self.out.splice(instruction, first.start, last.end, "pip install " + requirement)
@@ -438,7 +439,7 @@ class StageModerniser:
             instruction = at.instruction
             if sub in ("install", "sync") and any(w.text == "--no-dev" for w in words):
                 if old_pin:
-                    self.warn(instruction, f"--no-dev kept: Poetry {version} predates --without dev")
+                    self.warn(instruction, f"--no-dev kept: Poetry {version} predates --without dev; pass --poetry-version to move to Poetry 2")
                 else:
                     word = next(w for w in words if w.text == "--no-dev")
                     self.out.splice(instruction, word.start, word.end, "--without dev")
@@ -565,7 +566,7 @@ class StageModerniser:
         options, output = export_options(export.command)
         instruction = export.instruction
         if options is None:
-            self.warn(instruction, "poetry export left alone: an option this tool does not know")
+            self.warn(instruction, "poetry export left alone: an option this tool does not know; replace it with `poetry install --no-root` by hand")
             return False
         later = self.commands[number + 1 :]
         piped = later[0] if later and later[0].instruction is instruction and later[0].command.operator == "|" else None
