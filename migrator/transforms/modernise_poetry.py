@@ -51,6 +51,7 @@ INSTALLER_PATH_MARKERS = (".poetry/", "/.local/share/pypoetry", "/.local/pipx", 
 BIN_POETRY_RE = re.compile(r"(^|/)bin/poetry$")
 INSTALLER_URL_MARKERS = ("install.python-poetry.org", "get-poetry.py", "install-poetry.py")
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+SYSTEM_PROGRAM_RE = re.compile(r"/usr/(local/)?bin/(?!poetry\b)")
 EXPLICIT_VENV_KEYS = ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_PATH")
 # What may run after the dependency install without needing the packages in the
 # system interpreter; anything else (python, a console script) would lose them once
@@ -517,6 +518,9 @@ class StageModerniser:
             return f"line {user} takes files from this stage, maybe the system site-packages"
         if not self.stage.find("CMD") and not self.stage.find("ENTRYPOINT"):
             return "the image's command comes from the base image and runs the system Python"
+        for instruction in self.stage.instructions:
+            if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK") and SYSTEM_PROGRAM_RE.search(instruction.arguments):
+                return f"line {instruction.start_line} runs a program by its system path"
         installs = [i for i, c in enumerate(self.commands) if is_dependency_install(c.command)]
         if not installs:
             return None

@@ -57,6 +57,13 @@ UNCHANGED = [
     pytest.param(
         "FROM python:3.12-slim\n"
         "ENV POETRY_NO_INTERACTION=1\n"
+        "RUN poetry config virtualenvs.create false && poetry install --only main\n"
+        'CMD ["/usr/local/bin/gunicorn", "app:app"]\n',
+        id="command-by-system-path-keeps-create-false",
+    ),
+    pytest.param(
+        "FROM python:3.12-slim\n"
+        "ENV POETRY_NO_INTERACTION=1\n"
         "RUN poetry config virtualenvs.in-project true\n"
         "RUN poetry install --only main\n",
         id="in-project-config-kept-poetry-from-base",
