@@ -588,7 +588,13 @@ class StageModerniser:
             # pip put the packages in the system Python; a venv would hide them.
             self.warn(instruction, f"poetry export left alone: {blocker}")
             return False
-        others = [c for c in later if c is not pip and output and any(output == w or w.endswith("/" + output) for w in c.command.argv)]
+        # Up to the next export, which writes the file afresh.
+        lifetime = next((k for k, c in enumerate(later) if is_export(c.command)), len(later))
+        others = [
+            c
+            for c in later[:lifetime]
+            if c is not pip and output and any(output == w or w.endswith("/" + output) for w in c.command.argv)
+        ]
         removable = [c for c in others if c.command.program == "rm"]
         if len(removable) != len(others):
             self.warn(others[0].instruction, f"poetry export left alone: line {others[0].instruction.start_line} uses {output}")
@@ -656,6 +662,11 @@ def needs_path(instruction: Instruction) -> bool:
         text = match.group(1)
     argv = re.sub(r'[\[\]",]', " ", text).split()
     return bool(argv) and argv[:2] != ["poetry", "run"]
+
+
+def is_export(command: SimpleCommand) -> bool:
+    sub = poetry_subcommand(command)
+    return sub is not None and sub[0] == "export"
 
 
 def is_create_false(command: SimpleCommand) -> bool:

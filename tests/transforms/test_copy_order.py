@@ -350,3 +350,41 @@ def test_pipeline_with_context_subfolder_and_crlf(tmp_path):
     assert "\r\n" in result and "\n" not in result.replace("\r\n", "")
     assert "COPY backend/pyproject.toml backend/poetry.lock ./\r\n" in result
     assert result.index("--without dev --no-root") < result.index("COPY backend/ .") < result.rindex("poetry install --without dev\r\n")
+
+
+POOL = [
+    "WORKDIR /app\n",
+    "WORKDIR /srv\n",
+    "COPY . .\n",
+    "# the source\nCOPY --chown=app:app ./ /app\n",
+    "ADD . /srv\n",
+    "COPY pyproject.toml poetry.lock ./\n",
+    "COPY app ./app\n",
+    "ENV POETRY_NO_INTERACTION=1\n",
+    "RUN apt-get update \\\n    # build tools\n    && apt-get install -y gcc\n",
+    "RUN poetry install --only main\n",
+    "RUN poetry install --no-root\n",
+    "RUN poetry config virtualenvs.in-project true && poetry sync --without dev\n",
+    "RUN make assets\n",
+    'CMD ["app"]\n',
+    "FROM python:3.11-slim AS second\n",
+]
+
+
+def test_any_mix_of_naive_lines_is_idempotent_and_parses():
+    hypothesis = pytest.importorskip("hypothesis")
+    dockerfile = pytest.importorskip("dockerfile")
+    strategies = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=150, deadline=None)
+    @hypothesis.given(
+        strategies.lists(strategies.sampled_from(POOL), max_size=7),
+        strategies.sampled_from(["\n", "\r\n"]),
+    )
+    def check(lines, newline):
+        text = ("FROM python:3.11\n" + "".join(lines)).replace("\n", newline)
+        result = run_twice(TRANSFORM, text)
+        dockerfile.parse_string(result)
+        assert ("\r\n" in result) == (newline == "\r\n")
+
+    check()

@@ -478,3 +478,43 @@ def test_pipeline_keeps_the_contract():
     assert 'pip install "poetry==$POETRY_VERSION"' in result
     assert "virtualenvs.create false" not in result
     assert "--no-dev" not in result
+
+
+POOL = [
+    "RUN pip install poetry\n",
+    "RUN pip install --user 'poetry>=1.2'\n",
+    "RUN curl -sSL https://install.python-poetry.org | python3 - --version 1.8.3\n",
+    "RUN pip install pipx && pipx install poetry==1.7.1\n",
+    "ENV POETRY_VERSION=1.8.2 \\\n    POETRY_VIRTUALENVS_CREATE=false\n",
+    "ARG POETRY_VERSION\n",
+    "ENV VIRTUAL_ENV=/opt/venv\n",
+    "WORKDIR /app\n",
+    "COPY . .\n",
+    "RUN poetry config virtualenvs.create false \\\n    # no venv\n    && poetry install --no-dev\n",
+    "RUN poetry install --sync --no-root\n",
+    "RUN poetry lock --no-update\n",
+    "RUN poetry export -o requirements.txt && pip install -r requirements.txt\n",
+    "RUN python manage.py check\n",
+    'CMD ["gunicorn", "app:app"]\n',
+    'CMD ["poetry", "run", "app"]\n',
+    "FROM python:3.11-slim AS second\n",
+]
+
+
+def test_any_mix_of_naive_lines_is_idempotent_and_parses():
+    hypothesis = pytest.importorskip("hypothesis")
+    dockerfile = pytest.importorskip("dockerfile")
+    strategies = hypothesis.strategies
+
+    @hypothesis.settings(max_examples=150, deadline=None)
+    @hypothesis.given(
+        strategies.lists(strategies.sampled_from(POOL), max_size=7),
+        strategies.sampled_from(["\n", "\r\n"]),
+    )
+    def check(lines, newline):
+        text = ("FROM python:3.11\n" + "".join(lines)).replace("\n", newline)
+        result = run_twice(TRANSFORM, text)
+        dockerfile.parse_string(result)
+        assert ("\r\n" in result) == (newline == "\r\n")
+
+    check()
