@@ -172,6 +172,10 @@ EXTRA = [
     "ARG NPM_TOKEN",
     "RUN --mount=type=secret,id=pip_conf,target=/etc/pip.conf pip install poetry",
     "RUN poetry install --no-root && rm -rf $POETRY_CACHE_DIR",
+    "RUN pip install poetry && poetry install # --no-dev && rm -rf /root/.cache",
+    "RUN export V=$(python -c 'import sys; print(sys.version)') && poetry install --no-dev",
+    'RUN POETRY_VERSION="$(cat /version)" pip install "poetry==$POETRY_VERSION"',
+    "RUN poetry install `echo --no-dev`",
 ]
 ODD = [
     "MAINTAINER someone@example.com",
