@@ -117,9 +117,12 @@ class StageReorder:
             return
         before = [i for i in self.stage.instructions if i.index < run.index]
         after = [i for i in self.stage.instructions if i.index > run.index]
-        source_copy = next((i for i in reversed(before) if self.project_dir(i, before) is not None), None)
-        if source_copy is not None:
-            self.move_source_after_install(source_copy, before)
+        source_copies = [i for i in before if self.project_dir(i, before) is not None]
+        if len(source_copies) > 1:
+            self.warn(source_copies[-1], f"the context is copied {len(source_copies)} times before the install: left alone; keep one copy")
+            return
+        if source_copies:
+            self.move_source_after_install(source_copies[0], before)
             return
         if "--no-root" in self.install_argv:
             return

@@ -307,6 +307,12 @@ def test_whole_context_after_install_gets_no_root_even_without_package(tmp_path)
     assert run_twice(TRANSFORM, before, read_context(tmp_path)) == after
 
 
+def test_context_copied_twice_is_left_alone():
+    text = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nCOPY . .\nRUN poetry install\n"
+    assert run_twice(TRANSFORM, text) == text
+    assert [w.line for w in outcome_of(TRANSFORM, text).warnings] == [4]
+
+
 def test_warning_names_the_line():
     outcome = outcome_of(TRANSFORM, UNCHANGED[3].values[0])
     assert [(w.code, w.line) for w in outcome.warnings] == [("MIG002", 4)]
