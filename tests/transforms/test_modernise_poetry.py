@@ -116,6 +116,13 @@ CHANGED = [
         id="user-install-dropped",
     ),
     pytest.param(
+        "FROM python:3.11\nRUN pip install --user poetry\nRUN /root/.local/bin/poetry install\n",
+        "FROM python:3.11\n"
+        + ENV_BLOCK
+        + 'RUN pip install --user "poetry==$POETRY_VERSION"\nRUN /root/.local/bin/poetry install\n',
+        id="user-install-kept-when-its-path-is-used",
+    ),
+    pytest.param(
         'FROM python:3.11\nRUN pip install "poetry>=1.8"\nRUN poetry install\n',
         "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
         id="range-is-not-a-pin",
