@@ -694,48 +694,35 @@ def is_dependency_install(command: SimpleCommand) -> bool:
 
 
 def export_options(command: SimpleCommand) -> tuple[list[str] | None, str | None]:
-    """The `poetry install` options selecting the same groups, and the file written."""
+    """The `poetry install` options selecting the same groups (None: unknown), and the file written."""
     _, args = poetry_subcommand(command)
     kept: list[str] = []
     output: str | None = None
     selects_groups = False
-    i = 0
-    while i < len(args):
-        arg = args[i]
+    words = iter(args)
+    for arg in words:
         name, has_value, value = arg.partition("=")
-        if arg == ">" and i + 1 < len(args):
-            output, i = args[i + 1], i + 2
-            continue
+        if arg.startswith("-o") and not arg.startswith("--") and len(arg) > 2:
+            name, has_value, value = "-o", "=", arg[2:]
         if arg.startswith(">"):
-            output, i = arg[1:], i + 1
-            continue
-        if arg in EXPORT_DROPPED_OPTIONS:
-            i += 1
-        elif name in EXPORT_DROPPED_WITH_VALUE or (arg.startswith("-o") and len(arg) > 2):
-            if name in ("-o", "--output") or arg.startswith("-o"):
-                output = value if has_value else (arg[2:] if arg.startswith("-o") and len(arg) > 2 else (args[i + 1] if i + 1 < len(args) else None))
-            i += 1 if has_value or (arg.startswith("-o") and len(arg) > 2) else 2
+            output = arg[1:] or next(words, None)
+        elif name in EXPORT_DROPPED_WITH_VALUE:
+            value = value if has_value else next(words, None)
+            if name in ("-o", "--output"):
+                output = value
         elif name in EXPORT_KEPT_WITH_VALUE:
-            selects_groups |= name in ("--with", "--without", "--only")
-            if has_value:
-                kept.append(arg)
-                i += 1
-            elif i + 1 < len(args):
-                kept += [arg, args[i + 1]]
-                i += 2
-            else:
+            value = value if has_value else next(words, None)
+            if value is None:
                 return None, output
+            selects_groups |= name in ("--with", "--without", "--only")
+            kept += [arg] if has_value else [name, value]
         elif arg == "--dev":
             kept += ["--with", "dev"]
             selects_groups = True
-            i += 1
         elif arg in ("--all-extras", "--all-groups"):
             selects_groups |= arg == "--all-groups"
             kept.append(arg)
-            i += 1
-        elif arg == "--no-dev":
-            i += 1  # export leaves dev out anyway
-        else:
+        elif arg not in EXPORT_DROPPED_OPTIONS and arg != "--no-dev":  # export leaves dev out anyway
             return None, output
     if not selects_groups:
         kept = ["--only", "main", *kept]

@@ -318,6 +318,16 @@ CHANGED = [
     pytest.param(
         "FROM python:3.11\n"
         "RUN pip install poetry\n"
+        "RUN poetry export -oreq.txt --with=docs --extras pdf && pip install -r req.txt && rm -f req.txt\n" + RUN_APP,
+        "FROM python:3.11\n"
+        + ENV_BLOCK
+        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry install --no-root --with=docs --extras pdf\n" + RUN_APP,
+        id="export-short-output-and-equals-group",
+    ),
+    pytest.param(
+        "FROM python:3.11\n"
+        "RUN pip install poetry\n"
         "RUN poetry export -o requirements.txt\n"
         "CMD cat requirements.txt\n",
         "FROM python:3.11\n"
