@@ -230,3 +230,73 @@ def test_secret_mount_builds_on_the_sandbox(tmp_path):
         assert secret not in inspect and secret not in history
     finally:
         subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True, timeout=60)
+
+
+@pytest.mark.e2e
+def test_migrated_poetry_project_builds_with_secrets_and_keeps_none(tmp_path):
+    """The whole pipeline on a real project whose Poetry source needs credentials."""
+    import shutil
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.e2e.sandbox import start_sandbox
+
+    problem = start_sandbox()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    context = tmp_path / "app"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "corpus" / "e2e-fastapi", context)
+    password = f"pw-{uuid.uuid4().hex}"
+    dockerfile_path = context / "Dockerfile"
+    dockerfile_path.write_text(
+        dockerfile_path.read_text().replace(
+            "ENV PYTHONUNBUFFERED=1\n",
+            "ENV PYTHONUNBUFFERED=1 \\\n"
+            "    POETRY_HTTP_BASIC_MIRROR_USERNAME=builder \\\n"
+            f"    POETRY_HTTP_BASIC_MIRROR_PASSWORD={password}\n",
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "migrator", "--write", "--context", str(context), str(dockerfile_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert password not in done.stdout + done.stderr
+    migrated = dockerfile_path.read_text()
+    assert password not in migrated and "type=secret,id=poetry_http_basic_mirror_password" in migrated
+    tag = f"migrator-secrets-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "POETRY_HTTP_BASIC_MIRROR_USERNAME": "builder", "POETRY_HTTP_BASIC_MIRROR_PASSWORD": password}
+    container = f"{tag}-run"
+    try:
+        built = subprocess.run(
+            ["docker", "build", "--network", "host",
+             "--secret", "id=poetry_http_basic_mirror_username,env=POETRY_HTTP_BASIC_MIRROR_USERNAME",
+             "--secret", "id=poetry_http_basic_mirror_password,env=POETRY_HTTP_BASIC_MIRROR_PASSWORD",
+             "-t", tag, str(context)],
+            capture_output=True, text=True, timeout=900, env=env,
+        )
+        assert built.returncode == 0, built.stderr[-3000:]
+        inspect = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, text=True, timeout=60).stdout
+        history = subprocess.run(["docker", "history", "--no-trunc", tag], capture_output=True, text=True, timeout=60).stdout
+        assert password not in inspect + history
+        assert "POETRY_HTTP_BASIC" not in inspect
+        port = 18000 + uuid.uuid4().int % 1000
+        subprocess.run(
+            ["docker", "run", "-d", "--rm", "--network", "host", "--name", container, tag,
+             "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+            capture_output=True, timeout=60, check=True,
+        )
+        import urllib.request
+
+        body = None
+        for _ in range(40):
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/orders/1", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert body == b'{"id":1,"item":"keyboard","quantity":2}'
+    finally:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True, timeout=60)
+        subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True, timeout=60)
