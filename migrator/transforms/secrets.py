@@ -59,7 +59,7 @@ HARMLESS_PROGRAMS = frozenset(
         "apt-get", "apt", "apk", "dpkg", "yum", "dnf", "microdnf", "mkdir", "rm", "rmdir", "cp",
         "mv", "ln", "chmod", "chown", "chgrp", "touch", "echo", "printf", "true", "false", "cd",
         "ls", "cat", "test", "[", "useradd", "groupadd", "adduser", "addgroup", "usermod",
-        "update-ca-certificates", "ldconfig", "sed", "tee", "find", "xargs", "sleep", "set",
+        "update-ca-certificates", "ldconfig", "sed", "tee", "sleep", "set",
         "export", "unset", "umask", "source", ".", ":", "pwd",
     }
 )
