@@ -7,10 +7,11 @@ What it does
     ``PIP_EXTRA_INDEX_URL``, ``POETRY_REPOSITORIES_<NAME>_URL``, any other value) that
     carry ``user:password@`` or a token before the host. It removes the declaration (only
     that key of a multi-key ENV) and gives every later RUN of the stage that may read it a
-    secret mount, ``--mount=type=secret,id=<name in lower case>,required=true``, whose
-    content it exports under the old name for that RUN only:
-    ``export NAME="$(cat /run/secrets/<id>)" && ...``. A warning says how to pass the
-    secret: ``docker build --secret id=<id>,env=<NAME>``.
+    secret mount, ``--mount=type=secret,id=<name in lower case>,required=true``, and hands
+    its content, under the old name, to each command of that RUN that may read it:
+    ``NAME="$(cat /run/secrets/<id>)" poetry install`` (a RUN that expands ``$NAME`` itself
+    gets ``export NAME=... &&`` in front instead). A warning says how to pass the secret:
+    ``docker build --secret id=<id>,env=<NAME>``. Poetry's settings are not given to pip.
 
 Why
     ARG and ENV values are recorded in the image: ENV in its config, a build argument in
@@ -23,10 +24,14 @@ Example
     ``RUN poetry install``
 
 Use instead
-    ``RUN --mount=type=secret,id=poetry_http_basic_corp_password,required=true export POETRY_HTTP_BASIC_CORP_PASSWORD="$(cat /run/secrets/poetry_http_basic_corp_password)" && poetry install``
+    ``RUN --mount=type=secret,id=poetry_http_basic_corp_password,required=true POETRY_HTTP_BASIC_CORP_PASSWORD="$(cat /run/secrets/poetry_http_basic_corp_password)" poetry install``
+    built with ``docker build --secret id=poetry_http_basic_corp_password,env=POETRY_HTTP_BASIC_CORP_PASSWORD .``
 
 The mount reads a file rather than using ``env=`` (Dockerfile syntax 1.10) because the
-BuildKit built into Docker 20.10 refuses ``env=``; the file form works on every BuildKit.
+BuildKit built into Docker 20.10 refuses ``env=``; the file form works on every BuildKit,
+and ``required=true`` makes a build without the secret fail at once instead of
+installing with an empty password. Safety: callers must now pass ``--secret`` instead of
+``--build-arg``; the warning says so.
 Left alone, with a warning: a credential ENV the running container may read (not a
 ``POETRY_``/``PIP_``/``UV_`` setting: removing it would change the image's environment),
 one that another instruction than RUN expands, one a heredoc or exec-form RUN may read,
