@@ -318,7 +318,9 @@ class StageModerniser:
         if not installers and not self.poetry_commands:
             return {}
         installer = installers[0] if installers else None
-        anchor = installer.instruction if installer else self.poetry_commands[0].instruction
+        candidates = [installer.instruction] if installer else []
+        candidates += [c.instruction for c in self.poetry_commands[:1]]
+        anchor = min(candidates, key=lambda i: i.index)  # before whatever runs Poetry first
         env = self.inherited | stage_env(self.doc, self.stage)
         version = self.target_version(installer) if installer else self.inherited_version()
         mode = self.switch_to_venv(env)
