@@ -23,13 +23,14 @@ import pytest
 
 from migrator.model import parse
 from migrator.uv_project import version_mismatch
-from migrator.verify import Build, VerifyOptions, docker_build
+from migrator.verify import Build, VerifyOptions, dependency_install_step, docker_build
 from tests.e2e.conftest import _summary as e2e_summary
 from tests.e2e.harness import CORPUS, NETWORK, Answer, Case, ask, copy_case, load_cases, remove_images
 
 pytestmark = pytest.mark.e2e
 
 SIDES = ("poetry", "uv")  # migrated without --uv, and with it
+SOURCE_EDIT = "\n# e2e: a source-only edit\n"
 
 
 def uv_cases() -> list[Case]:
@@ -176,3 +177,30 @@ def test_every_e2e_case_switched_to_uv_answers_as_expected(case, docker_sandbox,
         assert not [i.logical for i in doc.instructions if "poetry" in i.logical.lower()]
     finally:
         remove_images([tag])
+
+
+@pytest.mark.parametrize("case", load_cases(), ids=lambda case: case.name)
+def test_source_edit_keeps_the_uv_dependency_sync_cached(case, docker_sandbox, tmp_path):
+    context = copy_case(case, tmp_path / case.name)
+    assert migrate_with_cli(context / "Dockerfile", "--uv") is None
+    tag = f"migrator-e2e-uv-{uuid.uuid4().hex[:8]}-{case.name}:e2e"
+    try:
+        docker_build(["docker", "build"], context, context / "Dockerfile", tag, VerifyOptions(network=NETWORK))
+        assert_source_edit_keeps_the_dependency_sync_cached(context, case.source_edit, tag)
+    finally:
+        remove_images([tag])
+
+
+def assert_source_edit_keeps_the_dependency_sync_cached(context: Path, source_edit: str, tag: str) -> None:
+    def dependency_step_status() -> str:
+        build = docker_build(["docker", "build"], context, context / "Dockerfile", tag, VerifyOptions(network=NETWORK))
+        step = dependency_install_step(list(build.steps))
+        assert build.ok and step is not None, build.failure
+        return step.status
+
+    if dependency_step_status() != "cached":
+        # Not even an unchanged rebuild hit the cache: the shared engine's cache was pruned meanwhile.
+        pytest.skip("BuildKit re-ran an unchanged step (its cache is being pruned by another build)")
+    with (context / source_edit).open("a", encoding="utf-8", newline="") as source:
+        source.write(SOURCE_EDIT)
+    assert dependency_step_status() == "cached", "a source-only edit re-ran `uv sync --no-install-project`"
