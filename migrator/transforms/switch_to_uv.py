@@ -169,10 +169,11 @@ def _plan_stage(doc: Dockerfile, stage: Stage, project, settings) -> StagePlan:
         raise Refusal(stage.from_instruction.start_line, "`poetry run` in a stage that does not install with Poetry")
     if plan.syncs:
         if venv is None:
-            raise Refusal(
-                plan.first_poetry_node and doc.nodes[plan.first_poetry_node].start_line,
-                "cannot tell where Poetry's virtual environment is; migrate without --uv first",
-            )
+            line = doc.nodes[plan.first_poetry_node].start_line if plan.first_poetry_node is not None else None
+            if "virtualenvs.create false" in " ".join(doc.text.split()) or "POETRY_VIRTUALENVS_CREATE=false" in doc.text:
+                raise Refusal(line, "Poetry installs into the image's own Python (virtualenvs.create false); "
+                              "uv would need UV_PROJECT_ENVIRONMENT set to that Python's prefix: switch by hand")
+            raise Refusal(line, "cannot tell where Poetry's virtual environment is (set POETRY_VIRTUALENVS_IN_PROJECT=true)")
         _insert_uv(doc, stage, plan, settings, venv, workdir)
     return plan
 

@@ -98,6 +98,11 @@ REFUSALS = [
         id="venv-location-unknown",
     ),
     pytest.param(
+        FROM + "RUN pip install poetry && poetry config virtualenvs.create false\nWORKDIR /app\nCOPY . .\nRUN poetry install\n",
+        "image's own Python",
+        id="system-install",
+    ),
+    pytest.param(
         FROM + POETRY_SETUP + "WORKDIR /app\nCOPY backend/pyproject.toml backend/poetry.lock ./\nRUN poetry install --no-root\n",
         "subfolder",
         id="project-in-a-subfolder",
