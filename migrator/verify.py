@@ -30,6 +30,7 @@ LOG_TAIL_LINES = 15
 SMOKE_TIMEOUT_SECONDS = 300
 BUILD_TIMEOUT_SECONDS = 1800
 MANIFESTS = frozenset({"pyproject.toml", "poetry.lock", "poetry.toml", "uv.lock", "requirements.txt"})
+LIKELY_IGNORED = frozenset({"tests", "test", "docs", "examples"})
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache"})
 
 
@@ -313,6 +314,8 @@ def pick_source_file(context: Path) -> Path | None:
             candidates.append(Path(directory) / name)
         if len(candidates) > 2000:
             break
+    # Tests and docs are often in .dockerignore: an edit there would reach no build.
+    candidates.sort(key=lambda path: bool(LIKELY_IGNORED & set(path.relative_to(context).parts)))
     python = [c for c in candidates if c.suffix == ".py"]
     chosen = python or [c for c in candidates if c.suffix in (".md", ".txt", ".cfg", ".json", ".yaml", ".yml")]
     return chosen[0] if chosen else None
@@ -347,6 +350,8 @@ def verify(result: FileResult, context_dir: Path, options: VerifyOptions = Verif
         root = Path(scratch)
         try:
             return _verify_in(result, Path(context_dir), options, command, docker, root, token, tags, built)
+        except (OSError, subprocess.SubprocessError) as exc:
+            return Verification(result.path, passed=False, failure=f"verification could not run: {exc}")
         finally:
             remove_images(docker, built)
 
@@ -397,7 +402,7 @@ def _verify_in(
             failure = (
                 f"--smoke {options.smoke!r} answers differently: original exit {runs['original'].exit_code}, "
                 f"migrated exit {runs['migrated'].exit_code}\n"
-                f"  original: {runs['original'].stdout.strip()[-400:]!r}\n"
+                f"  original: {runs['original'].stdout.strip()[-400:]!r} {runs['original'].stderr.strip()[-400:]!r}\n"
                 f"  migrated: {runs['migrated'].stdout.strip()[-400:]!r} {runs['migrated'].stderr.strip()[-400:]!r}"
             )
 
@@ -415,7 +420,11 @@ def _verify_in(
             edited = source.relative_to(context).as_posix()
     if edited is not None:
         for side in ("original", "migrated"):
-            rebuilds[side] = docker_build(command, contexts[side], dockerfiles[side], tags[side], options)
+            # A tag of its own, so that the first image is not left behind untagged.
+            rebuild_tag = f"{tags[side]}-rebuild"
+            rebuilds[side] = docker_build(command, contexts[side], dockerfiles[side], rebuild_tag, options)
+            if rebuilds[side].ok:
+                built.append(rebuild_tag)
         if failure is None and not rebuilds["migrated"].ok:
             failure = f"the migrated Dockerfile does not rebuild after a source-only edit:\n{rebuilds['migrated'].failure}"
 

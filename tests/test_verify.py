@@ -22,6 +22,7 @@ from migrator.verify import (
     docker_problem,
     failure_summary,
     parse_build_log,
+    pick_source_file,
     rebuilt_steps,
     render,
     verify,
@@ -174,6 +175,23 @@ def test_failure_shows_only_the_tail_of_a_long_log():
     lines = failure_summary(log).splitlines()
     assert lines[-1] == "  | line 99"
     assert len(lines) == 16
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param(["pyproject.toml", "poetry.lock", "tests/test_a.py", "src/app/main.py"], "src/app/main.py", id="code-before-tests"),
+        pytest.param(["pyproject.toml", "README.md", ".env.py"], "README.md", id="no-python"),
+        pytest.param(["pyproject.toml", "poetry.lock", "Dockerfile"], None, id="only-manifests"),
+        pytest.param([".venv/lib/site.py", "app.py"], "app.py", id="venv-skipped"),
+    ],
+)
+def test_pick_source_file(tmp_path, files, expected):
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    chosen = pick_source_file(tmp_path)
+    assert (chosen.relative_to(tmp_path).as_posix() if chosen else None) == expected
 
 
 def fake_docker(tmp_path: Path, script: str) -> str:

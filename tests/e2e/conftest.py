@@ -56,7 +56,7 @@ def e2e_runs(request: pytest.FixtureRequest, docker_sandbox: None) -> dict[str, 
         try:
             yield {run.case.name: run for run in runs}
         finally:
-            remove_images([side.tag for run in runs for side in run.sides.values()])
+            remove_images([tag for run in runs for side in run.sides.values() for tag in (side.tag, side.rebuild_tag)])
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

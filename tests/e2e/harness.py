@@ -149,6 +149,11 @@ class SideRun:
     rebuild_attempts: int = 0
 
     @property
+    def rebuild_tag(self) -> str:
+        # Its own tag, so that the first image is not left behind untagged.
+        return f"{self.tag}-rebuild"
+
+    @property
     def dependency_step(self) -> BuildStep | None:
         return dependency_install_step(list(self.rebuild.steps)) if self.rebuild else None
 
@@ -221,7 +226,7 @@ def _run_case(run: CaseRun, workdir: Path, prefix: str) -> None:
             # an earlier run would already be cached and prove nothing.
             with (contexts[side] / case.source_edit).open("a", encoding="utf-8", newline="") as handle:
                 handle.write(f"\n# e2e: a source-only edit ({uuid.uuid4().hex})\n")
-            build = docker_build(["docker", "build"], contexts[side], contexts[side] / "Dockerfile", side_run.tag, options)
+            build = docker_build(["docker", "build"], contexts[side], contexts[side] / "Dockerfile", side_run.rebuild_tag, options)
             side_run.rebuild = _keep_log(case, f"{side}-rebuild-{attempt}", build)
             side_run.rebuild_attempts = attempt
             if side == "original" or not (build.ok and cache_disturbed(list(build.steps))):
