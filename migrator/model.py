@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 BOM = "\ufeff"
-DIRECTIVE_RE = re.compile(r"^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$")
+DIRECTIVE_RE = re.compile(r"^#[ \t\f]*([a-zA-Z][a-zA-Z0-9]*)[ \t\f]*=[ \t\f]*(.+?)[ \t\f]*$")
 KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 HEREDOC_WORD_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
@@ -149,7 +149,7 @@ class Instruction:
     def keyword_end(self) -> int:
         """Position in ``raw`` just after the keyword as written."""
         leading = len(self.logical) - len(self.logical.lstrip())
-        keyword_len = len(self.logical.lstrip().split(None, 1)[0])
+        keyword_len = len(keyword_word(self.logical))
         return self.offsets[leading + keyword_len - 1] + 1
 
     def with_flags_added(self, *flag_texts: str) -> str:
@@ -315,7 +315,8 @@ def parse(source: str) -> Dockerfile:
         content = _content(line)
         line_no = i + 1
         if looking_for_directives:
-            match = DIRECTIVE_RE.match(content)
+            # BuildKit strips leading blanks first: "  # escape=`" is a directive too.
+            match = DIRECTIVE_RE.match(content.lstrip())
             if match and match.group(1).lower() in KNOWN_DIRECTIVES:
                 key, value = match.group(1).lower(), match.group(2)
                 if key in directives:
@@ -386,9 +387,9 @@ def _parse_instruction(lines: list[str], first: int, escape: str, index: int) ->
         if cut is None:
             break
     logical_text = "".join(logical)
-    keyword_text = logical_text.split(None, 1)[0]
+    keyword_text = keyword_word(logical_text)
     keyword = keyword_text.upper()
-    args_from = len(keyword_text)
+    args_from = len(logical_text) - len(logical_text.lstrip()) + len(keyword_text)
     flags, args_start = _extract_flags(logical_text, args_from)
     heredocs: list[Heredoc] = []
     json_form = False
@@ -522,6 +523,17 @@ def buildkit_words(rest: str, escape: str) -> list[str]:
     if in_word and (blank_ok or word):
         words.append(word)
     return words
+
+
+_KEYWORD_END_RE = re.compile(r"[\t\v\f\r ]")
+
+
+def keyword_word(logical: str) -> str:
+    """The instruction word as BuildKit splits it: only ASCII blanks end it, so a
+    non-breaking space pasted after ``RUN`` makes an unknown instruction, as in Docker."""
+    text = logical.lstrip()
+    match = _KEYWORD_END_RE.search(text)
+    return text[: match.start()] if match else text
 
 
 def _extract_flags(line: str, pos: int) -> tuple[list[Flag], int]:

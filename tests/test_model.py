@@ -37,6 +37,9 @@ CASES = [
     pytest.param("\n# escape=`\nFROM python:3.12\nRUN a \\\n b\n", id="directive-after-blank-is-comment"),
     pytest.param("FROM python:3.12\n# escape=`\nRUN a \\\n b\n", id="directive-after-instruction-is-comment"),
     pytest.param("# syntax=docker/dockerfile:1\n# check=skip=JSONArgsRecommended\nFROM python:3.12\n", id="check-directive"),
+    pytest.param("\t# escape=`\nFROM python:3.12\nRUN a `\n b\n", id="indented-directive"),
+    pytest.param(BOM + "  # escape=`\nFROM python:3.12\nRUN a `\n b\n", id="bom-then-indented-directive"),
+    pytest.param("#\tescape\t=\t`\nFROM python:3.12\nRUN a `\n b\n", id="directive-with-tabs"),
     # heredocs
     pytest.param("FROM python:3.12\nRUN <<EOF\npip install poetry\npoetry install\nEOF\n", id="heredoc-run"),
     pytest.param("FROM python:3.12\nRUN <<-EOF\n\tpip install poetry\n\tEOF\n", id="heredoc-chomp"),
@@ -96,6 +99,9 @@ CASES = [
     pytest.param("FROM python:3.12\nRUN a\x0cb\n", id="form-feed-inside"),
     pytest.param("FROM python:3.12\nRUN a\rb\n", id="lone-cr-inside"),
     pytest.param("FROM python:3.12\n \x0c\nRUN echo\n", id="blank-line-with-form-feed"),
+    pytest.param("FROM python:3.12\nRUN\u00a0pip install poetry\n", id="non-breaking-space-after-keyword"),
+    pytest.param("FROM python:3.12\nRUN pip\u00a0install poetry\n", id="non-breaking-space-in-arguments"),
+    pytest.param("FROM python:3.12\n\x0bRUN --mount=type=cache,target=/a echo\n", id="vertical-tab-before-keyword"),
     # continuations
     pytest.param("FROM python:3.12\nRUN apt-get update \\\n    && apt-get install -y gcc\n", id="continuation"),
     pytest.param("FROM python:3.12\nRUN a \\\n    # a comment\n    b\n", id="comment-in-continuation"),
@@ -236,6 +242,7 @@ REFUSED = [
     pytest.param("FROM x\nRUN <<EOF\nhi\n EOF\n", 2, id="heredoc-closed-only-by-indented-line"),
     pytest.param("# escape=\\\n# escape=`\nFROM x\n", 2, id="two-escape-directives"),
     pytest.param("# escape=x\nFROM x\n", 1, id="invalid-escape"),
+    pytest.param("\t# syntax=a\n# syntax=b\nFROM x\n", 2, id="indented-directive-counts-as-one"),
     pytest.param("FROM x\nENV A=1 B\n", 2, id="env-word-without-equals"),
     pytest.param("FROM x\nenv A\n", 2, id="env-name-without-value"),
     pytest.param("FROM x\nENV A=1 \"\"\n", 2, id="env-empty-quoted-word"),

@@ -32,7 +32,7 @@ import dockerfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from migrator.model import BOM, Instruction, Trivia, parse
+from migrator.model import BOM, Instruction, ParseError, Trivia, parse
 from migrator.pipeline import FileResult, Status, migrate_source
 from migrator.project import EMPTY_CONTEXT, read_context
 from migrator.redact import redact
@@ -413,7 +413,13 @@ def _is_subsequence(needles: list[str], haystack: list[str]) -> bool:
 @PROFILE
 @given(dockerfiles())
 def test_model_round_trips_and_agrees_with_buildkit(text):
-    doc = parse(text)
+    try:
+        doc = parse(text)
+    except ParseError as exc:
+        # Refused: BuildKit refuses it too, or it is the one deliberate difference
+        # (a continuation still open at the end of the file; see tests/test_model.py).
+        assert not _buildkit_parses(text) or "continuation never ends" in exc.message, exc
+        return
     assert doc.render() == text
     ours = [(i.keyword, i.start_line, i.end_line) for i in doc.instructions]
     theirs = [(c.cmd.upper(), c.start_line, c.end_line) for c in dockerfile.parse_string(text)]
