@@ -389,6 +389,8 @@ class StageModerniser:
             for word in words:
                 if POETRY_REQUIREMENT_RE.match(word.text):
                     self.out.splice(instruction, word.start, word.end, requirement)
+                    if "<" in word.text and not self.settings.poetry_version_explicit:
+                        self.warn(instruction, f"{word.text} capped Poetry's version; check the build with Poetry {self.settings.poetry_version} or pass --poetry-version")
                 elif word.text == "--user" and not hard_path:
                     # A --user install lands in ~/.local/bin, which may not be on PATH.
                     self.drop_word(instruction, words, word)

@@ -478,6 +478,13 @@ def test_stage_another_stage_copies_from_keeps_system_packages():
     assert "line 12 takes files from this stage" in outcome_of(TRANSFORM, text).warnings[0].message
 
 
+def test_capped_range_is_replaced_with_a_warning():
+    text = 'FROM python:3.11\nRUN pip install "poetry<2"\nRUN poetry install\n' + RUN_APP
+    outcome = outcome_of(TRANSFORM, text)
+    assert [(w.line, w.message.split(" ")[0]) for w in outcome.warnings] == [(2, "poetry<2")]
+    assert 'pip install "poetry==$POETRY_VERSION"' in run_twice(TRANSFORM, text)
+
+
 def test_every_change_has_a_reason():
     outcome = outcome_of(TRANSFORM, CHANGED[0].values[0])
     assert outcome.changes and all(n.code == "MIG001" and n.line and ":" in n.message for n in outcome.changes)
