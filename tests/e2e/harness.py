@@ -33,7 +33,7 @@ HTTP_READY_SECONDS = 90
 RUN_TIMEOUT_SECONDS = 180
 NOT_COPIED = ("expected.Dockerfile", "e2e.toml", "__pycache__", ".pytest_cache")
 SIDES = ("original", "migrated")
-REBUILD_ATTEMPTS = 2
+REBUILD_ATTEMPTS = 3
 POETRY_ITSELF_RE = re.compile(r"\bpip3? install\b(?!.*\s-r\s).*\bpoetry\b")
 # Set E2E_LOG_DIR to keep every build log (CI artifacts, or reading a surprise by hand).
 LOG_DIR = os.environ.get("E2E_LOG_DIR")
@@ -149,6 +149,11 @@ class SideRun:
     rebuild_attempts: int = 0
 
     @property
+    def cache_lost(self) -> bool:
+        """Every rebuild attempt found the build cache pruned: no verdict is possible."""
+        return self.rebuild is not None and self.rebuild.ok and cache_disturbed(list(self.rebuild.steps))
+
+    @property
     def rebuild_tag(self) -> str:
         # Its own tag, so that the first image is not left behind untagged.
         return f"{self.tag}-rebuild"
@@ -207,7 +212,12 @@ def _run_case(run: CaseRun, workdir: Path, prefix: str) -> None:
     options = _build_options()
     for side in SIDES:
         side_run = run.sides[side] = SideRun(tag=f"{prefix}-{case.name}-{side}:e2e")
-        side_run.build = _keep_log(case, f"{side}-build", docker_build(["docker", "build"], contexts[side], contexts[side] / "Dockerfile", side_run.tag, options))
+        build = docker_build(["docker", "build"], contexts[side], contexts[side] / "Dockerfile", side_run.tag, options)
+        side_run.build = _keep_log(case, f"{side}-build", build)
+        if build.ok:
+            # Right after the build: the less time between the two, the less chance that
+            # a colleague's `docker builder prune` empties the cache in between.
+            _rebuild_after_source_edit(case, side, side_run, contexts[side], options)
     for side in SIDES:
         side_run = run.sides[side]
         if not side_run.build.ok:
@@ -217,23 +227,22 @@ def _run_case(run: CaseRun, workdir: Path, prefix: str) -> None:
         side_run.size_bytes = int(size) if size.isdigit() else None
         probe = _docker("run", "--rm", "--entrypoint", "id", side_run.tag, "-u")
         side_run.uid = probe.stdout.strip() if probe.returncode == 0 else f"? ({probe.stderr.strip()})"
-    for side in SIDES:
-        side_run = run.sides[side]
-        if not side_run.build.ok:
-            continue
-        for attempt in range(1, REBUILD_ATTEMPTS + 1):
-            # Unique per run: BuildKit's cache is content-addressed, so an edit made by
-            # an earlier run would already be cached and prove nothing.
-            with (contexts[side] / case.source_edit).open("a", encoding="utf-8", newline="") as handle:
-                handle.write(f"\n# e2e: a source-only edit ({uuid.uuid4().hex})\n")
-            build = docker_build(["docker", "build"], contexts[side], contexts[side] / "Dockerfile", side_run.rebuild_tag, options)
-            side_run.rebuild = _keep_log(case, f"{side}-rebuild-{attempt}", build)
-            side_run.rebuild_attempts = attempt
-            if side == "original" or not (build.ok and cache_disturbed(list(build.steps))):
-                break  # the original's install must run again anyway: a pruned cache cannot fake a pass
-            step = dependency_install_step(list(build.steps))
-            if step is not None and step.status == "cached":
-                break
+
+
+def _rebuild_after_source_edit(case: Case, side: str, side_run: SideRun, context: Path, options) -> None:
+    for attempt in range(1, REBUILD_ATTEMPTS + 1):
+        # Unique per run: BuildKit's cache is content-addressed, so an edit made by
+        # an earlier run would already be cached and prove nothing.
+        with (context / case.source_edit).open("a", encoding="utf-8", newline="") as handle:
+            handle.write(f"\n# e2e: a source-only edit ({uuid.uuid4().hex})\n")
+        build = docker_build(["docker", "build"], context, context / "Dockerfile", side_run.rebuild_tag, options)
+        side_run.rebuild = _keep_log(case, f"{side}-rebuild-{attempt}", build)
+        side_run.rebuild_attempts = attempt
+        if side == "original" or not (build.ok and cache_disturbed(list(build.steps))):
+            return  # the original's install must run again anyway: a pruned cache cannot fake a pass
+        step = dependency_install_step(list(build.steps))
+        if step is not None and step.status == "cached":
+            return
 
 
 def cache_disturbed(steps: list[BuildStep]) -> bool:
