@@ -400,13 +400,12 @@ def _parse_instruction(lines: list[str], first: int, escape: str, index: int) ->
         except ValueError:
             json_form = False
     if keyword in HEREDOC_KEYWORDS and not json_form and "<<" in logical_text:
-        for word in split_words(logical_text, 0):
-            match = HEREDOC_WORD_RE.match(logical_text[word.start : word.end])
+        for word in _heredoc_line_words(logical_text):
+            match = HEREDOC_WORD_RE.match(word)
             if not match or not match.group(3):
                 continue
             name_word = match.group(3)
-            quoted = any(q in name_word for q in "'\"")
-            name = name_word.replace('"', "").replace("'", "")
+            name, quoted = _heredoc_name(name_word)
             if not name:
                 continue
             chomp = match.group(2) == "-"
@@ -448,6 +447,73 @@ def _parse_instruction(lines: list[str], first: int, escape: str, index: int) ->
         ),
         i,
     )
+
+
+def _heredoc_line_words(line: str) -> list[str]:
+    """Words as BuildKit's shell lexer splits a line when it looks for heredocs: quotes
+    and backslash escapes stay in the word. A quote never closed means no heredoc at all."""
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    pos = 0
+    n = len(line)
+    while pos < n:
+        ch = line[pos]
+        if ch in " \t\r\n\f\v":
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+            pos += 1
+            continue
+        in_word = True
+        if ch == "\\":
+            word.append(line[pos : pos + 2])
+            pos += 2
+            continue
+        if ch in "'\"":
+            end = pos + 1
+            while end < n and line[end] != ch:
+                end += 2 if ch == '"' and line[end] == "\\" else 1
+            if end >= n:
+                return []
+            word.append(line[pos : end + 1])
+            pos = end + 1
+            continue
+        word.append(ch)
+        pos += 1
+    if in_word:
+        words.append("".join(word))
+    return words
+
+
+def _heredoc_name(word: str) -> tuple[str, bool]:
+    """The delimiter after ``<<`` with quotes and escapes removed, and whether it was quoted."""
+    name: list[str] = []
+    quoted = False
+    pos = 0
+    n = len(word)
+    while pos < n:
+        ch = word[pos]
+        if ch == "\\":
+            name.append(word[pos + 1 : pos + 2])
+            pos += 2
+        elif ch == "'":
+            end = word.index("'", pos + 1)
+            name.append(word[pos + 1 : end])
+            quoted, pos = True, end + 1
+        elif ch == '"':
+            quoted = True
+            pos += 1
+            while pos < n and word[pos] != '"':
+                if word[pos] == "\\" and word[pos + 1 : pos + 2] in ('"', "\\", "$"):
+                    pos += 1
+                name.append(word[pos])
+                pos += 1
+            pos += 1
+        else:
+            name.append(ch)
+            pos += 1
+    return "".join(name), quoted
 
 
 NAME_VALUE_KEYWORDS = frozenset({"ENV", "LABEL"})
