@@ -148,7 +148,7 @@ class Instruction:
     @property
     def keyword_end(self) -> int:
         """Position in ``raw`` just after the keyword as written."""
-        leading = len(self.logical) - len(self.logical.lstrip())
+        leading = len(self.logical) - len(go_lstrip(self.logical))
         keyword_len = len(keyword_word(self.logical))
         return self.offsets[leading + keyword_len - 1] + 1
 
@@ -283,13 +283,14 @@ def _content(line: str) -> str:
 
 
 def _is_comment(content: str) -> bool:
-    return content.lstrip(" \t").startswith("#")
+    return go_lstrip(content).startswith("#")
 
 
 def _continues(content: str, escape: str) -> int | None:
     """If the line ends in the escape character (plus blanks), where that escape starts."""
     stripped = content.rstrip(" \t")
-    if stripped.endswith(escape):
+    # BuildKit: an escaped escape ("\\\\" at the end) does not continue the line.
+    if stripped.endswith(escape) and not stripped.endswith(escape * 2):
         return len(stripped) - 1
     return None
 
@@ -316,7 +317,7 @@ def parse(source: str) -> Dockerfile:
         line_no = i + 1
         if looking_for_directives:
             # BuildKit strips leading blanks first: "  # escape=`" is a directive too.
-            match = DIRECTIVE_RE.match(content.lstrip())
+            match = DIRECTIVE_RE.match(go_lstrip(content))
             if match and match.group(1).lower() in KNOWN_DIRECTIVES:
                 key, value = match.group(1).lower(), match.group(2)
                 if key in directives:
@@ -330,7 +331,7 @@ def parse(source: str) -> Dockerfile:
                 i += 1
                 continue
             looking_for_directives = False
-        if not content.strip(" \t\r\f\v"):
+        if not go_lstrip(content):
             nodes.append(Trivia("blank", line, line_no, len(nodes)))
             i += 1
             continue
@@ -367,7 +368,7 @@ def _parse_instruction(lines: list[str], first: int, escape: str, index: int) ->
         line = lines[i]
         content = _content(line)
         is_first = i == first
-        if not is_first and (_is_comment(content) or not content.strip(" \t\r\f\v")):
+        if not is_first and (_is_comment(content) or not go_lstrip(content)):
             # BuildKit drops comment and empty lines inside a continuation.
             raw_parts.append(line)
             raw_len += len(line)
@@ -375,7 +376,7 @@ def _parse_instruction(lines: list[str], first: int, escape: str, index: int) ->
             continue
         start = 0
         if is_first:
-            start = len(content) - len(content.lstrip(" \t"))
+            start = len(content) - len(go_lstrip(content))
         cut = _continues(content, escape)
         end = cut if cut is not None else len(content)
         for pos in range(start, end):
@@ -389,7 +390,7 @@ def _parse_instruction(lines: list[str], first: int, escape: str, index: int) ->
     logical_text = "".join(logical)
     keyword_text = keyword_word(logical_text)
     keyword = keyword_text.upper()
-    args_from = len(logical_text) - len(logical_text.lstrip()) + len(keyword_text)
+    args_from = len(logical_text) - len(go_lstrip(logical_text)) + len(keyword_text)
     flags, args_start = _extract_flags(logical_text, args_from)
     heredocs: list[Heredoc] = []
     json_form = False
@@ -459,7 +460,7 @@ def _heredoc_line_words(line: str) -> list[str]:
     n = len(line)
     while pos < n:
         ch = line[pos]
-        if ch in " \t\r\n\f\v":
+        if _is_go_space(ch):
             if in_word:
                 words.append("".join(word))
                 word, in_word = [], False
@@ -474,7 +475,14 @@ def _heredoc_line_words(line: str) -> list[str]:
             end = pos + 1
             while end < n and line[end] != ch:
                 end += 2 if ch == '"' and line[end] == "\\" else 1
-            if end >= n:
+            if end >= n or (ch == '"' and _open_brace(line[pos:end])):
+                return []
+            word.append(line[pos : end + 1])
+            pos = end + 1
+            continue
+        if line.startswith("${", pos):
+            end = line.find("}", pos)
+            if end < 0:
                 return []
             word.append(line[pos : end + 1])
             pos = end + 1
@@ -484,6 +492,12 @@ def _heredoc_line_words(line: str) -> list[str]:
     if in_word:
         words.append("".join(word))
     return words
+
+
+def _open_brace(text: str) -> bool:
+    """A ``${`` with no ``}`` after it: BuildKit's lexer gives up on the line."""
+    start = text.find("${")
+    return start >= 0 and text.find("}", start) < 0
 
 
 def _heredoc_name(word: str) -> tuple[str, bool]:
@@ -517,7 +531,20 @@ def _heredoc_name(word: str) -> tuple[str, bool]:
 
 
 NAME_VALUE_KEYWORDS = frozenset({"ENV", "LABEL"})
-_GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
+
+
+def _is_go_space(ch: str) -> bool:
+    """Go's unicode.IsSpace: Python's isspace() without the ASCII separators 0x1c-0x1f."""
+    return ch.isspace() and not "\x1c" <= ch <= "\x1f"
+
+
+def go_lstrip(text: str) -> str:
+    """Leading blanks removed as BuildKit's trimLeadingWhitespace does (a non-breaking
+    space counts; the 0x1c-0x1f separators do not)."""
+    start = 0
+    while start < len(text) and _is_go_space(text[start]):
+        start += 1
+    return text[start:]
 
 
 def _check_name_values(instruction: Instruction, escape: str) -> None:
@@ -527,7 +554,7 @@ def _check_name_values(instruction: Instruction, escape: str) -> None:
     if not words:
         return
     if "=" not in words[0]:
-        if len(rest.strip(" \t\r\v\f").split(None, 1)) < 2:
+        if len(re.split(r"[\t\v\f\r ]+", rest.strip(), maxsplit=1)) < 2:
             raise ParseError(instruction.start_line, f"{instruction.keyword} needs a value: write {instruction.keyword} {words[0]}=<value>")
         return
     for word in words:
@@ -551,7 +578,7 @@ def buildkit_words(rest: str, escape: str) -> list[str]:
     while pos < n:
         ch = rest[pos]
         if not in_word and not quote:
-            if ch in _GO_SPACE:
+            if _is_go_space(ch):
                 pos += 1
                 continue
             in_word = True
@@ -568,7 +595,7 @@ def buildkit_words(rest: str, escape: str) -> list[str]:
             word += ch
             pos += 1
             continue
-        if ch in _GO_SPACE:
+        if _is_go_space(ch):
             if blank_ok or word:
                 words.append(word)
             word, blank_ok, in_word = "", False, False
@@ -597,7 +624,7 @@ _KEYWORD_END_RE = re.compile(r"[\t\v\f\r ]")
 def keyword_word(logical: str) -> str:
     """The instruction word as BuildKit splits it: only ASCII blanks end it, so a
     non-breaking space pasted after ``RUN`` makes an unknown instruction, as in Docker."""
-    text = logical.lstrip()
+    text = go_lstrip(logical)
     match = _KEYWORD_END_RE.search(text)
     return text[: match.start()] if match else text
 

@@ -75,6 +75,10 @@ CASES = [
     pytest.param("FROM python:3.12\nRUN echo '<<EOF\nhi\nEOF\n", id="heredoc-after-open-quote-is-not"),
     pytest.param("FROM python:3.12\nRUN echo a\\ <<EOF\nhi\nEOF\n", id="heredoc-glued-by-escaped-blank-is-not"),
     pytest.param("FROM python:3.12\nRUN echo \"x <<EOF\" <<B\nhi\nB\n", id="heredoc-after-quoted-marker"),
+    pytest.param("FROM python:3.12\nRUN <<${EOF\nhi\nEOF\n", id="heredoc-open-variable-is-not"),
+    pytest.param("FROM python:3.12\nRUN <<\"${EOF\"\nhi\nEOF\n", id="heredoc-open-variable-in-quotes-is-not"),
+    pytest.param("FROM python:3.12\nRUN <<${EOF}\nhi\n${EOF}\n", id="heredoc-named-by-a-variable"),
+    pytest.param("FROM python:3.12\nRUN echo ${A:-x y} <<EOF\nhi\nEOF\n", id="heredoc-after-variable-with-blank"),
     # JSON and shell forms
     pytest.param("FROM python:3.12\nCMD [\"uvicorn\", \"app:app\"]\n", id="json-cmd"),
     pytest.param("FROM python:3.12\nENTRYPOINT [ \"python\" , \"-m\", \"app\" ]\n", id="json-entrypoint-spaced"),
@@ -111,6 +115,10 @@ CASES = [
     pytest.param("FROM python:3.12\nRUN\u00a0pip install poetry\n", id="non-breaking-space-after-keyword"),
     pytest.param("FROM python:3.12\nRUN pip\u00a0install poetry\n", id="non-breaking-space-in-arguments"),
     pytest.param("FROM python:3.12\n\x0bRUN --mount=type=cache,target=/a echo\n", id="vertical-tab-before-keyword"),
+    pytest.param("FROM python:3.12\n\u00a0\n\u00a0RUN a\n\u2003# comment\n", id="unicode-blanks-before-lines"),
+    pytest.param("FROM python:3.12\nRUN a \\\n\u00a0\n\u00a0# c\n b\n", id="unicode-blank-lines-in-continuation"),
+    pytest.param("FROM python:3.12\nRUN echo\u00a0<<EOF\nhi\nEOF\n", id="heredoc-after-non-breaking-space"),
+    pytest.param("FROM python:3.12\n\x1c\n", id="ascii-separator-is-not-blank"),
     # continuations
     pytest.param("FROM python:3.12\nRUN apt-get update \\\n    && apt-get install -y gcc\n", id="continuation"),
     pytest.param("FROM python:3.12\nRUN a \\\n    # a comment\n    b\n", id="comment-in-continuation"),
@@ -125,6 +133,11 @@ CASES = [
     pytest.param("FROM python:3.12\nRUN   \\\n  echo\n", id="continuation-right-after-keyword"),
     pytest.param("FROM python:3.12\nRUN \\\n  echo\n", id="continuation-first-line-keyword-only"),
     pytest.param("FROM python:3.12\nRUN a \\\n\\\n b\n", id="escape-alone-on-line"),
+    pytest.param("FROM python:3.12\nRUN echo a\\\\\n b\n", id="escaped-escape-does-not-continue"),
+    pytest.param("FROM python:3.12\nRUN echo a\\\\\\\n b\n", id="three-escapes-do-not-continue"),
+    pytest.param("FROM python:3.12\nRUN echo a\\\\ \\\n b\n", id="escaped-escape-then-escape-continues"),
+    pytest.param("# escape=`\nFROM python:3.12\nRUN echo a``\n b\n", id="escaped-backtick-does-not-continue"),
+    pytest.param("\\\\\nFROM python:3.12\n", id="line-of-two-escapes"),
     pytest.param("FROM python:3.12\nRUN echo \"a \\\" b\"\n", id="escaped-quote"),
     pytest.param("FROM python:3.12\nRUN echo #not a comment\n", id="hash-after-command"),
     # line endings, BOM, final newline
@@ -254,6 +267,8 @@ REFUSED = [
     pytest.param("\t# syntax=a\n# syntax=b\nFROM x\n", 2, id="indented-directive-counts-as-one"),
     pytest.param("FROM x\nENV A=1 B\n", 2, id="env-word-without-equals"),
     pytest.param("FROM x\nenv A\n", 2, id="env-name-without-value"),
+    pytest.param("FROM x\nENV A  \t\n", 2, id="env-name-and-blanks"),
+    pytest.param("FROM x\nENV A\u00a0B=1\n", 2, id="env-non-breaking-space-is-no-separator"),
     pytest.param("FROM x\nENV A=1 \"\"\n", 2, id="env-empty-quoted-word"),
     pytest.param("# escape=`\nFROM x\nENV A=1 \\\n    B=2\n", 3, id="env-continued-with-the-wrong-escape"),
     # BuildKit accepts these and silently ends the instruction; anything the tool

@@ -421,6 +421,8 @@ def test_model_round_trips_and_agrees_with_buildkit(text):
         assert not _buildkit_parses(text) or "continuation never ends" in exc.message, exc
         return
     assert doc.render() == text
+    if not doc.instructions:
+        return  # BuildKit refuses a file without instructions; the pipeline skips it
     ours = [(i.keyword, i.start_line, i.end_line) for i in doc.instructions]
     theirs = [(c.cmd.upper(), c.start_line, c.end_line) for c in dockerfile.parse_string(text)]
     assert ours == theirs
