@@ -269,7 +269,7 @@ def dockerfiles(draw) -> str:
 
 # Damage done to a generated file: what a bad merge or a hand edit leaves behind.
 DAMAGE = ['"', "'", "\\", "`", "<<EOF", "<<", "#", "\n", "$(", "&&", "--mount=", "=", " ", "[", "]", "\r\n", "\t",
-          "EOF\n", ";", "|", "${", "}", ")", "AS ", "FROM ", "\\\n", "\u00a0", "é"]
+          "EOF\n", ";", "|", "${", "}", ")", "AS ", "FROM ", "\\\n", "\\\\\n", "\u00a0", "é", "# escape=`\n", "<<\\EOF"]
 
 
 @st.composite
