@@ -447,8 +447,7 @@ class StageModerniser:
                     self.warn(instruction, f"--no-dev kept: Poetry {version} predates --without dev; pass --poetry-version to move to Poetry 2")
                 else:
                     word = next(w for w in words if w.text == "--no-dev")
-                    self.out.splice(instruction, word.start, word.end, "--without dev")
-                    self.change(instruction, "--no-dev -> --without dev: --no-dev was removed in Poetry 2")
+                    self.replace_no_dev(instruction, words, word)
             if sub == "install" and modern and any(w.text == "--sync" for w in words):
                 install = next(w for w in words if w.text == "install")
                 sync = next(w for w in words if w.text == "--sync")
@@ -458,6 +457,22 @@ class StageModerniser:
             if sub == "lock" and modern and any(w.text == "--no-update" for w in words):
                 self.drop_word(instruction, words, next(w for w in words if w.text == "--no-update"))
                 self.change(instruction, "poetry lock --no-update -> poetry lock: Poetry 2 removed the option (it is the default)")
+
+    def replace_no_dev(self, instruction: Instruction, words, word) -> None:
+        # Poetry 2 fails with "Group(s) not found: dev" on --without dev when the
+        # project has no dev group, so the replacement depends on the project.
+        project_dir = self.project_dir()
+        local = self.project.project(project_dir) if project_dir is not None else None
+        if local is None:
+            self.out.splice(instruction, word.start, word.end, "--only main")
+            self.change(instruction, "--no-dev -> --only main: --no-dev was removed in Poetry 2, and without the project at hand --without dev could name a group it lacks")
+            self.warn(instruction, "--only main also leaves out non-optional groups other than dev; run with the build context (--context) to keep them")
+        elif "dev" in local.groups:
+            self.out.splice(instruction, word.start, word.end, "--without dev")
+            self.change(instruction, "--no-dev -> --without dev: --no-dev was removed in Poetry 2")
+        else:
+            self.drop_word(instruction, words, word)
+            self.change(instruction, "--no-dev removed: Poetry 2 dropped it, and this project has no dev group to leave out")
 
     def drop_word(self, instruction: Instruction, words, word) -> None:
         position = words.index(word)

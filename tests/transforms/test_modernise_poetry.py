@@ -89,7 +89,7 @@ CHANGED = [
         + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "WORKDIR /app\n"
         "COPY . .\n"
-        "RUN poetry install --without dev --no-interaction\n"
+        "RUN poetry install --only main --no-interaction\n"
         'CMD ["poetry", "run", "app"]\n',
         id="canonical",
     ),
@@ -136,7 +136,7 @@ CHANGED = [
         "FROM python:3.11\nRUN pip install poetry==1.8.3\nRUN poetry install --no-dev\n",
         "FROM python:3.11\n"
         + ENV_BLOCK.replace("2.2.1", "1.8.3")
-        + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install --without dev\n',
+        + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install --only main\n',
         id="exact-pin-kept",
     ),
     pytest.param(
@@ -205,7 +205,7 @@ CHANGED = [
         "ENV POETRY_NO_INTERACTION=1 \\\n"
         "    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
         'RUN pip install "poetry==$POETRY_VERSION"\n'
-        "RUN poetry install --without dev\n" + RUN_APP,
+        "RUN poetry install --only main\n" + RUN_APP,
         id="existing-env-edited-in-place",
     ),
     pytest.param(
@@ -250,7 +250,7 @@ CHANGED = [
         "FROM python:3.11-slim\n"
         "ENV POETRY_NO_INTERACTION=1 \\\n"
         "    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
-        "RUN poetry install --without dev\n",
+        "RUN poetry install --only main\n",
         id="poetry-from-base-image",
     ),
     pytest.param(
@@ -378,9 +378,9 @@ CHANGED = [
         "FROM python:3.11 AS build\n"
         + ENV_BLOCK
         + 'RUN pip install "poetry==$POETRY_VERSION"\n'
-        "RUN poetry install --without dev\n"
+        "RUN poetry install --only main\n"
         "FROM build AS test\n"
-        "RUN poetry install --without dev\n",
+        "RUN poetry install --only main\n",
         id="child-stage-inherits-env",
     ),
 ]
@@ -388,6 +388,8 @@ CHANGED = [
 
 @pytest.mark.parametrize(("before", "after"), CHANGED)
 def test_modernised(before, after):
+    # These cases run with no build context: --no-dev becomes --only main, since
+    # --without dev fails on a project with no dev group (the tests below cover both).
     assert run_twice(TRANSFORM, before) == after
 
 
@@ -542,3 +544,17 @@ def test_any_mix_of_naive_lines_is_idempotent_and_parses():
         assert ("\r\n" in result) == (newline == "\r\n")
 
     check()
+
+
+@pytest.mark.parametrize(
+    "groups, expected",
+    [
+        pytest.param('[tool.poetry.group.dev.dependencies]\npytest = "*"\n', "RUN poetry install --without dev\n", id="has-dev-group"),
+        pytest.param("", "RUN poetry install\n", id="no-dev-group"),
+    ],
+)
+def test_no_dev_follows_the_project_s_groups(tmp_path, groups, expected):
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "svc"\nversion = "0.1.0"\npackage-mode = false\n' + groups)
+    before = 'FROM python:3.11\nENV POETRY_VERSION=2.2.1 POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install "poetry==$POETRY_VERSION"\nCOPY . .\nRUN poetry install --no-dev\n'
+    after = run_twice(TRANSFORM, before, read_context(tmp_path))
+    assert after.endswith(expected)
