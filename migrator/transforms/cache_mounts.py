@@ -21,11 +21,18 @@ Example
 Use instead
     ``RUN --mount=type=cache,target=/root/.cache/pip pip install poetry==2.2.1``
 
+Poetry's default venvs live in ``<cache>/virtualenvs``: unless the stage makes the venv
+in-project, elsewhere or not at all (ENV or ``poetry config virtualenvs.*``), only the
+downloads (``<cache>/cache`` and ``<cache>/artifacts``) are mounted, so the venv stays in
+the image. A comment inside a removed command's lines moves above the RUN.
+
 Left alone: exec-form RUNs, apk (``apk add --no-cache`` keeps no cache), a RUN that
 already mounts that target, steps run by a non-root USER (the cache belongs to root:
-a warning says so), and apt installs whose ``apt-get update`` ran in an earlier RUN
-(the mount would hide the lists that RUN left in the image). Heredoc RUNs get all their
-mounts on the RUN line, before ``<<EOF``, and their scripts are never edited.
+a warning says so), apt installs whose ``apt-get update`` ran in an earlier RUN (the
+mount would hide the lists that RUN left in the image), and a mount that an ``rm`` which
+must stay (guarded by ``||``, in a heredoc, or of a folder another tool also fills) would
+hit: ``rm -rf`` of a mount point fails with "Device or resource busy". Heredoc RUNs get
+all their mounts on the RUN line, before ``<<EOF``, and their scripts are never edited.
 """
 
 from __future__ import annotations
