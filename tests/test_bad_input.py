@@ -248,3 +248,18 @@ def test_a_shell_comment_after_a_command_is_not_edited():
     output = encode(run(data).migrated)
     assert b"poetry install --no-root # --no-dev && rm -rf /root/.cache\n" in output
     assert b"# --without dev" not in output
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b'FROM --platform=linux/amd64\nWORKDIR /app\nCOPY . .\nRUN poetry install\n', id="from-without-image"),
+        pytest.param(b'FROM --"platform=$BUILDPLATFORM python:3.9\nWORKDIR /app\nRUN poetry install\n', id="from-flag-quote-left-open"),
+        pytest.param(b"FROM python:3.12\nWORKDIR /app\rENV A=1\nRUN poetry install\n", id="lone-carriage-return"),
+    ],
+)
+def test_odd_but_parseable_files_never_cause_an_internal_error(data):
+    result = run(data)
+    assert result.detail is None, result.detail
+    if result.status is Status.FAILED:
+        assert result.error_line and "\n" not in result.error
