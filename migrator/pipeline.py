@@ -110,6 +110,9 @@ def migrate_text(text: str, project: ProjectContext, settings: Settings) -> Migr
         if not doc.instructions:
             return Migration(text, skipped="empty: nothing to migrate")
         raise InputError(doc.instructions[0].start_line, "no FROM instruction: this is not a complete Dockerfile")
+    for stage in doc.stages:
+        if not stage.base_image:
+            raise InputError(stage.from_instruction.start_line, "FROM names no image: give it one, e.g. FROM python:3.12-slim")
     if not uses_poetry(doc) and not (settings.uv and project.project("") and project.project("").is_poetry):
         return Migration(text, skipped="does not use Poetry")
     settings = inline_settings(text, settings)

@@ -194,3 +194,9 @@ def test_notes_name_lines_of_the_users_file_not_of_intermediate_text(only):
     # CMD is line 5 of the user's file, line 8 of the text MIG921 saw; reported once, as line 5.
     assert [(w.line, w.message) for w in result.warnings] == [(5, "CMD at line 5 looked at")]
     assert [c.line for c in result.changes] == [1]
+
+
+def test_a_from_without_an_image_is_refused_with_its_line():
+    result = migrate_source("Dockerfile", b"FROM python:3.11 AS b\nRUN pip install poetry\nFROM --platform=linux/amd64\nCOPY --from=b /a /a\n", Settings(), EMPTY_CONTEXT)
+    assert result.status is Status.FAILED
+    assert result.error_line == 3 and "names no image" in result.error
