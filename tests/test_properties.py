@@ -12,9 +12,9 @@ Properties, for an empty project context and for a small real one:
 - whatever comes out parses with BuildKit's parser (and ours);
 - a second run changes nothing;
 - untouched bytes are identical: every comment, blank line, directive and every
-  instruction no transform owns appears verbatim in the output, and comments keep
-  their order; an instruction a transform may rewrite either appears verbatim or the
-  result lists changes;
+  instruction no transform owns appears verbatim in the output (comments may move
+  with the instruction they describe); every line difflib sees changed belongs to an
+  instruction a transform owns, and a changed output always lists its changes;
 - line endings, the BOM and a missing final newline are kept.
 
 Runs: ``CI=1`` (or ``MIGRATOR_PROPERTIES=ci``) selects a derandomized profile with a fixed number of examples, so CI
@@ -361,19 +361,15 @@ def check_pipeline(text: str, project) -> FileResult:
     assert result.changes, "the output changed but no change was reported"
     output_nodes = [n.raw for n in nodes_of(output)]
     output_raw_set = set(output_nodes)
-    original_comments = []
     for node in nodes_of(text):
         if isinstance(node, Trivia):
             if node.kind == "comment":
-                original_comments.append(node.raw)
                 assert _raw_in(node.raw, output_raw_set), f"comment lost: {node.raw!r}"
             elif node.kind == "directive":
                 assert node.raw in output_raw_set, f"directive lost: {node.raw!r}"
         elif isinstance(node, Instruction) and node.keyword not in OWNED_KEYWORDS:
             assert _raw_in(node.raw, output_raw_set), f"{node.keyword} at line {node.start_line} changed: {node.raw!r}"
     _changed_lines_are_owned(text, output, output_raw_set)
-    kept = [raw for raw in output_nodes if raw in original_comments or raw.rstrip("\r\n") in {c.rstrip("\r\n") for c in original_comments}]
-    assert _is_subsequence([c.rstrip("\r\n") for c in original_comments if c.rstrip("\r\n") in {k.rstrip("\r\n") for k in kept}], [k.rstrip("\r\n") for k in kept])
     return result
 
 
@@ -408,17 +404,16 @@ def _buildkit_parses(text: str) -> bool:
         dockerfile.parse_string(text)
     except dockerfile.GoParseError:
         return False
+    except UnicodeDecodeError:
+        # BuildKit splits flags on single bytes, so a non-breaking space in one comes
+        # back as broken UTF-8 the binding cannot decode: no usable answer.
+        return False
     return True
 
 
 def _raw_in(raw: str, output: set[str]) -> bool:
     """Verbatim, allowing only the line ending of the file's last line to differ."""
     return raw in output or raw.rstrip("\r\n") in {o.rstrip("\r\n") for o in output}
-
-
-def _is_subsequence(needles: list[str], haystack: list[str]) -> bool:
-    it = iter(haystack)
-    return all(any(n == h for h in it) for n in needles)
 
 
 @PROFILE
@@ -434,8 +429,12 @@ def test_model_round_trips_and_agrees_with_buildkit(text):
     assert doc.render() == text
     if not doc.instructions:
         return  # BuildKit refuses a file without instructions; the pipeline skips it
+    try:
+        commands = dockerfile.parse_string(text)
+    except UnicodeDecodeError:
+        return  # see _buildkit_parses: the binding has no usable answer
     ours = [(i.keyword, i.start_line, i.end_line) for i in doc.instructions]
-    theirs = [(c.cmd.upper(), c.start_line, c.end_line) for c in dockerfile.parse_string(text)]
+    theirs = [(c.cmd.upper(), c.start_line, c.end_line) for c in commands]
     assert ours == theirs
 
 
