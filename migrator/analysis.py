@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from migrator.record import dataclass
 
 from migrator.model import Dockerfile, Instruction, Stage, split_words
 from migrator.shell import SimpleCommand, run_commands

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, replace
+from migrator.record import dataclass, replace
 from pathlib import Path
 
 import click

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, fields, replace
+from migrator.record import dataclass, fields, replace
 from pathlib import Path
 
 from migrator.transform import Settings

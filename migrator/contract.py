@@ -8,7 +8,7 @@ contract of the final stage before and after and reverts a transform that breaks
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from migrator.record import dataclass
 
 from migrator.analysis import env_pairs, final_workdir, is_build_only_env
 from migrator.model import Dockerfile, Instruction

@@ -14,7 +14,7 @@ import signal
 import stat
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from migrator.record import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 

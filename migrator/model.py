@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from migrator.record import dataclass, field
 from functools import cached_property
 
 BOM = "\ufeff"

@@ -9,7 +9,7 @@ libraries, per release (``libffi8`` on bookworm, ``libffi7`` on bullseye).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from migrator.record import dataclass
 
 DEBIAN_RELEASES = ("buster", "bullseye", "bookworm", "trixie", "focal", "jammy", "noble")
 UBUNTU_VERSIONS = {"20.04": "focal", "22.04": "jammy", "24.04": "noble"}

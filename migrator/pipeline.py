@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from dataclasses import dataclass, field, replace
+from migrator.record import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 

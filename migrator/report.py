@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from migrator.record import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from migrator.pipeline import FileResult, Status

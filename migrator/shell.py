@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass
+from migrator.record import dataclass
 
 from migrator.model import Instruction, Word
 

@@ -8,7 +8,7 @@ checks the result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from migrator.record import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Callable
 

@@ -34,7 +34,7 @@ import sys
 import sysconfig
 import tempfile
 import tomllib
-from dataclasses import dataclass, replace
+from migrator.record import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 

@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from migrator.record import dataclass, field
 from pathlib import Path
 
 from migrator.pipeline import FileResult

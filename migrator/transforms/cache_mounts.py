@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from migrator.record import dataclass
 
 from migrator.analysis import env_at, env_pairs, is_poetry_install, pip_program, poetry_subcommand
 from migrator.contract import ROOT_USERS

@@ -33,7 +33,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from migrator.record import dataclass
 
 from migrator.analysis import CommandAt, commands_in, env_pairs, pip_program, poetry_subcommand, workdir_at
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, insert_before, replace, split_words

@@ -43,7 +43,7 @@ that cannot read it (apt-get, mkdir, useradd...) get no mount.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from migrator.record import dataclass, field
 
 from migrator.analysis import is_build_only_env, pip_program
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, parse, replace, split_words

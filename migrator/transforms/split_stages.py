@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from migrator.record import dataclass, field
 
 from migrator.analysis import (
     BUILD_ONLY_ENV_PREFIXES,

@@ -50,7 +50,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from dataclasses import dataclass, field
+from migrator.record import dataclass, field
 
 from migrator.analysis import env_pairs, installs_poetry_itself, pip_program, poetry_subcommand, venv_dir, workdir_at
 from migrator.model import Dockerfile, Edit, Instruction, Stage, split_words
