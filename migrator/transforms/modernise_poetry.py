@@ -647,7 +647,7 @@ class StageModerniser:
             return {}
         keyword = keyword_case(anchor, "ENV")
         lines = [f"{key}={value}" for key, value in pairs]
-        text = f"{keyword} " + " \\\n    ".join(lines) + "\n"
+        text = f"{keyword} " + f" {self.doc.escape}\n    ".join(lines) + "\n"
         self.out.insert_before(self.doc.leading_comments(anchor.index), text)
         self.change(anchor, f"ENV {', '.join(k for k, _ in pairs)} added: a pinned, non-interactive Poetry with its venv at a fixed path")
         return dict(pairs)

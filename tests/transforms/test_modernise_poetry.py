@@ -558,3 +558,10 @@ def test_no_dev_follows_the_project_s_groups(tmp_path, groups, expected):
     before = 'FROM python:3.11\nENV POETRY_VERSION=2.2.1 POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install "poetry==$POETRY_VERSION"\nCOPY . .\nRUN poetry install --no-dev\n'
     after = run_twice(TRANSFORM, before, read_context(tmp_path))
     assert after.endswith(expected)
+
+
+def test_the_env_block_continues_lines_with_the_file_s_escape_character():
+    before = "# escape=`\nFROM python:3.9\nRUN pip install poetry\nRUN poetry install\n"
+    after = run_twice(TRANSFORM, before)
+    assert "ENV POETRY_VERSION=2.2.1 `\n    POETRY_NO_INTERACTION=1 `\n" in after
+    assert "\\\n" not in after
