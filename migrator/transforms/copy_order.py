@@ -274,8 +274,21 @@ class StageReorder:
         run = self.install.instruction
         keyword = "run" if run.logical.lstrip()[:1].islower() else "RUN"
         flags = "".join(run.logical[f.start : f.end] + " " for f in run.flags)
-        command = " ".join(run.logical[w.start : w.end] for w in self.install.command.words)
+        # What the install's RUN set up before it (exported variables, poetry config,
+        # a cd) must hold for the root install too.
+        setup = [c for c in run_commands(run)[: self.install.position] if sets_up_environment(c)]
+        command = " && ".join(" ".join(run.logical[w.start : w.end] for w in c.words) for c in setup + [self.install.command])
         return f"{keyword} {flags}{command}\n"
+
+
+def sets_up_environment(command) -> bool:
+    argv = command.argv
+    if command.program in ("export", "cd", "source", ".", "set", "unset"):
+        return True
+    if argv and all("=" in word and not word.startswith("-") for word in argv):
+        return True  # bare VAR=value assignments
+    sub = poetry_subcommand(command)
+    return sub is not None and sub[0] in ("config", "source")
 
 
 def with_line_end(raw: str) -> str:

@@ -397,3 +397,15 @@ def test_any_mix_of_naive_lines_is_idempotent_and_parses():
         assert ("\r\n" in result) == (newline == "\r\n")
 
     check()
+
+
+def test_the_root_install_keeps_what_its_run_set_up_first():
+    before = (
+        "FROM python:3.11\nWORKDIR /app\nCOPY . .\n"
+        'RUN export A="$(cat /x)" && poetry config virtualenvs.in-project true && apt-get clean && poetry install --only main\n'
+    )
+    after = run_twice(TRANSFORM, before)
+    # the exported variable and the config hold for the root install too; the unrelated clean-up is not repeated
+    assert after.endswith(
+        'COPY . .\nRUN export A="$(cat /x)" && poetry config virtualenvs.in-project true && poetry install --only main\n'
+    )
