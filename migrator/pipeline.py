@@ -17,7 +17,7 @@ from pathlib import Path
 
 from migrator.analysis import created_user_id, uses_poetry
 from migrator.contract import RuntimeContract, runtime_contract
-from migrator.model import Dockerfile, EditConflict, ParseError, apply_edits, parse
+from migrator.model import Dockerfile, Edit, EditConflict, ParseError, apply_edits, parse
 from migrator.project import ProjectContext, read_context
 from migrator.source import MAX_STAGES, InputError, decode
 from migrator.transform import ExtraFile, Note, Settings, Transform
@@ -154,7 +154,7 @@ def migrate_text(text: str, project: ProjectContext, settings: Settings) -> Migr
             if round_number == MAX_ROUNDS - 1:
                 raise NotSettled(transform, outcome.changes)
             changes.extend(origin.to_user_file(note) for note in outcome.changes)
-            origin = origin.advance(doc.text, new_doc.text)
+            origin = origin.advance(doc, list(outcome.edits), new_doc.text)
             doc = new_doc
             for extra_file in outcome.extra_files:
                 extra[extra_file.path] = extra_file
@@ -186,18 +186,39 @@ class OriginLines:
         message = self.LINE_IN_MESSAGE.sub(lambda m: f"{m[1]} {self.line(int(m[2]))}", note.message)
         return Note(note.code, self.line(note.line), message)
 
-    def advance(self, old_text: str, new_text: str) -> OriginLines:
-        import difflib  # only files that change pay for it
+    def advance(self, doc: Dockerfile, edits: list[Edit], new_text: str) -> OriginLines:
+        """The origins of the lines of ``new_text``, which is ``doc`` with ``edits`` applied.
 
-        old, new = old_text.split("\n"), new_text.split("\n")
+        Lines of nodes no edit touched keep their origin; written text stands for the
+        first node it replaces, or for the line above it.
+        """
         origins: list[int] = []
-        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "equal":
-                origins.extend(self.origins[i1:i2])
+
+        def keep(first: int, last: int) -> None:
+            for node in doc.nodes[first:last]:
+                start = node.start_line - 1
+                origins.extend(self.origins[start : start + node.raw.count("\n")])
+
+        # A line that moved (deleted in one place, written in another) keeps its origin.
+        removed: dict[str, int] = {}
+        for edit in edits:
+            for node in doc.nodes[edit.start : edit.end]:
+                for offset, line in enumerate(node.raw.split("\n")):
+                    removed.setdefault(line.rstrip("\r"), self.line(node.start_line + offset))
+        cursor = 0
+        for edit in sorted(edits, key=lambda e: (e.start, e.end > e.start)):
+            keep(cursor, edit.start)
+            if edit.start < len(doc.nodes) and edit.end > edit.start:
+                anchor = self.line(doc.nodes[edit.start].start_line)
             else:
-                anchor = self.origins[i1] if i1 < i2 else (self.origins[i1 - 1] if i1 > 0 else 1)
-                origins.extend([anchor] * (j2 - j1))
+                anchor = origins[-1] if origins else 1
+            for line in edit.text.split("\n")[: edit.text.count("\n")]:
+                origins.append(removed.get(line.rstrip("\r"), anchor) if line.strip() else anchor)
+            cursor = max(cursor, edit.end)
+        keep(cursor, len(doc.nodes))
+        wanted = new_text.count("\n") + 1
+        # A last line without a newline, or one added before an append, shifts the count by one.
+        origins = (origins + [origins[-1] if origins else 1] * wanted)[:wanted]
         return OriginLines(new_text, origins)
 
 

@@ -200,3 +200,23 @@ def test_a_from_without_an_image_is_refused_with_its_line():
     result = migrate_source("Dockerfile", b"FROM python:3.11 AS b\nRUN pip install poetry\nFROM --platform=linux/amd64\nCOPY --from=b /a /a\n", Settings(), EMPTY_CONTEXT)
     assert result.status is Status.FAILED
     assert result.error_line == 3 and "names no image" in result.error
+
+
+def test_a_moved_instruction_keeps_its_line_in_notes(only):
+    from migrator.model import delete
+    from migrator.transform import Note
+
+    def move_cmd_to_top(doc, project, settings):
+        cmd = doc.stages[-1].last("CMD")
+        if cmd.index < 2:
+            return Outcome()
+        return Outcome(edits=(delete(cmd), Edit(1, 1, cmd.raw)))
+
+    def warn_about_cmd(doc, project, settings):
+        cmd = doc.stages[-1].last("CMD")
+        return Outcome(warnings=(Note("MIG922", cmd.start_line, "about CMD"),))
+
+    only(make("MIG921", move_cmd_to_top), make("MIG922", warn_about_cmd))
+    result = migrate_text(NAIVE, EMPTY_CONTEXT, Settings())
+    assert result.text.split("\n")[1].startswith("CMD")
+    assert [w.line for w in result.warnings] == [5]
