@@ -197,10 +197,11 @@ def remove_commands(instruction: Instruction, indexes: set[int]) -> str | None:
         else:
             # Leading commands go with the operator after them.
             edits.append((commands[k].start, commands[k + 1].start, ""))
-    return instruction.splice_many(_merge_spans(edits))
+    return instruction.splice_many(merge_spans(edits))
 
 
-def _merge_spans(edits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def merge_spans(edits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Removal spans sorted, overlapping or touching ones joined into one."""
     merged: list[tuple[int, int, str]] = []
     for start, end, text in sorted(edits):
         if merged and start <= merged[-1][1]:

@@ -44,7 +44,7 @@ from migrator.record import dataclass
 from migrator.analysis import env_at, env_pairs, is_poetry_install, pip_program, poetry_subcommand
 from migrator.contract import ROOT_USERS
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, insert_before, replace, split_words
-from migrator.shell import SimpleCommand, run_commands, split_commands
+from migrator.shell import SimpleCommand, merge_spans, run_commands, split_commands
 from migrator.transform import Note, Outcome, Safety, Transform
 
 CODE = "MIG004"
@@ -483,7 +483,7 @@ def _without_defeaters(instruction: Instruction, plan: Plan) -> tuple[str, list[
     spans += _command_spans(commands, set(plan.removed_commands))
     if not spans:
         return instruction.raw, []
-    merged = _merged(spans)
+    merged = merge_spans(spans)
     comments: list[str] = []
     for start, end, _ in merged:
         raw_start, raw_end = instruction.raw_span(start, end)
@@ -505,16 +505,6 @@ def _command_spans(commands: list[SimpleCommand], indexes: set[int]) -> list[tup
         else:
             spans.append((commands[k].start, commands[k + 1].start, ""))
     return spans
-
-
-def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    merged: list[tuple[int, int, str]] = []
-    for start, end, text in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]), "")
-        else:
-            merged.append((start, end, text))
-    return merged
 
 
 def _without_pip_no_cache_dir(instruction: Instruction) -> Edit | None:

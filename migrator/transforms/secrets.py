@@ -48,7 +48,7 @@ from migrator.record import dataclass, field
 from migrator.analysis import is_build_only_env, pip_program
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, parse, replace, split_words
 from migrator.redact import redact
-from migrator.shell import SimpleCommand, run_commands
+from migrator.shell import SimpleCommand, merge_spans, run_commands
 from migrator.transform import Note, Outcome, Safety, Transform
 
 CODE = "MIG007"
@@ -282,13 +282,7 @@ class SecretsToMounts:
                 removals.append((words[k - 1][3], end, ""))
             else:
                 removals.append((start, words[k + 1][2], ""))
-        merged: list[tuple[int, int, str]] = []
-        for start, end, text in sorted(removals):
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(end, merged[-1][1]), "")
-            else:
-                merged.append((start, end, text))
-        return merged
+        return merge_spans(removals)
 
     def edit_readers(self, credentials: list[Credential]) -> None:
         by_run: dict[Instruction, list[Credential]] = {}

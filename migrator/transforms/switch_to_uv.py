@@ -54,7 +54,7 @@ from migrator.record import dataclass, field
 
 from migrator.analysis import env_pairs, installs_poetry_itself, pip_program, poetry_subcommand, venv_dir, workdir_at
 from migrator.model import Dockerfile, Edit, Instruction, Stage, split_words
-from migrator.shell import SimpleCommand, run_commands
+from migrator.shell import SimpleCommand, merge_spans, run_commands
 from migrator.transform import NOTHING, Note, Outcome, Safety, Transform
 
 REFUSED = "not switched to uv: "
@@ -216,7 +216,7 @@ def _without_words(instruction: Instruction, words: list, drop: set[int]) -> str
             spans.append((words[k].start, words[k + 1].start))
         else:
             spans.append((words[k - 1].end, words[k].end))
-    merged = _merged(spans)
+    merged = merge_spans([(start, end, "") for start, end in spans])
     return _comments_in(instruction, merged) + instruction.splice_many(merged)
 
 
@@ -227,16 +227,6 @@ def _comments_in(instruction: Instruction, spans: list[tuple[int, int, str]]) ->
         raw_start, raw_end = instruction.raw_span(start, end)
         moved += [line.lstrip() for line in instruction.raw[raw_start:raw_end].splitlines(keepends=True) if line.lstrip().startswith("#")]
     return "".join(line if line.endswith("\n") else line + "\n" for line in moved)
-
-
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
-    merged: list[tuple[int, int, str]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]), "")
-        else:
-            merged.append((start, end, ""))
-    return merged
 
 
 def _is_poetry_variable(key: str, value: str) -> bool:
@@ -355,7 +345,7 @@ def _spliced_run(instruction, commands, removed, replaced, drop_flags, add_flags
             spans.append((commands[k - 1].end, commands[k].end, ""))
         else:
             spans.append((commands[k].start, commands[k + 1].start, ""))
-    spans = _merged([(s, e) for s, e, _ in spans])
+    spans = merge_spans([(s, e, "") for s, e, _ in spans])
     moved = _comments_in(instruction, spans)
     for k, text in replaced.items():
         spans.append((commands[k].start, commands[k].end, text))
