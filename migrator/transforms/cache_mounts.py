@@ -104,9 +104,18 @@ def _mount_stage(doc: Dockerfile, stage: Stage) -> tuple[list[Edit], list[Note],
     changes: list[Note] = []
     warnings: list[Note] = []
     pip_mounted_after: int | None = None  # node index of the first RUN given a pip mount
-    for instruction in stage.find("RUN"):
+    # ENV and `poetry config virtualenvs.*` so far, kept up in one pass: a file with
+    # thousands of RUNs must not be read again for each of them.
+    env: dict[str, str] = {}
+    venv_config: dict[str, str] = {}
+    for instruction in stage.instructions:
+        if instruction.keyword == "ENV":
+            env.update(env_pairs(instruction))
+        if instruction.keyword != "RUN":
+            continue
+        _read_venv_config(instruction, venv_config)
         present = _mount_targets(instruction)
-        needed = _kinds_needed(stage, instruction)
+        needed = _kinds_needed(instruction, env, venv_config)
         missing = [k for k in needed if not k.satisfied_by(present)]
         if not missing:
             continue
@@ -158,12 +167,11 @@ def _command_lists(instruction: Instruction) -> list[list[SimpleCommand]]:
     return lists
 
 
-def _kinds_needed(stage: Stage, instruction: Instruction) -> list[CacheKind]:
+def _kinds_needed(instruction: Instruction, env: dict[str, str], venv_config: dict[str, str]) -> list[CacheKind]:
     if instruction.json_args is not None:
         return []
     command_lists = _command_lists(instruction)
     commands = [c for group in command_lists for c in group]
-    env = env_at(stage, instruction.index)
     cache_home = env.get("XDG_CACHE_HOME") or "/root/.cache"
     kinds: list[CacheKind] = []
     if any(_is_pip_install(c) for c in commands):
@@ -175,7 +183,7 @@ def _kinds_needed(stage: Stage, instruction: Instruction) -> list[CacheKind]:
         if _literal(target):
             paths = _cache_paths(target, "pypoetry") | {"$POETRY_CACHE_DIR", "${POETRY_CACHE_DIR}"}
             downloads = frozenset({f"{target}/cache", f"{target}/artifacts"})
-            if _venv_outside(stage, instruction, env, target):
+            if _venv_outside(venv_config, env, target):
                 kinds.append(CacheKind("poetry", (target,), paths, enough=(downloads,)))
             else:
                 # Poetry's default venvs live in <cache>/virtualenvs: mounting the whole
@@ -193,19 +201,20 @@ def _kinds_needed(stage: Stage, instruction: Instruction) -> list[CacheKind]:
     return kinds
 
 
-def _venv_outside(stage: Stage, instruction: Instruction, env: dict[str, str], cache_dir: str) -> bool:
+def _read_venv_config(run: Instruction, venv_config: dict[str, str]) -> None:
+    """Add the `poetry config virtualenvs.*` settings a RUN makes."""
+    for group in _command_lists(run):
+        for command in group:
+            sub = poetry_subcommand(command)
+            if sub and sub[0] == "config":
+                words = [a for a in sub[1] if not a.startswith("-")]
+                if len(words) >= 2 and words[0].startswith("virtualenvs."):
+                    venv_config[words[0].removeprefix("virtualenvs.")] = words[1]
+
+
+def _venv_outside(venv_config: dict[str, str], env: dict[str, str], cache_dir: str) -> bool:
     """Whether Poetry puts the venv somewhere other than <cache>/virtualenvs (or makes none)."""
-    settings: dict[str, str] = {}
-    for run in stage.find("RUN"):
-        if run.index > instruction.index:
-            break
-        for group in _command_lists(run):
-            for command in group:
-                sub = poetry_subcommand(command)
-                if sub and sub[0] == "config":
-                    words = [a for a in sub[1] if not a.startswith("-")]
-                    if len(words) >= 2 and words[0].startswith("virtualenvs."):
-                        settings[words[0].removeprefix("virtualenvs.")] = words[1]
+    settings = dict(venv_config)
     for key in ("create", "in-project", "path"):
         variable = "POETRY_VIRTUALENVS_" + key.upper().replace("-", "_")
         if variable in env:
