@@ -155,6 +155,15 @@ def _removal_spans(commands: list[SimpleCommand], gone: set[int]) -> list[tuple[
     return spans
 
 
+def _by_name(command) -> bool:
+    """Whether a command names its program bare (looked up on PATH), not by a path."""
+    for word in command.argv:
+        if "=" in word and not word.startswith("-") and word.split("=", 1)[0].isidentifier():
+            continue  # VAR=value before the program
+        return "/" not in word
+    return False
+
+
 def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     merged: list[tuple[int, int, str]] = []
     for start, end, text in sorted(spans):
@@ -305,6 +314,7 @@ class StageModerniser:
         self.new_env: list[tuple[str, str]] = []
         self.inherited: dict[str, str] = {}
         self.moved_into_venv: list[Instruction] = []  # RUNs whose packages now land in the venv
+        self.later_runs_need_path = False  # a later RUN runs a program by name that now lives in the venv
 
     def change(self, instruction: Instruction, message: str) -> None:
         self.changes.append(TRANSFORM.note(instruction.start_line, message))
@@ -546,6 +556,11 @@ class StageModerniser:
         for at in self.commands[installs[0] + 1 :]:
             program = at.command.program
             if program and program not in VENV_NEUTRAL_PROGRAMS and not is_dependency_install(at.command):
+                if _by_name(at.command) and self.stage is self.doc.stages[-1]:
+                    # `python manage.py collectstatic`, a console script: found through
+                    # PATH, so with the venv first on PATH they run from the venv.
+                    self.later_runs_need_path = True
+                    continue
                 return f"line {at.instruction.start_line} runs {program}, which expects the packages in the system Python"
         return None
 
@@ -565,7 +580,9 @@ class StageModerniser:
         """Programs that ran from the system Python now live in the venv: put it first on PATH."""
         if not self.moved_into_venv or self.stage is not self.doc.stages[-1]:
             return
-        if not any(needs_path(i) for i in self.stage.instructions if i.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK")):
+        if not self.later_runs_need_path and not any(
+            needs_path(i) for i in self.stage.instructions if i.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK")
+        ):
             return
         first = min(self.moved_into_venv, key=lambda i: i.index)
         venv = posixpath.join(workdir_at(self.stage, first.index), ".venv")

@@ -565,3 +565,27 @@ def test_the_env_block_continues_lines_with_the_file_s_escape_character():
     after = run_twice(TRANSFORM, before)
     assert "ENV POETRY_VERSION=2.2.1 `\n    POETRY_NO_INTERACTION=1 `\n" in after
     assert "\\\n" not in after
+
+
+def test_a_later_step_that_runs_python_by_name_uses_the_venv_through_path():
+    before = (
+        "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
+        "RUN poetry config virtualenvs.create false && poetry install --only main\n"
+        "RUN python manage.py collectstatic --noinput\n"
+        'CMD ["poetry", "run", "gunicorn", "mysite.wsgi"]\n'
+    )
+    after = run_twice(TRANSFORM, before)
+    assert "virtualenvs.create false" not in after
+    # the venv goes first on PATH before the install, so collectstatic finds Django there
+    assert after.index('ENV PATH="/app/.venv/bin:$PATH"') < after.index("poetry install") < after.index("collectstatic")
+
+
+def test_a_later_step_that_runs_the_system_python_by_path_keeps_the_system_install():
+    before = (
+        "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
+        "RUN poetry config virtualenvs.create false && poetry install --only main\n"
+        "RUN /usr/local/bin/python manage.py collectstatic --noinput\n"
+        'CMD ["gunicorn", "mysite.wsgi"]\n'
+    )
+    assert "virtualenvs.create false" in run_twice(TRANSFORM, before)
+    assert any("kept" in w.message for w in outcome_of(TRANSFORM, before).warnings)
