@@ -81,7 +81,7 @@ def inline_settings(text: str, settings: Settings) -> Settings:
     return replace(settings, inline_ignores=frozenset(codes) | settings.inline_ignores)
 
 
-def contract_kept(
+def contract_breaks(
     before: RuntimeContract | None, after: RuntimeContract | None, settings: Settings, original: Dockerfile | None = None
 ) -> list[str]:
     """Names of contract fields that changed in a way no transform may change them."""
@@ -147,7 +147,7 @@ def migrate_text(text: str, project: ProjectContext, settings: Settings) -> Migr
                 continue
             if new_text == doc.render():
                 continue
-            broken = contract_kept(original_contract, runtime_contract(new_doc), settings, original)
+            broken = contract_breaks(original_contract, runtime_contract(new_doc), settings, original)
             if broken:
                 warn(transform.note(None, f"reverted: it would change the runtime contract ({', '.join(broken)})"))
                 continue
