@@ -29,6 +29,22 @@ def sandbox_environment(env_script: Path) -> dict[str, str]:
     return values
 
 
+def setup_environment() -> dict[str, str]:
+    """The setup's environment: also the uv image of the uv we lock with.
+
+    `--uv` pins ghcr.io/astral-sh/uv to the uv that wrote the lock (the `uv` extra),
+    while the setup alone builds only the newest uv on PyPI, which moves.
+    """
+    env = dict(os.environ)
+    try:
+        from importlib.metadata import version
+
+        env.setdefault("DOCKER_SANDBOX_UV_VERSIONS", f"latest {version('uv')}")
+    except Exception:  # uv not installed: the uv tests say so themselves
+        pass
+    return env
+
+
 @functools.cache
 def start_sandbox() -> str | None:
     """Run the setup and point this process at the engine; the problem, if any, as text."""
@@ -36,7 +52,9 @@ def start_sandbox() -> str | None:
     if not setup.exists():
         return f"{setup} not found: the e2e tests need the docker sandbox (see its README)"
     try:
-        done = subprocess.run([str(setup)], capture_output=True, text=True, timeout=SETUP_TIMEOUT_SECONDS)
+        done = subprocess.run(
+            [str(setup)], capture_output=True, text=True, timeout=SETUP_TIMEOUT_SECONDS, env=setup_environment()
+        )
     except subprocess.TimeoutExpired:
         return f"{setup} did not finish within {SETUP_TIMEOUT_SECONDS}s"
     if done.returncode != 0:
