@@ -34,3 +34,23 @@ def run_pipeline(text: str, project: ProjectContext = EMPTY_CONTEXT, settings: S
     second = migrate_text(first.text, project, settings)
     assert second.text == first.text, "the pipeline did not reach a fixed point"
     return first.text
+
+
+def check_any_mix_of_lines(transform: Transform, pool: list[str], examples: int = 150) -> None:
+    """Property: any mix of the given lines after a FROM comes out idempotent, parseable by
+    BuildKit's own parser, and with the line ending it went in with."""
+    import hypothesis
+    import pytest
+    from hypothesis import strategies
+
+    dockerfile = pytest.importorskip("dockerfile")
+
+    @hypothesis.settings(max_examples=examples, deadline=None)
+    @hypothesis.given(strategies.lists(strategies.sampled_from(pool), max_size=7), strategies.sampled_from(["\n", "\r\n"]))
+    def check(lines: list[str], newline: str) -> None:
+        text = ("FROM python:3.11\n" + "".join(lines)).replace("\n", newline)
+        result = run_twice(transform, text)
+        dockerfile.parse_string(result)
+        assert ("\r\n" in result) == (newline == "\r\n")
+
+    check()

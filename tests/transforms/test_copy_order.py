@@ -2,7 +2,7 @@ import pytest
 
 from migrator.project import read_context
 from migrator.transforms.copy_order import TRANSFORM
-from tests.support import outcome_of, run_pipeline, run_twice
+from tests.support import check_any_mix_of_lines, outcome_of, run_pipeline, run_twice
 
 UNCHANGED = [
     pytest.param(
@@ -381,22 +381,7 @@ POOL = [
 
 
 def test_any_mix_of_naive_lines_is_idempotent_and_parses():
-    hypothesis = pytest.importorskip("hypothesis")
-    dockerfile = pytest.importorskip("dockerfile")
-    strategies = hypothesis.strategies
-
-    @hypothesis.settings(max_examples=150, deadline=None)
-    @hypothesis.given(
-        strategies.lists(strategies.sampled_from(POOL), max_size=7),
-        strategies.sampled_from(["\n", "\r\n"]),
-    )
-    def check(lines, newline):
-        text = ("FROM python:3.11\n" + "".join(lines)).replace("\n", newline)
-        result = run_twice(TRANSFORM, text)
-        dockerfile.parse_string(result)
-        assert ("\r\n" in result) == (newline == "\r\n")
-
-    check()
+    check_any_mix_of_lines(TRANSFORM, POOL)
 
 
 def test_the_root_install_keeps_what_its_run_set_up_first():

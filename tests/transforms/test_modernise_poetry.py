@@ -3,7 +3,7 @@ import pytest
 from migrator.project import read_context
 from migrator.transform import Settings
 from migrator.transforms.modernise_poetry import TRANSFORM
-from tests.support import outcome_of, run_pipeline, run_twice
+from tests.support import check_any_mix_of_lines, outcome_of, run_pipeline, run_twice
 
 RUN_APP = 'CMD ["poetry", "run", "app"]\n'
 ENV_BLOCK = (
@@ -528,22 +528,7 @@ POOL = [
 
 
 def test_any_mix_of_naive_lines_is_idempotent_and_parses():
-    hypothesis = pytest.importorskip("hypothesis")
-    dockerfile = pytest.importorskip("dockerfile")
-    strategies = hypothesis.strategies
-
-    @hypothesis.settings(max_examples=150, deadline=None)
-    @hypothesis.given(
-        strategies.lists(strategies.sampled_from(POOL), max_size=7),
-        strategies.sampled_from(["\n", "\r\n"]),
-    )
-    def check(lines, newline):
-        text = ("FROM python:3.11\n" + "".join(lines)).replace("\n", newline)
-        result = run_twice(TRANSFORM, text)
-        dockerfile.parse_string(result)
-        assert ("\r\n" in result) == (newline == "\r\n")
-
-    check()
+    check_any_mix_of_lines(TRANSFORM, POOL)
 
 
 @pytest.mark.parametrize(
