@@ -1,9 +1,12 @@
 """The `migrate` command: find Dockerfiles, migrate them, show or write the result.
 
 Exit codes follow black, so that CI and bulk runners can rely on them:
-0 nothing to change (or everything written), 1 changes found (--diff, --check),
-2 usage error, 123 some file failed, 130 interrupted. Diffs and JSON go to
-stdout; per-file messages and the summary go to stderr.
+0 nothing to change (or everything written), 1 changes found (--diff, --check) or
+stdout closed early (`| head`), 2 usage error, 123 some file failed, 130 interrupted.
+Diffs and JSON go to stdout; per-file messages and the summary go to stderr.
+
+The command line itself is declared with click in migrator.options; main() reads the
+plain invocations a hook repeats without it (see main's docstring for why).
 """
 
 from __future__ import annotations
@@ -13,9 +16,6 @@ import sys
 from migrator.record import dataclass, replace
 from pathlib import Path
 
-import click
-
-from migrator import __version__
 from migrator.config import ConfigError, ConfigFinder, Overrides, check_version, parse_user, split_codes
 from migrator.report import STDIN_NAME
 
@@ -68,118 +68,175 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("paths", nargs=-1, type=click.Path(), metavar="PATH...")
-@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes (the default).")
-@click.option("--write", is_flag=True, help="Write the migrated files in place.")
-@click.option("--check", is_flag=True, help="Print only the summary; exit 1 when a file would change.")
-@click.option("--select", multiple=True, metavar="CODES", help="Only these transforms (codes or names, comma-separated).")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these transforms (codes or names, comma-separated).")
-@click.option("--list", "list_transforms", is_flag=True, help="List the transforms and exit.")
-@click.option("--explain", metavar="CODE|NAME", help="Print what a transform does and why, and exit.")
-@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Print each change and its reason, and tracebacks of internal errors.")
-@click.option("--context", type=click.Path(exists=True, file_okay=False, path_type=Path), help="The build context (default: each Dockerfile's folder).")
-@click.option("--user", metavar="NAME:UID", help="The non-root user to create (default app:10001).")
-@click.option("--poetry-version", metavar="X", help="Pin this Poetry version, replacing existing pins.")
-@click.option("--syntax-directive/--no-syntax-directive", default=None, help="Add '# syntax=docker/dockerfile:1' (default: yes).")
-@click.option("--uv/--no-uv", default=None, help="Switch from Poetry to uv (changes pyproject.toml and the lock file).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of cores).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="json: one JSON document on stdout instead of diffs.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report to this file.")
-@click.option("--verify", is_flag=True, help="Build each migrated Dockerfile with Docker before accepting it.")
-@click.option("--smoke", metavar="CMD", help="With --verify: a command to run in the built image.")
-@click.option("--build-arg", "build_args", multiple=True, metavar="KEY=VALUE", help="With --verify: a build argument.")
-@click.option("--network", help="With --verify: the network for RUN steps (e.g. host).")
-@click.option("--platform", help="With --verify: the target platform.")
-@click.option("--docker", metavar="PATH", help="With --verify: the docker client to use.")
-@click.version_option(__version__, prog_name="migrate")
-@click.pass_context
-def cli(ctx: click.Context, paths, show_diff, write, check, select, ignore, list_transforms, explain, quiet, verbose,
-        context, user, poetry_version, syntax_directive, uv, jobs, output_format, report_file, verify, smoke,
-        build_args, network, platform, docker) -> None:
-    """Turn naive single-stage Poetry Dockerfiles into multi-stage, cached, non-root ones.
+class UsageError(Exception):
+    """A command line that cannot run: one line for the user, raised before any file is read or written."""
 
-    PATH is a Dockerfile, a folder to search (Dockerfile, Dockerfile.*, *.Dockerfile,
-    Containerfile), or - for stdin. Settings may also come from [tool.migrator] in
-    pyproject.toml; the command line wins.
+
+@dataclass(frozen=True)
+class Options:
+    """The command line, read: the click command's parameters by name, with its defaults."""
+
+    paths: tuple[str, ...] = ()
+    show_diff: bool = False
+    write: bool = False
+    check: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    list_transforms: bool = False
+    explain: str | None = None
+    quiet: bool = False
+    verbose: bool = False
+    context: Path | None = None
+    user: str | None = None
+    poetry_version: str | None = None
+    syntax_directive: bool | None = None
+    uv: bool | None = None
+    jobs: int | None = None
+    output_format: str = "text"
+    report_file: Path | None = None
+    verify: bool = False
+    smoke: str | None = None
+    build_args: tuple[str, ...] = ()
+    network: str | None = None
+    platform: str | None = None
+    docker: str | None = None
+
+
+# The flags a pre-commit hook or a runner's per-repository script passes, and the option each sets.
+PLAIN_FLAGS = {
+    "--check": "check",
+    "--write": "write",
+    "--diff": "show_diff",
+    "-q": "quiet",
+    "--quiet": "quiet",
+    "-v": "verbose",
+    "--verbose": "verbose",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The console script. A plain command line runs without click; anything else goes through it.
+
+    Why: importing click and what it imports (inspect, uuid, datetime, gettext...) takes
+    about 20 ms, as long as hadolint's whole run on one file, and a pre-commit hook pays
+    it on every commit. migrator.options stays the one definition of the command line:
+    --help, --version, every other option and every usage error are its own.
     """
-    if list_transforms:
+    args = sys.argv[1:] if argv is None else list(argv)
+    options = plain_options(args)
+    if options is not None:
+        try:
+            code = execute(options)
+        except UsageError:
+            pass  # nothing has run yet: click reads the same line again and words the error its way
+        else:
+            raise SystemExit(code)
+    from migrator.options import cli
+
+    cli.main(args=args, prog_name="migrate")
+
+
+def plain_options(args: list[str]) -> Options | None:
+    """The options of `[--check|--write|--diff|-q|-v]... PATH...`; None for any other command line.
+
+    Paths are words that do not start with '-'; '-' (stdin), '--', clustered short flags
+    and every other option are left to click.
+    """
+    flags: dict[str, bool] = {}
+    paths = []
+    for arg in args:
+        if arg.startswith("-"):
+            option = PLAIN_FLAGS.get(arg)
+            if option is None:
+                return None
+            flags[option] = True
+        else:
+            paths.append(arg)
+    if not paths:
+        return None
+    return Options(paths=tuple(paths), **flags)
+
+
+def execute(options: Options) -> int:
+    """Run the command line; the exit code. Raises UsageError before anything runs."""
+    if options.list_transforms:
         from migrator.report import print_transforms_table
         from migrator.transforms import PIPELINE
 
         print_transforms_table(PIPELINE, sys.stdout)
-        ctx.exit(EXIT_OK)
-    if explain:
-        ctx.exit(_explain(explain))
+        return EXIT_OK
+    if options.explain:
+        return _explain(options.explain)
+    paths = options.paths
     if not paths:
-        raise click.UsageError("no PATH given: name Dockerfiles or folders, or - to read stdin")
-    if write and (check or show_diff):
-        raise click.UsageError("--write cannot be combined with --check or --diff")
-    if quiet and verbose:
-        raise click.UsageError("-q and -v cannot be combined")
-    if not verify and (smoke or build_args or network or platform or docker):
-        raise click.UsageError("--smoke, --build-arg, --network, --platform and --docker need --verify")
+        raise UsageError("no PATH given: name Dockerfiles or folders, or - to read stdin")
+    if options.write and (options.check or options.show_diff):
+        raise UsageError("--write cannot be combined with --check or --diff")
+    if options.quiet and options.verbose:
+        raise UsageError("-q and -v cannot be combined")
+    if not options.verify and (options.smoke or options.build_args or options.network or options.platform or options.docker):
+        raise UsageError("--smoke, --build-arg, --network, --platform and --docker need --verify")
     if "-" in paths and len(paths) > 1:
-        raise click.UsageError("- (stdin) cannot be combined with other paths")
+        raise UsageError("- (stdin) cannot be combined with other paths")
     # --check --diff is black's combination: the diff, and exit 1 when there is one.
-    mode = "write" if write else "diff" if show_diff or not check else "check"
+    mode = "write" if options.write else "diff" if options.show_diff or not options.check else "check"
     run = Run(
         mode=mode,
-        output_format=output_format,
-        verbosity=-1 if quiet else 1 if verbose else 0,
-        colour=output_format == "text" and _is_terminal(sys.stdout) and "NO_COLOR" not in os.environ,
+        output_format=options.output_format,
+        verbosity=-1 if options.quiet else 1 if options.verbose else 0,
+        colour=options.output_format == "text" and _is_terminal(sys.stdout) and "NO_COLOR" not in os.environ,
     )
-    overrides = _command_line_overrides(select, ignore, user, poetry_version, syntax_directive, uv, context)
-    verifier = _verifier(smoke, build_args, network, platform, docker) if verify else None
+    overrides = _command_line_overrides(options)
+    verifier = _verifier(options) if options.verify else None
     try:
         if paths == ("-",):
-            code = _run_stdin(run, overrides, verifier, report_file)
-        else:
-            code = _run_paths(run, paths, overrides, jobs, verifier, report_file)
-    except click.ClickException:
+            return _run_stdin(run, overrides, verifier, options.report_file)
+        return _run_paths(run, paths, overrides, options.jobs, verifier, options.report_file)
+    except UsageError:
         raise
+    except BrokenPipeError:
+        # The reader went away (`migrate --diff . | head`): stop quietly, as a pipeline expects.
+        # Files are written before anything reaches stdout, so a write run has done its work.
+        _drop_stdout()
+        if run.writing:
+            _err("migrate: stdout was closed before the output ended; the files were written or left as they were")
+        return EXIT_CHANGES
     except KeyboardInterrupt:  # before any file was written: while searching or reading settings
         _err("interrupted: nothing was written")
-        code = EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED
     except Exception as exc:  # a bug at the edge: one line, the traceback only with -v
-        if verbose:
+        if options.verbose:
             import traceback
 
             _err(traceback.format_exc().rstrip("\n"))
         _err(f"migrate: internal error ({type(exc).__name__}: {exc}); run with -v for the traceback and please report it")
-        code = EXIT_FAILED
-    ctx.exit(code)
-
-
-def main(argv: list[str] | None = None) -> None:
-    cli.main(args=argv, prog_name="migrate")
+        return EXIT_FAILED
 
 
 # --- options -----------------------------------------------------------------------------
 
-def _command_line_overrides(select, ignore, user, poetry_version, syntax_directive, uv, context) -> Overrides:
+def _command_line_overrides(options: Options) -> Overrides:
     values: dict = {}
-    if select:
-        values["select"] = _known_codes(split_codes(select), "--select")
-    if ignore:
-        values["ignore"] = _known_codes(split_codes(ignore), "--ignore")
-    if user:
+    if options.select:
+        values["select"] = _known_codes(split_codes(options.select), "--select")
+    if options.ignore:
+        values["ignore"] = _known_codes(split_codes(options.ignore), "--ignore")
+    if options.user:
         try:
-            values["user_name"], values["uid"] = parse_user(user)
+            values["user_name"], values["uid"] = parse_user(options.user)
         except ValueError as exc:
-            raise click.UsageError(f"--user: {exc}") from None
-    if poetry_version:
+            raise UsageError(f"--user: {exc}") from None
+    if options.poetry_version:
         try:
-            values["poetry_version"] = check_version(poetry_version)
+            values["poetry_version"] = check_version(options.poetry_version)
         except ValueError as exc:
-            raise click.UsageError(f"--poetry-version: {exc}") from None
-    if syntax_directive is not None:
-        values["syntax_directive"] = syntax_directive
-    if uv is not None:
-        values["uv"] = uv
-    if context is not None:
-        values["context"] = context.resolve()
+            raise UsageError(f"--poetry-version: {exc}") from None
+    if options.syntax_directive is not None:
+        values["syntax_directive"] = options.syntax_directive
+    if options.uv is not None:
+        values["uv"] = options.uv
+    if options.context is not None:
+        values["context"] = options.context.resolve()
     return Overrides(**values)
 
 
@@ -193,7 +250,7 @@ def unknown_codes(keys: frozenset[str]) -> list[str]:
 def _known_codes(keys: frozenset[str], option: str) -> frozenset[str]:
     unknown = unknown_codes(keys)
     if unknown:
-        raise click.UsageError(f"{option}: unknown transform {unknown[0]!r}; `migrate --list` shows the codes and names")
+        raise UsageError(f"{option}: unknown transform {unknown[0]!r}; `migrate --list` shows the codes and names")
     return keys
 
 
@@ -204,28 +261,28 @@ def _explain(key: str) -> int:
 
     for transform in PIPELINE:
         if key.upper() == transform.code.upper() or key.lower() == transform.name.lower():
-            click.echo(f"{transform.code} {transform.name} ({transform.safety.value})\n")
-            click.echo(inspect.cleandoc(transform.doc or transform.reason))
+            sys.stdout.write(f"{transform.code} {transform.name} ({transform.safety.value})\n\n")
+            sys.stdout.write(inspect.cleandoc(transform.doc or transform.reason) + "\n")
             return EXIT_OK
-    raise click.UsageError(f"--explain: unknown transform {key!r}; `migrate --list` shows the codes and names")
+    raise UsageError(f"--explain: unknown transform {key!r}; `migrate --list` shows the codes and names")
 
 
-def _verifier(smoke, build_args, network, platform, docker):
+def _verifier(options: Options):
     try:
         from migrator import verify as verifying
     except ImportError:
-        raise click.UsageError("--verify is not available in this installation (migrator.verify is missing)") from None
-    options = verifying.VerifyOptions(
-        docker=docker or "docker",
-        build_args=tuple(build_args),
-        network=network,
-        platform=platform,
-        smoke=smoke,
+        raise UsageError("--verify is not available in this installation (migrator.verify is missing)") from None
+    verify_options = verifying.VerifyOptions(
+        docker=options.docker or "docker",
+        build_args=tuple(options.build_args),
+        network=options.network,
+        platform=options.platform,
+        smoke=options.smoke,
     )
-    problem = verifying.docker_problem(options)
+    problem = verifying.docker_problem(verify_options)
     if problem:
-        raise click.UsageError(f"--verify: {problem}")
-    return verifying, options
+        raise UsageError(f"--verify: {problem}")
+    return verifying, verify_options
 
 
 def _settings_for(overrides: Overrides):
@@ -256,16 +313,14 @@ def _jobs_for(files: list[Path], overrides: Overrides) -> list[Job]:
 
 def _run_paths(run: Run, paths, overrides: Overrides, jobs: int | None, verifier, report_file: Path | None) -> int:
     from migrator.discovery import DiscoveryError, find_dockerfiles
-    from migrator.files import interrupts_deferred
 
     try:
         files = find_dockerfiles(paths)
     except DiscoveryError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     work = _jobs_for(files, overrides)
-    from migrator.report import Summary
-
-    summary = Summary()
+    if run.writing:
+        from migrator.files import interrupts_deferred
     reports = []
     interrupted = False
     progress = None
@@ -276,13 +331,13 @@ def _run_paths(run: Run, paths, overrides: Overrides, jobs: int | None, verifier
                 # refresh thread holds a lock could hang a worker.
                 progress = _progress(len(work), run)
             report = _verified(job, result, verifier)
-            # Ctrl-C waits until the file is written and counted, so the summary tells the truth.
-            with interrupts_deferred():
-                if run.writing:
-                    report = _written(job, report)
+            if run.writing:
+                # Ctrl-C waits until the file is written and recorded, so the summary tells the truth.
+                with interrupts_deferred():
+                    reports.append(_written(job, report))
+            else:
                 reports.append(report)
-                summary.add(report)
-            _emit(report, run)
+            _emit(reports[-1], run)
             if progress is not None:
                 progress.advance()
     except KeyboardInterrupt:
@@ -290,7 +345,7 @@ def _run_paths(run: Run, paths, overrides: Overrides, jobs: int | None, verifier
     finally:
         if progress is not None:
             progress.stop()
-    return _close(run, reports, summary, verifier, report_file, interrupted, len(work))
+    return _close(run, reports, verifier, report_file, interrupted, len(work))
 
 
 def _cores() -> int:
@@ -365,9 +420,13 @@ def _emit(report, run: Run) -> None:
         _err(line)
 
 
-def _close(run: Run, reports, summary, verifier, report_file: Path | None, interrupted: bool, total: int) -> int:
+def _close(run: Run, reports, verifier, report_file: Path | None, interrupted: bool, total: int) -> int:
     from migrator.pipeline import Status
-    from migrator.report import json_document, print_summary_table, summary_line, write_exact
+    from migrator.report import Summary, json_document, print_summary_table, summary_line, write_exact
+
+    summary = Summary()
+    for report in reports:
+        summary.add(report)
 
     if verifier is not None:
         verifications = [r.verification for r in reports if r.verification is not None]
@@ -377,14 +436,14 @@ def _close(run: Run, reports, summary, verifier, report_file: Path | None, inter
             verifier[0].render(verifications, Console(file=sys.stderr))
     if run.output_format == "json" or report_file is not None:
         document = json_document(reports, summary, run.mode)
-        if run.output_format == "json":
-            write_exact(document, sys.stdout)
-        if report_file is not None:
+        if report_file is not None:  # first: a closed stdout stops the run
             try:
                 report_file.write_text(document, encoding="utf-8")
             except OSError as exc:
                 _err(f"{report_file}: the report cannot be written ({exc.strerror or exc})")
                 return EXIT_FAILED
+        if run.output_format == "json":
+            write_exact(document, sys.stdout)
     if interrupted:
         _err(f"interrupted after {len(reports)} of {total} files: {summary_line(summary, run.writing)}; every file is either as it was or fully migrated")
         return EXIT_INTERRUPTED
@@ -404,16 +463,16 @@ def _close(run: Run, reports, summary, verifier, report_file: Path | None, inter
 def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | None) -> int:
     from migrator.pipeline import Status, migrate_source
     from migrator.project import read_context
-    from migrator.report import Summary, write_exact
+    from migrator.report import write_exact
 
     context = overrides.context
     if verifier is not None and context is None:
-        raise click.UsageError("--verify with - (stdin) needs --context: the folder to build in")
+        raise UsageError("--verify with - (stdin) needs --context: the folder to build in")
     try:
         folder = ConfigFinder().for_folder(context) if context is not None else Overrides()
         merged = overrides.over(folder)
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     data = sys.stdin.buffer.read()
     settings = _settings_for(merged)
     if settings.uv:
@@ -430,9 +489,7 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
         write_exact(result.migrated, sys.stdout)
         report = replace(report, written=result.status is Status.MIGRATED)
     _emit(report, run)
-    summary = Summary()
-    summary.add(report)
-    return _close(run, [report], summary, verifier, report_file, False, 1)
+    return _close(run, [report], verifier, report_file, False, 1)
 
 
 # --- terminal --------------------------------------------------------------------------
@@ -443,6 +500,14 @@ def _progress(total: int, run: Run):
     from migrator.report import ProgressBar
 
     return ProgressBar(total, sys.stderr)
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not fail on the closed pipe again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass  # not a file descriptor (a test's captured stream): nothing flushes it at exit
 
 
 def _is_terminal(stream) -> bool:

@@ -10,7 +10,6 @@ Per-file outcomes are values (FileResult), never exceptions.
 from __future__ import annotations
 
 import re
-import traceback
 from migrator.record import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -263,7 +262,7 @@ def migrate_source(
             original=text,
             migrated=text,
             error=f"internal error ({type(exc).__name__}: {exc}); run with -v for the traceback and please report it",
-            detail=traceback.format_exc(),
+            detail=_traceback(),
         )
     context_warnings = tuple(Note("context", None, w) for w in project.warnings)
     if migration.skipped:
@@ -291,3 +290,9 @@ def migrate_path(path: Path, settings: Settings, context_dir: Path | None = None
 
         return migrate_source_with_uv(str(path), data, settings, context_for(path, context_dir))
     return migrate_source(str(path), data, settings, context_for(path, context_dir))
+
+
+def _traceback() -> str:
+    import traceback  # only a bug needs it: linecache and tokenize stay out of a normal run's start-up
+
+    return traceback.format_exc()

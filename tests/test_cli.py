@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import types
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrator import cli as cli_module
-from migrator.cli import cli
+from migrator.options import cli
 from migrator.pipeline import FileResult, Status
 from migrator.transform import ExtraFile, Note
 
@@ -545,6 +548,85 @@ def test_python_m_migrator_exit_codes_and_streams(tmp_path: Path):
     assert stdin.returncode == 0 and stdin.stdout == path.read_bytes()
 
 
+# --- the plain command line, read without click ----------------------------------------------
+
+PLAIN_WORDS = ["--check", "--write", "--diff", "-q", "--quiet", "-v", "--verbose", "a/Dockerfile", "svc", "x y"]
+OTHER_WORDS = ["-", "--", "-qv", "--jobs", "2", "--format", "json", "--help", "--version", "--check=1", "--chec", "-x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(args=st.lists(st.sampled_from(PLAIN_WORDS + OTHER_WORDS), max_size=6))
+def test_a_plain_command_line_reads_as_click_reads_it(args):
+    options = cli_module.plain_options(args)
+    if options is None:
+        plain = all(a in cli_module.PLAIN_FLAGS or not a.startswith("-") for a in args)
+        assert not (plain and any(not a.startswith("-") for a in args)), "a plain command line was left to click"
+        return
+    context = cli.make_context("migrate", list(args), resilient_parsing=False)
+    assert options == cli_module.Options(**context.params)
+
+
+def _main(args: list[str], capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit:
+        cli_module.main(args)
+    captured = capsys.readouterr()
+    return exit.value.code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--check"], ["--diff"], ["--write"], ["--check", "-v"], ["-q", "--diff"], ["--check", "--diff"]],
+    ids=" ".join,
+)
+def test_the_plain_path_answers_as_click_does(tmp_path: Path, capsys, args):
+    """Same streams and exit code as through click (--format text forces click here)."""
+    answers = []
+    for through_click in (False, True):
+        folder = tmp_path / ("click" if through_click else "plain")
+        path = project(folder / "svc")
+        project(folder / "good", dockerfile=NOT_POETRY)
+        (folder / "broken").mkdir()
+        (folder / "broken" / "Dockerfile").write_text(BROKEN)
+        extra = ["--format", "text"] if through_click else []
+        code, out, err = _main([*args, *extra, str(folder)], capsys)
+        answers.append((code, out.replace(str(folder), "<tree>"), err.replace(str(folder), "<tree>"), path.read_text()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 123  # the broken file
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        pytest.param(["--write", "--check", "x"], "Error: --write cannot be combined with --check or --diff", id="write-and-check"),
+        pytest.param(["-q", "-v", "x"], "Error: -q and -v cannot be combined", id="quiet-and-verbose"),
+        pytest.param(["does-not-exist"], "Error: does-not-exist: no such file or folder", id="missing-path"),
+    ],
+)
+def test_usage_errors_on_the_plain_path_are_clicks(args, message, capsys):
+    code, out, err = _main(args, capsys)
+    assert code == 2
+    assert err.startswith("Usage: migrate [OPTIONS] PATH...\nTry 'migrate --help' for help.\n")
+    assert message in err and out == ""
+
+
+def test_help_and_version_go_through_click(capsys):
+    code, out, _ = _main(["--help"], capsys)
+    assert code == 0 and "--poetry-version" in out
+    code, out, _ = _main(["--version"], capsys)
+    assert code == 0 and out.startswith("migrate, version ")
+
+
+def test_a_closed_stdout_stops_quietly(tmp_path: Path):
+    """`migrate --diff . | head`: no internal error, no broken-pipe noise, exit 1."""
+    for number in range(3):
+        project(tmp_path / f"s{number}")
+    # `true` reads nothing and is gone long before Python has started: the first write fails.
+    command = f"{shlex.quote(sys.executable)} -m migrator --diff {shlex.quote(str(tmp_path))} | true"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == "", "a reader that stops early is no error worth a word"
+
+
 # --- interrupts, tables, colour --------------------------------------------------------------
 
 def test_ctrl_c_stops_reports_and_exits_130_with_every_file_old_or_new(tmp_path: Path, monkeypatch):
@@ -596,6 +678,7 @@ def test_a_single_file_does_not_start_worker_processes_or_import_rich(naive: Pat
         "except SystemExit as exit:\n"
         "    assert exit.code == 1, exit.code\n"
         "assert 'rich' not in sys.modules, 'rich imported'\n"
+        "assert 'click' not in sys.modules, 'click imported: the plain command line should not need it'\n"
         "assert 'concurrent.futures.process' not in sys.modules, 'process pool imported'\n"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -108,6 +108,32 @@ def test_no_url_password_survives(user, password):
     assert password not in redact(text)
 
 
+# Pieces that make a pattern match, in other cases and with the non-ASCII letters that
+# IGNORECASE folds onto ASCII ones (long s, Kelvin sign, dotted capital I).
+fragments = st.lists(
+    st.sampled_from(["ENV ", "env ", "ARG ", "=", " ", "\n", "\\", '"', "'", "$", "@", "://", "https", "me:pw",
+                     "PASSWORD", "pAsSwD", "PAſSWORD", "Token", "SECRET", "api_key", "APIKEY", "access_KEY",
+                     "PRİVATE_KEY", "KEY", "credentials", "hunter2", "abcdefghijklmnopqrstuvwxyz", "_", "ü"]),
+    max_size=12,
+).map("".join)
+
+
+@given(text=fragments)
+def test_the_quick_no_secrets_answer_agrees_with_the_patterns(text):
+    """redact skips the patterns for text without "://@" or a key word: they would change nothing there."""
+    from migrator import redact as module
+
+    full = text
+    url_credentials, url_token, legacy_env, assignment = module._patterns()
+    full = url_credentials.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", full)
+    full = url_token.sub(lambda m: f"{m['scheme']}{MASK}@", full)
+    full = legacy_env.sub(module._mask_legacy_env, full)
+    full = assignment.sub(module._mask_assignment, full)
+    assert redact(text) == full
+    if not module._may_hold_secrets(text):
+        assert full == text
+
+
 # --- everything the command line prints ------------------------------------------
 
 LEAKY = (
