@@ -77,3 +77,59 @@ def test_fields_replace_and_pickle():
     assert [f.name for f in fields(p)] == ["x", "y", "tags", "extra"]
     assert replace(p, y=5) == Point(1, 5, ("a",))
     assert pickle.loads(pickle.dumps(p)) == p
+
+
+def test_init_refuses_what_a_dataclass_refuses():
+    with pytest.raises(TypeError, match=r"takes 4 positional arguments but 5 were given"):
+        Point(1, 2, (), {}, 5)
+    with pytest.raises(TypeError, match=r"multiple values for argument 'x'"):
+        Point(1, x=2)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'z'"):
+        Point(1, z=2)
+    with pytest.raises(TypeError, match=r"missing required argument: 'x'"):
+        Point(y=2)
+
+
+def test_init_fills_fields_in_any_mix_of_positions_and_keywords():
+    assert Point(1, tags=("a",), y=2) == Point(1, 2, ("a",))
+    assert Point(tags=("a",), x=1).tags == ("a",)
+    assert Mutable(items=[1]).items == [1]
+
+
+def test_post_init_runs_after_the_fields_are_set():
+    seen = []
+
+    @dataclass(frozen=True)
+    class Checked:
+        value: int = 1
+
+        def __post_init__(self):
+            seen.append(self.value)
+
+    Checked()
+    Checked(value=3)
+    assert seen == [1, 3]
+
+
+def test_a_busy_class_gets_a_compiled_init_that_builds_the_same_instances():
+    from migrator.record import COMPILE_AFTER
+
+    @dataclass(frozen=True)
+    class Busy:
+        x: int
+        y: int = 0
+        items: list = field(default_factory=list)
+
+    shared = Busy.__init__
+    built = [Busy(n) if n % 3 == 0 else Busy(n, y=n) if n % 3 == 1 else Busy(n, n, [n]) for n in range(2 * COMPILE_AFTER)]
+    assert Busy.__init__ is not shared, "compiled after COMPILE_AFTER instances"
+    assert [(b.x, b.y, b.items) for b in built] == [
+        (n, 0, []) if n % 3 == 0 else (n, n, []) if n % 3 == 1 else (n, n, [n]) for n in range(2 * COMPILE_AFTER)
+    ]
+    assert Busy(1).items is not Busy(1).items
+    with pytest.raises(FrozenInstanceError):
+        Busy(1).x = 2
+    with pytest.raises(TypeError):
+        Busy()
+    with pytest.raises(TypeError):
+        Busy(1, z=2)
