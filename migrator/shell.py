@@ -8,7 +8,6 @@ edit maps back onto the source and keeps its continuations and comments.
 from __future__ import annotations
 
 import re
-import weakref
 from migrator.record import dataclass
 
 from migrator.model import Instruction, Word
@@ -46,19 +45,18 @@ class SimpleCommand:
         return any(w.text in texts for w in self.words)
 
 
-_COMMANDS: "weakref.WeakKeyDictionary[Instruction, tuple[SimpleCommand, ...]]" = weakref.WeakKeyDictionary()
-
-
 def run_commands(instruction: Instruction) -> list[SimpleCommand]:
     """The simple commands of a shell-form RUN (empty for exec form)."""
-    # Every transform asks again for every RUN; instructions are immutable, so remember.
-    cached = _COMMANDS.get(instruction)
+    # Every transform asks again for every RUN; instructions are immutable, so the answer
+    # is kept on the instance, as functools.cached_property keeps its values (records
+    # compare and hash their fields only, so it changes nothing else).
+    cached = instruction.__dict__.get("_run_commands")
     if cached is None:
         if instruction.json_args is not None:
             cached = ()
         else:
             cached = tuple(split_commands(instruction.logical, instruction.args_start))
-        _COMMANDS[instruction] = cached
+        instruction.__dict__["_run_commands"] = cached
     return list(cached)
 
 
