@@ -72,6 +72,10 @@ class UsageError(Exception):
     """A command line that cannot run: one line for the user, raised before any file is read or written."""
 
 
+class StdoutClosed(Exception):
+    """Whoever read stdout went away (`migrate --diff . | head`)."""
+
+
 @dataclass(frozen=True)
 class Options:
     """The command line, read: the click command's parameters by name, with its defaults."""
@@ -159,11 +163,21 @@ def plain_options(args: list[str]) -> Options | None:
 
 def execute(options: Options) -> int:
     """Run the command line; the exit code. Raises UsageError before anything runs."""
+    try:
+        return _execute(options)
+    except StdoutClosed:
+        # Stop quietly, as a pipeline expects. Files are written before anything but a
+        # diff reaches stdout, and a diff is never written, so no write is cut in half.
+        _drop_stdout()
+        return EXIT_CHANGES
+
+
+def _execute(options: Options) -> int:
     if options.list_transforms:
         from migrator.report import print_transforms_table
         from migrator.transforms import PIPELINE
 
-        print_transforms_table(PIPELINE, sys.stdout)
+        _to_stdout(print_transforms_table, PIPELINE, sys.stdout)
         return EXIT_OK
     if options.explain:
         return _explain(options.explain)
@@ -192,15 +206,8 @@ def execute(options: Options) -> int:
         if paths == ("-",):
             return _run_stdin(run, overrides, verifier, options.report_file)
         return _run_paths(run, paths, overrides, options.jobs, verifier, options.report_file)
-    except UsageError:
+    except (UsageError, StdoutClosed):
         raise
-    except BrokenPipeError:
-        # The reader went away (`migrate --diff . | head`): stop quietly, as a pipeline expects.
-        # Files are written before anything reaches stdout, so a write run has done its work.
-        _drop_stdout()
-        if run.writing:
-            _err("migrate: stdout was closed before the output ended; the files were written or left as they were")
-        return EXIT_CHANGES
     except KeyboardInterrupt:  # before any file was written: while searching or reading settings
         _err("interrupted: nothing was written")
         return EXIT_INTERRUPTED
@@ -261,8 +268,8 @@ def _explain(key: str) -> int:
 
     for transform in PIPELINE:
         if key.upper() == transform.code.upper() or key.lower() == transform.name.lower():
-            sys.stdout.write(f"{transform.code} {transform.name} ({transform.safety.value})\n\n")
-            sys.stdout.write(inspect.cleandoc(transform.doc or transform.reason) + "\n")
+            text = f"{transform.code} {transform.name} ({transform.safety.value})\n\n{inspect.cleandoc(transform.doc or transform.reason)}\n"
+            _to_stdout(sys.stdout.write, text)
             return EXIT_OK
     raise UsageError(f"--explain: unknown transform {key!r}; `migrate --list` shows the codes and names")
 
@@ -412,7 +419,7 @@ def _emit(report, run: Run) -> None:
     if run.mode == "diff" and run.output_format == "text":
         diff = file_diff(report)
         if diff:
-            write_diff(diff, sys.stdout, run.colour)
+            _to_stdout(write_diff, diff, sys.stdout, run.colour)
             if run.verbosity >= 0 and redact(diff) != diff:
                 # A masked line applied with `git apply` would put **** into the file.
                 _err(f"{report.path}: warning: the diff shows sensitive values as ****; apply it with --write, not as a patch")
@@ -436,14 +443,14 @@ def _close(run: Run, reports, verifier, report_file: Path | None, interrupted: b
             verifier[0].render(verifications, Console(file=sys.stderr))
     if run.output_format == "json" or report_file is not None:
         document = json_document(reports, summary, run.mode)
-        if report_file is not None:  # first: a closed stdout stops the run
+        if report_file is not None:  # first: a closed stdout ends the run
             try:
                 report_file.write_text(document, encoding="utf-8")
             except OSError as exc:
                 _err(f"{report_file}: the report cannot be written ({exc.strerror or exc})")
                 return EXIT_FAILED
         if run.output_format == "json":
-            write_exact(document, sys.stdout)
+            _to_stdout(write_exact, document, sys.stdout)
     if interrupted:
         _err(f"interrupted after {len(reports)} of {total} files: {summary_line(summary, run.writing)}; every file is either as it was or fully migrated")
         return EXIT_INTERRUPTED
@@ -486,7 +493,7 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
     if run.writing and report.status is not Status.FAILED:
         # The migrated file itself is the output here (an editor or a pipe replaces its input with it),
         # so it is written exactly, not redacted: masking a value would change the Dockerfile.
-        write_exact(result.migrated, sys.stdout)
+        _to_stdout(write_exact, result.migrated, sys.stdout)
         report = replace(report, written=result.status is Status.MIGRATED)
     _emit(report, run)
     return _close(run, [report], verifier, report_file, False, 1)
@@ -500,6 +507,14 @@ def _progress(total: int, run: Run):
     from migrator.report import ProgressBar
 
     return ProgressBar(total, sys.stderr)
+
+
+def _to_stdout(write, *args) -> None:
+    """Call a writer of stdout; a broken pipe there (and only there) is StdoutClosed, not a bug."""
+    try:
+        write(*args)
+    except BrokenPipeError:
+        raise StdoutClosed from None
 
 
 def _drop_stdout() -> None:

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from migrator.transform import Settings
 
-USER_RE = re.compile(r"^(?P<name>[a-z_][a-z0-9_-]{0,31}):(?P<uid>[0-9]{1,10})$")
-VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+){0,3}([a-z]+[0-9]*)?(\.post[0-9]+|\.dev[0-9]+)?$")
+# Patterns, not compiled here: re compiles them when --user or --poetry-version is given.
+USER_PATTERN = r"^(?P<name>[a-z_][a-z0-9_-]{0,31}):(?P<uid>[0-9]{1,10})$"
+VERSION_PATTERN = r"^[0-9]+(\.[0-9]+){0,3}([a-z]+[0-9]*)?(\.post[0-9]+|\.dev[0-9]+)?$"
 KEYS = ("select", "ignore", "user", "poetry-version", "uv", "context", "syntax-directive")
 TABLE_HEADER_RE = re.compile(r"^[ \t]*\[\s*tool\s*\.\s*migrator\s*\]", re.MULTILINE)
 
@@ -80,7 +81,7 @@ def split_codes(values) -> frozenset[str]:
 
 def parse_user(value: str) -> tuple[str, int]:
     """'app:10001' as ('app', 10001); ValueError with what is expected."""
-    match = USER_RE.match(value.strip())
+    match = re.match(USER_PATTERN, value.strip())
     if not match:
         raise ValueError(f"{value!r} is not NAME:UID (a lower-case user name and a numeric id, e.g. app:10001)")
     uid = int(match["uid"])
@@ -90,7 +91,7 @@ def parse_user(value: str) -> tuple[str, int]:
 
 
 def check_version(value: str) -> str:
-    if not VERSION_RE.match(value.strip()):
+    if not re.match(VERSION_PATTERN, value.strip()):
         raise ValueError(f"{value!r} is not a Poetry version such as 2.2.1")
     return value.strip()
 
