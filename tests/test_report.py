@@ -182,3 +182,33 @@ def test_paths_under_the_current_folder_are_shown_relative(monkeypatch, tmp_path
     monkeypatch.chdir(tmp_path)
     result = FileResult(str(tmp_path / "svc" / "Dockerfile"), Status.MIGRATED, BEFORE, AFTER)
     assert file_diff(FileReport(result)).startswith("--- a/svc/Dockerfile\n")
+
+
+def test_the_readme_shows_the_json_report_as_it_is(tmp_path: Path):
+    """The README's sample report has the real document's keys and real messages."""
+    import re
+    import shutil
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    sample = json.loads(re.search(r"```json\n(.*?)```", (root / "README.md").read_text(), re.S).group(1))
+    project = tmp_path / "svc"
+    project.mkdir()
+    for name in ("Dockerfile", "pyproject.toml", "poetry.lock"):
+        shutil.copy(root / "corpus" / "e2e-fastapi" / name, project / name)
+    (project / ".dockerignore").write_text("__pycache__\n")
+    report = tmp_path / "report.json"
+    done = subprocess.run([sys.executable, "-m", "migrator", "--write", "--report", str(report), "Dockerfile"],
+                          cwd=project, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    real = json.loads(report.read_text())
+    assert sample.keys() == real.keys() and sample["summary"] == real["summary"]
+    shown, record = sample["files"][0], real["files"][0]
+    assert list(shown) == list(record), "same fields, in the same order"
+    assert (shown["path"], shown["status"], shown["written"]) == (record["path"], record["status"], record["written"])
+    assert shown["applied"] == record["applied"]
+    assert all(change in record["changes"] for change in shown["changes"])
+    for warning in shown["warnings"]:
+        prefix = warning["message"].removesuffix("...")
+        assert any(w["code"] == warning["code"] and w["line"] == warning["line"] and w["message"].startswith(prefix) for w in record["warnings"])
+    assert record["diff"].startswith(shown["diff"].removesuffix("@@ ...") + "@@ ")
