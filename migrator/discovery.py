@@ -1,7 +1,8 @@
 """Finding the Dockerfiles under the paths given on the command line.
 
 Files named explicitly are taken whatever their name; folders are searched
-recursively for the names Docker and Podman use. The order is sorted and stable,
+recursively for the names Docker and Podman use, passing over version control,
+virtual environments, dependencies and devcontainers. The order is sorted and stable,
 so that two runs over the same tree print the same thing in the same order.
 """
 
@@ -11,7 +12,15 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "node_modules", "__pycache__"})
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".venv", ".tox", ".nox", "node_modules", "__pycache__",
+    # A devcontainer's Dockerfile builds an editor's environment (its own user, the
+    # workspace mounted in), not an image that ships: splitting it would break it.
+    ".devcontainer",
+})
+# A folder holding this is a virtual environment (venv/, env/...): installed packages
+# may carry Dockerfiles of their own, and walking site-packages is slow.
+VENV_MARKER = "pyvenv.cfg"
 STDIN = "-"
 
 
@@ -57,6 +66,9 @@ def find_dockerfiles(paths: Iterable[str]) -> list[Path]:
 def _walk(root: Path) -> list[Path]:
     found: list[Path] = []
     for directory, subdirectories, names in os.walk(root):
+        if VENV_MARKER in names and directory != str(root):
+            subdirectories[:] = []
+            continue
         subdirectories[:] = sorted(d for d in subdirectories if d not in SKIP_DIRS)
         base = Path(directory)
         found.extend(base / name for name in names if is_dockerfile_name(name) and (base / name).is_file())

@@ -41,10 +41,23 @@ def test_folders_are_searched_recursively_in_sorted_order(tmp_path: Path):
     ]
 
 
-@pytest.mark.parametrize("folder", [".git", ".venv", "node_modules"])
+@pytest.mark.parametrize("folder", [".git", ".venv", ".tox/py311", "node_modules", ".devcontainer", "svc/.devcontainer"])
 def test_tool_folders_are_skipped(tmp_path: Path, folder: str):
     touch(tmp_path, f"{folder}/Dockerfile", f"{folder}/deep/Dockerfile", "Dockerfile")
     assert find_dockerfiles([str(tmp_path)]) == [tmp_path / "Dockerfile"]
+
+
+def test_virtual_environments_are_skipped_whatever_their_name(tmp_path: Path):
+    touch(tmp_path, "env/lib/python3.11/site-packages/tpl/Dockerfile", "env/pyvenv.cfg", "envoy/Dockerfile", "Dockerfile")
+    assert find_dockerfiles([str(tmp_path)]) == [tmp_path / "Dockerfile", tmp_path / "envoy/Dockerfile"]
+
+
+def test_a_skipped_folder_named_on_the_command_line_is_searched(tmp_path: Path):
+    """Naming it is asking for it: a devcontainer, or a virtual environment given as the root."""
+    touch(tmp_path, ".devcontainer/Dockerfile", "venv/pyvenv.cfg", "venv/Dockerfile")
+    assert find_dockerfiles([str(tmp_path / ".devcontainer")]) == [tmp_path / ".devcontainer/Dockerfile"]
+    assert find_dockerfiles([str(tmp_path / ".devcontainer" / "Dockerfile")]) == [tmp_path / ".devcontainer/Dockerfile"]
+    assert find_dockerfiles([str(tmp_path / "venv")]) == [tmp_path / "venv/Dockerfile"]
 
 
 def test_a_file_named_explicitly_is_taken_whatever_its_name(tmp_path: Path):

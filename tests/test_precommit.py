@@ -79,6 +79,17 @@ def test_hooks_run_on_exactly_what_discovery_finds_in_a_folder(name):
     assert bool(re.search(pattern, name)) == is_dockerfile_name(name.rsplit("/", 1)[-1])
 
 
+@pytest.mark.parametrize("hook_id", ["migrate-check", "migrate"])
+def test_hooks_pass_over_the_folders_discovery_skips(hook_id):
+    from migrator.discovery import SKIP_DIRS
+
+    exclude = hooks()[hook_id]["exclude"]
+    for folder in SKIP_DIRS:
+        assert re.search(exclude, f"{folder}/Dockerfile") and re.search(exclude, f"svc/{folder}/Dockerfile"), folder
+    for kept in ["Dockerfile", "svc/Dockerfile", "devcontainer/Dockerfile", "my.venv/Dockerfile"]:
+        assert not re.search(exclude, kept), kept
+
+
 def test_manifest_declares_both_hooks():
     declared = hooks()
     assert declared["migrate-check"]["entry"] == "migrate --check"
@@ -142,6 +153,9 @@ def user_repo(tmp_path, env) -> Path:
     (repo / "Dockerfile").write_text(NAIVE_DOCKERFILE)
     (repo / "pyproject.toml").write_text(PYPROJECT)
     (repo / ".dockerignore").write_text(".git\n.venv\n")
+    # The editor's environment: the hooks must pass over it, as discovery does.
+    (repo / ".devcontainer").mkdir()
+    (repo / ".devcontainer" / "Dockerfile").write_text(NAIVE_DOCKERFILE)
     for command in (["git", "init", "-q"], ["git", "add", "-A"]):
         assert run(command, repo, env).returncode == 0
     return repo
@@ -181,3 +195,4 @@ def test_write_hook_migrates_then_both_hooks_pass(hook_repo, user_repo, env):
     check = try_repo(hook_repo, "migrate-check", user_repo, env)
     assert check.returncode == 0, check.stdout + check.stderr
     assert re.search(r"migrate --check.*Passed", check.stdout), check.stdout
+    assert (user_repo / ".devcontainer" / "Dockerfile").read_text() == NAIVE_DOCKERFILE
