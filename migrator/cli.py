@@ -444,10 +444,12 @@ def _close(run: Run, reports, verifier, report_file: Path | None, interrupted: b
     if run.output_format == "json" or report_file is not None:
         document = json_document(reports, summary, run.mode)
         if report_file is not None:  # first: a closed stdout ends the run
+            from migrator.files import WriteError, write_whole
+
             try:
-                report_file.write_text(document, encoding="utf-8")
-            except OSError as exc:
-                _err(f"{report_file}: the report cannot be written ({exc.strerror or exc})")
+                write_whole(report_file, document.encode("utf-8"))
+            except WriteError as exc:
+                _err(f"the report cannot be written: {exc}")
                 return EXIT_FAILED
         if run.output_format == "json":
             _to_stdout(write_exact, document, sys.stdout)

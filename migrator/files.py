@@ -91,6 +91,22 @@ def write_file(path: Path, expected: bytes, new: bytes) -> None:
     write_all([Replacement(Path(path), expected, new)])
 
 
+def write_whole(path: Path, data: bytes) -> None:
+    """Create or replace a file of our own (a JSON report) in one step, whatever was there.
+
+    A dashboard or a runner reading the report meanwhile sees the old one or the new
+    one, never half of either. Raises WriteError.
+    """
+    target = _resolve(path)
+    temp = _stage(target, data)
+    try:
+        os.replace(temp, target)
+    except OSError as exc:
+        _remove_quietly(temp)
+        raise WriteError(f"{path}: cannot be replaced ({exc.strerror or exc}); nothing was written") from exc
+    _fsync_directory(target.parent)
+
+
 def _resolve(path: Path) -> Path:
     # Writing through a symlink keeps the link: the target gets the new bytes.
     return Path(os.path.realpath(path))

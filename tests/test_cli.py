@@ -398,6 +398,28 @@ def test_json_report_schema(tmp_path: Path):
     assert records[str(skipped)]["reason"] == "does not use Poetry"
 
 
+def test_the_report_file_is_replaced_whole(tmp_path: Path):
+    naive = project(tmp_path / "svc")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    report_file = reports / "svc.json"
+    report_file.write_text("{ half a report from an earlier run")
+    result = migrate("--write", "--report", str(report_file), str(naive))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(report_file.read_text())["files"][0]["written"] is True
+    assert sorted(p.name for p in reports.iterdir()) == ["svc.json"], "no temporary file left behind"
+
+
+def test_a_report_that_cannot_be_written_is_one_line_and_exits_123(tmp_path: Path):
+    naive = project(tmp_path / "svc")
+    report_file = tmp_path / "missing" / "report.json"
+    result = migrate("--check", "--report", str(report_file), str(naive))
+    assert result.exit_code == 123
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"the report cannot be written: {report_file}: ") and last.endswith("nothing was written")
+    assert "Traceback" not in result.stderr
+
+
 def test_json_and_diffs_mask_credentials(tmp_path: Path):
     path = project(tmp_path, NAIVE.replace("RUN pip install poetry", "RUN pip install --index-url https://bob:hunter2@pypi.example.com/simple poetry"))
     diff = migrate(str(path))
