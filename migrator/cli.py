@@ -166,8 +166,8 @@ def execute(options: Options) -> int:
     try:
         return _execute(options)
     except StdoutClosed:
-        # Stop quietly, as a pipeline expects. Files are written before anything but a
-        # diff reaches stdout, and a diff is never written, so no write is cut in half.
+        # Stop quietly, as a pipeline expects. No file write is cut in half: a --write
+        # run prints only its JSON report, after the last file (or, for -, the text itself).
         _drop_stdout()
         return EXIT_CHANGES
 
