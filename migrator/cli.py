@@ -522,9 +522,12 @@ def _to_stdout(write, *args) -> None:
 def _drop_stdout() -> None:
     """Point stdout at /dev/null, so that Python's flush at exit does not fail on the closed pipe again."""
     try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        target = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):
-        pass  # not a file descriptor (a test's captured stream): nothing flushes it at exit
+        return  # not a file descriptor (a test's captured stream): nothing flushes it at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, target)
+    os.close(devnull)
 
 
 def _is_terminal(stream) -> bool:
