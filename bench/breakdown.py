@@ -47,7 +47,9 @@ def import_times(python: str, command: list[str], runs: int) -> dict[str, tuple[
             own, cumulative, indent, module = int(match[1]), int(match[2]), len(match[3]), match[4]
             seen = fastest.get(module)
             depth = indent // 2
-            fastest[module] = (own, cumulative, depth) if seen is None else (min(seen[0], own), min(seen[1], cumulative), depth)
+            fastest[module] = (
+                (own, cumulative, depth) if seen is None else (min(seen[0], own), min(seen[1], cumulative), depth)
+            )
     return fastest
 
 
@@ -120,8 +122,10 @@ def per_file(dockerfiles: list[Path]) -> None:
     profiler.disable()
     wall = time.perf_counter() - start
     stats = pstats.Stats(profiler)
-    print(f"\nper file, in-process under cProfile over {len(dockerfiles)} files: {wall / len(dockerfiles) * 1000:.2f} ms each "
-          "(the profiler itself roughly doubles this)")
+    print(
+        f"\nper file, in-process under cProfile over {len(dockerfiles)} files: {wall / len(dockerfiles) * 1000:.2f} ms each "
+        "(the profiler itself roughly doubles this)"
+    )
 
     def cumulative(function) -> float:
         code = function.__code__
@@ -130,7 +134,10 @@ def per_file(dockerfiles: list[Path]) -> None:
                 return row[3]
         return 0.0
 
-    rows = [("read_context (walk the build context)", cumulative(read_context)), ("parse (every call)", cumulative(parse))]
+    rows = [
+        ("read_context (walk the build context)", cumulative(read_context)),
+        ("parse (every call)", cumulative(parse)),
+    ]
     rows += [(f"{t.code} {t.name}", cumulative(t.apply)) for t in PIPELINE]
     print("  cumulative time per file (ms; parse also runs inside the pipeline after each transform)")
     for label, seconds in rows:
@@ -144,8 +151,10 @@ def per_file(dockerfiles: list[Path]) -> None:
         start = time.perf_counter()
         migrate_path(path, settings)
         plain.append(time.perf_counter() - start)
-    print(f"  without the profiler: median {statistics.median(plain) * 1000:.2f} ms, "
-          f"mean {statistics.fmean(plain) * 1000:.2f} ms, max {max(plain) * 1000:.1f} ms per file")
+    print(
+        f"  without the profiler: median {statistics.median(plain) * 1000:.2f} ms, "
+        f"mean {statistics.fmean(plain) * 1000:.2f} ms, max {max(plain) * 1000:.1f} ms per file"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--import-runs", type=int, default=7)
     parser.add_argument("--install", choices=("venv", "current"), default="venv", help="as in bench/run.py")
-    parser.add_argument("--profile-files", type=int, default=300, help="files profiled in-process (default %(default)s)")
+    parser.add_argument(
+        "--profile-files", type=int, default=300, help="files profiled in-process (default %(default)s)"
+    )
     args = parser.parse_args(argv)
     _, dockerfiles = tree_for(args.repos, args.seed)
     startup(dockerfiles[0], args.import_runs, args.install)

@@ -27,8 +27,28 @@ DEFAULT_SEED = 1
 NON_POETRY_SHARE = 0.1
 CRLF_SHARE = 0.1
 
-PREFIXES = ["billing", "orders", "search", "auth", "inventory", "payments", "notify", "reports", "catalog", "users",
-            "ledger", "shipping", "pricing", "audit", "gateway", "metrics", "profile", "checkout", "media", "chat"]
+PREFIXES = [
+    "billing",
+    "orders",
+    "search",
+    "auth",
+    "inventory",
+    "payments",
+    "notify",
+    "reports",
+    "catalog",
+    "users",
+    "ledger",
+    "shipping",
+    "pricing",
+    "audit",
+    "gateway",
+    "metrics",
+    "profile",
+    "checkout",
+    "media",
+    "chat",
+]
 SUFFIXES = ["api", "service", "worker", "app", "backend", "svc", "jobs", "web", "cli", "bot"]
 TEAMS = ["platform", "payments", "growth", "data", "core", "infra"]
 
@@ -132,7 +152,9 @@ def apt_step(rng: random.Random, app: App, needs_curl: bool) -> list[str]:
             f"    && apt-get install -y --no-install-recommends \\\n        {body} \\\n"
             "    && rm -rf /var/lib/apt/lists/*"
         ]
-    return [f"RUN apt-get update && \\\n    apt-get install -y --no-install-recommends \\\n        {body} && \\\n    rm -rf /var/lib/apt/lists/*"]
+    return [
+        f"RUN apt-get update && \\\n    apt-get install -y --no-install-recommends \\\n        {body} && \\\n    rm -rf /var/lib/apt/lists/*"
+    ]
 
 
 def poetry_setup(rng: random.Random) -> tuple[list[str], bool]:
@@ -149,10 +171,15 @@ def poetry_setup(rng: random.Random) -> tuple[list[str], bool]:
     if style == "pip-upgrade":
         return ["RUN pip install --upgrade pip && pip install poetry"], False
     lines = ["ENV POETRY_HOME=/opt/poetry", 'ENV PATH="$POETRY_HOME/bin:$PATH"']
-    lines.append(pick(rng, {
-        "RUN curl -sSL https://install.python-poetry.org | python3 -": 3,
-        "RUN curl -sSL https://install.python-poetry.org | POETRY_VERSION=1.8.3 python3 -": 1,
-    }))
+    lines.append(
+        pick(
+            rng,
+            {
+                "RUN curl -sSL https://install.python-poetry.org | python3 -": 3,
+                "RUN curl -sSL https://install.python-poetry.org | POETRY_VERSION=1.8.3 python3 -": 1,
+            },
+        )
+    )
     return lines, True
 
 
@@ -199,7 +226,9 @@ def run_command(rng: random.Random, app: App) -> list[str]:
     form = exec_form if rng.random() < 0.75 else shell_form
     if app.framework == "fastapi":
         if "gunicorn" in app.dependencies:
-            return [form("gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-b", f"0.0.0.0:{app.port}", f"{m}.main:app")]
+            return [
+                form("gunicorn", "-k", "uvicorn.workers.UvicornWorker", "-b", f"0.0.0.0:{app.port}", f"{m}.main:app")
+            ]
         return [form("uvicorn", f"{m}.main:app", "--host", "0.0.0.0", "--port", str(app.port))]
     if app.framework == "flask":
         return [form("gunicorn", "-b", f"0.0.0.0:{app.port}", f"{m}.app:app")]
@@ -240,7 +269,9 @@ def naive_dockerfile(rng: random.Random, app: App, name: str, has_lock: bool) ->
     if app.port:
         lines.append(f"EXPOSE {app.port}")
         if rng.random() < 0.15:
-            lines.append(f"HEALTHCHECK CMD python -c \"import urllib.request; urllib.request.urlopen('http://localhost:{app.port}/')\"")
+            lines.append(
+                f"HEALTHCHECK CMD python -c \"import urllib.request; urllib.request.urlopen('http://localhost:{app.port}/')\""
+            )
     lines += run_command(rng, app)
     text = "\n".join(lines)
     return text if rng.random() < 0.05 else text + "\n"  # some editors leave no final newline
@@ -250,16 +281,21 @@ def plain_dockerfile(rng: random.Random, app: App) -> str:
     from_lines, _ = base_image(rng)
     command = run_command(rng, app)
     command = [c.replace('"poetry", "run", ', "").replace("poetry run ", "") for c in command]
-    return "\n".join([
-        *from_lines,
-        "ENV PYTHONUNBUFFERED=1",
-        "WORKDIR /app",
-        "COPY requirements.txt .",
-        "RUN pip install --no-cache-dir -r requirements.txt",
-        "COPY . .",
-        *([f"EXPOSE {app.port}"] if app.port else []),
-        *command,
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                *from_lines,
+                "ENV PYTHONUNBUFFERED=1",
+                "WORKDIR /app",
+                "COPY requirements.txt .",
+                "RUN pip install --no-cache-dir -r requirements.txt",
+                "COPY . .",
+                *([f"EXPOSE {app.port}"] if app.port else []),
+                *command,
+            ]
+        )
+        + "\n"
+    )
 
 
 # --- project files -------------------------------------------------------------
@@ -278,7 +314,10 @@ def pyproject(rng: random.Random, name: str, app: App) -> str:
         if rng.random() < 0.3:
             text += "[tool.poetry]\npackage-mode = false\n\n"
         text += '[tool.poetry.group.dev.dependencies]\npytest = "^8.0.0"\n\n'
-        return text + '[build-system]\nrequires = ["poetry-core>=2.0.0,<3.0.0"]\nbuild-backend = "poetry.core.masonry.api"\n'
+        return (
+            text
+            + '[build-system]\nrequires = ["poetry-core>=2.0.0,<3.0.0"]\nbuild-backend = "poetry.core.masonry.api"\n'
+        )
     lines = [
         "[tool.poetry]",
         f'name = "{name}"',
@@ -315,16 +354,26 @@ def source_files(app: App) -> dict[str, str]:
     m = app.module
     files = {f"{m}/__init__.py": ""}
     if app.framework == "fastapi":
-        files[f"{m}/main.py"] = 'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/")\ndef root():\n    return {"ok": True}\n'
+        files[f"{m}/main.py"] = (
+            'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/")\ndef root():\n    return {"ok": True}\n'
+        )
     elif app.framework == "flask":
-        files[f"{m}/app.py"] = 'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get("/")\ndef root():\n    return {"ok": True}\n'
+        files[f"{m}/app.py"] = (
+            'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get("/")\ndef root():\n    return {"ok": True}\n'
+        )
     elif app.framework == "django":
-        files[f"{m}/wsgi.py"] = "from django.core.wsgi import get_wsgi_application\n\napplication = get_wsgi_application()\n"
-        files["manage.py"] = "import sys\n\nfrom django.core.management import execute_from_command_line\n\nexecute_from_command_line(sys.argv)\n"
+        files[f"{m}/wsgi.py"] = (
+            "from django.core.wsgi import get_wsgi_application\n\napplication = get_wsgi_application()\n"
+        )
+        files["manage.py"] = (
+            "import sys\n\nfrom django.core.management import execute_from_command_line\n\nexecute_from_command_line(sys.argv)\n"
+        )
     elif app.framework == "celery":
         files[f"{m}/worker.py"] = 'from celery import Celery\n\napp = Celery(__name__, broker="redis://redis:6379/0")\n'
     else:
-        files[f"{m}/__main__.py"] = 'import click\n\n\n@click.command()\ndef main():\n    click.echo("hello")\n\n\nif __name__ == "__main__":\n    main()\n'
+        files[f"{m}/__main__.py"] = (
+            'import click\n\n\n@click.command()\ndef main():\n    click.echo("hello")\n\n\nif __name__ == "__main__":\n    main()\n'
+        )
     files["tests/test_smoke.py"] = "def test_smoke():\n    assert True\n"
     return files
 
@@ -385,8 +434,11 @@ def main(argv: list[str] | None = None) -> int:
     repos = generate(args.out, args.repos, args.seed)
     poetry = sum(r.kind == "poetry" for r in repos)
     dockerfiles = sum(len(r.dockerfiles) for r in repos)
-    print(f"{len(repos)} repositories ({poetry} Poetry, {len(repos) - poetry} plain pip), "
-          f"{dockerfiles} Dockerfiles in {args.out}", file=sys.stderr)
+    print(
+        f"{len(repos)} repositories ({poetry} Poetry, {len(repos) - poetry} plain pip), "
+        f"{dockerfiles} Dockerfiles in {args.out}",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -73,7 +73,9 @@ def venv_migrate() -> list[str]:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", str(root)], check=True)
     else:
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(root)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(root)], check=True
+        )
     return [str(venv / "bin" / "migrate")]
 
 
@@ -103,7 +105,9 @@ def cpu_of_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_once(command: list[str], stdin: bytes | None = None, env: dict[str, str] | None = None) -> tuple[float, float, int, bytes]:
+def run_once(
+    command: list[str], stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float, int, bytes]:
     """Wall time and CPU time (user + system, the process and everything it waited for)."""
     cpu = cpu_of_children()
     start = time.perf_counter()
@@ -177,7 +181,9 @@ def version_of(command: list[str]) -> str:
 
 
 def git_commit() -> str | None:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent)
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
+    )
     return done.stdout.strip() or None
 
 
@@ -194,10 +200,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-runs", type=int, default=20, help="timed runs on one file (default %(default)s)")
     parser.add_argument("--migrate", default=None, help="the migrate command (default: the installed console script)")
     parser.add_argument("--no-per-file", action="store_true", help="skip the one-hadolint-per-file estimate")
-    parser.add_argument("--install", choices=("venv", "current"), default="venv",
-                        help="venv: a fresh non-editable install (default); current: this Python's console script")
-    parser.add_argument("--bytecode", choices=("cached", "inherit"), default="cached",
-                        help="cached: as after pip install (default); inherit: the environment's PYTHONDONTWRITEBYTECODE")
+    parser.add_argument(
+        "--install",
+        choices=("venv", "current"),
+        default="venv",
+        help="venv: a fresh non-editable install (default); current: this Python's console script",
+    )
+    parser.add_argument(
+        "--bytecode",
+        choices=("cached", "inherit"),
+        default="cached",
+        help="cached: as after pip install (default); inherit: the environment's PYTHONDONTWRITEBYTECODE",
+    )
     args = parser.parse_args(argv)
     env = environment(args.bytecode)
 
@@ -218,7 +232,9 @@ def main(argv: list[str] | None = None) -> int:
         args.rounds,
         migrate=Timed([*migrate, "--check", "--jobs", str(args.jobs), str(tree)], ok=(0, 1), env=env),
         hadolint=Timed(["xargs", "-0", hadolint, "--no-fail"], stdin=file_list),
-        hadolint_parallel=Timed(["xargs", "-0", "-P", str(args.jobs), "-n", str(half), hadolint, "--no-fail"], stdin=file_list),
+        hadolint_parallel=Timed(
+            ["xargs", "-0", "-P", str(args.jobs), "-n", str(half), hadolint, "--no-fail"], stdin=file_list
+        ),
     )
     bulk_migrate, bulk_hadolint, bulk_hadolint_parallel = bulk["migrate"], bulk["hadolint"], bulk["hadolint_parallel"]
     per_file = None if args.no_per_file else hadolint_per_file(hadolint, dockerfiles, n)
@@ -276,7 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
-    problems = [m["problem"] for m in (bulk_migrate, bulk_hadolint, bulk_hadolint_parallel, one_migrate, one_hadolint) if m["problem"]]
+    problems = [
+        m["problem"]
+        for m in (bulk_migrate, bulk_hadolint, bulk_hadolint_parallel, one_migrate, one_hadolint)
+        if m["problem"]
+    ]
     for problem in problems:
         print(f"bench/run.py: a timed command failed: {problem}", file=sys.stderr)
     return 1 if problems else 0
@@ -292,8 +312,10 @@ def print_table(results: dict) -> None:
     if tree["hadolint_per_file_estimate"]:
         rows.append(("hadolint, one process per file (est.)", tree["hadolint_per_file_estimate"]))
     load = ", ".join(f"{x:.1f}" for x in results["machine"]["load_average_at_end"])
-    print(f"\n{results['dockerfiles']} Dockerfiles, best of {len(tree['migrate']['rounds'])} rounds "
-          f"({results['machine']['cpus']} cores, load average {load})")
+    print(
+        f"\n{results['dockerfiles']} Dockerfiles, best of {len(tree['migrate']['rounds'])} rounds "
+        f"({results['machine']['cpus']} cores, load average {load})"
+    )
     width = max(len(r[0]) for r in rows) + 2
     print(f"  {'':<{width}}{'wall':>8}  {'median':>8}  {'CPU':>8}")
     for label, figure in rows:
@@ -301,19 +323,29 @@ def print_table(results: dict) -> None:
         print(f"  {label:<{width}}{figure['best']:8.2f}  {median}  {figure['cpu_best']:8.2f}  s")
     verdict = "met" if tree["met"] else "MISSED"
     cpu_ratio = ratio(tree["migrate"]["cpu_best"], tree["hadolint_xargs"]["cpu_best"])
-    print(f"  {'ratio migrate / hadolint (wall)':<{width}}{tree['ratio']:8.2f}    target <= {tree['target']}: {verdict}"
-          f"   (CPU: {cpu_ratio:.2f})")
+    print(
+        f"  {'ratio migrate / hadolint (wall)':<{width}}{tree['ratio']:8.2f}    target <= {tree['target']}: {verdict}"
+        f"   (CPU: {cpu_ratio:.2f})"
+    )
     print(f"\none file, best of {len(one['migrate']['rounds'])} runs")
     print(f"  {'':<{width}}{'wall':>8}  {'median':>8}  {'CPU':>8}")
     for label, figure in (("migrate --check", one["migrate"]), ("hadolint", one["hadolint"])):
-        print(f"  {label:<{width}}{figure['best'] * 1000:8.0f}  {figure['median'] * 1000:8.0f}  {figure['cpu_best'] * 1000:8.0f}  ms")
+        print(
+            f"  {label:<{width}}{figure['best'] * 1000:8.0f}  {figure['median'] * 1000:8.0f}  {figure['cpu_best'] * 1000:8.0f}  ms"
+        )
     verdict = "met" if one["met"] else "MISSED"
     cpu_ratio = ratio(one["migrate"]["cpu_best"], one["hadolint"]["cpu_best"])
-    print(f"  {'ratio migrate / hadolint (wall)':<{width}}{one['ratio']:8.2f}    target <= {one['target']}: {verdict}"
-          f"   (CPU: {cpu_ratio:.2f})")
+    print(
+        f"  {'ratio migrate / hadolint (wall)':<{width}}{one['ratio']:8.2f}    target <= {one['target']}: {verdict}"
+        f"   (CPU: {cpu_ratio:.2f})"
+    )
     print(f"  {'for reference: python -S -c pass':<{width}}{one['python_start_no_site']['best'] * 1000:8.0f} ms")
-    print(f"  {'for reference: python -c pass':<{width}}{one['python_start']['best'] * 1000:8.0f} ms  (site-packages .pth files)")
-    print(f"  migrate: {results['versions']['migrate']} (install: {results['install']}, bytecode: {results['bytecode']})")
+    print(
+        f"  {'for reference: python -c pass':<{width}}{one['python_start']['best'] * 1000:8.0f} ms  (site-packages .pth files)"
+    )
+    print(
+        f"  migrate: {results['versions']['migrate']} (install: {results['install']}, bytecode: {results['bytecode']})"
+    )
     print(f"\nwritten to {OUT / 'results.json'}")
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from migrator.record import dataclass
 
 from migrator.model import Dockerfile, Instruction, Stage, split_words
+from migrator.record import dataclass
 from migrator.shell import SimpleCommand, run_commands
 
 ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -154,7 +154,7 @@ def installs_poetry_itself(command: SimpleCommand) -> bool:
 
 
 def base_image_family(image: str) -> str:
-    """"alpine", "debian" (Debian/Ubuntu and images built on them) or "unknown"."""
+    """ "alpine", "debian" (Debian/Ubuntu and images built on them) or "unknown"."""
     lowered = image.lower()
     if "alpine" in lowered:
         return "alpine"

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import sys
-from migrator.record import dataclass, replace
 from pathlib import Path
 
 from migrator.config import ConfigError, ConfigFinder, Overrides, check_version, parse_user, split_codes
+from migrator.record import dataclass, replace
 from migrator.report import STDIN_NAME
 
 EXIT_OK = 0
@@ -188,7 +188,9 @@ def _execute(options: Options) -> int:
         raise UsageError("--write cannot be combined with --check or --diff")
     if options.quiet and options.verbose:
         raise UsageError("-q and -v cannot be combined")
-    if not options.verify and (options.smoke or options.build_args or options.network or options.platform or options.docker):
+    if not options.verify and (
+        options.smoke or options.build_args or options.network or options.platform or options.docker
+    ):
         raise UsageError("--smoke, --build-arg, --network, --platform and --docker need --verify")
     if "-" in paths and len(paths) > 1:
         raise UsageError("- (stdin) cannot be combined with other paths")
@@ -216,11 +218,14 @@ def _execute(options: Options) -> int:
             import traceback
 
             _err(traceback.format_exc().rstrip("\n"))
-        _err(f"migrate: internal error ({type(exc).__name__}: {exc}); run with -v for the traceback and please report it")
+        _err(
+            f"migrate: internal error ({type(exc).__name__}: {exc}); run with -v for the traceback and please report it"
+        )
         return EXIT_FAILED
 
 
 # --- options -----------------------------------------------------------------------------
+
 
 def _command_line_overrides(options: Options) -> Overrides:
     values: dict = {}
@@ -308,7 +313,9 @@ def _jobs_for(files: list[Path], overrides: Overrides) -> list[Job]:
             for option, keys in (("select", merged.select), ("ignore", merged.ignore)):
                 unknown = unknown_codes(keys or frozenset())
                 if unknown:
-                    raise ConfigError(f"[tool.migrator] {option}: unknown transform {unknown[0]!r}; `migrate --list` shows the codes and names")
+                    raise ConfigError(
+                        f"[tool.migrator] {option}: unknown transform {unknown[0]!r}; `migrate --list` shows the codes and names"
+                    )
         except ConfigError as exc:
             jobs.append(Job(path, None, None, config_error=f"settings cannot be read: {exc}"))
             continue
@@ -317,6 +324,7 @@ def _jobs_for(files: list[Path], overrides: Overrides) -> list[Job]:
 
 
 # --- running -----------------------------------------------------------------------------
+
 
 def _run_paths(run: Run, paths, overrides: Overrides, jobs: int | None, verifier, report_file: Path | None) -> int:
     from migrator.discovery import DiscoveryError, find_dockerfiles
@@ -394,7 +402,9 @@ def _verified(job: Job, result, verifier):
         return report
     verifying, options = verifier
     verification = verifying.verify(result, job.context or job.path.parent, options)
-    failure = None if verification.passed else f"{result.path}: verification failed: {_first_line(verification.failure)}"
+    failure = (
+        None if verification.passed else f"{result.path}: verification failed: {_first_line(verification.failure)}"
+    )
     return FileReport(result, label, failure=failure, verification=verification)
 
 
@@ -422,7 +432,9 @@ def _emit(report, run: Run) -> None:
             _to_stdout(write_diff, diff, sys.stdout, run.colour)
             if run.verbosity >= 0 and redact(diff) != diff:
                 # A masked line applied with `git apply` would put **** into the file.
-                _err(f"{report.path}: warning: the diff shows sensitive values as ****; apply it with --write, not as a patch")
+                _err(
+                    f"{report.path}: warning: the diff shows sensitive values as ****; apply it with --write, not as a patch"
+                )
     for line in file_messages(report, run.writing, run.verbosity, _reasons()):
         _err(line)
 
@@ -454,7 +466,9 @@ def _close(run: Run, reports, verifier, report_file: Path | None, interrupted: b
         if run.output_format == "json":
             _to_stdout(write_exact, document, sys.stdout)
     if interrupted:
-        _err(f"interrupted after {len(reports)} of {total} files: {summary_line(summary, run.writing)}; every file is either as it was or fully migrated")
+        _err(
+            f"interrupted after {len(reports)} of {total} files: {summary_line(summary, run.writing)}; every file is either as it was or fully migrated"
+        )
         return EXIT_INTERRUPTED
     if run.verbosity >= 0:
         if summary.total >= MANY_FILES and (_is_terminal(sys.stderr) or run.verbosity > 0):
@@ -491,7 +505,10 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
     report = _verified(Job(Path(STDIN_NAME), settings, context), result, verifier)
     if run.writing and result.extra_files and report.status is Status.MIGRATED:
         names = ", ".join(extra.path for extra in result.extra_files)
-        report = replace(report, failure=f"{STDIN_NAME}: the migration also changes {names}; run migrate on the Dockerfile's path to write them")
+        report = replace(
+            report,
+            failure=f"{STDIN_NAME}: the migration also changes {names}; run migrate on the Dockerfile's path to write them",
+        )
     if run.writing and report.status is not Status.FAILED:
         # The migrated file itself is the output here (an editor or a pipe replaces its input with it),
         # so it is written exactly, not redacted: masking a value would change the Dockerfile.
@@ -502,6 +519,7 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
 
 
 # --- terminal --------------------------------------------------------------------------
+
 
 def _progress(total: int, run: Run):
     if total < MANY_FILES or run.verbosity < 0 or not _is_terminal(sys.stderr):

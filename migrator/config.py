@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 import tomllib
-from migrator.record import dataclass, fields, replace
 from pathlib import Path
 
+from migrator.record import dataclass, fields, replace
 from migrator.transform import Settings
 
 # Patterns, not compiled here: re compiles them when --user or --poetry-version is given.
@@ -49,7 +49,9 @@ class Overrides:
 
     def over(self, other: "Overrides") -> "Overrides":
         """These values where given, the other's elsewhere."""
-        return replace(other, **{f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None})
+        return replace(
+            other, **{f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        )
 
     def settings(self, base: Settings = Settings()) -> Settings:
         changes: dict = {}
@@ -160,7 +162,9 @@ def parse_table(table: dict, pyproject: Path) -> Overrides:
         for key in ("select", "ignore"):
             if key in table:
                 value = table[key]
-                if not isinstance(value, (str, list)) or (isinstance(value, list) and not all(isinstance(v, str) for v in value)):
+                if not isinstance(value, (str, list)) or (
+                    isinstance(value, list) and not all(isinstance(v, str) for v in value)
+                ):
                     raise ValueError(f"{key} must be a list of transform codes or names")
                 values[key] = split_codes(value)
         if "user" in table:

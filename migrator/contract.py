@@ -8,10 +8,10 @@ contract of the final stage before and after and reverts a transform that breaks
 from __future__ import annotations
 
 import json
-from migrator.record import dataclass
 
 from migrator.analysis import env_pairs, final_workdir, is_build_only_env
 from migrator.model import Dockerfile, Instruction
+from migrator.record import dataclass
 
 ROOT_USERS = frozenset({"root", "0", "0:0", "root:root"})
 
@@ -65,9 +65,7 @@ def runtime_contract(doc: Dockerfile) -> RuntimeContract | None:
         for key, value in env_pairs(instruction):
             if not is_build_only_env(key) and key != "PATH":
                 env[key] = value
-    labels = frozenset(
-        " ".join(i.arguments.split()) for i in stage.find("LABEL")
-    )
+    labels = frozenset(" ".join(i.arguments.split()) for i in stage.find("LABEL"))
     expose = frozenset(w for i in stage.find("EXPOSE") for w in i.words)
     volumes = set()
     for instruction in stage.find("VOLUME"):

@@ -12,12 +12,21 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".venv", ".tox", ".nox", "node_modules", "__pycache__",
-    # A devcontainer's Dockerfile builds an editor's environment (its own user, the
-    # workspace mounted in), not an image that ships: splitting it would break it.
-    ".devcontainer",
-})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "__pycache__",
+        # A devcontainer's Dockerfile builds an editor's environment (its own user, the
+        # workspace mounted in), not an image that ships: splitting it would break it.
+        ".devcontainer",
+    }
+)
 # A folder holding this is a virtual environment (venv/, env/...): installed packages
 # may carry Dockerfiles of their own, and walking site-packages is slow.
 VENV_MARKER = "pyvenv.cfg"

@@ -14,11 +14,11 @@ import signal
 import stat
 import threading
 from contextlib import contextmanager
-from migrator.record import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
 from migrator.pipeline import FileResult
+from migrator.record import dataclass
 from migrator.source import encode
 
 TEMP_SUFFIX = ".migrator-tmp"
@@ -46,7 +46,9 @@ def replacements_for(result: FileResult, path: Path, context_dir: Path | None) -
     """The Dockerfile and every project file its migration changes."""
     changes = [Replacement(Path(path), encode(result.original), encode(result.migrated))]
     if result.extra_files and context_dir is None:
-        raise WriteError(f"{path}: the migration also changes project files but there is no build context; pass --context")
+        raise WriteError(
+            f"{path}: the migration also changes project files but there is no build context; pass --context"
+        )
     for extra in result.extra_files:
         changes.append(
             Replacement(
@@ -118,7 +120,9 @@ def _check_unchanged(replacement: Replacement, target: Path) -> None:
     except FileNotFoundError:
         current = None
     except OSError as exc:
-        raise WriteError(f"{replacement.path}: cannot be read back ({exc.strerror or exc}); nothing was written") from exc
+        raise WriteError(
+            f"{replacement.path}: cannot be read back ({exc.strerror or exc}); nothing was written"
+        ) from exc
     if current == replacement.expected:
         return
     if (
@@ -143,7 +147,9 @@ def _stage(target: Path, data: bytes) -> str:
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     except OSError as exc:
-        raise WriteError(f"{target}: cannot create a temporary file next to it ({exc.strerror or exc}); nothing was written") from exc
+        raise WriteError(
+            f"{target}: cannot create a temporary file next to it ({exc.strerror or exc}); nothing was written"
+        ) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

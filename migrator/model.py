@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from migrator.record import dataclass, field
 from functools import cached_property
+
+from migrator.record import dataclass, field
 
 BOM = "\ufeff"
 DIRECTIVE_RE = re.compile(r"^#[ \t\f]*([a-zA-Z][a-zA-Z0-9]*)[ \t\f]*=[ \t\f]*(.+?)[ \t\f]*$")
@@ -555,7 +556,10 @@ def _check_name_values(instruction: Instruction, escape: str) -> None:
         return
     if "=" not in words[0]:
         if len(re.split(r"[\t\v\f\r ]+", rest.strip(), maxsplit=1)) < 2:
-            raise ParseError(instruction.start_line, f"{instruction.keyword} needs a value: write {instruction.keyword} {words[0]}=<value>")
+            raise ParseError(
+                instruction.start_line,
+                f"{instruction.keyword} needs a value: write {instruction.keyword} {words[0]}=<value>",
+            )
         return
     for word in words:
         if "=" not in word:

@@ -21,20 +21,44 @@ from migrator.cli import Options, UsageError, execute
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff of the changes (the default).")
 @click.option("--write", is_flag=True, help="Write the migrated files in place.")
 @click.option("--check", is_flag=True, help="Print only the summary; exit 1 when a file would change.")
-@click.option("--select", multiple=True, metavar="CODES", help="Only these transforms (codes or names, comma-separated).")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these transforms (codes or names, comma-separated).")
+@click.option(
+    "--select", multiple=True, metavar="CODES", help="Only these transforms (codes or names, comma-separated)."
+)
+@click.option(
+    "--ignore", multiple=True, metavar="CODES", help="Skip these transforms (codes or names, comma-separated)."
+)
 @click.option("--list", "list_transforms", is_flag=True, help="List the transforms and exit.")
 @click.option("--explain", metavar="CODE|NAME", help="Print what a transform does and why, and exit.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Print each change and its reason, and tracebacks of internal errors.")
-@click.option("--context", type=click.Path(exists=True, file_okay=False, path_type=Path), help="The build context (default: each Dockerfile's folder).")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Print each change and its reason, and tracebacks of internal errors."
+)
+@click.option(
+    "--context",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The build context (default: each Dockerfile's folder).",
+)
 @click.option("--user", metavar="NAME:UID", help="The non-root user to create (default app:10001).")
 @click.option("--poetry-version", metavar="X", help="Pin this Poetry version, replacing existing pins.")
-@click.option("--syntax-directive/--no-syntax-directive", default=None, help="Add '# syntax=docker/dockerfile:1' (default: yes).")
+@click.option(
+    "--syntax-directive/--no-syntax-directive", default=None, help="Add '# syntax=docker/dockerfile:1' (default: yes)."
+)
 @click.option("--uv/--no-uv", default=None, help="Switch from Poetry to uv (changes pyproject.toml and the lock file).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of cores).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="json: one JSON document on stdout instead of diffs.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report to this file.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON document on stdout instead of diffs.",
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the JSON report to this file.",
+)
 @click.option("--verify", is_flag=True, help="Build each migrated Dockerfile with Docker before accepting it.")
 @click.option("--smoke", metavar="CMD", help="With --verify: a command to run in the built image.")
 @click.option("--build-arg", "build_args", multiple=True, metavar="KEY=VALUE", help="With --verify: a build argument.")

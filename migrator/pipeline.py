@@ -10,7 +10,6 @@ Per-file outcomes are values (FileResult), never exceptions.
 from __future__ import annotations
 
 import re
-from migrator.record import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from migrator.analysis import created_user_id, uses_poetry
 from migrator.contract import RuntimeContract, runtime_contract
 from migrator.model import Dockerfile, Edit, EditConflict, ParseError, apply_edits, parse
 from migrator.project import ProjectContext, read_context
+from migrator.record import dataclass, field, replace
 from migrator.source import MAX_STAGES, InputError, decode
 from migrator.transform import ExtraFile, Note, Settings, Transform
 
@@ -81,7 +81,10 @@ def inline_settings(text: str, settings: Settings) -> Settings:
 
 
 def contract_breaks(
-    before: RuntimeContract | None, after: RuntimeContract | None, settings: Settings, original: Dockerfile | None = None
+    before: RuntimeContract | None,
+    after: RuntimeContract | None,
+    settings: Settings,
+    original: Dockerfile | None = None,
 ) -> list[str]:
     """Names of contract fields that changed in a way no transform may change them."""
     if before is None or after is None:
@@ -104,14 +107,18 @@ def migrate_text(text: str, project: ProjectContext, settings: Settings) -> Migr
         return Migration(text, skipped="'# migrator: skip-file' in the file")
     doc = parse(text)
     if len(doc.stages) > MAX_STAGES:
-        raise InputError(doc.stages[MAX_STAGES].from_instruction.start_line, f"more than {MAX_STAGES} stages: refusing to migrate")
+        raise InputError(
+            doc.stages[MAX_STAGES].from_instruction.start_line, f"more than {MAX_STAGES} stages: refusing to migrate"
+        )
     if not doc.stages:
         if not doc.instructions:
             return Migration(text, skipped="empty: nothing to migrate")
         raise InputError(doc.instructions[0].start_line, "no FROM instruction: this is not a complete Dockerfile")
     for stage in doc.stages:
         if not stage.base_image:
-            raise InputError(stage.from_instruction.start_line, "FROM names no image: give it one, e.g. FROM python:3.12-slim")
+            raise InputError(
+                stage.from_instruction.start_line, "FROM names no image: give it one, e.g. FROM python:3.12-slim"
+            )
     if not uses_poetry(doc) and not (settings.uv and project.project("") and project.project("").is_poetry):
         return Migration(text, skipped="does not use Poetry")
     settings = inline_settings(text, settings)
@@ -225,8 +232,7 @@ class NotSettled(RuntimeError):
     def __init__(self, transform: Transform, changes: tuple[Note, ...]):
         where = f" (line {changes[0].line})" if changes and changes[0].line else ""
         super().__init__(
-            f"{transform.code} {transform.name} keeps changing the file{where}: "
-            "no fixed point; please report this file"
+            f"{transform.code} {transform.name} keeps changing the file{where}: no fixed point; please report this file"
         )
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from migrator.record import dataclass, field
 from pathlib import Path
+
+from migrator.record import dataclass, field
 
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
 MAX_DEPTH = 3  # monorepo subfolders a Dockerfile copies from: backend/, services/api/
@@ -170,7 +171,12 @@ def _read_pyproject(root: Path, directory: str, files: set[str]) -> PoetryProjec
         str(p.get("include")) for p in tool_poetry.get("packages", []) or [] if isinstance(p, dict) and p.get("include")
     )
     scripts = dict(project.get("scripts", {}) or {})
-    scripts.update({k: str(v) if not isinstance(v, dict) else str(v.get("reference", "")) for k, v in (tool_poetry.get("scripts", {}) or {}).items()})
+    scripts.update(
+        {
+            k: str(v) if not isinstance(v, dict) else str(v.get("reference", ""))
+            for k, v in (tool_poetry.get("scripts", {}) or {}).items()
+        }
+    )
     groups = tuple((tool_poetry.get("group", {}) or {}).keys())
     if "dev-dependencies" in tool_poetry and "dev" not in groups:
         groups = groups + ("dev",)
@@ -194,7 +200,9 @@ def _read_pyproject(root: Path, directory: str, files: set[str]) -> PoetryProjec
     python = project.get("requires-python", python)
     members = []
     for dep in list(deps.values()) + [
-        d for g in (tool_poetry.get("group", {}) or {}).values() for d in ((g or {}).get("dependencies", {}) or {}).values()
+        d
+        for g in (tool_poetry.get("group", {}) or {}).values()
+        for d in ((g or {}).get("dependencies", {}) or {}).values()
     ]:
         if isinstance(dep, dict) and "path" in dep:
             members.append(str(dep["path"]))

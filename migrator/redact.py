@@ -13,7 +13,9 @@ import re
 
 MASK = "****"
 
-_SECRET_KEY = r"[A-Za-z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Za-z0-9_]*"
+_SECRET_KEY = (
+    r"[A-Za-z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)[A-Za-z0-9_]*"
+)
 # Every pattern needs "://" and "@", or one of these words in any case. Most lines have
 # neither, and then the patterns are not even compiled (about 1.3 ms of a one-file run).
 _KEY_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "private_key", "credential")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from migrator.record import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, TextIO
 
 from migrator.pipeline import FileResult, Status
+from migrator.record import dataclass, field
 from migrator.redact import redact
 from migrator.transform import Note
 
@@ -59,6 +59,7 @@ class Summary:
 
 
 # --- diffs -----------------------------------------------------------------------------
+
 
 def unified_diff(before: str | None, after: str | None, name: str, prefixes: bool = True) -> str:
     """A diff `git apply` and `patch -p1` accept; None on one side is a created or removed file."""
@@ -137,6 +138,7 @@ def _printable(text: str) -> str:
 
 # --- per-file messages (stderr) ---------------------------------------------------------
 
+
 def location(path: str, line: int | None) -> str:
     return f"{path}:{line}" if line else path
 
@@ -169,7 +171,9 @@ def file_messages(report: FileReport, writing: bool, verbosity: int, reasons: di
     if verbosity > 0:
         for note in result.changes:
             why = reasons.get(note.code)
-            lines.append(f"  {location(result.path, note.line)}: {note.code} {note.message}" + (f" (why: {why})" if why else ""))
+            lines.append(
+                f"  {location(result.path, note.line)}: {note.code} {note.message}" + (f" (why: {why})" if why else "")
+            )
     for note in result.warnings:
         lines.append(f"{location(result.path, note.line)}: warning: {_note_text(note)}")
     return [redact(line) for line in lines]
@@ -200,6 +204,7 @@ def _files(count: int) -> str:
 
 
 # --- JSON -----------------------------------------------------------------------------
+
 
 def json_document(reports: Iterable[FileReport], summary: Summary, mode: str) -> str:
     import json
@@ -259,6 +264,7 @@ def _redacted(value):
 
 
 # --- tables (rich, imported only here) --------------------------------------------------
+
 
 def print_summary_table(summary: Summary, transforms: Iterable["Transform"], stream: TextIO) -> None:
     from rich.console import Console

@@ -8,9 +8,9 @@ edit maps back onto the source and keeps its continuations and comments.
 from __future__ import annotations
 
 import re
-from migrator.record import dataclass
 
 from migrator.model import Instruction, Word
+from migrator.record import dataclass
 
 OPERATORS = ("&&", "||", ";", "|")
 

@@ -20,7 +20,9 @@ class InputError(ParseError):
 
 def decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise InputError(1, f"the file is {len(data):,} bytes, over the {MAX_BYTES:,}-byte limit for a Dockerfile; skip it")
+        raise InputError(
+            1, f"the file is {len(data):,} bytes, over the {MAX_BYTES:,}-byte limit for a Dockerfile; skip it"
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(1, "the file is UTF-16: save it as UTF-8")
     if b"\x00" in data:

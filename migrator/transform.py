@@ -8,11 +8,11 @@ checks the result.
 
 from __future__ import annotations
 
-from migrator.record import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Callable
 
 from migrator.model import Dockerfile, Edit
+from migrator.record import dataclass, field
 
 if TYPE_CHECKING:
     from migrator.project import ProjectContext
@@ -88,7 +88,9 @@ class Transform:
 
     def selected_by(self, settings: Settings) -> bool:
         keys = {self.code.upper(), self.name.lower()}
-        if keys & {k.upper() if k.upper().startswith("MIG") else k.lower() for k in settings.ignore | settings.inline_ignores}:
+        if keys & {
+            k.upper() if k.upper().startswith("MIG") else k.lower() for k in settings.ignore | settings.inline_ignores
+        }:
             return False
         if settings.select is None:
             if self.safety is Safety.UNSAFE:

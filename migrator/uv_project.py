@@ -34,11 +34,11 @@ import sys
 import sysconfig
 import tempfile
 import tomllib
-from migrator.record import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migrator.model import ParseError
+from migrator.record import dataclass, replace
 from migrator.source import decode
 from migrator.transform import ExtraFile, Note, Settings
 
@@ -69,7 +69,9 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
     context_dir = Path(context_dir)
     pyproject_path = context_dir / "pyproject.toml"
     if not pyproject_path.is_file():
-        return refuse(f"{pyproject_path}: not found; --uv converts the project at the build context root (use --context)")
+        return refuse(
+            f"{pyproject_path}: not found; --uv converts the project at the build context root (use --context)"
+        )
     try:
         pyproject_text = read_text(pyproject_path)
         data = tomllib.loads(pyproject_text)
@@ -107,7 +109,9 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
     new_pyproject, unplaced = carry_comments(pyproject_text, keep_leading_comments(pyproject_text, new_pyproject))
     warnings = ()
     if unplaced:
-        warnings = (f"pyproject.toml: {len(unplaced)} comment(s) of [tool.poetry] found no place in the new tables: {' / '.join(unplaced)}",)
+        warnings = (
+            f"pyproject.toml: {len(unplaced)} comment(s) of [tool.poetry] found no place in the new tables: {' / '.join(unplaced)}",
+        )
     extra = [
         ExtraFile("pyproject.toml", pyproject_text, same_line_endings(pyproject_text, new_pyproject)),
         ExtraFile("uv.lock", read_optional(context_dir / "uv.lock"), new_lock),
@@ -148,7 +152,10 @@ def dockerignore_change(context_dir: Path) -> tuple[ExtraFile | None, str | None
     for negation in ("!poetry.lock", "!/poetry.lock", "!./poetry.lock", "!poetry.lock*"):
         new_ignore = re.sub(rf"(?m)^([ \t]*){re.escape(negation)}([ \t]*)(\r?)$", r"\1!uv.lock\2\3", new_ignore)
     if excludes(new_ignore, "uv.lock"):
-        return None, f"{context_dir / '.dockerignore'}: it keeps uv.lock out of the build; let it in (`!uv.lock`) and run again"
+        return (
+            None,
+            f"{context_dir / '.dockerignore'}: it keeps uv.lock out of the build; let it in (`!uv.lock`) and run again",
+        )
     if new_ignore == ignore_text:
         return None, None
     return ExtraFile(".dockerignore", ignore_text, new_ignore), None
@@ -253,10 +260,16 @@ def run_converter(converter: str, uv_binary: str, work: Path) -> str | None:
 
 def converter_failure(context_dir: Path, output: str) -> str:
     """migrate-to-uv's (and uv's) error output as one line saying what to do."""
-    errors = [line.strip().removeprefix("error: ") for line in output.splitlines() if line.strip().startswith(("error:", "cause:", "Caused by:"))]
+    errors = [
+        line.strip().removeprefix("error: ")
+        for line in output.splitlines()
+        if line.strip().startswith(("error:", "cause:", "Caused by:"))
+    ]
     first = errors[0] if errors else output.strip().splitlines()[-1]
     if re.search(r"\b(401|403)\b|Unauthorized|Forbidden", output):
-        return f"{context_dir / 'pyproject.toml'}: an index needs credentials uv does not have ({first}); switch by hand"
+        return (
+            f"{context_dir / 'pyproject.toml'}: an index needs credentials uv does not have ({first}); switch by hand"
+        )
     if "Could not lock" in output:
         return f"{context_dir / 'poetry.lock'}: uv cannot lock the versions it pins ({first}); is it out of date? run `poetry lock`"
     return f"{context_dir / 'pyproject.toml'}: migrate-to-uv failed ({first}); the project was left as it is"
@@ -267,7 +280,12 @@ def lock_is_stale(uv_binary: str, work: Path) -> str | None:
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     try:
         completed = subprocess.run(
-            [uv_binary, "lock", "--check", "--quiet"], capture_output=True, text=True, timeout=LOCK_TIMEOUT_SECONDS, env=env, cwd=work
+            [uv_binary, "lock", "--check", "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=LOCK_TIMEOUT_SECONDS,
+            env=env,
+            cwd=work,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return str(exc)
@@ -398,7 +416,11 @@ def carry_comments(original: str, converted: str) -> tuple[str, list[str]]:
             key = body.split("=", 1)[0].strip().strip('"') if "=" in body and not body.startswith('"') else None
             header = body.strip("[]").rsplit(".", 1)[-1] if body.startswith("[") else None
             names = re.findall(r'"([A-Za-z0-9][A-Za-z0-9._-]*)', body.split("=", 1)[-1] if key else body)
-            if (key and normalise(key) == wanted) or (header and normalise(header) == wanted) or wanted in {normalise(n) for n in names}:
+            if (
+                (key and normalise(key) == wanted)
+                or (header and normalise(header) == wanted)
+                or wanted in {normalise(n) for n in names}
+            ):
                 target = number
                 break
         if target is None:

@@ -20,10 +20,10 @@ import subprocess
 import tempfile
 import time
 import uuid
-from migrator.record import dataclass, field
 from pathlib import Path
 
 from migrator.pipeline import FileResult
+from migrator.record import dataclass, field
 from migrator.source import encode
 
 LOG_TAIL_LINES = 15
@@ -146,7 +146,9 @@ def failure_summary(log: str) -> str:
 # --- the engine ------------------------------------------------------------------------------
 
 
-def _run(args: list[str], timeout: float = 60, env: dict[str, str] | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+def _run(
+    args: list[str], timeout: float = 60, env: dict[str, str] | None = None, input: str | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env, input=input)
 
 
@@ -389,7 +391,11 @@ def _verify_in(
             built.append(tags[side])
         first[side] = build
     if not first["original"].ok:
-        return Verification(result.path, False, f"the original does not build, so there is nothing to compare:\n{first['original'].failure}")
+        return Verification(
+            result.path,
+            False,
+            f"the original does not build, so there is nothing to compare:\n{first['original'].failure}",
+        )
     if not first["migrated"].ok:
         return Verification(result.path, False, f"the migrated Dockerfile does not build:\n{first['migrated'].failure}")
 
@@ -397,7 +403,10 @@ def _verify_in(
     failure = None
     if options.smoke:
         runs = {side: smoke_run(docker, tags[side], options.smoke, options.network) for side in tags}
-        smoke_matched = (runs["original"].exit_code, runs["original"].stdout) == (runs["migrated"].exit_code, runs["migrated"].stdout)
+        smoke_matched = (runs["original"].exit_code, runs["original"].stdout) == (
+            runs["migrated"].exit_code,
+            runs["migrated"].stdout,
+        )
         if not smoke_matched:
             failure = (
                 f"--smoke {options.smoke!r} answers differently: original exit {runs['original'].exit_code}, "
@@ -426,14 +435,18 @@ def _verify_in(
             if rebuilds[side].ok:
                 built.append(rebuild_tag)
         if failure is None and not rebuilds["migrated"].ok:
-            failure = f"the migrated Dockerfile does not rebuild after a source-only edit:\n{rebuilds['migrated'].failure}"
+            failure = (
+                f"the migrated Dockerfile does not rebuild after a source-only edit:\n{rebuilds['migrated'].failure}"
+            )
 
     figures = {
         side: ImageFigures(
             build_seconds=first[side].seconds,
             rebuild_seconds=rebuilds[side].seconds if side in rebuilds else None,
             rebuilt=rebuilt_steps(list(rebuilds[side].steps)) if side in rebuilds else (),
-            dependencies_cached=_cached(dependency_install_step(list(rebuilds[side].steps))) if side in rebuilds else None,
+            dependencies_cached=_cached(dependency_install_step(list(rebuilds[side].steps)))
+            if side in rebuilds
+            else None,
             size_bytes=sizes[side],
             user=users[side][0],
             uid=users[side][1],

@@ -8,11 +8,15 @@ from migrator.project import EMPTY_CONTEXT, ProjectContext
 from migrator.transform import Outcome, Settings, Transform
 
 
-def outcome_of(transform: Transform, text: str, project: ProjectContext = EMPTY_CONTEXT, settings: Settings = Settings()) -> Outcome:
+def outcome_of(
+    transform: Transform, text: str, project: ProjectContext = EMPTY_CONTEXT, settings: Settings = Settings()
+) -> Outcome:
     return transform.apply(parse(text), project, settings)
 
 
-def run_one(transform: Transform, text: str, project: ProjectContext = EMPTY_CONTEXT, settings: Settings = Settings()) -> str:
+def run_one(
+    transform: Transform, text: str, project: ProjectContext = EMPTY_CONTEXT, settings: Settings = Settings()
+) -> str:
     """The text after one transform; its output must parse again."""
     doc = parse(text)
     outcome = transform.apply(doc, project, settings)
@@ -21,7 +25,9 @@ def run_one(transform: Transform, text: str, project: ProjectContext = EMPTY_CON
     return result
 
 
-def run_twice(transform: Transform, text: str, project: ProjectContext = EMPTY_CONTEXT, settings: Settings = Settings()) -> str:
+def run_twice(
+    transform: Transform, text: str, project: ProjectContext = EMPTY_CONTEXT, settings: Settings = Settings()
+) -> str:
     """One transform applied, then applied again: the second pass must change nothing."""
     once = run_one(transform, text, project, settings)
     twice = run_one(transform, once, project, settings)
@@ -46,7 +52,9 @@ def check_any_mix_of_lines(transform: Transform, pool: list[str], examples: int 
     dockerfile = pytest.importorskip("dockerfile")
 
     @hypothesis.settings(max_examples=examples, deadline=None)
-    @hypothesis.given(strategies.lists(strategies.sampled_from(pool), max_size=7), strategies.sampled_from(["\n", "\r\n"]))
+    @hypothesis.given(
+        strategies.lists(strategies.sampled_from(pool), max_size=7), strategies.sampled_from(["\n", "\r\n"])
+    )
     def check(lines: list[str], newline: str) -> None:
         text = ("FROM python:3.11\n" + "".join(lines)).replace("\n", newline)
         result = run_twice(transform, text)

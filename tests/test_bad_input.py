@@ -38,21 +38,33 @@ REFUSED = [
     pytest.param(b"FROM python:3.12\nRUN echo caf\xe9\nRUN poetry install\n", 2, id="latin-1-in-instruction"),
     pytest.param(b"FROM python:3.12\nRUN <<EOF\npoetry install\n", 2, id="unterminated-heredoc"),
     pytest.param(b"FROM python:3.12\nRUN poetry install \\\n", 2, id="dangling-continuation"),
-    pytest.param(b"FROM python:3.12\nRUN poetry install \\\n# only a comment follows\n", 2, id="dangling-continuation-comment"),
-    pytest.param(b"# a comment\nRUN poetry install\nCMD [\"app\"]\n", 2, id="no-from"),
+    pytest.param(
+        b"FROM python:3.12\nRUN poetry install \\\n# only a comment follows\n", 2, id="dangling-continuation-comment"
+    ),
+    pytest.param(b'# a comment\nRUN poetry install\nCMD ["app"]\n', 2, id="no-from"),
     pytest.param(b"# escape=x\nFROM python:3.12\nRUN poetry install\n", 1, id="invalid-escape-directive"),
-    pytest.param(b"FROM python:3.12\n" + b"RUN poetry install && echo padding padding padding\n" * 25_000, 1, id="over-one-megabyte"),
-    pytest.param(b"".join(b"FROM python:3.12 AS s%d\nRUN poetry install\n" % i for i in range(3000)), 201, id="thousands-of-stages"),
+    pytest.param(
+        b"FROM python:3.12\n" + b"RUN poetry install && echo padding padding padding\n" * 25_000,
+        1,
+        id="over-one-megabyte",
+    ),
+    pytest.param(
+        b"".join(b"FROM python:3.12 AS s%d\nRUN poetry install\n" % i for i in range(3000)),
+        201,
+        id="thousands-of-stages",
+    ),
 ]
 
 LEFT_ALONE = [
     pytest.param(b"", id="empty"),
     pytest.param(b"\n\n", id="blank-lines"),
     pytest.param(b"# only a comment\n", id="comment-only"),
-    pytest.param(b"FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n", id="scratch"),
-    pytest.param(b"FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n", id="node"),
-    pytest.param(b"FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app\nCMD [\"/app\"]\n", id="golang"),
-    pytest.param(b"FROM python:3.12\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n", id="python-without-poetry"),
+    pytest.param(b'FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n', id="scratch"),
+    pytest.param(b'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["node", "index.js"]\n', id="node"),
+    pytest.param(b'FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app\nCMD ["/app"]\n', id="golang"),
+    pytest.param(
+        b'FROM python:3.12\nRUN pip install -r requirements.txt\nCMD ["python", "app.py"]\n', id="python-without-poetry"
+    ),
     pytest.param(b"# migrator: skip-file\n" + NAIVE, id="skip-file"),
 ]
 
@@ -253,8 +265,13 @@ def test_a_shell_comment_after_a_command_is_not_edited():
 @pytest.mark.parametrize(
     "data",
     [
-        pytest.param(b'FROM --platform=linux/amd64\nWORKDIR /app\nCOPY . .\nRUN poetry install\n', id="from-without-image"),
-        pytest.param(b'FROM --"platform=$BUILDPLATFORM python:3.9\nWORKDIR /app\nRUN poetry install\n', id="from-flag-quote-left-open"),
+        pytest.param(
+            b"FROM --platform=linux/amd64\nWORKDIR /app\nCOPY . .\nRUN poetry install\n", id="from-without-image"
+        ),
+        pytest.param(
+            b'FROM --"platform=$BUILDPLATFORM python:3.9\nWORKDIR /app\nRUN poetry install\n',
+            id="from-flag-quote-left-open",
+        ),
         pytest.param(b"FROM python:3.12\nWORKDIR /app\rENV A=1\nRUN poetry install\n", id="lone-carriage-return"),
     ],
 )

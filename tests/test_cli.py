@@ -22,8 +22,8 @@ from migrator.pipeline import FileResult, Status
 from migrator.transform import ExtraFile, Note
 
 # Cache mounts (MIG004) change this; the other transforms may change more as they land.
-NAIVE = "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install --no-root\nCMD [\"python\", \"-m\", \"app\"]\n"
-NOT_POETRY = "FROM python:3.11-slim\nRUN pip install flask\nCMD [\"flask\", \"run\"]\n"
+NAIVE = 'FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install --no-root\nCMD ["python", "-m", "app"]\n'
+NOT_POETRY = 'FROM python:3.11-slim\nRUN pip install flask\nCMD ["flask", "run"]\n'
 BROKEN = "RUN poetry install\n"  # no FROM
 PYPROJECT = '[tool.poetry]\nname = "app"\nversion = "0.1.0"\npackage-mode = false\n'
 
@@ -55,6 +55,7 @@ def good(tmp_path: Path) -> Path:
 
 
 # --- modes and exit codes ----------------------------------------------------------------
+
 
 def test_diff_is_the_default_and_exits_1_when_a_file_would_change(naive: Path):
     result = migrate(str(naive))
@@ -214,6 +215,7 @@ def test_list_and_explain():
 
 # --- stdin -------------------------------------------------------------------------------
 
+
 def test_stdin_diff_is_named_stdin():
     result = migrate("-", input=NAIVE.encode())
     assert result.exit_code == 1
@@ -261,6 +263,7 @@ def test_stdin_uses_context_when_given(tmp_path: Path, monkeypatch):
 
 # --- bytes that must survive a write ----------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "prefix, newline",
     [
@@ -275,7 +278,7 @@ def test_line_endings_and_bom_survive_a_write(tmp_path: Path, prefix: bytes, new
     assert migrate("--write", str(path)).exit_code == 0
     data = path.read_bytes()
     assert data.startswith(prefix + b"# syntax") or data.startswith(prefix + b"FROM")
-    body = data[len(prefix):]
+    body = data[len(prefix) :]
     assert body.count(newline) == body.count(b"\n"), "every line keeps the file's line ending"
     assert b"--mount=type=cache" in data
 
@@ -321,10 +324,18 @@ def test_a_file_changed_on_disk_during_the_run_is_not_overwritten(naive: Path, m
 
 # --- project files that change with the Dockerfile (--uv) --------------------------------
 
+
 def _with_extra_files(monkeypatch, extra: tuple[ExtraFile, ...]):
     def fake(job):
         text = job.path.read_text()
-        return FileResult(str(job.path), Status.MIGRATED, text, text.replace("poetry", "uv"), (Note("MIG006", 2, "uv"),), extra_files=extra)
+        return FileResult(
+            str(job.path),
+            Status.MIGRATED,
+            text,
+            text.replace("poetry", "uv"),
+            (Note("MIG006", 2, "uv"),),
+            extra_files=extra,
+        )
 
     monkeypatch.setattr(cli_module, "run_job", fake)
 
@@ -351,7 +362,9 @@ def test_extra_files_are_shown_in_the_diff_and_written_together(naive: Path, mon
 
 def test_extra_files_are_written_all_or_none(naive: Path, monkeypatch):
     (naive.parent / "uv.lock").write_text("someone else's lock\n")  # the migration expects no uv.lock
-    _with_extra_files(monkeypatch, (ExtraFile("pyproject.toml", PYPROJECT, "changed\n"), ExtraFile("uv.lock", None, "new\n")))
+    _with_extra_files(
+        monkeypatch, (ExtraFile("pyproject.toml", PYPROJECT, "changed\n"), ExtraFile("uv.lock", None, "new\n"))
+    )
     result = migrate("--write", str(naive))
     assert result.exit_code == 123
     assert "uv.lock: appeared since it was read" in result.stderr
@@ -374,6 +387,7 @@ def test_stdin_refuses_to_write_extra_files(monkeypatch):
 
 # --- JSON ----------------------------------------------------------------------------------
 
+
 def test_json_report_schema(tmp_path: Path):
     changed = project(tmp_path / "a")
     broken = project(tmp_path / "b", BROKEN)
@@ -384,17 +398,39 @@ def test_json_report_schema(tmp_path: Path):
     document = json.loads(result.stdout)
     assert document == json.loads(report_file.read_text())
     assert document["version"] == 1 and document["mode"] == "diff"
-    assert document["summary"] == {"migrated": 1, "unchanged": 0, "skipped": 1, "failed": 1, "transforms": document["summary"]["transforms"]}
+    assert document["summary"] == {
+        "migrated": 1,
+        "unchanged": 0,
+        "skipped": 1,
+        "failed": 1,
+        "transforms": document["summary"]["transforms"],
+    }
     assert document["summary"]["transforms"]["MIG004"] == 1
     records = {r["path"]: r for r in document["files"]}
     assert set(records) == {str(changed), str(broken), str(skipped)}
-    assert set(records[str(changed)]) == {"path", "status", "written", "applied", "changes", "warnings", "error", "reason", "extra_files", "verification", "diff", "diff_masked"}
+    assert set(records[str(changed)]) == {
+        "path",
+        "status",
+        "written",
+        "applied",
+        "changes",
+        "warnings",
+        "error",
+        "reason",
+        "extra_files",
+        "verification",
+        "diff",
+        "diff_masked",
+    }
     assert records[str(changed)]["status"] == "migrated"
     assert "MIG004" in records[str(changed)]["applied"]
     assert all(set(change) == {"code", "line", "message"} for change in records[str(changed)]["changes"])
     assert any(change["code"] == "MIG004" and change["line"] for change in records[str(changed)]["changes"])
     assert records[str(changed)]["diff"].startswith(f"--- {changed}\n")
-    assert records[str(broken)]["error"] == {"line": 1, "message": "no FROM instruction: this is not a complete Dockerfile"}
+    assert records[str(broken)]["error"] == {
+        "line": 1,
+        "message": "no FROM instruction: this is not a complete Dockerfile",
+    }
     assert records[str(skipped)]["reason"] == "does not use Poetry"
 
 
@@ -421,7 +457,12 @@ def test_a_report_that_cannot_be_written_is_one_line_and_exits_123(tmp_path: Pat
 
 
 def test_json_and_diffs_mask_credentials(tmp_path: Path):
-    path = project(tmp_path, NAIVE.replace("RUN pip install poetry", "RUN pip install --index-url https://bob:hunter2@pypi.example.com/simple poetry"))
+    path = project(
+        tmp_path,
+        NAIVE.replace(
+            "RUN pip install poetry", "RUN pip install --index-url https://bob:hunter2@pypi.example.com/simple poetry"
+        ),
+    )
     diff = migrate(str(path))
     as_json = migrate("--format", "json", str(path))
     for output in (diff.stdout, as_json.stdout):
@@ -434,6 +475,7 @@ def test_json_and_diffs_mask_credentials(tmp_path: Path):
 
 
 # --- config --------------------------------------------------------------------------------
+
 
 def test_config_in_pyproject_applies_and_the_command_line_wins(tmp_path: Path):
     (tmp_path / ".git").mkdir()
@@ -457,6 +499,7 @@ def test_bad_config_fails_only_the_files_it_covers(tmp_path: Path):
 
 
 # --- verification ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FakeVerification:
@@ -493,11 +536,13 @@ def _fake_verify(monkeypatch, passes: bool, problem: str | None = None):
 
 def test_verify_passes_options_and_writes_only_files_that_pass(naive: Path, monkeypatch):
     calls = _fake_verify(monkeypatch, passes=False)
-    result = migrate("--write", "--verify", "--smoke", "app --help", "--build-arg", "A=1", "--network", "host", str(naive))
+    result = migrate(
+        "--write", "--verify", "--smoke", "app --help", "--build-arg", "A=1", "--network", "host", str(naive)
+    )
     assert result.exit_code == 123
     assert naive.read_text() == NAIVE
     assert f"{naive}: verification failed: RUN poetry install exited 1" in result.stderr
-    (path, context, options), = calls
+    ((path, context, options),) = calls
     assert (options.smoke, options.build_args, options.network) == ("app --help", ("A=1",), "host")
     assert context == naive.parent
 
@@ -519,8 +564,11 @@ def test_verify_without_docker_is_a_usage_error(naive: Path, monkeypatch):
 
 # --- processes ---------------------------------------------------------------------------------
 
+
 def _python_m_migrate(*args: str, cwd: Path, input: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "migrator", *args], cwd=cwd, input=input, capture_output=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "migrator", *args], cwd=cwd, input=input, capture_output=True, timeout=120
+    )
 
 
 def test_jobs_keep_the_input_order(tmp_path: Path):
@@ -532,7 +580,9 @@ def test_jobs_keep_the_input_order(tmp_path: Path):
     assert serial.returncode == parallel.returncode == 123
     assert parallel.stdout == serial.stdout
     assert parallel.stderr == serial.stderr
-    mentioned = [line.split(":")[0].split()[-1] for line in parallel.stderr.decode().splitlines() if "/Dockerfile" in line]
+    mentioned = [
+        line.split(":")[0].split()[-1] for line in parallel.stderr.decode().splitlines() if "/Dockerfile" in line
+    ]
     assert mentioned == sorted(mentioned)
 
 
@@ -619,7 +669,11 @@ def test_the_plain_path_answers_as_click_does(tmp_path: Path, capsys, args):
 @pytest.mark.parametrize(
     "args, message",
     [
-        pytest.param(["--write", "--check", "x"], "Error: --write cannot be combined with --check or --diff", id="write-and-check"),
+        pytest.param(
+            ["--write", "--check", "x"],
+            "Error: --write cannot be combined with --check or --diff",
+            id="write-and-check",
+        ),
         pytest.param(["-q", "-v", "x"], "Error: -q and -v cannot be combined", id="quiet-and-verbose"),
         pytest.param(["does-not-exist"], "Error: does-not-exist: no such file or folder", id="missing-path"),
     ],
@@ -650,6 +704,7 @@ def test_a_closed_stdout_stops_quietly(tmp_path: Path):
 
 
 # --- interrupts, tables, colour --------------------------------------------------------------
+
 
 def test_ctrl_c_stops_reports_and_exits_130_with_every_file_old_or_new(tmp_path: Path, monkeypatch):
     first = project(tmp_path / "a")
@@ -758,7 +813,10 @@ def test_a_bug_at_the_edge_is_one_line_and_exits_123(naive: Path, monkeypatch):
     monkeypatch.setattr(cli_module, "_close", broken)
     result = migrate("--check", str(naive))
     assert result.exit_code == 123
-    assert result.stderr.splitlines()[-1] == "migrate: internal error (RuntimeError: edge bug); run with -v for the traceback and please report it"
+    assert (
+        result.stderr.splitlines()[-1]
+        == "migrate: internal error (RuntimeError: edge bug); run with -v for the traceback and please report it"
+    )
     assert "Traceback" not in result.stderr
     assert "Traceback" in migrate("-v", "--check", str(naive)).stderr
 
@@ -805,7 +863,13 @@ def test_the_diff_applies_with_git_apply_and_equals_write(tmp_path: Path, monkey
     subprocess.run(["git", "apply", "change.diff"], check=True, capture_output=True)
     applied = {path: path.read_bytes() for path in (crlf, no_newline, plain)}
     for path in applied:
-        path.write_bytes(NAIVE.replace("\n", "\r\n").encode() if path == crlf else NAIVE.rstrip("\n").encode() if path == no_newline else NAIVE.encode())
+        path.write_bytes(
+            NAIVE.replace("\n", "\r\n").encode()
+            if path == crlf
+            else NAIVE.rstrip("\n").encode()
+            if path == no_newline
+            else NAIVE.encode()
+        )
     assert migrate("--write", ".").exit_code == 0
     assert {path: path.read_bytes() for path in applied} == applied
 

@@ -25,7 +25,9 @@ def contract(text: str):
     ],
 )
 def test_equal_contracts(before, after):
-    assert contract(BASE + before) == contract("FROM python:3.11-slim AS build\nFROM python:3.11-slim AS runtime\nWORKDIR /app\n" + after)
+    assert contract(BASE + before) == contract(
+        "FROM python:3.11-slim AS build\nFROM python:3.11-slim AS runtime\nWORKDIR /app\n" + after
+    )
 
 
 @pytest.mark.parametrize(
@@ -33,7 +35,7 @@ def test_equal_contracts(before, after):
     [
         pytest.param('CMD ["python", "a.py"]\n', 'CMD ["python", "b.py"]\n', "cmd", id="cmd"),
         pytest.param('CMD ["python", "a.py"]\n', "CMD python a.py\n", "cmd", id="exec-vs-shell"),
-        pytest.param("ENTRYPOINT [\"tini\", \"--\"]\n", "", "entrypoint", id="entrypoint-lost"),
+        pytest.param('ENTRYPOINT ["tini", "--"]\n', "", "entrypoint", id="entrypoint-lost"),
         pytest.param("EXPOSE 8000\n", "", "expose", id="expose-lost"),
         pytest.param("ENV DEBUG=0\n", "ENV DEBUG=1\n", "env", id="env-value"),
         pytest.param("WORKDIR src\n", "", "workdir", id="workdir"),

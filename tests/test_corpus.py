@@ -114,7 +114,9 @@ def test_second_run_changes_nothing(case):
     again = migrate_source(str(case / "Dockerfile"), once, Settings(), read_context(case))
     assert again.status is not Status.FAILED, again.error
     if again.migrated.encode("utf-8", "surrogateescape") != once:
-        pytest.fail("a second run changes the output:\n" + diff(decode(once), again.migrated, "first run", "second run"))
+        pytest.fail(
+            "a second run changes the output:\n" + diff(decode(once), again.migrated, "first run", "second run")
+        )
 
 
 @pytest.mark.parametrize("case", case_params())

@@ -8,8 +8,25 @@ import pytest
 
 from migrator.discovery import DiscoveryError, find_dockerfiles, is_dockerfile_name
 
-DOCKERFILES = ["Dockerfile", "dockerfile", "Containerfile", "Dockerfile.prod", "Dockerfile.dev.arm64", "api.Dockerfile", "api.dockerfile"]
-NOT_DOCKERFILES = ["containerfile", "Dockerfile.dockerignore", "api.Dockerfile.dockerignore", "Dockerfile-old", "MyDockerfile", "README.md", "docker-compose.yml", ".dockerignore"]
+DOCKERFILES = [
+    "Dockerfile",
+    "dockerfile",
+    "Containerfile",
+    "Dockerfile.prod",
+    "Dockerfile.dev.arm64",
+    "api.Dockerfile",
+    "api.dockerfile",
+]
+NOT_DOCKERFILES = [
+    "containerfile",
+    "Dockerfile.dockerignore",
+    "api.Dockerfile.dockerignore",
+    "Dockerfile-old",
+    "MyDockerfile",
+    "README.md",
+    "docker-compose.yml",
+    ".dockerignore",
+]
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
@@ -30,7 +47,9 @@ def touch(root: Path, *relative: str) -> None:
 
 
 def test_folders_are_searched_recursively_in_sorted_order(tmp_path: Path):
-    touch(tmp_path, "z/Dockerfile", "a/b/Dockerfile", "a/Dockerfile", "a/api.Dockerfile", "Containerfile", "a/README.md")
+    touch(
+        tmp_path, "z/Dockerfile", "a/b/Dockerfile", "a/Dockerfile", "a/api.Dockerfile", "Containerfile", "a/README.md"
+    )
     found = find_dockerfiles([str(tmp_path)])
     assert [p.relative_to(tmp_path).as_posix() for p in found] == [
         "Containerfile",
@@ -41,14 +60,18 @@ def test_folders_are_searched_recursively_in_sorted_order(tmp_path: Path):
     ]
 
 
-@pytest.mark.parametrize("folder", [".git", ".venv", ".tox/py311", "node_modules", ".devcontainer", "svc/.devcontainer"])
+@pytest.mark.parametrize(
+    "folder", [".git", ".venv", ".tox/py311", "node_modules", ".devcontainer", "svc/.devcontainer"]
+)
 def test_tool_folders_are_skipped(tmp_path: Path, folder: str):
     touch(tmp_path, f"{folder}/Dockerfile", f"{folder}/deep/Dockerfile", "Dockerfile")
     assert find_dockerfiles([str(tmp_path)]) == [tmp_path / "Dockerfile"]
 
 
 def test_virtual_environments_are_skipped_whatever_their_name(tmp_path: Path):
-    touch(tmp_path, "env/lib/python3.11/site-packages/tpl/Dockerfile", "env/pyvenv.cfg", "envoy/Dockerfile", "Dockerfile")
+    touch(
+        tmp_path, "env/lib/python3.11/site-packages/tpl/Dockerfile", "env/pyvenv.cfg", "envoy/Dockerfile", "Dockerfile"
+    )
     assert find_dockerfiles([str(tmp_path)]) == [tmp_path / "Dockerfile", tmp_path / "envoy/Dockerfile"]
 
 

@@ -225,7 +225,9 @@ def test_surrogates_from_undecodable_comments_are_written_back_as_the_original_b
     assert path.read_bytes() == original + b"USER 1\n"
 
 
-def test_a_ctrl_c_signal_while_publishing_waits_until_the_group_is_complete(tmp_path: Path, dockerfile: Path, monkeypatch):
+def test_a_ctrl_c_signal_while_publishing_waits_until_the_group_is_complete(
+    tmp_path: Path, dockerfile: Path, monkeypatch
+):
     import signal
 
     replacements = _group(tmp_path, dockerfile)
@@ -290,7 +292,9 @@ def test_an_unchanged_member_of_a_group_that_was_edited_stops_the_group(tmp_path
     assert dockerfile.read_bytes() == OLD
 
 
-from hypothesis import given, settings as hypothesis_settings, strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 
 @hypothesis_settings(max_examples=60, deadline=None)

@@ -26,35 +26,50 @@ from migrator.model import (
 CASES = [
     # parser directives
     pytest.param("# syntax=docker/dockerfile:1\nFROM python:3.12\n", id="syntax-directive"),
-    pytest.param("#syntax=docker/dockerfile:1.7\n#escape=`\nFROM python:3.12\nRUN echo a `\n  && echo b\n", id="directives-without-blanks"),
-    pytest.param("# escape=`\nFROM python:3.12\nRUN pip install poetry `\n    && poetry --version\n", id="escape-backtick"),
+    pytest.param(
+        "#syntax=docker/dockerfile:1.7\n#escape=`\nFROM python:3.12\nRUN echo a `\n  && echo b\n",
+        id="directives-without-blanks",
+    ),
+    pytest.param(
+        "# escape=`\nFROM python:3.12\nRUN pip install poetry `\n    && poetry --version\n", id="escape-backtick"
+    ),
     pytest.param("# ESCAPE=`\nFROM python:3.12\nRUN a `\n b\n", id="escape-upper-case-key"),
     pytest.param("#  escape = `  \nFROM python:3.12\nRUN a `\n b\n", id="escape-with-blanks"),
-    pytest.param("# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir c:\\ `\n  && echo done\n", id="escape-backtick-keeps-backslash"),
-    pytest.param("# escape=`\nFROM python:3.12\nRUN a `\n  # comment `\n  b\n", id="escape-backtick-comment-in-continuation"),
+    pytest.param(
+        "# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir c:\\ `\n  && echo done\n",
+        id="escape-backtick-keeps-backslash",
+    ),
+    pytest.param(
+        "# escape=`\nFROM python:3.12\nRUN a `\n  # comment `\n  b\n", id="escape-backtick-comment-in-continuation"
+    ),
     pytest.param("# escape=\\\nFROM python:3.12\nRUN a \\\n  b\n", id="escape-backslash-explicit"),
     pytest.param("# foo=bar\n# escape=`\nFROM python:3.12\nRUN a \\\n b\n", id="unknown-directive-then-escape"),
     pytest.param("\n# escape=`\nFROM python:3.12\nRUN a \\\n b\n", id="directive-after-blank-is-comment"),
     pytest.param("FROM python:3.12\n# escape=`\nRUN a \\\n b\n", id="directive-after-instruction-is-comment"),
-    pytest.param("# syntax=docker/dockerfile:1\n# check=skip=JSONArgsRecommended\nFROM python:3.12\n", id="check-directive"),
+    pytest.param(
+        "# syntax=docker/dockerfile:1\n# check=skip=JSONArgsRecommended\nFROM python:3.12\n", id="check-directive"
+    ),
     pytest.param("\t# escape=`\nFROM python:3.12\nRUN a `\n b\n", id="indented-directive"),
     pytest.param(BOM + "  # escape=`\nFROM python:3.12\nRUN a `\n b\n", id="bom-then-indented-directive"),
     pytest.param("#\tescape\t=\t`\nFROM python:3.12\nRUN a `\n b\n", id="directive-with-tabs"),
     # heredocs
     pytest.param("FROM python:3.12\nRUN <<EOF\npip install poetry\npoetry install\nEOF\n", id="heredoc-run"),
     pytest.param("FROM python:3.12\nRUN <<-EOF\n\tpip install poetry\n\tEOF\n", id="heredoc-chomp"),
-    pytest.param("FROM python:3.12\nRUN cat <<-\"EOF\"\n\tx\n\t\tEOF\n", id="heredoc-chomp-quoted-deep-tabs"),
+    pytest.param('FROM python:3.12\nRUN cat <<-"EOF"\n\tx\n\t\tEOF\n', id="heredoc-chomp-quoted-deep-tabs"),
     pytest.param("FROM python:3.12\nRUN <<'EOF' bash\necho $HOME\nEOF\n", id="heredoc-single-quoted"),
     pytest.param("FROM python:3.12\nRUN <<\"EOF\" python3\nprint('hi')\nEOF\n", id="heredoc-double-quoted"),
-    pytest.param("FROM python:3.12\nRUN <<E\"OF\"\nx\nEOF\n", id="heredoc-partly-quoted"),
-    pytest.param("FROM python:3.12\nRUN <<\"E O\" cat\nx\nE O\n", id="heredoc-name-with-space"),
+    pytest.param('FROM python:3.12\nRUN <<E"OF"\nx\nEOF\n', id="heredoc-partly-quoted"),
+    pytest.param('FROM python:3.12\nRUN <<"E O" cat\nx\nE O\n', id="heredoc-name-with-space"),
     pytest.param("FROM python:3.12\nRUN <<EOF1 <<EOF2 cat\na\nEOF1\nb\nEOF2\n", id="heredoc-two-on-one-line"),
     pytest.param("FROM python:3.12\nRUN <<EOF <<EOF\na\nEOF\nb\nEOF\n", id="heredoc-same-name-twice"),
     pytest.param("FROM python:3.12\nRUN 3<<EOF cat <&3\nx\nEOF\n", id="heredoc-file-descriptor"),
     pytest.param("FROM python:3.12\nCOPY <<EOF /etc/app.conf\nkey=value\nEOF\n", id="heredoc-copy"),
     pytest.param("FROM python:3.12\nCOPY <<a.txt <<b.txt /dst/\nA\na.txt\nB\nb.txt\n", id="heredoc-copy-two-files"),
     pytest.param("FROM python:3.12\nADD <<EOF /x\nhi\nEOF\n", id="heredoc-add"),
-    pytest.param("FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache <<EOF\npip install x\nEOF\n", id="heredoc-after-flag"),
+    pytest.param(
+        "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache <<EOF\npip install x\nEOF\n",
+        id="heredoc-after-flag",
+    ),
     pytest.param("FROM python:3.12\nRUN <<EOF\n#not a comment\n\nEOF\n", id="heredoc-body-comment-and-blank"),
     pytest.param("FROM python:3.12\nRUN <<EOF\nhi\n EOF\nEOF\n", id="heredoc-indented-delimiter-is-body"),
     pytest.param("FROM python:3.12\nRUN cat <<EOF\nx\\\nEOF\n", id="heredoc-body-ending-in-escape"),
@@ -63,47 +78,63 @@ CASES = [
     pytest.param("FROM python:3.12\nRUN <<EOF\nEOF\n", id="heredoc-empty"),
     pytest.param("FROM python:3.12\nRUN <<EOF\nhi\nEOF", id="heredoc-no-final-newline"),
     pytest.param("FROM python:3.12\r\nRUN <<EOF\r\nhi\r\nEOF\r\n", id="heredoc-crlf"),
-    pytest.param("FROM python:3.12\nRUN echo \"<<EOF\"\n", id="heredoc-in-quotes-is-not"),
-    pytest.param("FROM python:3.12\nRUN [\"<<EOF\"]\n", id="heredoc-in-json-is-not"),
+    pytest.param('FROM python:3.12\nRUN echo "<<EOF"\n', id="heredoc-in-quotes-is-not"),
+    pytest.param('FROM python:3.12\nRUN ["<<EOF"]\n', id="heredoc-in-json-is-not"),
     pytest.param("FROM python:3.12\nCMD <<EOF\n", id="heredoc-on-cmd-is-not"),
     pytest.param("FROM python:3.12\nRUN <<\\EOF\nhi $HOME\nEOF\n", id="heredoc-backslash-quoted"),
     pytest.param("FROM python:3.12\nRUN <<-\\EOF\n\thi\n\tEOF\n", id="heredoc-chomp-backslash-quoted"),
     pytest.param("FROM python:3.12\nRUN <<E\\OF\nhi\nEOF\n", id="heredoc-escape-inside-name"),
-    pytest.param("FROM python:3.12\nRUN <<\"E\\\"F\"\nhi\nE\"F\n", id="heredoc-escaped-quote-in-name"),
+    pytest.param('FROM python:3.12\nRUN <<"E\\"F"\nhi\nE"F\n', id="heredoc-escaped-quote-in-name"),
     pytest.param("FROM python:3.12\nRUN <<'E'\"O\"F\nhi\nEOF\n", id="heredoc-name-in-two-quotes"),
-    pytest.param("FROM python:3.12\nRUN <<\"EOF\nhi\nEOF\n", id="heredoc-unterminated-quote-is-not"),
+    pytest.param('FROM python:3.12\nRUN <<"EOF\nhi\nEOF\n', id="heredoc-unterminated-quote-is-not"),
     pytest.param("FROM python:3.12\nRUN echo '<<EOF\nhi\nEOF\n", id="heredoc-after-open-quote-is-not"),
     pytest.param("FROM python:3.12\nRUN echo a\\ <<EOF\nhi\nEOF\n", id="heredoc-glued-by-escaped-blank-is-not"),
-    pytest.param("FROM python:3.12\nRUN echo \"x <<EOF\" <<B\nhi\nB\n", id="heredoc-after-quoted-marker"),
+    pytest.param('FROM python:3.12\nRUN echo "x <<EOF" <<B\nhi\nB\n', id="heredoc-after-quoted-marker"),
     pytest.param("FROM python:3.12\nRUN <<${EOF\nhi\nEOF\n", id="heredoc-open-variable-is-not"),
-    pytest.param("FROM python:3.12\nRUN <<\"${EOF\"\nhi\nEOF\n", id="heredoc-open-variable-in-quotes-is-not"),
+    pytest.param('FROM python:3.12\nRUN <<"${EOF"\nhi\nEOF\n', id="heredoc-open-variable-in-quotes-is-not"),
     pytest.param("FROM python:3.12\nRUN <<${EOF}\nhi\n${EOF}\n", id="heredoc-named-by-a-variable"),
     pytest.param("FROM python:3.12\nRUN echo ${A:-x y} <<EOF\nhi\nEOF\n", id="heredoc-after-variable-with-blank"),
     # JSON and shell forms
-    pytest.param("FROM python:3.12\nCMD [\"uvicorn\", \"app:app\"]\n", id="json-cmd"),
-    pytest.param("FROM python:3.12\nENTRYPOINT [ \"python\" , \"-m\", \"app\" ]\n", id="json-entrypoint-spaced"),
+    pytest.param('FROM python:3.12\nCMD ["uvicorn", "app:app"]\n', id="json-cmd"),
+    pytest.param('FROM python:3.12\nENTRYPOINT [ "python" , "-m", "app" ]\n', id="json-entrypoint-spaced"),
     pytest.param("FROM python:3.12\nCMD uvicorn app:app --host 0.0.0.0\n", id="shell-cmd"),
     pytest.param("FROM python:3.12\nCMD [\"a\", 'b']\n", id="json-invalid-is-shell"),
-    pytest.param("FROM python:3.12\nRUN [\"sh\", \"-c\", \\\n  \"echo hi\"]\n", id="json-continued"),
-    pytest.param("FROM python:3.12\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\n", id="json-shell"),
+    pytest.param('FROM python:3.12\nRUN ["sh", "-c", \\\n  "echo hi"]\n', id="json-continued"),
+    pytest.param('FROM python:3.12\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\n', id="json-shell"),
     # flags
-    pytest.param("FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n", id="flag-mount"),
-    pytest.param("FROM python:3.12\nRUN --mount=type=cache,target=/a --mount=type=secret,id=tok,env=TOKEN poetry install\n", id="flag-two-mounts"),
-    pytest.param("FROM python:3.12\nRUN --mount=\"type=cache,target=/a b\" echo\n", id="flag-quoted"),
+    pytest.param(
+        "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n", id="flag-mount"
+    ),
+    pytest.param(
+        "FROM python:3.12\nRUN --mount=type=cache,target=/a --mount=type=secret,id=tok,env=TOKEN poetry install\n",
+        id="flag-two-mounts",
+    ),
+    pytest.param('FROM python:3.12\nRUN --mount="type=cache,target=/a b" echo\n', id="flag-quoted"),
     pytest.param("FROM python:3.12\nrun --MOUNT=type=cache,target=/a echo\n", id="flag-upper-case"),
     pytest.param("FROM python:3.12\nRUN --network=none --security=insecure echo\n", id="flag-network-security"),
     pytest.param("FROM python:3.12\nCOPY --from=build --chown=1:1 --chmod=755 --link a b\n", id="flag-copy-all"),
     pytest.param("FROM python:3.12\nCOPY --link . .\n", id="flag-bare"),
     pytest.param("FROM python:3.12\nRUN -- --not-a-flag\n", id="flag-double-dash-ends-flags"),
-    pytest.param("FROM python:3.12\nRUN --mount=type=cache,target=/a \\\n    --mount=type=cache,target=/b \\\n    pip install x\n", id="flag-continued"),
+    pytest.param(
+        "FROM python:3.12\nRUN --mount=type=cache,target=/a \\\n    --mount=type=cache,target=/b \\\n    pip install x\n",
+        id="flag-continued",
+    ),
     pytest.param("FROM --platform=$BUILDPLATFORM python:3.12 AS build\n", id="flag-platform"),
-    pytest.param("FROM python:3.12\nHEALTHCHECK --interval=5s --timeout=3s CMD curl -f http://localhost/\n", id="flag-healthcheck"),
+    pytest.param(
+        "FROM python:3.12\nHEALTHCHECK --interval=5s --timeout=3s CMD curl -f http://localhost/\n",
+        id="flag-healthcheck",
+    ),
     # FROM and ARG
-    pytest.param("FROM python:3.12-slim AS build\nFROM python:3.12-slim as runtime\nCOPY --from=build /app /app\n", id="from-as-name"),
-    pytest.param("ARG PYTHON_VERSION=3.12\nFROM python:${PYTHON_VERSION}-slim\nARG PYTHON_VERSION\n", id="arg-before-from"),
+    pytest.param(
+        "FROM python:3.12-slim AS build\nFROM python:3.12-slim as runtime\nCOPY --from=build /app /app\n",
+        id="from-as-name",
+    ),
+    pytest.param(
+        "ARG PYTHON_VERSION=3.12\nFROM python:${PYTHON_VERSION}-slim\nARG PYTHON_VERSION\n", id="arg-before-from"
+    ),
     pytest.param("ARG A=1 B=2\nFROM python:3.12\n", id="arg-two-keys"),
     # case and whitespace
-    pytest.param("from python:3.12\nrun pip install poetry\ncmd [\"python\"]\n", id="lower-case"),
+    pytest.param('from python:3.12\nrun pip install poetry\ncmd ["python"]\n', id="lower-case"),
     pytest.param("From python:3.12\nRuN echo\n", id="mixed-case"),
     pytest.param("FROM python:3.12\n  RUN   echo  \n", id="indented-and-trailing-blanks"),
     pytest.param("FROM python:3.12\n\tRUN\techo\n", id="tabs"),
@@ -138,7 +169,7 @@ CASES = [
     pytest.param("FROM python:3.12\nRUN echo a\\\\ \\\n b\n", id="escaped-escape-then-escape-continues"),
     pytest.param("# escape=`\nFROM python:3.12\nRUN echo a``\n b\n", id="escaped-backtick-does-not-continue"),
     pytest.param("\\\\\nFROM python:3.12\n", id="line-of-two-escapes"),
-    pytest.param("FROM python:3.12\nRUN echo \"a \\\" b\"\n", id="escaped-quote"),
+    pytest.param('FROM python:3.12\nRUN echo "a \\" b"\n', id="escaped-quote"),
     pytest.param("FROM python:3.12\nRUN echo #not a comment\n", id="hash-after-command"),
     # line endings, BOM, final newline
     pytest.param("FROM python:3.12\r\nRUN a \\\r\n b\r\n", id="crlf"),
@@ -153,15 +184,18 @@ CASES = [
     pytest.param("", id="empty"),
     # other instructions
     pytest.param("FROM python:3.12\nMAINTAINER me\nFOO bar\nONBUILD RUN echo\n", id="unknown-and-deprecated"),
-    pytest.param("FROM python:3.12\nENV A=1 B=\"two words\" \\\n    C=3\n", id="env-multi"),
+    pytest.param('FROM python:3.12\nENV A=1 B="two words" \\\n    C=3\n', id="env-multi"),
     pytest.param("FROM python:3.12\nENV LEGACY the rest of the line\n", id="env-legacy"),
-    pytest.param("FROM python:3.12\nENV A=a\\ b C=\"x y\" D='p q' E=\"x\\\" y\"\n", id="env-quotes-and-escapes"),
+    pytest.param('FROM python:3.12\nENV A=a\\ b C="x y" D=\'p q\' E="x\\" y"\n', id="env-quotes-and-escapes"),
     pytest.param("# escape=`\nFROM python:3.12\nENV A=a` b\n", id="env-backtick-escaped-blank"),
     pytest.param("FROM python:3.12\nENV A=1 \\\n  # comment\n  B=2\n", id="env-comment-in-continuation"),
     pytest.param("FROM python:3.12\nENV\n", id="env-alone"),
-    pytest.param("FROM python:3.12\nLABEL a=b \"c d\"=e\n", id="label-quoted-key"),
+    pytest.param('FROM python:3.12\nLABEL a=b "c d"=e\n', id="label-quoted-key"),
     pytest.param("FROM python:3.12\nLABEL a b\n", id="label-legacy"),
-    pytest.param("FROM python:3.12\nLABEL a=b\nEXPOSE 8000/tcp\nVOLUME [\"/data\"]\nSTOPSIGNAL SIGTERM\nUSER 1000:1000\nWORKDIR /app\n", id="runtime-instructions"),
+    pytest.param(
+        'FROM python:3.12\nLABEL a=b\nEXPOSE 8000/tcp\nVOLUME ["/data"]\nSTOPSIGNAL SIGTERM\nUSER 1000:1000\nWORKDIR /app\n',
+        id="runtime-instructions",
+    ),
 ]
 
 
@@ -269,7 +303,7 @@ REFUSED = [
     pytest.param("FROM x\nenv A\n", 2, id="env-name-without-value"),
     pytest.param("FROM x\nENV A  \t\n", 2, id="env-name-and-blanks"),
     pytest.param("FROM x\nENV A\u00a0B=1\n", 2, id="env-non-breaking-space-is-no-separator"),
-    pytest.param("FROM x\nENV A=1 \"\"\n", 2, id="env-empty-quoted-word"),
+    pytest.param('FROM x\nENV A=1 ""\n', 2, id="env-empty-quoted-word"),
     pytest.param("# escape=`\nFROM x\nENV A=1 \\\n    B=2\n", 3, id="env-continued-with-the-wrong-escape"),
     # BuildKit accepts these and silently ends the instruction; anything the tool
     # inserted after them would be glued onto the RUN, so the tool refuses them.
@@ -302,9 +336,19 @@ def only_instruction(text: str) -> Instruction:
 
 
 SPLICES = [
-    pytest.param("RUN pip install --no-cache-dir poetry\n", "--no-cache-dir ", "", "RUN pip install poetry\n", id="drop-word"),
-    pytest.param("RUN a \\\n  # keep me\n  && b\n", "&& b", "&& c", "RUN a \\\n  # keep me\n  && c\n", id="across-comment"),
-    pytest.param("RUN apt-get update \\\n    && apt-get install gcc\n", "update     && apt-get", "update && apt-get", "RUN apt-get update && apt-get install gcc\n", id="across-continuation"),
+    pytest.param(
+        "RUN pip install --no-cache-dir poetry\n", "--no-cache-dir ", "", "RUN pip install poetry\n", id="drop-word"
+    ),
+    pytest.param(
+        "RUN a \\\n  # keep me\n  && b\n", "&& b", "&& c", "RUN a \\\n  # keep me\n  && c\n", id="across-comment"
+    ),
+    pytest.param(
+        "RUN apt-get update \\\n    && apt-get install gcc\n",
+        "update     && apt-get",
+        "update && apt-get",
+        "RUN apt-get update && apt-get install gcc\n",
+        id="across-continuation",
+    ),
     pytest.param("RUN a \\\r\n  b\r\n", "b", "c", "RUN a \\\r\n  c\r\n", id="crlf"),
     pytest.param("RUN a `\n  b\n", "b", "c", "RUN a `\n  c\n", id="backtick"),
 ]
@@ -326,10 +370,24 @@ def test_splice_many_applies_all():
 
 
 FLAG_ADDITIONS = [
-    pytest.param("RUN pip install poetry\n", "RUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n", id="plain"),
-    pytest.param("run pip install poetry\n", "run --mount=type=cache,target=/root/.cache/pip pip install poetry\n", id="lower-case"),
-    pytest.param("  RUN \\\n  pip install poetry\n", "  RUN --mount=type=cache,target=/root/.cache/pip \\\n  pip install poetry\n", id="indented-continued"),
-    pytest.param("RUN <<EOF\npip install poetry\nEOF\n", "RUN --mount=type=cache,target=/root/.cache/pip <<EOF\npip install poetry\nEOF\n", id="heredoc"),
+    pytest.param(
+        "RUN pip install poetry\n", "RUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n", id="plain"
+    ),
+    pytest.param(
+        "run pip install poetry\n",
+        "run --mount=type=cache,target=/root/.cache/pip pip install poetry\n",
+        id="lower-case",
+    ),
+    pytest.param(
+        "  RUN \\\n  pip install poetry\n",
+        "  RUN --mount=type=cache,target=/root/.cache/pip \\\n  pip install poetry\n",
+        id="indented-continued",
+    ),
+    pytest.param(
+        "RUN <<EOF\npip install poetry\nEOF\n",
+        "RUN --mount=type=cache,target=/root/.cache/pip <<EOF\npip install poetry\nEOF\n",
+        id="heredoc",
+    ),
 ]
 
 
@@ -344,7 +402,9 @@ def test_with_flags_added(run, expected):
 FLAG_REMOVALS = [
     pytest.param("COPY --link . .\n", "link", "COPY . .\n", id="bare"),
     pytest.param("COPY --chown=1:1 --link a b\n", "chown", "COPY --link a b\n", id="first-of-two"),
-    pytest.param("RUN --mount=type=cache,target=/a \\\n    pip install x\n", "mount", "RUN pip install x\n", id="continued"),
+    pytest.param(
+        "RUN --mount=type=cache,target=/a \\\n    pip install x\n", "mount", "RUN pip install x\n", id="continued"
+    ),
 ]
 
 
@@ -357,20 +417,40 @@ def test_without_flag(text, name, expected):
 # --- shell commands --------------------------------------------------------------
 
 COMMANDS = [
-    pytest.param("RUN apt-get update && apt-get install -y gcc\n", [["apt-get", "update"], ["apt-get", "install", "-y", "gcc"]], id="and-chain"),
+    pytest.param(
+        "RUN apt-get update && apt-get install -y gcc\n",
+        [["apt-get", "update"], ["apt-get", "install", "-y", "gcc"]],
+        id="and-chain",
+    ),
     pytest.param("RUN a; b || c | d\n", [["a"], ["b"], ["c"], ["d"]], id="operators"),
-    pytest.param("RUN echo \"a && b\" && c\n", [["echo", "a && b"], ["c"]], id="operator-in-quotes"),
+    pytest.param('RUN echo "a && b" && c\n', [["echo", "a && b"], ["c"]], id="operator-in-quotes"),
     pytest.param("RUN a \\\n  # comment && x\n  && b\n", [["a"], ["b"]], id="comment-in-continuation"),
-    pytest.param("RUN POETRY_VIRTUALENVS_CREATE=false poetry install\n", [["POETRY_VIRTUALENVS_CREATE=false", "poetry", "install"]], id="assignment-prefix"),
-    pytest.param("RUN [\"poetry\", \"install\"]\n", [], id="exec-form"),
+    pytest.param(
+        "RUN POETRY_VIRTUALENVS_CREATE=false poetry install\n",
+        [["POETRY_VIRTUALENVS_CREATE=false", "poetry", "install"]],
+        id="assignment-prefix",
+    ),
+    pytest.param('RUN ["poetry", "install"]\n', [], id="exec-form"),
     pytest.param("RUN pip install poetry # && poetry install\n", [["pip", "install", "poetry"]], id="shell-comment"),
-    pytest.param("RUN a \\\n    # not a shell comment: docker drops it\n    && b # --no-dev \\\n    && c\n", [["a"], ["b"]], id="shell-comment-runs-to-the-end"),
+    pytest.param(
+        "RUN a \\\n    # not a shell comment: docker drops it\n    && b # --no-dev \\\n    && c\n",
+        [["a"], ["b"]],
+        id="shell-comment-runs-to-the-end",
+    ),
     pytest.param("RUN echo a#b && c\n", [["echo", "a#b"], ["c"]], id="hash-inside-a-word"),
-    pytest.param("RUN X=$(echo a && echo b) poetry install\n", [["X=$(echo a && echo b)", "poetry", "install"]], id="command-substitution"),
-    pytest.param("RUN X=\"$(cat \"/run/secrets/a b\")\" poetry install\n", [['X=$(cat "/run/secrets/a b")', "poetry", "install"]], id="quoted-substitution"),
+    pytest.param(
+        "RUN X=$(echo a && echo b) poetry install\n",
+        [["X=$(echo a && echo b)", "poetry", "install"]],
+        id="command-substitution",
+    ),
+    pytest.param(
+        'RUN X="$(cat "/run/secrets/a b")" poetry install\n',
+        [['X=$(cat "/run/secrets/a b")', "poetry", "install"]],
+        id="quoted-substitution",
+    ),
     pytest.param("RUN x=$(a $(b || c) d) y; z\n", [["x=$(a $(b || c) d)", "y"], ["z"]], id="nested-substitution"),
     pytest.param("RUN a `b && c` | d\n", [["a", "`b && c`"], ["d"]], id="backticks"),
-    pytest.param("RUN echo \"a\\\"b\" c\\ d\n", [["echo", 'a"b', "c d"]], id="escapes"),
+    pytest.param('RUN echo "a\\"b" c\\ d\n', [["echo", 'a"b', "c d"]], id="escapes"),
 ]
 
 
@@ -413,14 +493,54 @@ def test_remove_commands(run, indexes, expected):
 # --- apply_edits -------------------------------------------------------------------
 
 EDITS = [
-    pytest.param("FROM x\nRUN a", lambda d: [insert_before(len(d.nodes), "CMD b\n")], "FROM x\nRUN a\nCMD b", id="append-without-final-newline"),
-    pytest.param("FROM x\nRUN a\n", lambda d: [insert_before(len(d.nodes), "CMD b\n")], "FROM x\nRUN a\nCMD b\n", id="append-with-final-newline"),
-    pytest.param("FROM x\r\nRUN a\r\n", lambda d: [insert_before(1, "ENV A=1 \\\n    B=2\n")], "FROM x\r\nENV A=1 \\\r\n    B=2\r\nRUN a\r\n", id="crlf-conversion"),
-    pytest.param("FROM x\r\nRUN a", lambda d: [insert_before(2, "CMD b\n")], "FROM x\r\nRUN a\r\nCMD b", id="crlf-append-without-final-newline"),
-    pytest.param(BOM + "FROM x\nRUN a\n", lambda d: [insert_before(0, "# syntax=docker/dockerfile:1\n")], BOM + "# syntax=docker/dockerfile:1\nFROM x\nRUN a\n", id="bom-stays-first"),
-    pytest.param("FROM x\nRUN a\nRUN b\n", lambda d: [replace(d.nodes[1], "RUN c\n"), delete(d.nodes[2])], "FROM x\nRUN c\n", id="replace-and-delete"),
-    pytest.param("FROM x\nRUN a\n", lambda d: [insert_before(1, "ENV A=1\n"), replace(d.nodes[1], "RUN b\n")], "FROM x\nENV A=1\nRUN b\n", id="insert-before-replaced-node"),
-    pytest.param("FROM x\nRUN a\n", lambda d: [insert_before(1, "ENV A=1\n"), insert_before(1, "ENV B=2\n")], "FROM x\nENV A=1\nENV B=2\nRUN a\n", id="two-inserts-keep-order"),
+    pytest.param(
+        "FROM x\nRUN a",
+        lambda d: [insert_before(len(d.nodes), "CMD b\n")],
+        "FROM x\nRUN a\nCMD b",
+        id="append-without-final-newline",
+    ),
+    pytest.param(
+        "FROM x\nRUN a\n",
+        lambda d: [insert_before(len(d.nodes), "CMD b\n")],
+        "FROM x\nRUN a\nCMD b\n",
+        id="append-with-final-newline",
+    ),
+    pytest.param(
+        "FROM x\r\nRUN a\r\n",
+        lambda d: [insert_before(1, "ENV A=1 \\\n    B=2\n")],
+        "FROM x\r\nENV A=1 \\\r\n    B=2\r\nRUN a\r\n",
+        id="crlf-conversion",
+    ),
+    pytest.param(
+        "FROM x\r\nRUN a",
+        lambda d: [insert_before(2, "CMD b\n")],
+        "FROM x\r\nRUN a\r\nCMD b",
+        id="crlf-append-without-final-newline",
+    ),
+    pytest.param(
+        BOM + "FROM x\nRUN a\n",
+        lambda d: [insert_before(0, "# syntax=docker/dockerfile:1\n")],
+        BOM + "# syntax=docker/dockerfile:1\nFROM x\nRUN a\n",
+        id="bom-stays-first",
+    ),
+    pytest.param(
+        "FROM x\nRUN a\nRUN b\n",
+        lambda d: [replace(d.nodes[1], "RUN c\n"), delete(d.nodes[2])],
+        "FROM x\nRUN c\n",
+        id="replace-and-delete",
+    ),
+    pytest.param(
+        "FROM x\nRUN a\n",
+        lambda d: [insert_before(1, "ENV A=1\n"), replace(d.nodes[1], "RUN b\n")],
+        "FROM x\nENV A=1\nRUN b\n",
+        id="insert-before-replaced-node",
+    ),
+    pytest.param(
+        "FROM x\nRUN a\n",
+        lambda d: [insert_before(1, "ENV A=1\n"), insert_before(1, "ENV B=2\n")],
+        "FROM x\nENV A=1\nENV B=2\nRUN a\n",
+        id="two-inserts-keep-order",
+    ),
 ]
 
 

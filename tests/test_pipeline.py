@@ -10,7 +10,7 @@ from migrator.pipeline import Status, migrate_source, migrate_text
 from migrator.project import EMPTY_CONTEXT
 from migrator.transform import Outcome, Safety, Settings, Transform
 
-NAIVE = "FROM python:3.11-slim\nRUN pip install poetry\nCOPY . .\nRUN poetry install\nCMD [\"python\", \"-m\", \"app\"]\n"
+NAIVE = 'FROM python:3.11-slim\nRUN pip install poetry\nCOPY . .\nRUN poetry install\nCMD ["python", "-m", "app"]\n'
 
 
 def make(code: str, apply) -> Transform:
@@ -121,7 +121,7 @@ def test_transforms_run_in_order_until_nothing_changes(only):
     "source, reason",
     [
         pytest.param("# migrator: skip-file\n" + NAIVE, "skip-file", id="skip-file-pragma"),
-        pytest.param("FROM node:20\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n", "does not use Poetry", id="not-poetry"),
+        pytest.param('FROM node:20\nRUN npm ci\nCMD ["node", "index.js"]\n', "does not use Poetry", id="not-poetry"),
         pytest.param("FROM scratch\nCOPY app /app\n", "does not use Poetry", id="scratch"),
         pytest.param("", "empty", id="empty"),
         pytest.param("# just a comment\n\n", "empty", id="only-comments"),
@@ -158,7 +158,9 @@ def test_inline_ignore_deselects_a_transform(only, monkeypatch):
         return Outcome()
 
     fake = make("MIG910", apply)
-    monkeypatch.setattr(pipeline, "selected_transforms", lambda settings: [t for t in [fake] if t.selected_by(settings)])
+    monkeypatch.setattr(
+        pipeline, "selected_transforms", lambda settings: [t for t in [fake] if t.selected_by(settings)]
+    )
     migrate_text("# migrator: ignore=MIG910\n" + NAIVE, EMPTY_CONTEXT, Settings())
     assert seen == []
     migrate_text(NAIVE, EMPTY_CONTEXT, Settings())
@@ -197,7 +199,12 @@ def test_notes_name_lines_of_the_users_file_not_of_intermediate_text(only):
 
 
 def test_a_from_without_an_image_is_refused_with_its_line():
-    result = migrate_source("Dockerfile", b"FROM python:3.11 AS b\nRUN pip install poetry\nFROM --platform=linux/amd64\nCOPY --from=b /a /a\n", Settings(), EMPTY_CONTEXT)
+    result = migrate_source(
+        "Dockerfile",
+        b"FROM python:3.11 AS b\nRUN pip install poetry\nFROM --platform=linux/amd64\nCOPY --from=b /a /a\n",
+        Settings(),
+        EMPTY_CONTEXT,
+    )
     assert result.status is Status.FAILED
     assert result.error_line == 3 and "names no image" in result.error
 

@@ -65,10 +65,24 @@ def hooks() -> dict[str, dict]:
 
 # --- the manifest, without running pre-commit ----------------------------------
 
-MATCHED = ["Dockerfile", "services/api/Dockerfile", "Dockerfile.prod", "api.Dockerfile", "docker/web.dockerfile",
-           "Containerfile", "dockerfile", "Dockerfile."]
-NOT_MATCHED = ["Dockerfile.dockerignore", "Dockerfile.Dockerignore", "notDockerfile", "Dockerfile/README.md",
-               "pyproject.toml", "dockerfile.md"]
+MATCHED = [
+    "Dockerfile",
+    "services/api/Dockerfile",
+    "Dockerfile.prod",
+    "api.Dockerfile",
+    "docker/web.dockerfile",
+    "Containerfile",
+    "dockerfile",
+    "Dockerfile.",
+]
+NOT_MATCHED = [
+    "Dockerfile.dockerignore",
+    "Dockerfile.Dockerignore",
+    "notDockerfile",
+    "Dockerfile/README.md",
+    "pyproject.toml",
+    "dockerfile.md",
+]
 
 
 @pytest.mark.parametrize("name", MATCHED + NOT_MATCHED)

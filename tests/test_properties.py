@@ -270,8 +270,39 @@ def dockerfiles(draw) -> str:
 
 
 # Damage done to a generated file: what a bad merge or a hand edit leaves behind.
-DAMAGE = ['"', "'", "\\", "`", "<<EOF", "<<", "#", "\n", "$(", "&&", "--mount=", "=", " ", "[", "]", "\r\n", "\t",
-          "EOF\n", ";", "|", "${", "}", ")", "AS ", "FROM ", "\\\n", "\\\\\n", "\u00a0", "é", "# escape=`\n", "<<\\EOF"]
+DAMAGE = [
+    '"',
+    "'",
+    "\\",
+    "`",
+    "<<EOF",
+    "<<",
+    "#",
+    "\n",
+    "$(",
+    "&&",
+    "--mount=",
+    "=",
+    " ",
+    "[",
+    "]",
+    "\r\n",
+    "\t",
+    "EOF\n",
+    ";",
+    "|",
+    "${",
+    "}",
+    ")",
+    "AS ",
+    "FROM ",
+    "\\\n",
+    "\\\\\n",
+    "\u00a0",
+    "é",
+    "# escape=`\n",
+    "<<\\EOF",
+]
 
 
 @st.composite
@@ -391,7 +422,9 @@ def _changed_lines_are_owned(text: str, output: str, output_raws: set[str]) -> N
             node = owner[index + 1]
             if isinstance(node, Instruction) and node.keyword in OWNED_KEYWORDS:
                 continue
-            assert _raw_in(node.raw, output_raws), f"line {index + 1} changed, and no transform owns it: {before[index]!r}"
+            assert _raw_in(node.raw, output_raws), (
+                f"line {index + 1} changed, and no transform owns it: {before[index]!r}"
+            )
 
 
 def _lines(text: str) -> list[str]:

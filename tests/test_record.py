@@ -121,7 +121,9 @@ def test_a_busy_class_gets_a_compiled_init_that_builds_the_same_instances():
         items: list = field(default_factory=list)
 
     shared = Busy.__init__
-    built = [Busy(n) if n % 3 == 0 else Busy(n, y=n) if n % 3 == 1 else Busy(n, n, [n]) for n in range(2 * COMPILE_AFTER)]
+    built = [
+        Busy(n) if n % 3 == 0 else Busy(n, y=n) if n % 3 == 1 else Busy(n, n, [n]) for n in range(2 * COMPILE_AFTER)
+    ]
     assert Busy.__init__ is not shared, "compiled after COMPILE_AFTER instances"
     assert [(b.x, b.y, b.items) for b in built] == [
         (n, 0, []) if n % 3 == 0 else (n, n, []) if n % 3 == 1 else (n, n, [n]) for n in range(2 * COMPILE_AFTER)

@@ -35,7 +35,11 @@ MASKED = [
     pytest.param("ENV API_KEY='two words'\n", f"ENV API_KEY='{MASK}'\n", id="single-quoted-with-blank"),
     pytest.param("ENV SECRET_KEY=a,b,c\n", f"ENV SECRET_KEY={MASK}\n", id="commas"),
     pytest.param("ENV DB_PASSWORD hunter2 and more\n", f"ENV DB_PASSWORD {MASK}\n", id="legacy-env-form"),
-    pytest.param("ENV DB_PASSWORD hunter2 \\\n    OTHER=1\n", f"ENV DB_PASSWORD {MASK} \\\n    OTHER=1\n", id="legacy-env-continued"),
+    pytest.param(
+        "ENV DB_PASSWORD hunter2 \\\n    OTHER=1\n",
+        f"ENV DB_PASSWORD {MASK} \\\n    OTHER=1\n",
+        id="legacy-env-continued",
+    ),
     pytest.param(
         "ENV PIP_INDEX_URL=https://me:hunter2@pypi.corp.example/simple\n",
         f"ENV PIP_INDEX_URL=https://me:{MASK}@pypi.corp.example/simple\n",
@@ -56,7 +60,9 @@ MASKED = [
         f"ENV A=1 \\\n    POETRY_PYPI_TOKEN_PYPI={MASK} \\\n    B=2\n",
         id="multi-key-env",
     ),
-    pytest.param("docker build --build-arg GITHUB_TOKEN=abc .", f"docker build --build-arg GITHUB_TOKEN={MASK} .", id="build-arg"),
+    pytest.param(
+        "docker build --build-arg GITHUB_TOKEN=abc .", f"docker build --build-arg GITHUB_TOKEN={MASK} .", id="build-arg"
+    ),
     pytest.param("aws_secret_access_key = wJalrXUtnFEMI", f"aws_secret_access_key = {MASK}", id="ini-style-lower-case"),
 ]
 
@@ -89,11 +95,15 @@ def test_json_reports_are_masked(line):
     assert json.loads(masked)["diff"].startswith("-ENV ")
 
 
-secret_values = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters="\"'\\$;"), min_size=6, max_size=30)
+secret_values = st.text(
+    alphabet=st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters="\"'\\$;"), min_size=6, max_size=30
+)
 
 
 @given(
-    key=st.sampled_from(["DB_PASSWORD", "GITHUB_TOKEN", "POETRY_HTTP_BASIC_CORP_PASSWORD", "AWS_SECRET_ACCESS_KEY", "API_KEY"]),
+    key=st.sampled_from(
+        ["DB_PASSWORD", "GITHUB_TOKEN", "POETRY_HTTP_BASIC_CORP_PASSWORD", "AWS_SECRET_ACCESS_KEY", "API_KEY"]
+    ),
     value=secret_values,
     keyword=st.sampled_from(["ENV", "ARG", "RUN export", "--build-arg"]),
 )
@@ -102,7 +112,10 @@ def test_no_value_survives(key, value, keyword):
     assert redact(text) == f"{keyword} {key}={MASK}\n"
 
 
-@given(user=st.from_regex(r"[a-z]{2,8}", fullmatch=True), password=secret_values.filter(lambda v: "@" not in v and "/" not in v))
+@given(
+    user=st.from_regex(r"[a-z]{2,8}", fullmatch=True),
+    password=secret_values.filter(lambda v: "@" not in v and "/" not in v),
+)
 def test_no_url_password_survives(user, password):
     text = f"RUN pip install --index-url https://{user}:{password}@pypi.corp.example/simple app\n"
     assert password not in redact(text)
@@ -111,9 +124,39 @@ def test_no_url_password_survives(user, password):
 # Pieces that make a pattern match, in other cases and with the non-ASCII letters that
 # IGNORECASE folds onto ASCII ones (long s, Kelvin sign, dotted capital I).
 fragments = st.lists(
-    st.sampled_from(["ENV ", "env ", "ARG ", "=", " ", "\n", "\\", '"', "'", "$", "@", "://", "https", "me:pw",
-                     "PASSWORD", "pAsSwD", "PAſSWORD", "Token", "SECRET", "api_key", "APIKEY", "access_KEY",
-                     "PRİVATE_KEY", "KEY", "credentials", "hunter2", "abcdefghijklmnopqrstuvwxyz", "_", "ü"]),
+    st.sampled_from(
+        [
+            "ENV ",
+            "env ",
+            "ARG ",
+            "=",
+            " ",
+            "\n",
+            "\\",
+            '"',
+            "'",
+            "$",
+            "@",
+            "://",
+            "https",
+            "me:pw",
+            "PASSWORD",
+            "pAsSwD",
+            "PAſSWORD",
+            "Token",
+            "SECRET",
+            "api_key",
+            "APIKEY",
+            "access_KEY",
+            "PRİVATE_KEY",
+            "KEY",
+            "credentials",
+            "hunter2",
+            "abcdefghijklmnopqrstuvwxyz",
+            "_",
+            "ü",
+        ]
+    ),
     max_size=12,
 ).map("".join)
 

@@ -25,10 +25,23 @@ from migrator.transform import ExtraFile, Note
 
 BEFORE = "FROM python:3.11-slim\nRUN pip install poetry\n"
 AFTER = "# syntax=docker/dockerfile:1\nFROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n"
-MIGRATED = FileResult("svc/Dockerfile", Status.MIGRATED, BEFORE, AFTER, changes=(Note("MIG004", 2, "cache mount for pip"),), warnings=(Note("MIG003", 5, "kept as is"),))
+MIGRATED = FileResult(
+    "svc/Dockerfile",
+    Status.MIGRATED,
+    BEFORE,
+    AFTER,
+    changes=(Note("MIG004", 2, "cache mount for pip"),),
+    warnings=(Note("MIG003", 5, "kept as is"),),
+)
 UNCHANGED = FileResult("ok/Dockerfile", Status.UNCHANGED, AFTER, AFTER)
 SKIPPED = FileResult("js/Dockerfile", Status.SKIPPED, "FROM node\n", "FROM node\n", reason="does not use Poetry")
-FAILED = FileResult("bad/Dockerfile", Status.FAILED, error="no FROM instruction", error_line=3, detail="Traceback (most recent call last):\n  boom\n")
+FAILED = FileResult(
+    "bad/Dockerfile",
+    Status.FAILED,
+    error="no FROM instruction",
+    error_line=3,
+    detail="Traceback (most recent call last):\n  boom\n",
+)
 REASONS = {"MIG004": "downloads are cached"}
 
 
@@ -55,12 +68,22 @@ def test_created_and_removed_files_diff_against_dev_null():
 
 def test_file_diff_includes_project_files_under_the_context():
     result = FileResult(
-        "./svc/Dockerfile", Status.MIGRATED, BEFORE, AFTER,
+        "./svc/Dockerfile",
+        Status.MIGRATED,
+        BEFORE,
+        AFTER,
         extra_files=(ExtraFile("pyproject.toml", "x\n", "y\n"), ExtraFile("uv.lock", None, "v\n")),
     )
     diff = file_diff(FileReport(result, context_label="svc"))
     headers = [line for line in diff.splitlines() if line.startswith(("---", "+++"))]
-    assert headers == ["--- a/svc/Dockerfile", "+++ b/svc/Dockerfile", "--- a/svc/pyproject.toml", "+++ b/svc/pyproject.toml", "--- /dev/null", "+++ b/svc/uv.lock"]
+    assert headers == [
+        "--- a/svc/Dockerfile",
+        "+++ b/svc/Dockerfile",
+        "--- a/svc/pyproject.toml",
+        "+++ b/svc/pyproject.toml",
+        "--- /dev/null",
+        "+++ b/svc/uv.lock",
+    ]
 
 
 @pytest.mark.parametrize("result", [UNCHANGED, SKIPPED, FAILED], ids=["unchanged", "skipped", "failed"])
@@ -91,7 +114,12 @@ def summary_of(*results: FileResult) -> Summary:
 @pytest.mark.parametrize(
     "results, writing, expected",
     [
-        pytest.param((MIGRATED, MIGRATED, MIGRATED, UNCHANGED, FAILED), False, "3 files would be migrated, 1 file left unchanged, 1 file failed", id="check"),
+        pytest.param(
+            (MIGRATED, MIGRATED, MIGRATED, UNCHANGED, FAILED),
+            False,
+            "3 files would be migrated, 1 file left unchanged, 1 file failed",
+            id="check",
+        ),
         pytest.param((MIGRATED, MIGRATED, SKIPPED), True, "2 files migrated, 1 file skipped", id="write"),
         pytest.param((UNCHANGED,), False, "1 file left unchanged", id="nothing-to-do"),
         pytest.param((), False, "no Dockerfiles found", id="no-files"),
@@ -116,12 +144,26 @@ def test_a_write_failure_counts_as_failed():
 @pytest.mark.parametrize(
     "result, writing, verbosity, expected",
     [
-        pytest.param(MIGRATED, False, 0, ["would migrate svc/Dockerfile", "svc/Dockerfile:5: warning: MIG003 kept as is"], id="migrated"),
-        pytest.param(MIGRATED, True, 0, ["migrated svc/Dockerfile", "svc/Dockerfile:5: warning: MIG003 kept as is"], id="written"),
+        pytest.param(
+            MIGRATED,
+            False,
+            0,
+            ["would migrate svc/Dockerfile", "svc/Dockerfile:5: warning: MIG003 kept as is"],
+            id="migrated",
+        ),
+        pytest.param(
+            MIGRATED, True, 0, ["migrated svc/Dockerfile", "svc/Dockerfile:5: warning: MIG003 kept as is"], id="written"
+        ),
         pytest.param(MIGRATED, False, -1, [], id="migrated-quiet"),
         pytest.param(
-            MIGRATED, False, 1,
-            ["would migrate svc/Dockerfile", "  svc/Dockerfile:2: MIG004 cache mount for pip (why: downloads are cached)", "svc/Dockerfile:5: warning: MIG003 kept as is"],
+            MIGRATED,
+            False,
+            1,
+            [
+                "would migrate svc/Dockerfile",
+                "  svc/Dockerfile:2: MIG004 cache mount for pip (why: downloads are cached)",
+                "svc/Dockerfile:5: warning: MIG003 kept as is",
+            ],
             id="migrated-verbose",
         ),
         pytest.param(UNCHANGED, False, 0, [], id="unchanged"),
@@ -129,7 +171,13 @@ def test_a_write_failure_counts_as_failed():
         pytest.param(SKIPPED, False, 1, ["js/Dockerfile: skipped: does not use Poetry"], id="skipped-verbose"),
         pytest.param(FAILED, False, -1, ["bad/Dockerfile:3: no FROM instruction"], id="failed-quiet"),
         pytest.param(FAILED, False, 0, ["bad/Dockerfile:3: no FROM instruction"], id="failed"),
-        pytest.param(FAILED, False, 1, ["bad/Dockerfile:3: no FROM instruction", "Traceback (most recent call last):\n  boom"], id="failed-verbose"),
+        pytest.param(
+            FAILED,
+            False,
+            1,
+            ["bad/Dockerfile:3: no FROM instruction", "Traceback (most recent call last):\n  boom"],
+            id="failed-verbose",
+        ),
     ],
 )
 def test_file_messages(result: FileResult, writing: bool, verbosity: int, expected: list[str]):
@@ -143,7 +191,13 @@ def test_json_document():
         summary.add(report)
     document = json.loads(json_document(reports, summary, "check"))
     assert document["version"] == 1 and document["mode"] == "check"
-    assert document["summary"] == {"migrated": 1, "unchanged": 0, "skipped": 1, "failed": 1, "transforms": {"MIG004": 1}}
+    assert document["summary"] == {
+        "migrated": 1,
+        "unchanged": 0,
+        "skipped": 1,
+        "failed": 1,
+        "transforms": {"MIG004": 1},
+    }
     migrated, failed, skipped = document["files"]
     assert migrated["changes"] == [{"code": "MIG004", "line": 2, "message": "cache mount for pip"}]
     assert migrated["warnings"] == [{"code": "MIG003", "line": 5, "message": "kept as is"}]
@@ -154,7 +208,8 @@ def test_json_document():
 
 def test_json_masks_credentials_and_survives_undecodable_bytes():
     secret = FileResult(
-        "Dockerfile", Status.MIGRATED,
+        "Dockerfile",
+        Status.MIGRATED,
         "# caf\udce9\nARG GITHUB_TOKEN=ghp_abcdefghijklmnop\n",
         "# caf\udce9\nARG GITHUB_TOKEN=ghp_abcdefghijklmnop\nUSER 1\n",
     )
@@ -168,7 +223,11 @@ def test_json_masks_credentials_and_survives_undecodable_bytes():
     [
         pytest.param("svc/Dockerfile", "--- a/svc/Dockerfile\n+++ b/svc/Dockerfile\n", id="relative"),
         pytest.param("./svc//Dockerfile", "--- a/svc/Dockerfile\n+++ b/svc/Dockerfile\n", id="normalised"),
-        pytest.param("/elsewhere/svc/Dockerfile", "--- /elsewhere/svc/Dockerfile\n+++ /elsewhere/svc/Dockerfile\n", id="outside-the-folder"),
+        pytest.param(
+            "/elsewhere/svc/Dockerfile",
+            "--- /elsewhere/svc/Dockerfile\n+++ /elsewhere/svc/Dockerfile\n",
+            id="outside-the-folder",
+        ),
         pytest.param("<stdin>", "--- <stdin>\n+++ <stdin>\n", id="stdin"),
     ],
 )
@@ -198,8 +257,13 @@ def test_the_readme_shows_the_json_report_as_it_is(tmp_path: Path):
         shutil.copy(root / "corpus" / "e2e-fastapi" / name, project / name)
     (project / ".dockerignore").write_text("__pycache__\n")
     report = tmp_path / "report.json"
-    done = subprocess.run([sys.executable, "-m", "migrator", "--write", "--report", str(report), "Dockerfile"],
-                          cwd=project, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "migrator", "--write", "--report", str(report), "Dockerfile"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     real = json.loads(report.read_text())
     assert sample.keys() == real.keys() and sample["summary"] == real["summary"]
@@ -210,5 +274,8 @@ def test_the_readme_shows_the_json_report_as_it_is(tmp_path: Path):
     assert all(change in record["changes"] for change in shown["changes"])
     for warning in shown["warnings"]:
         prefix = warning["message"].removesuffix("...")
-        assert any(w["code"] == warning["code"] and w["line"] == warning["line"] and w["message"].startswith(prefix) for w in record["warnings"])
+        assert any(
+            w["code"] == warning["code"] and w["line"] == warning["line"] and w["message"].startswith(prefix)
+            for w in record["warnings"]
+        )
     assert record["diff"].startswith(shown["diff"].removesuffix("@@ ...") + "@@ ")

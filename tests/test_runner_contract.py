@@ -68,7 +68,7 @@ class Case:
 
 BROKEN_FILES = {
     "broken-no-from": b"RUN pip install poetry\nCOPY . .\nRUN poetry install\n",
-    "broken-not-utf8": b"FROM python:3.11-slim\nRUN pip install poetry\nLABEL owner=\"Ren\xe9\"\nRUN poetry install\n",
+    "broken-not-utf8": b'FROM python:3.11-slim\nRUN pip install poetry\nLABEL owner="Ren\xe9"\nRUN poetry install\n',
 }
 
 CASES = (
@@ -156,10 +156,14 @@ def runs(tmp_path_factory, scripts) -> dict[str, Run]:
     results = {}
     for case in CASES:
         repo = make_repo(root / "work", case)
-        before = {str(p.relative_to(repo)): p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts}
+        before = {
+            str(p.relative_to(repo)): p.read_bytes() for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts
+        }
         done = run_script(scripts["migrate.sh"], repo, reports)
         status = sorted(git(repo, "status", "--porcelain").splitlines())
-        results[case.name] = Run(repo, before, done.returncode, done.stderr, status, reports / OWNER / f"{case.name}.json")
+        results[case.name] = Run(
+            repo, before, done.returncode, done.stderr, status, reports / OWNER / f"{case.name}.json"
+        )
     return results
 
 
@@ -253,7 +257,9 @@ def test_plain_pip_repositories_are_reported_as_skipped_with_a_reason(runs, name
 
 
 def pr_body(scripts, *reports: Path) -> str:
-    done = subprocess.run([sys.executable, str(scripts["pr_body.py"]), *map(str, reports)], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, str(scripts["pr_body.py"]), *map(str, reports)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 

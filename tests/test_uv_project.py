@@ -15,7 +15,14 @@ import pytest
 
 from migrator.pipeline import Status, migrate_path
 from migrator.transform import Settings
-from migrator.uv_project import carry_comments, converter_failure, keep_leading_comments, locked_versions, prepare, version_mismatch
+from migrator.uv_project import (
+    carry_comments,
+    converter_failure,
+    keep_leading_comments,
+    locked_versions,
+    prepare,
+    version_mismatch,
+)
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "uv-fastapi"
 UV = Settings(uv=True)
@@ -131,7 +138,11 @@ def test_already_uv_needs_only_the_dockerfile(project):
 
 REFUSALS = [
     pytest.param(
-        lambda p: edit_pyproject(p, "[tool.poetry.scripts]", '[tool.poetry.requires-plugins]\npoetry-plugin-export = ">=1.8"\n\n[tool.poetry.scripts]'),
+        lambda p: edit_pyproject(
+            p,
+            "[tool.poetry.scripts]",
+            '[tool.poetry.requires-plugins]\npoetry-plugin-export = ">=1.8"\n\n[tool.poetry.scripts]',
+        ),
         "plugins",
         id="poetry-plugins",
     ),
@@ -176,12 +187,22 @@ def test_refusals_are_one_line_and_change_nothing(project, break_it, why):
 
 
 VERSION_CHECKS = [
-    pytest.param('[[package]]\nname = "A_b"\nversion = "1.0"\n', '[[package]]\nname = "a-b"\nversion = "1.0"\n', None, id="names-normalised"),
     pytest.param(
-        '[[package]]\nname = "a"\nversion = "1.0"\n', '[[package]]\nname = "a"\nversion = "1.1"\n', "uv would lock a 1.1 where poetry.lock has 1.0", id="newer"
+        '[[package]]\nname = "A_b"\nversion = "1.0"\n',
+        '[[package]]\nname = "a-b"\nversion = "1.0"\n',
+        None,
+        id="names-normalised",
+    ),
+    pytest.param(
+        '[[package]]\nname = "a"\nversion = "1.0"\n',
+        '[[package]]\nname = "a"\nversion = "1.1"\n',
+        "uv would lock a 1.1 where poetry.lock has 1.0",
+        id="newer",
     ),
     pytest.param('[[package]]\nname = "a"\nversion = "1.0"\n', "", "uv would not lock a", id="dropped"),
-    pytest.param("", '[[package]]\nname = "b"\nversion = "2"\n', "uv would lock b 2, which poetry.lock does not", id="added"),
+    pytest.param(
+        "", '[[package]]\nname = "b"\nversion = "2"\n', "uv would lock b 2, which poetry.lock does not", id="added"
+    ),
     pytest.param(
         "", '[[package]]\nname = "greeter"\nversion = "0.3.0"\n', None, id="the-root-project-is-not-a-dependency"
     ),
@@ -216,7 +237,11 @@ def test_migrate_path_switches_dockerfile_and_project_together(project):
 
 
 def test_migrate_path_refusal_leaves_everything_unchanged(project):
-    (project / "Dockerfile").write_text(POST_PIPELINE_DOCKERFILE.replace("RUN --mount=type=cache,target=/root/.cache/pip", "RUN poetry self add poetry-plugin-bundle\nRUN"))
+    (project / "Dockerfile").write_text(
+        POST_PIPELINE_DOCKERFILE.replace(
+            "RUN --mount=type=cache,target=/root/.cache/pip", "RUN poetry self add poetry-plugin-bundle\nRUN"
+        )
+    )
     result = migrate_path(project / "Dockerfile", UV)
     assert result.status is Status.SKIPPED
     assert result.migrated == result.original and result.extra_files == ()
@@ -245,7 +270,9 @@ def test_skip_file_is_honoured_before_anything_is_converted(project):
 
 def test_comments_in_poetry_tables_follow_their_keys(project):
     edit_pyproject(project, 'fastapi = "^0.115"', 'fastapi = "^0.115"  # the web framework')
-    edit_pyproject(project, "[tool.poetry.group.dev.dependencies]", "# test tools\n[tool.poetry.group.dev.dependencies]")
+    edit_pyproject(
+        project, "[tool.poetry.group.dev.dependencies]", "# test tools\n[tool.poetry.group.dev.dependencies]"
+    )
     plan = prepare(project, UV)
     text = files_of(plan)["pyproject.toml"][1]
     assert '    # the web framework\n    "fastapi>=0.115,<0.116",\n' in text
@@ -255,7 +282,13 @@ def test_comments_in_poetry_tables_follow_their_keys(project):
 
 
 COMMENT_PLACES = [
-    pytest.param("[tool.poetry]\n# gone\nfoo = 1\n", "[project]\nname = 'x'\n", "[project]\nname = 'x'\n", ["# gone"], id="no-place"),
+    pytest.param(
+        "[tool.poetry]\n# gone\nfoo = 1\n",
+        "[project]\nname = 'x'\n",
+        "[project]\nname = 'x'\n",
+        ["# gone"],
+        id="no-place",
+    ),
     pytest.param(
         "[tool.poetry.dependencies]\nrequests = '^2'  # http\n",
         "[project]\ndependencies = ['requests>=2,<3']\n",
@@ -281,7 +314,9 @@ def test_carry_comments(original, converted, expected, unplaced):
 DOCKERIGNORES = [
     pytest.param(".venv\n__pycache__\n", None, id="nothing-to-do"),
     pytest.param("*\n!pyproject.toml\n!poetry.lock\n!app\n", "*\n!pyproject.toml\n!uv.lock\n!app\n", id="allow-list"),
-    pytest.param("# keep it small\n*\n  !poetry.lock*\n!app/\n", "# keep it small\n*\n  !uv.lock\n!app/\n", id="allow-list-glob"),
+    pytest.param(
+        "# keep it small\n*\n  !poetry.lock*\n!app/\n", "# keep it small\n*\n  !uv.lock\n!app/\n", id="allow-list-glob"
+    ),
 ]
 
 
@@ -337,7 +372,7 @@ CONVERTER_FAILURES = [
     ),
     pytest.param(
         "error: No solution found when resolving dependencies\n  cause: Because anyio==4.7.0 ...\n"
-        "error: Could not lock dependencies, aborting the migration. Consider using \"--ignore-locked-versions\"",
+        'error: Could not lock dependencies, aborting the migration. Consider using "--ignore-locked-versions"',
         "uv cannot lock the versions it pins (No solution found when resolving dependencies)",
         id="no-solution",
     ),

@@ -27,7 +27,6 @@ from migrator.verify import (
     render,
     verify,
 )
-
 from tests.e2e.sandbox import start_sandbox
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,7 +118,12 @@ def test_rebuilt_steps_are_the_dockerfile_steps_that_ran():
         pytest.param(CACHED_REBUILD, 7, "cached", id="poetry-install-no-root-cached"),
         pytest.param(FAILED_BUILD, 6, "error", id="first-install-failed"),
         pytest.param("#3 [2/2] RUN pip install -r requirements.txt\n#3 DONE 4.0s\n", 3, "done", id="pip-requirements"),
-        pytest.param("#3 [2/3] RUN poetry export -o r.txt\n#3 DONE 1.0s\n#4 [3/3] RUN pip install -r r.txt\n#4 DONE 1.0s\n", 3, "done", id="export-first"),
+        pytest.param(
+            "#3 [2/3] RUN poetry export -o r.txt\n#3 DONE 1.0s\n#4 [3/3] RUN pip install -r r.txt\n#4 DONE 1.0s\n",
+            3,
+            "done",
+            id="export-first",
+        ),
     ],
 )
 def test_dependency_install_step(log, number, status):
@@ -180,7 +184,11 @@ def test_failure_shows_only_the_tail_of_a_long_log():
 @pytest.mark.parametrize(
     ("files", "expected"),
     [
-        pytest.param(["pyproject.toml", "poetry.lock", "tests/test_a.py", "src/app/main.py"], "src/app/main.py", id="code-before-tests"),
+        pytest.param(
+            ["pyproject.toml", "poetry.lock", "tests/test_a.py", "src/app/main.py"],
+            "src/app/main.py",
+            id="code-before-tests",
+        ),
         pytest.param(["pyproject.toml", "README.md", ".env.py"], "README.md", id="no-python"),
         pytest.param(["pyproject.toml", "poetry.lock", "Dockerfile"], None, id="only-manifests"),
         pytest.param([".venv/lib/site.py", "app.py"], "app.py", id="venv-skipped"),
@@ -265,14 +273,23 @@ def test_render_shows_figures_and_failures():
     render(
         [
             Verification("svc/Dockerfile", True, original=figures, migrated=migrated),
-            Verification("bad/Dockerfile", False, failure="the migrated Dockerfile does not build:\nstep [2/2] RUN x failed"),
+            Verification(
+                "bad/Dockerfile", False, failure="the migrated Dockerfile does not build:\nstep [2/2] RUN x failed"
+            ),
             Verification("same/Dockerfile", True, note="unchanged: nothing to verify"),
         ],
         Console(file=out, width=100, color_system=None),
     )
     text = out.getvalue()
     row = next(line for line in text.splitlines() if "svc/Dockerfile" in line)
-    assert [cell.strip() for cell in row.split("│")[2:8]] == ["passed", "20s→25s", "10s→2s", "no→yes", "284→150", "0→10001"]
+    assert [cell.strip() for cell in row.split("│")[2:8]] == [
+        "passed",
+        "20s→25s",
+        "10s→2s",
+        "no→yes",
+        "284→150",
+        "0→10001",
+    ]
     assert "bad/Dockerfile: the migrated Dockerfile does not build:\nstep [2/2] RUN x failed" in text
     assert "│ same/Dockerfile │ unchanged" in text
 
@@ -295,7 +312,11 @@ def test_verify_on_the_sandbox(monkeypatch):
     assert verification.migrated.dependencies_cached is True
     assert verification.original.dependencies_cached is False
     assert verification.migrated.size_bytes < verification.original.size_bytes
-    assert "migrator --verify" not in (case / verification.source_edited).read_text(), "the edit reached the real project"
+    assert "migrator --verify" not in (case / verification.source_edited).read_text(), (
+        "the edit reached the real project"
+    )
     token = this_run.hex[:12]
     for tag in (f"migrator-verify-original:{token}", f"migrator-verify-migrated:{token}"):
-        assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0, f"{tag} was left behind"
+        assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0, (
+            f"{tag} was left behind"
+        )

@@ -39,11 +39,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from migrator.record import dataclass
 
 from migrator.analysis import env_at, env_pairs, is_poetry_install, pip_program, poetry_subcommand
 from migrator.contract import ROOT_USERS
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, insert_before, replace, split_words
+from migrator.record import dataclass
 from migrator.shell import SimpleCommand, merge_spans, run_commands, split_commands
 from migrator.transform import Note, Outcome, Safety, Transform
 
@@ -152,7 +152,9 @@ def _mount_stage(doc: Dockerfile, stage: Stage) -> tuple[list[Edit], list[Note],
                 edit = _without_pip_no_cache_dir(instruction)
                 if edit is not None:
                     edits.append(edit)
-                    changes.append(Note(CODE, instruction.start_line, "removed PIP_NO_CACHE_DIR: the pip cache is a mount now"))
+                    changes.append(
+                        Note(CODE, instruction.start_line, "removed PIP_NO_CACHE_DIR: the pip cache is a mount now")
+                    )
     return edits, changes, warnings
 
 
@@ -239,7 +241,9 @@ GENERIC_CACHE = frozenset({"/root/.cache", "~/.cache", "$HOME/.cache", "${HOME}/
 
 
 def _cache_paths(target: str, tool_folder: str) -> frozenset[str]:
-    return frozenset({target, f"~/.cache/{tool_folder}", f"$HOME/.cache/{tool_folder}", f"${{HOME}}/.cache/{tool_folder}"})
+    return frozenset(
+        {target, f"~/.cache/{tool_folder}", f"$HOME/.cache/{tool_folder}", f"${{HOME}}/.cache/{tool_folder}"}
+    )
 
 
 def _is_pip_install(command: SimpleCommand) -> bool:

@@ -38,7 +38,9 @@ from migrator.transform import Note, Outcome, Safety, Settings, Transform
 
 WHOLE_CONTEXT = frozenset({".", "./"})
 PACKAGE_MANAGERS = frozenset({"apt-get", "apt", "apk", "dpkg", "update-ca-certificates", "pipx"})
-HARMLESS = frozenset({"true", "echo", "mkdir", "export", "set", "groupadd", "useradd", "addgroup", "adduser", "curl", "wget"})
+HARMLESS = frozenset(
+    {"true", "echo", "mkdir", "export", "set", "groupadd", "useradd", "addgroup", "adduser", "curl", "wget"}
+)
 POETRY_WITHOUT_SOURCE = frozenset({"config", "self", "lock", "check", "export", "env", "source", "install", "sync"})
 CLEANED_UP_PATHS = ("/var/", "/tmp/", "/root/.cache", "~/.cache", "$HOME/.cache", "${HOME}/.cache")
 PIP_OPTIONS_NEEDING_FILES = ("-r", "--requirement", "-e", "--editable", "-c", "--constraint")
@@ -119,7 +121,10 @@ class StageReorder:
         after = [i for i in self.stage.instructions if i.index > run.index]
         source_copies = [i for i in before if self.project_dir(i, before) is not None]
         if len(source_copies) > 1:
-            self.warn(source_copies[-1], f"the context is copied {len(source_copies)} times before the install: left alone; keep one copy")
+            self.warn(
+                source_copies[-1],
+                f"the context is copied {len(source_copies)} times before the install: left alone; keep one copy",
+            )
             return
         if source_copies:
             self.move_source_after_install(source_copies[0], before)
@@ -158,7 +163,9 @@ class StageReorder:
             return None
         # Only a copy into the folder the install runs in is the project being installed
         # (a path dependency copied to ./libs/common is not).
-        destination = posixpath.normpath(posixpath.join(workdir_at(self.stage, instruction.index), instruction.words[1]))
+        destination = posixpath.normpath(
+            posixpath.join(workdir_at(self.stage, instruction.index), instruction.words[1])
+        )
         if destination != workdir_at(self.stage, self.install.instruction.index):
             return None
         folder = copied_project_dir(instruction, self.project)
@@ -188,7 +195,10 @@ class StageReorder:
                 continue  # the copy goes to the install's folder anyway (checked in project_dir)
             reason = needs_source(instruction, self.install)
             if reason:
-                self.warn(instruction, f"COPY of the whole context kept before the install: {reason}; move that step after the install to cache the dependencies")
+                self.warn(
+                    instruction,
+                    f"COPY of the whole context kept before the install: {reason}; move that step after the install to cache the dependencies",
+                )
                 return
         if "$" in source_copy.logical and any(i.keyword in ("ENV", "ARG") for i in between):
             self.warn(source_copy, "COPY of the whole context kept before the install: it uses a variable set after it")
@@ -277,7 +287,9 @@ class StageReorder:
         # What the install's RUN set up before it (exported variables, poetry config,
         # a cd) must hold for the root install too.
         setup = [c for c in run_commands(run)[: self.install.position] if sets_up_environment(c)]
-        command = " && ".join(" ".join(run.logical[w.start : w.end] for w in c.words) for c in setup + [self.install.command])
+        command = " && ".join(
+            " ".join(run.logical[w.start : w.end] for w in c.words) for c in setup + [self.install.command]
+        )
         return f"{keyword} {flags}{command}\n"
 
 
@@ -325,7 +337,9 @@ def runs_without_source(command: SimpleCommand, previous: SimpleCommand | None) 
         return True
     if re.fullmatch(r"python[0-9.]*", program):
         # `curl ... | python3 -` (Poetry's installer) and `python -m venv /opt/venv`
-        return (command.operator == "|" and previous is not None and previous.program in ("curl", "wget")) or command.argv[1:3] == ["-m", "venv"]
+        return (
+            command.operator == "|" and previous is not None and previous.program in ("curl", "wget")
+        ) or command.argv[1:3] == ["-m", "venv"]
     if program == "rm":
         return all(a.startswith(("-", *CLEANED_UP_PATHS)) for a in command.argv[1:])
     return program == "cd"

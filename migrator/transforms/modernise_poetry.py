@@ -33,11 +33,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from migrator.record import dataclass
 
 from migrator.analysis import CommandAt, commands_in, env_pairs, pip_program, poetry_subcommand, workdir_at
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, insert_before, replace, split_words
 from migrator.project import ProjectContext
+from migrator.record import dataclass
 from migrator.shell import SimpleCommand, run_commands
 from migrator.transform import Note, Outcome, Safety, Settings, Transform
 from migrator.transforms.copy_order import copied_project_dir
@@ -58,9 +58,39 @@ EXPLICIT_VENV_KEYS = ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_PATH")
 # Poetry installs into a venv that is not yet on PATH.
 VENV_NEUTRAL_PROGRAMS = frozenset(
     {
-        "poetry", "apt-get", "apt", "apk", "rm", "mkdir", "chown", "chmod", "groupadd", "useradd",
-        "addgroup", "adduser", "ln", "cp", "mv", "echo", "true", "touch", "find", "ls", "cat",
-        "curl", "wget", "tar", "sed", "cd", "npm", "yarn", "node", "git", "printf", "test", "[",
+        "poetry",
+        "apt-get",
+        "apt",
+        "apk",
+        "rm",
+        "mkdir",
+        "chown",
+        "chmod",
+        "groupadd",
+        "useradd",
+        "addgroup",
+        "adduser",
+        "ln",
+        "cp",
+        "mv",
+        "echo",
+        "true",
+        "touch",
+        "find",
+        "ls",
+        "cat",
+        "curl",
+        "wget",
+        "tar",
+        "sed",
+        "cd",
+        "npm",
+        "yarn",
+        "node",
+        "git",
+        "printf",
+        "test",
+        "[",
     }
 )
 EXPORT_DROPPED_OPTIONS = frozenset({"--without-hashes", "--without-urls", "--with-credentials"})
@@ -124,7 +154,9 @@ class EditCollector:
                 every = len(gone) == len(commands)
                 removals = [(commands[0].start, commands[-1].end, "")] if every else _removal_spans(commands, gone)
                 # A comment inside a removed command's lines still says something: keep it above the RUN.
-                kept_comments = "".join(f"{c}\n" for start, end, _ in removals for c in _comments_in(instruction, start, end))
+                kept_comments = "".join(
+                    f"{c}\n" for start, end, _ in removals for c in _comments_in(instruction, start, end)
+                )
                 if every:
                     edits.append(replace(instruction, kept_comments) if kept_comments else delete(instruction))
                     continue
@@ -390,7 +422,10 @@ class StageModerniser:
         requirement = '"poetry==$POETRY_VERSION"' + (" poetry-plugin-export" if plugin else "")
         if installer.kind == "curl" and "python" not in self.stage.base_image.lower():
             hint = "" if installer.pin else "; pin it with the installer's --version"
-            self.warn(instruction, f"Poetry's installer left alone: the base image may have no pip to install Poetry with{hint}")
+            self.warn(
+                instruction,
+                f"Poetry's installer left alone: the base image may have no pip to install Poetry with{hint}",
+            )
             return
         hard_path = self.poetry_path_reference(installer)
         first = installer.commands[0].command
@@ -400,21 +435,33 @@ class StageModerniser:
                 if POETRY_REQUIREMENT_RE.match(word.text):
                     self.out.splice(instruction, word.start, word.end, requirement)
                     if "<" in word.text and not self.settings.poetry_version_explicit:
-                        self.warn(instruction, f"{word.text} capped Poetry's version; check the build with Poetry {self.settings.poetry_version} or pass --poetry-version")
+                        self.warn(
+                            instruction,
+                            f"{word.text} capped Poetry's version; check the build with Poetry {self.settings.poetry_version} or pass --poetry-version",
+                        )
                 elif word.text == "--user" and not hard_path:
                     # A --user install lands in ~/.local/bin, which may not be on PATH.
                     self.drop_word(instruction, words, word)
-            self.change(instruction, "Poetry installed at the pinned $POETRY_VERSION: an unpinned or ranged Poetry changes under the build")
+            self.change(
+                instruction,
+                "Poetry installed at the pinned $POETRY_VERSION: an unpinned or ranged Poetry changes under the build",
+            )
             return
         if hard_path:
-            self.warn(instruction, f"Poetry's install left alone: line {hard_path} uses where this installer puts Poetry; use `poetry` from PATH there")
+            self.warn(
+                instruction,
+                f"Poetry's install left alone: line {hard_path} uses where this installer puts Poetry; use `poetry` from PATH there",
+            )
             return
         last = installer.commands[-1].command
         self.out.splice(instruction, first.start, last.end, "pip install " + requirement)
         if installer.kind == "pipx":
             self.remove_pipx_setup(installer)
         how = "pipx" if installer.kind == "pipx" else "its curl installer"
-        self.change(instruction, f"Poetry pip-installed at the pinned $POETRY_VERSION instead of {how}: one pinned download, on PATH")
+        self.change(
+            instruction,
+            f"Poetry pip-installed at the pinned $POETRY_VERSION instead of {how}: one pinned download, on PATH",
+        )
 
     def remove_pipx_setup(self, installer: Installer) -> None:
         """`pip install pipx` and `pipx ensurepath` only served the pipx install of Poetry."""
@@ -438,7 +485,9 @@ class StageModerniser:
                 if instruction.index <= installer.instruction.index or instruction.keyword in ("ENV", "ARG"):
                     continue
                 for word in instruction.json_args or instruction.words:
-                    if any(m in word for m in markers) or (BIN_POETRY_RE.search(word) and "/usr/local/bin/" not in word):
+                    if any(m in word for m in markers) or (
+                        BIN_POETRY_RE.search(word) and "/usr/local/bin/" not in word
+                    ):
                         return instruction.start_line
         return None
 
@@ -454,7 +503,10 @@ class StageModerniser:
             instruction = at.instruction
             if sub in ("install", "sync") and any(w.text == "--no-dev" for w in words):
                 if old_pin:
-                    self.warn(instruction, f"--no-dev kept: Poetry {version} predates --without dev; pass --poetry-version to move to Poetry 2")
+                    self.warn(
+                        instruction,
+                        f"--no-dev kept: Poetry {version} predates --without dev; pass --poetry-version to move to Poetry 2",
+                    )
                 else:
                     word = next(w for w in words if w.text == "--no-dev")
                     self.replace_no_dev(instruction, words, word)
@@ -466,7 +518,10 @@ class StageModerniser:
                 self.change(instruction, "poetry install --sync -> poetry sync: the option is deprecated in Poetry 2")
             if sub == "lock" and modern and any(w.text == "--no-update" for w in words):
                 self.drop_word(instruction, words, next(w for w in words if w.text == "--no-update"))
-                self.change(instruction, "poetry lock --no-update -> poetry lock: Poetry 2 removed the option (it is the default)")
+                self.change(
+                    instruction,
+                    "poetry lock --no-update -> poetry lock: Poetry 2 removed the option (it is the default)",
+                )
 
     def replace_no_dev(self, instruction: Instruction, words, word) -> None:
         # Poetry 2 fails with "Group(s) not found: dev" on --without dev when the
@@ -475,14 +530,22 @@ class StageModerniser:
         local = self.project.project(project_dir) if project_dir is not None else None
         if local is None:
             self.out.splice(instruction, word.start, word.end, "--only main")
-            self.change(instruction, "--no-dev -> --only main: --no-dev was removed in Poetry 2, and without the project at hand --without dev could name a group it lacks")
-            self.warn(instruction, "--only main also leaves out non-optional groups other than dev; run with the build context (--context) to keep them")
+            self.change(
+                instruction,
+                "--no-dev -> --only main: --no-dev was removed in Poetry 2, and without the project at hand --without dev could name a group it lacks",
+            )
+            self.warn(
+                instruction,
+                "--only main also leaves out non-optional groups other than dev; run with the build context (--context) to keep them",
+            )
         elif "dev" in local.groups:
             self.out.splice(instruction, word.start, word.end, "--without dev")
             self.change(instruction, "--no-dev -> --without dev: --no-dev was removed in Poetry 2")
         else:
             self.drop_word(instruction, words, word)
-            self.change(instruction, "--no-dev removed: Poetry 2 dropped it, and this project has no dev group to leave out")
+            self.change(
+                instruction, "--no-dev removed: Poetry 2 dropped it, and this project has no dev group to leave out"
+            )
 
     def drop_word(self, instruction: Instruction, words, word) -> None:
         position = words.index(word)
@@ -518,10 +581,19 @@ class StageModerniser:
         commands, env_instructions, from_poetry_toml = self.create_false_sources(env)
         explicit = next((k for k in EXPLICIT_VENV_KEYS if k in env), None)
         create_false = bool(commands or env_instructions or from_poetry_toml)
-        first_line = (commands[0].instruction if commands else env_instructions[0] if env_instructions else self.stage.from_instruction)
+        first_line = (
+            commands[0].instruction
+            if commands
+            else env_instructions[0]
+            if env_instructions
+            else self.stage.from_instruction
+        )
         if explicit:
             if create_false:
-                self.warn(first_line, f"virtualenvs.create false kept: the stage sets {explicit}, so Poetry installs into that venv")
+                self.warn(
+                    first_line,
+                    f"virtualenvs.create false kept: the stage sets {explicit}, so Poetry installs into that venv",
+                )
             return "explicit"
         if not create_false:
             return "venv"
@@ -532,10 +604,16 @@ class StageModerniser:
         self.moved_into_venv += [c.instruction for c in self.commands if is_dependency_install(c.command)][:1]
         for at in commands:
             self.out.remove_command(at)
-            self.change(at.instruction, "poetry config virtualenvs.create false removed: Poetry installs into an in-project venv at a fixed path instead of the system Python")
+            self.change(
+                at.instruction,
+                "poetry config virtualenvs.create false removed: Poetry installs into an in-project venv at a fixed path instead of the system Python",
+            )
         for instruction in env_instructions:
             self.remove_env_key(instruction, "POETRY_VIRTUALENVS_CREATE")
-            self.change(instruction, "POETRY_VIRTUALENVS_CREATE=false removed: Poetry installs into an in-project venv at a fixed path instead of the system Python")
+            self.change(
+                instruction,
+                "POETRY_VIRTUALENVS_CREATE=false removed: Poetry installs into an in-project venv at a fixed path instead of the system Python",
+            )
         if from_poetry_toml:
             self.new_env.append(("POETRY_VIRTUALENVS_CREATE", "true"))
         return "venv"
@@ -548,7 +626,9 @@ class StageModerniser:
         if not self.stage.find("CMD") and not self.stage.find("ENTRYPOINT"):
             return "the image's command comes from the base image and runs the system Python"
         for instruction in self.stage.instructions:
-            if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK") and SYSTEM_PROGRAM_RE.search(instruction.arguments):
+            if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK") and SYSTEM_PROGRAM_RE.search(
+                instruction.arguments
+            ):
                 return f"line {instruction.start_line} runs a program by its system path"
         installs = [i for i, c in enumerate(self.commands) if is_dependency_install(c.command)]
         if not installs:
@@ -561,7 +641,9 @@ class StageModerniser:
                     # PATH, so with the venv first on PATH they run from the venv.
                     self.later_runs_need_path = True
                     continue
-                return f"line {at.instruction.start_line} runs {program}, which expects the packages in the system Python"
+                return (
+                    f"line {at.instruction.start_line} runs {program}, which expects the packages in the system Python"
+                )
         return None
 
     def remove_env_key(self, instruction: Instruction, key: str) -> None:
@@ -588,8 +670,13 @@ class StageModerniser:
         venv = posixpath.join(workdir_at(self.stage, first.index), ".venv")
         if f"{venv}/bin" in env.get("PATH", ""):
             return
-        self.out.insert_before(self.doc.leading_comments(first.index), f'{keyword_case(first, "ENV")} PATH="{venv}/bin:$PATH"\n')
-        self.change(first, f"{venv}/bin put first on PATH: the image's commands ran from the system Python, and the packages are in the venv now")
+        self.out.insert_before(
+            self.doc.leading_comments(first.index), f'{keyword_case(first, "ENV")} PATH="{venv}/bin:$PATH"\n'
+        )
+        self.change(
+            first,
+            f"{venv}/bin put first on PATH: the image's commands ran from the system Python, and the packages are in the venv now",
+        )
 
     # poetry export | pip install
 
@@ -606,7 +693,10 @@ class StageModerniser:
         options, output = export_options(export.command)
         instruction = export.instruction
         if options is None:
-            self.warn(instruction, "poetry export left alone: an option this tool does not know; replace it with `poetry install --no-root` by hand")
+            self.warn(
+                instruction,
+                "poetry export left alone: an option this tool does not know; replace it with `poetry install --no-root` by hand",
+            )
             return False
         later = self.commands[number + 1 :]
         piped = later[0] if later and later[0].instruction is instruction and later[0].command.operator == "|" else None
@@ -617,7 +707,9 @@ class StageModerniser:
         else:
             pip = None
         if pip is None:
-            self.warn(instruction, "poetry export left alone: its requirements are not installed with pip in this stage")
+            self.warn(
+                instruction, "poetry export left alone: its requirements are not installed with pip in this stage"
+            )
             return False
         blocker = self.venv_blocker() if mode == "venv" else None
         if blocker:
@@ -633,7 +725,10 @@ class StageModerniser:
         ]
         removable = [c for c in others if c.command.program == "rm"]
         if len(removable) != len(others):
-            self.warn(others[0].instruction, f"poetry export left alone: line {others[0].instruction.start_line} uses {output}")
+            self.warn(
+                others[0].instruction,
+                f"poetry export left alone: line {others[0].instruction.start_line} uses {output}",
+            )
             return False
         text = "poetry install --no-root " + " ".join(options)
         if pip is piped:
@@ -666,7 +761,10 @@ class StageModerniser:
         lines = [f"{key}={value}" for key, value in pairs]
         text = f"{keyword} " + f" {self.doc.escape}\n    ".join(lines) + "\n"
         self.out.insert_before(self.doc.leading_comments(anchor.index), text)
-        self.change(anchor, f"ENV {', '.join(k for k, _ in pairs)} added: a pinned, non-interactive Poetry with its venv at a fixed path")
+        self.change(
+            anchor,
+            f"ENV {', '.join(k for k, _ in pairs)} added: a pinned, non-interactive Poetry with its venv at a fixed path",
+        )
         return dict(pairs)
 
 

@@ -65,7 +65,12 @@ def apply(doc: Dockerfile, project, settings: Settings) -> Outcome:
         return _existing_user(doc, stage, users[0])
     if family == "unknown":
         return Outcome(
-            warnings=(TRANSFORM.note(stage.from_instruction.start_line, f"no non-root user added: cannot tell how to create one in '{chain[-1].base_image}'"),)
+            warnings=(
+                TRANSFORM.note(
+                    stage.from_instruction.start_line,
+                    f"no non-root user added: cannot tell how to create one in '{chain[-1].base_image}'",
+                ),
+            )
         )
     clash = _creates_user(doc, stage, settings)
     if clash is not None:
@@ -80,7 +85,19 @@ def apply(doc: Dockerfile, project, settings: Settings) -> Outcome:
     return _add_user(doc, stage, family, settings)
 
 
-PYTHON_HINTS = ("python", "pypy", "poetry", "pip", ".venv", "uvicorn", "gunicorn", "pytorch", "jupyter", "celery", "django")
+PYTHON_HINTS = (
+    "python",
+    "pypy",
+    "poetry",
+    "pip",
+    ".venv",
+    "uvicorn",
+    "gunicorn",
+    "pytorch",
+    "jupyter",
+    "celery",
+    "django",
+)
 
 
 def _runs_python(doc: Dockerfile, stage: Stage) -> bool:
@@ -106,7 +123,12 @@ def _existing_user(doc: Dockerfile, stage: Stage, user: Instruction) -> Outcome:
     name = user.words[0] if user.words else ""
     if name in ROOT_USERS:
         return Outcome(
-            warnings=(TRANSFORM.note(user.start_line, f"the image runs as {name}: left as the author chose; scanners and runAsNonRoot will reject it"),)
+            warnings=(
+                TRANSFORM.note(
+                    user.start_line,
+                    f"the image runs as {name}: left as the author chose; scanners and runAsNonRoot will reject it",
+                ),
+            )
         )
     if NUMERIC_USER_RE.match(name):
         return NOTHING
@@ -151,7 +173,9 @@ def _add_user(doc: Dockerfile, stage: Stage, family: str, settings: Settings) ->
     uid, name = settings.uid, settings.user_name
     ids = f"{uid}:{uid}"
     if family == "alpine":
-        create = f"addgroup -S -g {uid} {name} && adduser -S -D -u {uid} -G {name} -h /home/{name} -s /sbin/nologin {name}"
+        create = (
+            f"addgroup -S -g {uid} {name} && adduser -S -D -u {uid} -G {name} -h /home/{name} -s /sbin/nologin {name}"
+        )
     else:
         create = (
             f"groupadd --system --gid {uid} {name} && "
@@ -159,7 +183,9 @@ def _add_user(doc: Dockerfile, stage: Stage, family: str, settings: Settings) ->
         )
     stage_names = {s.name.lower() for s in doc.stages if s.name} | {str(s.number) for s in doc.stages}
     from_build = [
-        i for i in stage.find("COPY") if (i.flag("from") is not None and (i.flag("from").value or "").lower() in stage_names)
+        i
+        for i in stage.find("COPY")
+        if (i.flag("from") is not None and (i.flag("from").value or "").lower() in stage_names)
     ]
     copies = [i for i in stage.instructions if i.keyword in ("COPY", "ADD")]
     steps = [i for i in stage.instructions if i.keyword in ("COPY", "ADD", "RUN")]

@@ -43,10 +43,10 @@ that cannot read it (apt-get, mkdir, useradd...) get no mount.
 from __future__ import annotations
 
 import re
-from migrator.record import dataclass, field
 
 from migrator.analysis import is_build_only_env, pip_program
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, parse, replace, split_words
+from migrator.record import dataclass, field
 from migrator.redact import redact
 from migrator.shell import SimpleCommand, merge_spans, run_commands
 from migrator.transform import Note, Outcome, Safety, Transform
@@ -61,15 +61,73 @@ POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 # Programs that cannot read a package-index credential or a token from their environment.
 HARMLESS_PROGRAMS = frozenset(
     {
-        "apt-get", "apt", "apk", "dpkg", "yum", "dnf", "microdnf", "mkdir", "rm", "rmdir", "cp",
-        "mv", "ln", "chmod", "chown", "chgrp", "touch", "echo", "printf", "true", "false", "cd",
-        "ls", "cat", "test", "[", "useradd", "groupadd", "adduser", "addgroup", "usermod",
-        "update-ca-certificates", "ldconfig", "sed", "tee", "sleep", "set",
-        "export", "unset", "umask", "source", ".", ":", "pwd",
+        "apt-get",
+        "apt",
+        "apk",
+        "dpkg",
+        "yum",
+        "dnf",
+        "microdnf",
+        "mkdir",
+        "rm",
+        "rmdir",
+        "cp",
+        "mv",
+        "ln",
+        "chmod",
+        "chown",
+        "chgrp",
+        "touch",
+        "echo",
+        "printf",
+        "true",
+        "false",
+        "cd",
+        "ls",
+        "cat",
+        "test",
+        "[",
+        "useradd",
+        "groupadd",
+        "adduser",
+        "addgroup",
+        "usermod",
+        "update-ca-certificates",
+        "ldconfig",
+        "sed",
+        "tee",
+        "sleep",
+        "set",
+        "export",
+        "unset",
+        "umask",
+        "source",
+        ".",
+        ":",
+        "pwd",
     }
 )
 SHELL_SYNTAX = frozenset(
-    {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac", "!", "function", "select", "time", "{", "}"}
+    {
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "for",
+        "while",
+        "until",
+        "do",
+        "done",
+        "case",
+        "esac",
+        "!",
+        "function",
+        "select",
+        "time",
+        "{",
+        "}",
+    }
 )
 
 
@@ -164,7 +222,10 @@ class SecretsToMounts:
         if stage.find("SHELL"):
             shell = stage.last("SHELL").json_args or [""]
             if shell[0].rsplit("/", 1)[-1] not in POSIX_SHELLS:
-                self.warn(stage.find("SHELL")[0].start_line, "credentials left in ARG/ENV: the stage's SHELL is not a POSIX shell")
+                self.warn(
+                    stage.find("SHELL")[0].start_line,
+                    "credentials left in ARG/ENV: the stage's SHELL is not a POSIX shell",
+                )
                 return
         movable = [c for c in credentials if self.find_readers(stage, c)]
         if not movable:
@@ -188,13 +249,22 @@ class SecretsToMounts:
                     continue
                 line = instruction.start_line
                 if len(declared[name]) > 1:
-                    self.warn(line, f"{name} holds a credential but is declared more than once: move it to a build secret by hand")
+                    self.warn(
+                        line,
+                        f"{name} holds a credential but is declared more than once: move it to a build secret by hand",
+                    )
                     continue
                 if instruction.keyword == "ENV" and not is_build_only_env(name):
-                    self.warn(line, f"ENV {name} holds a credential that stays in the image; pass it when the container starts instead")
+                    self.warn(
+                        line,
+                        f"ENV {name} holds a credential that stays in the image; pass it when the container starts instead",
+                    )
                     continue
                 if instruction.keyword == "ENV" and self.inherited(stage):
-                    self.warn(line, f"ENV {name} holds a credential that a later stage inherits: move it to a build secret by hand")
+                    self.warn(
+                        line,
+                        f"ENV {name} holds a credential that a later stage inherits: move it to a build secret by hand",
+                    )
                     continue
                 credential = Credential(name, instruction, start, end)
                 source = REFERENCE_RE.match(value)
@@ -271,7 +341,9 @@ class SecretsToMounts:
             self.edits.append(replace(declaration, declaration.splice_many(self.word_removals(words, spans))))
 
     @staticmethod
-    def word_removals(words: list[tuple[str, str, int, int]], spans: set[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    def word_removals(
+        words: list[tuple[str, str, int, int]], spans: set[tuple[int, int]]
+    ) -> list[tuple[int, int, str]]:
         """Spans that drop each removed word with the blank tying it to its neighbour."""
         removals = []
         for k, (_, _, start, end) in enumerate(words):
@@ -307,7 +379,11 @@ class SecretsToMounts:
                 f"{credential.name} is now a build secret: export {env_name} in the build's environment and build with "
                 f"`docker build --secret id={credential.secret_id},env={env_name} ...` "
                 f"(Compose: `secrets: [{credential.secret_id}]`)"
-                + ("; --build-arg no longer sets it" if credential.kind == "build argument" or credential.source_arg else ""),
+                + (
+                    "; --build-arg no longer sets it"
+                    if credential.kind == "build argument" or credential.source_arg
+                    else ""
+                ),
             )
 
 
@@ -323,7 +399,9 @@ def with_secrets(run: Instruction, credentials: list[Credential], escape: str) -
     separator = " " if len(credentials) == 1 else f" {escape}\n    "
     mounts = separator.join(f"--mount=type=secret,id={c.secret_id},required=true" for c in credentials)
     assignments = separator.join(
-        f'{name}="$(cat /run/secrets/{c.secret_id})"' for c in credentials for name in filter(None, (c.name, c.source_name))
+        f'{name}="$(cat /run/secrets/{c.secret_id})"'
+        for c in credentials
+        for name in filter(None, (c.name, c.source_name))
     )
     # After several mounts the command starts a line of its own, under the mounts.
     tail = "" if len(credentials) == 1 else f" {escape}\n   "

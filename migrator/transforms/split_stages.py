@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from migrator.record import dataclass, field
 
 from migrator.analysis import (
     BUILD_ONLY_ENV_PREFIXES,
@@ -54,6 +53,7 @@ from migrator.analysis import (
 from migrator.contract import ROOT_USERS
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, replace, split_words
 from migrator.packages import package_command, split_packages
+from migrator.record import dataclass, field
 from migrator.shell import SimpleCommand, run_commands
 from migrator.transform import NOTHING, Note, Outcome, Safety, Transform
 
@@ -102,11 +102,17 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
     line = install.start_line
     image = expanded_base_image(doc, stage)
     if base_image_family(image) == "unknown":
-        raise Skip(stage.from_instruction.start_line, f"not split: cannot tell which packages the base image '{stage.base_image}' has")
+        raise Skip(
+            stage.from_instruction.start_line,
+            f"not split: cannot tell which packages the base image '{stage.base_image}' has",
+        )
     project_dir = workdir_at(stage, install.index)
     final_dir = workdir_at(stage, stage.end_node)
     if project_dir == "/":
-        raise Skip(line, "not split: `poetry install` runs in / (set a WORKDIR such as /app before it, so the project can be copied on its own)")
+        raise Skip(
+            line,
+            "not split: `poetry install` runs in / (set a WORKDIR such as /app before it, so the project can be copied on its own)",
+        )
     if "$" in project_dir or "$" in final_dir:
         raise Skip(line, "not split: the WORKDIR uses a variable; write the path out so the runtime stage can copy it")
     user = _user_at(stage, install.index)
@@ -114,7 +120,10 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
         raise Skip(line, f"not split: `poetry install` runs as USER {user}; the runtime copy's ownership would differ")
     venv = venv_dir(stage, install.index)
     if venv is None:
-        raise Skip(line, "not split: cannot tell where Poetry puts the venv (set POETRY_VIRTUALENVS_IN_PROJECT=true, as MIG001 does)")
+        raise Skip(
+            line,
+            "not split: cannot tell where Poetry puts the venv (set POETRY_VIRTUALENVS_IN_PROJECT=true, as MIG001 does)",
+        )
     _check_system_pip(stage, venv)
 
     plan = Plan()
@@ -130,7 +139,10 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
     for instruction, text in moved:
         command = _instruction_lines(text) if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK") else ""
         if re.search(r"(?<![\w-])poetry(?![\w-])", command):
-            raise Skip(instruction.start_line, "not split: this instruction still runs Poetry, which the runtime stage does not have")
+            raise Skip(
+                instruction.start_line,
+                "not split: this instruction still runs Poetry, which the runtime stage does not have",
+            )
     _check_users_exist(stage, moved, repeated)
 
     def k(keyword: str) -> str:
@@ -168,7 +180,14 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
         )
     )
     if project.root is not None and venv.startswith(project_dir.rstrip("/") + "/") and not project.ignores(".venv"):
-        context_copy = next((i for i in stage.instructions if i.keyword in ("COPY", "ADD") and i.flag("from") is None and "." in i.words[:-1]), None)
+        context_copy = next(
+            (
+                i
+                for i in stage.instructions
+                if i.keyword in ("COPY", "ADD") and i.flag("from") is None and "." in i.words[:-1]
+            ),
+            None,
+        )
         plan.warnings.append(
             TRANSFORM.note(
                 context_copy.start_line if context_copy else None,
@@ -253,7 +272,7 @@ def _runtime_from(from_: Instruction, lower: bool) -> str:
     words = from_.words
     taken = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else ""
     name = "final" if taken == "runtime" else "runtime"  # stage names must be unique
-    return f"{keyword}{flags} {from_.logical[image.start:image.end]} {'as' if lower else 'AS'} {name}\n"
+    return f"{keyword}{flags} {from_.logical[image.start : image.end]} {'as' if lower else 'AS'} {name}\n"
 
 
 # --- what moves ----------------------------------------------------------------
@@ -378,7 +397,9 @@ def _copy_outside(stage: Stage, instruction: Instruction, project_dir: str) -> s
 
 def _creates_venv(command: SimpleCommand) -> bool:
     argv = command.argv
-    return command.program == "virtualenv" or (len(argv) >= 3 and argv[0].rsplit("/", 1)[-1].startswith("python") and argv[1:3] == ["-m", "venv"])
+    return command.program == "virtualenv" or (
+        len(argv) >= 3 and argv[0].rsplit("/", 1)[-1].startswith("python") and argv[1:3] == ["-m", "venv"]
+    )
 
 
 def _paths(command: SimpleCommand) -> list[str]:
@@ -386,7 +407,12 @@ def _paths(command: SimpleCommand) -> list[str]:
     if command.program in ("chown", "chmod"):
         return operands[1:]
     if command.program == "ln":
-        return operands[-1:] if "-s" in command.argv or any(a.startswith("-") and "s" in a and not a.startswith("--") for a in command.argv[1:]) else operands
+        return (
+            operands[-1:]
+            if "-s" in command.argv
+            or any(a.startswith("-") and "s" in a and not a.startswith("--") for a in command.argv[1:])
+            else operands
+        )
     if command.program in USER_CREATION:
         return []
     return operands
@@ -476,7 +502,9 @@ def _runtime_args(doc: Dockerfile, stage: Stage, runtime_text: str, k) -> list[s
         for key, _ in _arg_names(instruction):
             if key in used and key not in declared:
                 declared.add(key)
-                lines.append(_ensure_newline(instruction.raw) if len(_arg_names(instruction)) == 1 else f"{k('ARG')} {key}\n")
+                lines.append(
+                    _ensure_newline(instruction.raw) if len(_arg_names(instruction)) == 1 else f"{k('ARG')} {key}\n"
+                )
     for instruction in doc.global_args:
         for key, _ in _arg_names(instruction):
             if key in used and key not in declared:
@@ -486,7 +514,10 @@ def _runtime_args(doc: Dockerfile, stage: Stage, runtime_text: str, k) -> list[s
 
 
 def _arg_names(instruction: Instruction) -> list[tuple[str, str]]:
-    return [(w.text.partition("=")[0], w.text.partition("=")[2]) for w in split_words(instruction.logical, instruction.args_start)]
+    return [
+        (w.text.partition("=")[0], w.text.partition("=")[2])
+        for w in split_words(instruction.logical, instruction.args_start)
+    ]
 
 
 def _runtime_packages(stage: Stage, image: str, runtime_text: str, plan: Plan, k) -> str | None:
@@ -505,7 +536,10 @@ def _runtime_packages(stage: Stage, image: str, runtime_text: str, plan: Plan, k
             for name in found.installed:
                 if "$" in name:
                     plan.warnings.append(
-                        TRANSFORM.note(instruction.start_line, f"packages named by a variable ({name}) are not installed in the runtime stage; add the ones it needs")
+                        TRANSFORM.note(
+                            instruction.start_line,
+                            f"packages named by a variable ({name}) are not installed in the runtime stage; add the ones it needs",
+                        )
                     )
                 elif name not in installed:
                     installed.append(name)
@@ -518,12 +552,25 @@ def _runtime_packages(stage: Stage, image: str, runtime_text: str, plan: Plan, k
     split = split_packages([p for p in installed if p not in removed], family, image, tools)
     line = stage.from_instruction.start_line
     for name in split.unknown:
-        plan.warnings.append(TRANSFORM.note(line, f"unknown package {name} is installed in the runtime stage too; drop it there if only the build needs it"))
+        plan.warnings.append(
+            TRANSFORM.note(
+                line,
+                f"unknown package {name} is installed in the runtime stage too; drop it there if only the build needs it",
+            )
+        )
     for name in split.unmapped_headers:
-        plan.warnings.append(TRANSFORM.note(line, f"{name} stays in the build stage; add its runtime library to the runtime stage if the app loads it"))
+        plan.warnings.append(
+            TRANSFORM.note(
+                line,
+                f"{name} stays in the build stage; add its runtime library to the runtime stage if the app loads it",
+            )
+        )
     if split.release_guessed:
         plan.warnings.append(
-            TRANSFORM.note(line, f"the Debian release of '{stage.base_image}' is a guess; check the runtime library names (or use a -bookworm/-trixie tag)")
+            TRANSFORM.note(
+                line,
+                f"the Debian release of '{stage.base_image}' is a guess; check the runtime library names (or use a -bookworm/-trixie tag)",
+            )
         )
     if not split.runtime:
         return None

@@ -50,10 +50,10 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from migrator.record import dataclass, field
 
 from migrator.analysis import env_pairs, installs_poetry_itself, pip_program, poetry_subcommand, venv_dir, workdir_at
 from migrator.model import Dockerfile, Edit, Instruction, Stage, split_words
+from migrator.record import dataclass, field
 from migrator.shell import SimpleCommand, merge_spans, run_commands
 from migrator.transform import NOTHING, Note, Outcome, Safety, Transform
 
@@ -71,8 +71,23 @@ CREDENTIALS_RE = re.compile(r"POETRY_(HTTP_BASIC|PYPI_TOKEN|CERTIFICATES)_")
 POETRY_ONLY = frozenset({"config", "--version", "-V", "version", "check", "about", "env", "cache", "debug", "lock"})
 # Options of `poetry install` that change nothing uv needs to know.
 IGNORED_OPTIONS = frozenset(
-    {"--no-directory", "--no-interaction", "-n", "--no-ansi", "--ansi", "--sync", "--compile", "-q", "--quiet",
-     "-v", "-vv", "-vvv", "--verbose", "--no-cache", "--no-plugins"}
+    {
+        "--no-directory",
+        "--no-interaction",
+        "-n",
+        "--no-ansi",
+        "--ansi",
+        "--sync",
+        "--compile",
+        "-q",
+        "--quiet",
+        "-v",
+        "-vv",
+        "-vvv",
+        "--verbose",
+        "--no-cache",
+        "--no-plugins",
+    }
 )
 VALUED_OPTIONS = frozenset({"--with", "--without", "--only", "-E", "--extras"})
 
@@ -170,10 +185,18 @@ def _plan_stage(doc: Dockerfile, stage: Stage, project, settings) -> StagePlan:
     if plan.syncs:
         if venv is None:
             line = doc.nodes[plan.first_poetry_node].start_line if plan.first_poetry_node is not None else None
-            if "virtualenvs.create false" in " ".join(doc.text.split()) or "POETRY_VIRTUALENVS_CREATE=false" in doc.text:
-                raise Refusal(line, "Poetry installs into the image's own Python (virtualenvs.create false); "
-                              "uv would need UV_PROJECT_ENVIRONMENT set to that Python's prefix: switch by hand")
-            raise Refusal(line, "cannot tell where Poetry's virtual environment is (set POETRY_VIRTUALENVS_IN_PROJECT=true)")
+            if (
+                "virtualenvs.create false" in " ".join(doc.text.split())
+                or "POETRY_VIRTUALENVS_CREATE=false" in doc.text
+            ):
+                raise Refusal(
+                    line,
+                    "Poetry installs into the image's own Python (virtualenvs.create false); "
+                    "uv would need UV_PROJECT_ENVIRONMENT set to that Python's prefix: switch by hand",
+                )
+            raise Refusal(
+                line, "cannot tell where Poetry's virtual environment is (set POETRY_VIRTUALENVS_IN_PROJECT=true)"
+            )
         _insert_uv(doc, stage, plan, settings, venv, workdir)
     return plan
 
@@ -225,7 +248,11 @@ def _comments_in(instruction: Instruction, spans: list[tuple[int, int, str]]) ->
     moved = []
     for start, end, _ in spans:
         raw_start, raw_end = instruction.raw_span(start, end)
-        moved += [line.lstrip() for line in instruction.raw[raw_start:raw_end].splitlines(keepends=True) if line.lstrip().startswith("#")]
+        moved += [
+            line.lstrip()
+            for line in instruction.raw[raw_start:raw_end].splitlines(keepends=True)
+            if line.lstrip().startswith("#")
+        ]
     return "".join(line if line.endswith("\n") else line + "\n" for line in moved)
 
 
@@ -257,9 +284,16 @@ def _drop_poetry_files(instruction: Instruction, plan: StagePlan) -> None:
     drop = {k for k, w in enumerate(sources) if _is_poetry_file(w.text)}
     if not drop:
         return
-    nested = [w.text for w in sources if "/" in _manifest_name(w.text) and _manifest_name(w.text).rsplit("/", 1)[-1] in ROOT_MANIFESTS]
+    nested = [
+        w.text
+        for w in sources
+        if "/" in _manifest_name(w.text) and _manifest_name(w.text).rsplit("/", 1)[-1] in ROOT_MANIFESTS
+    ]
     if nested:
-        raise Refusal(instruction.start_line, f"the project is in a subfolder ({nested[0]}); --uv switches a project at the build context root only")
+        raise Refusal(
+            instruction.start_line,
+            f"the project is in a subfolder ({nested[0]}); --uv switches a project at the build context root only",
+        )
     if all(_manifest_name(w.text) in ROOT_MANIFESTS for w in sources):
         # The uv sync after it bind-mounts pyproject.toml and uv.lock instead.
         _mark(plan, instruction, None)
@@ -309,7 +343,11 @@ def _switch_run(stage: Stage, instruction: Instruction, plan: StagePlan, project
         plan.changes.append(TRANSFORM.note(instruction.start_line, "no longer installs or configures Poetry"))
         return False
     runs_pip = any(pip_program(c) is not None for k, c in enumerate(commands) if k not in removed)
-    drop_flags = [f for f in instruction.flags if _is_poetry_cache(f.value or "") or (not runs_pip and _is_pip_cache(f.value or ""))]
+    drop_flags = [
+        f
+        for f in instruction.flags
+        if _is_poetry_cache(f.value or "") or (not runs_pip and _is_pip_cache(f.value or ""))
+    ]
     add_flags = []
     if syncs:
         if UV_CACHE_MOUNT.split("=", 1)[1] not in instruction.flag_values("mount"):

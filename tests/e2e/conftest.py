@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.sandbox import start_sandbox
 from tests.e2e.harness import CaseRun, load_cases, remove_images, run_case, summary_lines
+from tests.e2e.sandbox import start_sandbox
 
 # Builds wait on the mirror and the engine more than on the 2 cores; more than this
 # many at once only makes them queue inside BuildKit.

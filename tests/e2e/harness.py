@@ -131,7 +131,12 @@ def _ask_http(case: Case, tag: str) -> Answer:
             if state == "false":
                 return Answer(None, "", "the container exited before answering", _docker("logs", name).stderr)
             time.sleep(0.5)
-        return Answer(None, "", f"no HTTP answer on port {case.port} within {HTTP_READY_SECONDS}s ({last_error})", _docker("logs", name).stderr)
+        return Answer(
+            None,
+            "",
+            f"no HTTP answer on port {case.port} within {HTTP_READY_SECONDS}s ({last_error})",
+            _docker("logs", name).stderr,
+        )
     finally:
         _docker("rm", "-f", name)
 

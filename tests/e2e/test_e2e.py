@@ -66,7 +66,9 @@ def test_original_answers_as_expected(run):
 def test_migrated_answers_exactly_like_original(run):
     original = _built(run, "original").answer
     migrated = _built(run, "migrated").answer
-    assert migrated.problem is None, f"{run.case.name}: {migrated.describe()}\n--- migrated Dockerfile\n{run.migrated_text}"
+    assert migrated.problem is None, (
+        f"{run.case.name}: {migrated.describe()}\n--- migrated Dockerfile\n{run.migrated_text}"
+    )
     assert (migrated.code, migrated.text) == (original.code, original.text), run.migrated_text
 
 
@@ -88,7 +90,9 @@ def test_source_edit_reuses_dependency_layer(run):
     assert migrated.rebuild.ok, f"the migrated Dockerfile does not rebuild:\n{migrated.rebuild.failure}"
     before, after = original.dependency_step, migrated.dependency_step
     assert before is not None and after is not None, (original.rebuilt, migrated.rebuilt)
-    assert before.ran, f"the original's install step came from the cache: the edit did not reach the build ({before.name})"
+    assert before.ran, (
+        f"the original's install step came from the cache: the edit did not reach the build ({before.name})"
+    )
     assert "--no-root" in after.instruction or "--no-install-project" in after.instruction, after.instruction
     if after.status != "cached" and migrated.cache_lost:
         pytest.fail(

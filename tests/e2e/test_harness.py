@@ -46,7 +46,10 @@ def steps(*lines: str):
 @pytest.mark.parametrize(
     "ran",
     [
-        pytest.param(('[build 2/6] RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==2.2.1"',), id="poetry-reinstalled"),
+        pytest.param(
+            ('[build 2/6] RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==2.2.1"',),
+            id="poetry-reinstalled",
+        ),
         pytest.param(("[build 4/6] COPY pyproject.toml poetry.lock ./",), id="manifests-copied-again"),
     ],
 )
@@ -57,7 +60,9 @@ def test_cache_disturbed(ran):
 @pytest.mark.parametrize(
     "ran",
     [
-        pytest.param(("[build 6/6] COPY . .", "[build 7/7] RUN poetry install --only main"), id="source-and-root-install"),
+        pytest.param(
+            ("[build 6/6] COPY . .", "[build 7/7] RUN poetry install --only main"), id="source-and-root-install"
+        ),
         pytest.param(("[3/5] COPY . /worker", "[5/5] RUN poetry install --no-root"), id="source-copied-first"),
         pytest.param(("[runtime 4/4] COPY --from=build --chown=10001:10001 /app /app",), id="copy-from-build"),
         pytest.param(("[2/2] RUN pip install -r requirements.txt poetry-plugin-export",), id="requirements-not-poetry"),

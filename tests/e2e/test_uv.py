@@ -94,7 +94,13 @@ def uv_run(request, docker_sandbox, tmp_path_factory):
                 continue
             docker("builder", "prune", "-af")
             tags.append(f"{tag}-{side}:e2e")
-            state.build = docker_build(["docker", "build"], state.context, state.context / "Dockerfile", tags[-1], VerifyOptions(network=NETWORK))
+            state.build = docker_build(
+                ["docker", "build"],
+                state.context,
+                state.context / "Dockerfile",
+                tags[-1],
+                VerifyOptions(network=NETWORK),
+            )
             if state.build.ok:
                 state.answer = ask(case, tags[-1])
                 probe = docker("run", "--rm", "--network", NETWORK, "--entrypoint", "id", tags[-1], "-u")

@@ -42,7 +42,10 @@ UNCHANGED = [
         "FROM python:3.11-slim AS base\nUSER 1000\nFROM base AS build\nRUN pip install poetry\n",
         id="non-root-user-inherited-from-the-parent-stage",
     ),
-    pytest.param("FROM python:3.11-slim\nENV POETRY_CACHE_DIR=$HOME/cache\nRUN poetry install\n", id="poetry-cache-dir-not-literal"),
+    pytest.param(
+        "FROM python:3.11-slim\nENV POETRY_CACHE_DIR=$HOME/cache\nRUN poetry install\n",
+        id="poetry-cache-dir-not-literal",
+    ),
     pytest.param("FROM python:3.11-slim\nRUN pip download -d /wheels poetry\n", id="pip-download-is-not-install"),
     pytest.param("FROM node:20\nRUN npm ci && rm -rf /root/.cache\n", id="not-python"),
     pytest.param(
@@ -77,7 +80,8 @@ CHANGED = [
     ),
     pytest.param(
         "FROM python:3.11-slim\nRUN python -m pip install --no-cache-dir poetry==1.8.3\n",
-        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip python -m pip install poetry==1.8.3\n",
+        SYNTAX
+        + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip python -m pip install poetry==1.8.3\n",
         id="python-m-pip-no-cache-dir-removed",
     ),
     pytest.param(
@@ -92,7 +96,8 @@ CHANGED = [
     ),
     pytest.param(
         "FROM python:3.11-slim\nRUN pip install poetry && pip cache purge || true\n",
-        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry && pip cache purge || true\n",
+        SYNTAX
+        + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry && pip cache purge || true\n",
         id="purge-before-or-kept-so-or-still-guards-it",
     ),
     pytest.param(
@@ -128,13 +133,15 @@ CHANGED = [
     pytest.param(
         "FROM python:3.11-slim\nENV POETRY_CACHE_DIR=/tmp/poetry_cache \\\n    POETRY_VIRTUALENVS_IN_PROJECT=1\n"
         "RUN poetry install --without dev && rm -rf $POETRY_CACHE_DIR\n",
-        SYNTAX + "FROM python:3.11-slim\nENV POETRY_CACHE_DIR=/tmp/poetry_cache \\\n    POETRY_VIRTUALENVS_IN_PROJECT=1\n"
+        SYNTAX
+        + "FROM python:3.11-slim\nENV POETRY_CACHE_DIR=/tmp/poetry_cache \\\n    POETRY_VIRTUALENVS_IN_PROJECT=1\n"
         "RUN --mount=type=cache,target=/tmp/poetry_cache poetry install --without dev\n",
         id="poetry-cache-dir-from-env",
     ),
     pytest.param(
         "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_PATH=/opt/venvs\nRUN poetry sync --no-cache && rm -rf ~/.cache/pypoetry/* /tmp/build\n",
-        SYNTAX + "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_PATH=/opt/venvs\nRUN --mount=type=cache,target=/root/.cache/pypoetry poetry sync && rm -rf /tmp/build\n",
+        SYNTAX
+        + "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_PATH=/opt/venvs\nRUN --mount=type=cache,target=/root/.cache/pypoetry poetry sync && rm -rf /tmp/build\n",
         id="poetry-sync-partial-rm",
     ),
     pytest.param(
@@ -186,7 +193,8 @@ CHANGED = [
     ),
     pytest.param(
         "FROM python:3.11-slim\nRUN <<EOF\npip install --no-cache-dir poetry\nEOF\n",
-        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip <<EOF\npip install --no-cache-dir poetry\nEOF\n",
+        SYNTAX
+        + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip <<EOF\npip install --no-cache-dir poetry\nEOF\n",
         id="heredoc-flags-before-heredoc-script-untouched",
     ),
     pytest.param(
@@ -197,7 +205,9 @@ CHANGED = [
     ),
     pytest.param(
         "\ufeffFROM python:3.11-slim\r\nrun pip install poetry\r\n",
-        "\ufeff" + SYNTAX.replace("\n", "\r\n") + "FROM python:3.11-slim\r\nrun --mount=type=cache,target=/root/.cache/pip pip install poetry\r\n",
+        "\ufeff"
+        + SYNTAX.replace("\n", "\r\n")
+        + "FROM python:3.11-slim\r\nrun --mount=type=cache,target=/root/.cache/pip pip install poetry\r\n",
         id="bom-crlf-lowercase",
     ),
     pytest.param(
@@ -215,7 +225,8 @@ CHANGED = [
     ),
     pytest.param(
         "FROM python:3.11-slim\nRUN pip install poetry\nUSER app\nRUN poetry install\n",
-        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\nUSER app\nRUN poetry install\n",
+        SYNTAX
+        + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\nUSER app\nRUN poetry install\n",
         id="only-steps-before-a-non-root-user",
     ),
     pytest.param(
@@ -226,7 +237,8 @@ CHANGED = [
     ),
     pytest.param(
         "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN --mount=type=secret,id=netrc,target=/root/.netrc poetry install\n",
-        SYNTAX + "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN --mount=type=cache,target=/root/.cache/pypoetry --mount=type=secret,id=netrc,target=/root/.netrc poetry install\n",
+        SYNTAX
+        + "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN --mount=type=cache,target=/root/.cache/pypoetry --mount=type=secret,id=netrc,target=/root/.netrc poetry install\n",
         id="next-to-a-secret-mount",
     ),
     pytest.param(

@@ -95,11 +95,7 @@ CHANGED = [
         id="flags-comments-and-steps-between-no-root-kept",
     ),
     pytest.param(
-        "from python:3.11\r\n"
-        "workdir /app\r\n"
-        "add ./ ./\r\n"
-        "run poetry install \\\r\n"
-        "    --only main\r\n",
+        "from python:3.11\r\nworkdir /app\r\nadd ./ ./\r\nrun poetry install \\\r\n    --only main\r\n",
         "from python:3.11\r\n"
         "workdir /app\r\n"
         "copy pyproject.toml poetry.lock* ./\r\n"
@@ -110,19 +106,14 @@ CHANGED = [
         id="crlf-lowercase-add-continuation",
     ),
     pytest.param(
-        "FROM python:3.11\n"
-        "WORKDIR /app\n"
-        "COPY pyproject.toml poetry.lock ./\n"
-        "RUN poetry install\n"
-        "COPY . .\n"
-        "CMD [\"app\"]",
+        'FROM python:3.11\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install\nCOPY . .\nCMD ["app"]',
         "FROM python:3.11\n"
         "WORKDIR /app\n"
         "COPY pyproject.toml poetry.lock ./\n"
         "RUN poetry install --no-root\n"
         "COPY . .\n"
         "RUN poetry install\n"
-        "CMD [\"app\"]",
+        'CMD ["app"]',
         id="root-installed-before-source-no-final-newline",
     ),
     pytest.param(
@@ -139,14 +130,11 @@ CHANGED = [
         id="run-flags-kept-on-root-install",
     ),
     pytest.param(
-        "FROM python:3.11\n"
-        "WORKDIR /app\n"
-        "COPY . .\n"
-        "RUN pip install \"poetry==2.2.1\" && poetry install --sync\n",
+        'FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install "poetry==2.2.1" && poetry install --sync\n',
         "FROM python:3.11\n"
         "WORKDIR /app\n"
         "COPY pyproject.toml poetry.lock* ./\n"
-        "RUN pip install \"poetry==2.2.1\" && poetry install --sync --no-root\n"
+        'RUN pip install "poetry==2.2.1" && poetry install --sync --no-root\n'
         "COPY . .\n"
         "RUN poetry install --sync\n",
         id="poetry-installed-in-the-same-run",
@@ -358,7 +346,9 @@ def test_pipeline_with_context_subfolder_and_crlf(tmp_path):
     assert "COPY backend/pyproject.toml backend/poetry.lock ./\r\n" in result
     # The project has no dev group: Poetry 2 would reject --without dev, so --no-dev just goes.
     assert "dev" not in result.replace("/dev/", "")
-    assert result.index("poetry install --no-root") < result.index("COPY backend/ .") < result.rindex("poetry install\r\n")
+    assert (
+        result.index("poetry install --no-root") < result.index("COPY backend/ .") < result.rindex("poetry install\r\n")
+    )
 
 
 POOL = [

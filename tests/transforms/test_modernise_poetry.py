@@ -6,11 +6,7 @@ from migrator.transforms.modernise_poetry import TRANSFORM
 from tests.support import check_any_mix_of_lines, outcome_of, run_pipeline, run_twice
 
 RUN_APP = 'CMD ["poetry", "run", "app"]\n'
-ENV_BLOCK = (
-    "ENV POETRY_VERSION=2.2.1 \\\n"
-    "    POETRY_NO_INTERACTION=1 \\\n"
-    "    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
-)
+ENV_BLOCK = "ENV POETRY_VERSION=2.2.1 \\\n    POETRY_NO_INTERACTION=1 \\\n    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
 
 UNCHANGED = [
     pytest.param(
@@ -84,9 +80,7 @@ CHANGED = [
         "COPY . .\n"
         "RUN poetry config virtualenvs.create false && poetry install --no-dev --no-interaction\n"
         'CMD ["poetry", "run", "app"]\n',
-        "FROM python:3.11-slim\n"
-        + ENV_BLOCK
-        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "FROM python:3.11-slim\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "WORKDIR /app\n"
         "COPY . .\n"
         "RUN poetry install --only main --no-interaction\n"
@@ -153,9 +147,7 @@ CHANGED = [
         'ENV PATH="$POETRY_HOME/bin:$PATH"\n'
         "RUN poetry install\n",
         "FROM python:3.11\n"
-        "ENV POETRY_HOME=/opt/poetry\n"
-        + ENV_BLOCK
-        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "ENV POETRY_HOME=/opt/poetry\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         'ENV PATH="$POETRY_HOME/bin:$PATH"\n'
         "RUN poetry install\n",
         id="curl-installer",
@@ -176,9 +168,7 @@ CHANGED = [
         "FROM python:3.11\n"
         "RUN curl -sSL https://install.python-poetry.org | python - -s -- --version 1.8.2\n"
         "RUN poetry install\n",
-        "FROM python:3.11\n"
-        + ENV_BLOCK.replace("2.2.1", "1.8.2")
-        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "FROM python:3.11\n" + ENV_BLOCK.replace("2.2.1", "1.8.2") + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "RUN poetry install\n",
         id="curl-installer-dash-s",
     ),
@@ -209,18 +199,12 @@ CHANGED = [
         id="existing-env-edited-in-place",
     ),
     pytest.param(
-        "FROM python:3.11\n"
-        "ENV POETRY_VIRTUALENVS_CREATE False\n"
-        "RUN pip install poetry\n"
-        "RUN poetry install\n" + RUN_APP,
+        "FROM python:3.11\nENV POETRY_VIRTUALENVS_CREATE False\nRUN pip install poetry\nRUN poetry install\n" + RUN_APP,
         "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n' + RUN_APP,
         id="legacy-env-create-false-removed",
     ),
     pytest.param(
-        "FROM python:3.11\n"
-        "ARG POETRY_VERSION\n"
-        "RUN pip install poetry==$POETRY_VERSION\n"
-        "RUN poetry install\n",
+        "FROM python:3.11\nARG POETRY_VERSION\nRUN pip install poetry==$POETRY_VERSION\nRUN poetry install\n",
         "FROM python:3.11\n"
         "ARG POETRY_VERSION=2.2.1\n"
         "ENV POETRY_NO_INTERACTION=1 \\\n"
@@ -236,17 +220,14 @@ CHANGED = [
         "    # the lock is up to date\n"
         " && poetry lock --no-update \\\n"
         " && poetry install --sync --no-root\n" + RUN_APP,
-        "FROM python:3.11\n"
-        + ENV_BLOCK
-        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "# the lock is up to date\n"
         "RUN poetry lock \\\n"
         " && poetry sync --no-root\n" + RUN_APP,
         id="comment-in-continuation-and-poetry-2-options",
     ),
     pytest.param(
-        "FROM python:3.11-slim\n"
-        "RUN poetry install --no-dev\n",
+        "FROM python:3.11-slim\nRUN poetry install --no-dev\n",
         "FROM python:3.11-slim\n"
         "ENV POETRY_NO_INTERACTION=1 \\\n"
         "    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
@@ -254,9 +235,7 @@ CHANGED = [
         id="poetry-from-base-image",
     ),
     pytest.param(
-        "from python:3.11\r\n"
-        "run pip install poetry\r\n"
-        "run poetry install\r\n",
+        "from python:3.11\r\nrun pip install poetry\r\nrun poetry install\r\n",
         "from python:3.11\r\n"
         "env POETRY_VERSION=2.2.1 \\\r\n"
         "    POETRY_NO_INTERACTION=1 \\\r\n"
@@ -274,9 +253,7 @@ CHANGED = [
         "    && pip install --no-cache-dir -r requirements.txt \\\n"
         "    && rm requirements.txt\n"
         "COPY . .\n" + RUN_APP,
-        "FROM python:3.11\n"
-        + ENV_BLOCK
-        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "WORKDIR /app\n"
         "COPY pyproject.toml poetry.lock ./\n"
         "RUN poetry install --no-root --only main\n"
@@ -287,9 +264,7 @@ CHANGED = [
         "FROM python:3.11\n"
         "RUN pip install poetry\n"
         "RUN poetry export --with dev -E pdf --all-extras | pip install -r /dev/stdin\n" + RUN_APP,
-        "FROM python:3.11\n"
-        + ENV_BLOCK
-        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "RUN poetry install --no-root --with dev -E pdf --all-extras\n" + RUN_APP,
         id="export-piped-to-pip",
     ),
@@ -298,9 +273,7 @@ CHANGED = [
         "RUN pip install poetry\n"
         "RUN poetry export --dev > requirements.txt\n"
         "RUN pip install -r requirements.txt\n" + RUN_APP,
-        "FROM python:3.11\n"
-        + ENV_BLOCK
-        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "RUN poetry install --no-root --with dev\n" + RUN_APP,
         id="export-redirect-dev",
     ),
@@ -309,9 +282,7 @@ CHANGED = [
         "RUN pip install poetry==1.8.3\n"
         "RUN poetry export --no-dev --format=requirements.txt --output=req.txt \\\n"
         "    && pip install --no-deps -r ./req.txt\n" + RUN_APP,
-        "FROM python:3.11\n"
-        + ENV_BLOCK.replace("2.2.1", "1.8.3")
-        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "FROM python:3.11\n" + ENV_BLOCK.replace("2.2.1", "1.8.3") + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "RUN poetry install --no-root --only main\n" + RUN_APP,
         id="export-no-dev-equals-forms",
     ),
@@ -319,20 +290,13 @@ CHANGED = [
         "FROM python:3.11\n"
         "RUN pip install poetry\n"
         "RUN poetry export -oreq.txt --with=docs --extras pdf && pip install -r req.txt && rm -f req.txt\n" + RUN_APP,
-        "FROM python:3.11\n"
-        + ENV_BLOCK
-        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "RUN poetry install --no-root --with=docs --extras pdf\n" + RUN_APP,
         id="export-short-output-and-equals-group",
     ),
     pytest.param(
-        "FROM python:3.11\n"
-        "RUN pip install poetry\n"
-        "RUN poetry export -o requirements.txt\n"
-        "CMD cat requirements.txt\n",
-        "FROM python:3.11\n"
-        + ENV_BLOCK
-        + 'RUN pip install "poetry==$POETRY_VERSION" poetry-plugin-export\n'
+        "FROM python:3.11\nRUN pip install poetry\nRUN poetry export -o requirements.txt\nCMD cat requirements.txt\n",
+        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION" poetry-plugin-export\n'
         "RUN poetry export -o requirements.txt\n"
         "CMD cat requirements.txt\n",
         id="export-kept-needs-plugin",
@@ -358,9 +322,7 @@ CHANGED = [
         "# dependencies\n"
         "RUN poetry config virtualenvs.create false && poetry install --only main\n"
         'CMD ["gunicorn", "app:app"]\n',
-        "FROM python:3.11-slim\n"
-        + ENV_BLOCK
-        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "FROM python:3.11-slim\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "WORKDIR /srv\n"
         "COPY . .\n"
         'ENV PATH="/srv/.venv/bin:$PATH"\n'
@@ -375,9 +337,7 @@ CHANGED = [
         "RUN poetry install --no-dev\n"
         "FROM build AS test\n"
         "RUN poetry install --no-dev\n",
-        "FROM python:3.11 AS build\n"
-        + ENV_BLOCK
-        + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "FROM python:3.11 AS build\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "RUN poetry install --only main\n"
         "FROM build AS test\n"
         "RUN poetry install --only main\n",
@@ -534,12 +494,18 @@ def test_any_mix_of_naive_lines_is_idempotent_and_parses():
 @pytest.mark.parametrize(
     "groups, expected",
     [
-        pytest.param('[tool.poetry.group.dev.dependencies]\npytest = "*"\n', "RUN poetry install --without dev\n", id="has-dev-group"),
+        pytest.param(
+            '[tool.poetry.group.dev.dependencies]\npytest = "*"\n',
+            "RUN poetry install --without dev\n",
+            id="has-dev-group",
+        ),
         pytest.param("", "RUN poetry install\n", id="no-dev-group"),
     ],
 )
 def test_no_dev_follows_the_project_s_groups(tmp_path, groups, expected):
-    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "svc"\nversion = "0.1.0"\npackage-mode = false\n' + groups)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\npackage-mode = false\n' + groups
+    )
     before = 'FROM python:3.11\nENV POETRY_VERSION=2.2.1 POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install "poetry==$POETRY_VERSION"\nCOPY . .\nRUN poetry install --no-dev\n'
     after = run_twice(TRANSFORM, before, read_context(tmp_path))
     assert after.endswith(expected)

@@ -22,16 +22,35 @@ MOUNT = "--mount=type=secret,id=pip_index_url,required=true"
 
 UNCHANGED = [
     pytest.param("FROM python:3.12\nRUN pip install poetry\n", id="no-credentials"),
-    pytest.param("FROM python:3.12\nENV PIP_INDEX_URL=https://pypi.corp.example/simple\nRUN pip install poetry\n", id="url-without-credentials"),
+    pytest.param(
+        "FROM python:3.12\nENV PIP_INDEX_URL=https://pypi.corp.example/simple\nRUN pip install poetry\n",
+        id="url-without-credentials",
+    ),
     pytest.param(f"FROM python:3.12\nRUN {MOUNT} {READ} pip install poetry\n", id="already-a-secret-mount"),
-    pytest.param("FROM python:3.12\nARG POETRY_VERSION=2.2.1\nRUN pip install poetry==$POETRY_VERSION\n", id="ordinary-arg"),
-    pytest.param(f"FROM python:3.12\nENV GITHUB_TOKEN={SECRET}\nRUN pip install poetry\n", id="runtime-env-token-only-warned"),
-    pytest.param(f"FROM python:3.12\nENV PIP_INDEX_URL=https://u:{SECRET}@h/simple\nRUN apt-get update && apt-get install -y gcc\n", id="no-reader"),
-    pytest.param(f"FROM python:3.12\nENV PIP_INDEX_URL=https://u:{SECRET}@h/simple\nRUN <<EOF\npip install poetry\nEOF\n", id="heredoc-reader"),
-    pytest.param(f'FROM python:3.12\nENV PIP_INDEX_URL=https://u:{SECRET}@h/simple\nRUN ["pip", "install", "poetry"]\n', id="exec-form-reader"),
+    pytest.param(
+        "FROM python:3.12\nARG POETRY_VERSION=2.2.1\nRUN pip install poetry==$POETRY_VERSION\n", id="ordinary-arg"
+    ),
+    pytest.param(
+        f"FROM python:3.12\nENV GITHUB_TOKEN={SECRET}\nRUN pip install poetry\n", id="runtime-env-token-only-warned"
+    ),
+    pytest.param(
+        f"FROM python:3.12\nENV PIP_INDEX_URL=https://u:{SECRET}@h/simple\nRUN apt-get update && apt-get install -y gcc\n",
+        id="no-reader",
+    ),
+    pytest.param(
+        f"FROM python:3.12\nENV PIP_INDEX_URL=https://u:{SECRET}@h/simple\nRUN <<EOF\npip install poetry\nEOF\n",
+        id="heredoc-reader",
+    ),
+    pytest.param(
+        f'FROM python:3.12\nENV PIP_INDEX_URL=https://u:{SECRET}@h/simple\nRUN ["pip", "install", "poetry"]\n',
+        id="exec-form-reader",
+    ),
     pytest.param(f"FROM python:3.12\nARG NPM_TOKEN={SECRET}\nENV OTHER=$NPM_TOKEN\nRUN npm ci\n", id="expanded-by-env"),
     pytest.param(f"FROM python:3.12\nARG GIT_TOKEN\nARG GIT_TOKEN={SECRET}\nRUN git clone x\n", id="declared-twice"),
-    pytest.param(f"ARG PIP_INDEX_URL=https://u:{SECRET}@h/simple\nFROM python:3.12\nRUN pip install poetry\n", id="global-arg-only-warned"),
+    pytest.param(
+        f"ARG PIP_INDEX_URL=https://u:{SECRET}@h/simple\nFROM python:3.12\nRUN pip install poetry\n",
+        id="global-arg-only-warned",
+    ),
     pytest.param(
         f"FROM python:3.12 AS base\nENV PIP_INDEX_URL=https://u:{SECRET}@h/simple\nRUN pip install poetry\nFROM base\nRUN pip install x\n",
         id="env-inherited-by-later-stage",
@@ -144,7 +163,9 @@ def test_notes_never_show_the_value(before):
 
 
 def test_warning_says_how_to_pass_the_secret():
-    outcome = outcome_of(TRANSFORM, f"FROM python:3.12\nARG PIP_INDEX_URL=https://u:{SECRET}@h/simple\nRUN pip install poetry\n")
+    outcome = outcome_of(
+        TRANSFORM, f"FROM python:3.12\nARG PIP_INDEX_URL=https://u:{SECRET}@h/simple\nRUN pip install poetry\n"
+    )
     (warning,) = outcome.warnings
     assert "--secret id=pip_index_url,env=PIP_INDEX_URL" in warning.message
     assert warning.line == 2
@@ -154,7 +175,11 @@ def test_warning_says_how_to_pass_the_secret():
 
 @pytest.mark.parametrize(
     "before",
-    [p.values[0] for p in UNCHANGED if p.id in ("runtime-env-token-only-warned", "global-arg-only-warned", "heredoc-reader", "expanded-by-env")],
+    [
+        p.values[0]
+        for p in UNCHANGED
+        if p.id in ("runtime-env-token-only-warned", "global-arg-only-warned", "heredoc-reader", "expanded-by-env")
+    ],
 )
 def test_credentials_left_in_place_are_warned_about(before):
     assert outcome_of(TRANSFORM, before).warnings
@@ -219,14 +244,29 @@ def test_secret_mount_builds_on_the_sandbox(tmp_path):
     env = {**os.environ, "PIP_INDEX_URL": url}
     try:
         done = subprocess.run(
-            ["docker", "build", "--network", "host", "--secret", "id=pip_index_url,env=PIP_INDEX_URL", "-t", tag, str(tmp_path)],
-            capture_output=True, text=True, timeout=600, env=env,
+            [
+                "docker",
+                "build",
+                "--network",
+                "host",
+                "--secret",
+                "id=pip_index_url,env=PIP_INDEX_URL",
+                "-t",
+                tag,
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
         )
         assert done.returncode == 0, done.stderr[-2000:]
         ran = subprocess.run(["docker", "run", "--rm", tag], capture_output=True, text=True, timeout=120)
         assert ran.stdout.strip() == str(len(url))
         inspect = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, text=True, timeout=60).stdout
-        history = subprocess.run(["docker", "history", "--no-trunc", tag], capture_output=True, text=True, timeout=60).stdout
+        history = subprocess.run(
+            ["docker", "history", "--no-trunc", tag], capture_output=True, text=True, timeout=60
+        ).stdout
         assert secret not in inspect and secret not in history
     finally:
         subprocess.run(["docker", "image", "rm", "-f", tag], capture_output=True, timeout=60)
@@ -259,7 +299,9 @@ def test_migrated_poetry_project_builds_with_secrets_and_keeps_none(tmp_path):
     )
     done = subprocess.run(
         [sys.executable, "-m", "migrator", "--write", "--context", str(context), str(dockerfile_path)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert password not in done.stdout + done.stderr
@@ -270,22 +312,53 @@ def test_migrated_poetry_project_builds_with_secrets_and_keeps_none(tmp_path):
     container = f"{tag}-run"
     try:
         built = subprocess.run(
-            ["docker", "build", "--network", "host",
-             "--secret", "id=poetry_http_basic_mirror_username,env=POETRY_HTTP_BASIC_MIRROR_USERNAME",
-             "--secret", "id=poetry_http_basic_mirror_password,env=POETRY_HTTP_BASIC_MIRROR_PASSWORD",
-             "-t", tag, str(context)],
-            capture_output=True, text=True, timeout=900, env=env,
+            [
+                "docker",
+                "build",
+                "--network",
+                "host",
+                "--secret",
+                "id=poetry_http_basic_mirror_username,env=POETRY_HTTP_BASIC_MIRROR_USERNAME",
+                "--secret",
+                "id=poetry_http_basic_mirror_password,env=POETRY_HTTP_BASIC_MIRROR_PASSWORD",
+                "-t",
+                tag,
+                str(context),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env=env,
         )
         assert built.returncode == 0, built.stderr[-3000:]
         inspect = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, text=True, timeout=60).stdout
-        history = subprocess.run(["docker", "history", "--no-trunc", tag], capture_output=True, text=True, timeout=60).stdout
+        history = subprocess.run(
+            ["docker", "history", "--no-trunc", tag], capture_output=True, text=True, timeout=60
+        ).stdout
         assert password not in inspect + history
         assert "POETRY_HTTP_BASIC" not in inspect
         port = 18000 + uuid.uuid4().int % 1000
         subprocess.run(
-            ["docker", "run", "-d", "--rm", "--network", "host", "--name", container, tag,
-             "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-            capture_output=True, timeout=60, check=True,
+            [
+                "docker",
+                "run",
+                "-d",
+                "--rm",
+                "--network",
+                "host",
+                "--name",
+                container,
+                tag,
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            timeout=60,
+            check=True,
         )
         import urllib.request
 

@@ -1,9 +1,9 @@
 from pathlib import Path
 
 import dockerfile
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import pytest
 
 from migrator.analysis import expanded_base_image, poetry_installs, venv_dir
 from migrator.contract import runtime_contract
@@ -31,33 +31,46 @@ ENV PATH="/app/.venv/bin:$PATH"
 COPY --from=build /app /app
 """
 
-CANONICAL_BEFORE = """\
+CANONICAL_BEFORE = (
+    """\
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1
 RUN apt-get update && apt-get install -y gcc libpq-dev && rm -rf /var/lib/apt/lists/*
-""" + POETRY + """\
+"""
+    + POETRY
+    + """\
 EXPOSE 8000
 CMD ["poetry", "run", "uvicorn", "app.main:app", "--host", "0.0.0.0"]
 """
+)
 
-CANONICAL_AFTER = """\
+CANONICAL_AFTER = (
+    """\
 FROM python:3.11-slim AS build
 ENV PYTHONUNBUFFERED=1
 RUN apt-get update && apt-get install -y gcc libpq-dev && rm -rf /var/lib/apt/lists/*
-""" + POETRY + """\
+"""
+    + POETRY
+    + """\
 
 FROM python:3.11-slim AS runtime
 ENV PYTHONUNBUFFERED=1
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*
-""" + RUNTIME_APP + """\
+"""
+    + RUNTIME_APP
+    + """\
 EXPOSE 8000
 CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
 """
+)
 
-SIMPLE_BEFORE = "FROM python:3.11-slim\n" + POETRY + "EXPOSE 8000\nCMD [\"python\", \"-m\", \"svc\"]\n"
+SIMPLE_BEFORE = "FROM python:3.11-slim\n" + POETRY + 'EXPOSE 8000\nCMD ["python", "-m", "svc"]\n'
 SIMPLE_AFTER = (
-    "FROM python:3.11-slim AS build\n" + POETRY + "\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP
-    + "EXPOSE 8000\nCMD [\"python\", \"-m\", \"svc\"]\n"
+    "FROM python:3.11-slim AS build\n"
+    + POETRY
+    + "\nFROM python:3.11-slim AS runtime\n"
+    + RUNTIME_APP
+    + 'EXPOSE 8000\nCMD ["python", "-m", "svc"]\n'
 )
 
 # Shaped like depot.dev's Poetry recipe: already two stages, the venv copied twice.
@@ -87,10 +100,12 @@ ENTRYPOINT ["/opt/pysetup/.venv/bin/uvicorn", "app.main:app", "--host", "0.0.0.0
 """
 
 UNCHANGED = [
-    pytest.param("FROM python:3.11-slim\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n", id="no-poetry"),
+    pytest.param(
+        'FROM python:3.11-slim\nRUN pip install -r requirements.txt\nCMD ["python", "app.py"]\n', id="no-poetry"
+    ),
     pytest.param(CANONICAL_AFTER, id="already-split"),
     pytest.param(
-        "FROM python:3.11 AS build\n" + POETRY + "FROM python:3.11-slim\nCOPY --from=build /app /app\nCMD [\"python\"]\n",
+        "FROM python:3.11 AS build\n" + POETRY + 'FROM python:3.11-slim\nCOPY --from=build /app /app\nCMD ["python"]\n',
         id="multi-stage-never-re-split",
     ),
     pytest.param("FROM python:3.11-slim\n", id="nothing-to-do"),
@@ -101,158 +116,205 @@ PAIRS = [
     pytest.param(SIMPLE_BEFORE.replace("\n", "\r\n"), SIMPLE_AFTER.replace("\n", "\r\n"), id="crlf"),
     pytest.param(SIMPLE_BEFORE.rstrip("\n"), SIMPLE_AFTER.rstrip("\n"), id="no-final-newline"),
     pytest.param(
-        "FROM python:3.11-slim\n" + POETRY + "\n# the API\n# on 8000\nEXPOSE 8000\n\n# start it\nCMD poetry run uvicorn app.main:app\n",
-        "FROM python:3.11-slim AS build\n" + POETRY + "\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP
+        "FROM python:3.11-slim\n"
+        + POETRY
+        + "\n# the API\n# on 8000\nEXPOSE 8000\n\n# start it\nCMD poetry run uvicorn app.main:app\n",
+        "FROM python:3.11-slim AS build\n"
+        + POETRY
+        + "\nFROM python:3.11-slim AS runtime\n"
+        + RUNTIME_APP
         + "# the API\n# on 8000\nEXPOSE 8000\n# start it\nCMD uvicorn app.main:app\n",
         id="comments-above-cmd-move-with-it",
     ),
     pytest.param(
         "from python:3.11-slim\nenv POETRY_VIRTUALENVS_IN_PROJECT=true\nrun pip install poetry==2.2.1\n"
-        "workdir /app\ncopy . .\nrun poetry install --only main\ncmd [\"poetry\", \"run\", \"python\", \"-m\", \"svc\"]\n",
+        'workdir /app\ncopy . .\nrun poetry install --only main\ncmd ["poetry", "run", "python", "-m", "svc"]\n',
         "from python:3.11-slim as build\nenv POETRY_VIRTUALENVS_IN_PROJECT=true\nrun pip install poetry==2.2.1\n"
         "workdir /app\ncopy . .\nrun poetry install --only main\n\n"
-        "from python:3.11-slim as runtime\nworkdir /app\nenv PATH=\"/app/.venv/bin:$PATH\"\ncopy --from=build /app /app\n"
-        "cmd [\"python\", \"-m\", \"svc\"]\n",
+        'from python:3.11-slim as runtime\nworkdir /app\nenv PATH="/app/.venv/bin:$PATH"\ncopy --from=build /app /app\n'
+        'cmd ["python", "-m", "svc"]\n',
         id="lowercase-keywords",
     ),
     pytest.param(
-        "ARG PY=3.11\nFROM python:${PY}-slim\nARG VERSION=1.0\n" + POETRY
-        + "LABEL org.opencontainers.image.version=$VERSION python=$PY\nCMD [\"python\", \"-m\", \"svc\"]\n",
-        "ARG PY=3.11\nFROM python:${PY}-slim AS build\nARG VERSION=1.0\n" + POETRY
-        + "\nFROM python:${PY}-slim AS runtime\nARG VERSION=1.0\nARG PY\n" + RUNTIME_APP
-        + "LABEL org.opencontainers.image.version=$VERSION python=$PY\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        "ARG PY=3.11\nFROM python:${PY}-slim\nARG VERSION=1.0\n"
+        + POETRY
+        + 'LABEL org.opencontainers.image.version=$VERSION python=$PY\nCMD ["python", "-m", "svc"]\n',
+        "ARG PY=3.11\nFROM python:${PY}-slim AS build\nARG VERSION=1.0\n"
+        + POETRY
+        + "\nFROM python:${PY}-slim AS runtime\nARG VERSION=1.0\nARG PY\n"
+        + RUNTIME_APP
+        + 'LABEL org.opencontainers.image.version=$VERSION python=$PY\nCMD ["python", "-m", "svc"]\n',
         id="arg-before-from-and-stage-arg",
     ),
     pytest.param(
-        "FROM --platform=$BUILDPLATFORM python:3.12-slim-bookworm\n" + POETRY + "CMD [\"python\", \"-m\", \"svc\"]\n",
-        "FROM --platform=$BUILDPLATFORM python:3.12-slim-bookworm AS build\n" + POETRY
-        + "\nFROM --platform=$BUILDPLATFORM python:3.12-slim-bookworm AS runtime\n" + RUNTIME_APP
-        + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM --platform=$BUILDPLATFORM python:3.12-slim-bookworm\n" + POETRY + 'CMD ["python", "-m", "svc"]\n',
+        "FROM --platform=$BUILDPLATFORM python:3.12-slim-bookworm AS build\n"
+        + POETRY
+        + "\nFROM --platform=$BUILDPLATFORM python:3.12-slim-bookworm AS runtime\n"
+        + RUNTIME_APP
+        + 'CMD ["python", "-m", "svc"]\n',
         id="platform-kept",
     ),
     pytest.param(
-        "FROM python:3.11-alpine\nRUN apk add --no-cache build-base postgresql-dev libffi-dev tzdata\n" + POETRY
-        + "CMD [\"gunicorn\", \"app:app\"]\n",
-        "FROM python:3.11-alpine AS build\nRUN apk add --no-cache build-base postgresql-dev libffi-dev tzdata\n" + POETRY
-        + "\nFROM python:3.11-alpine AS runtime\nRUN apk add --no-cache libpq libffi tzdata\n" + RUNTIME_APP
-        + "CMD [\"gunicorn\", \"app:app\"]\n",
+        "FROM python:3.11-alpine\nRUN apk add --no-cache build-base postgresql-dev libffi-dev tzdata\n"
+        + POETRY
+        + 'CMD ["gunicorn", "app:app"]\n',
+        "FROM python:3.11-alpine AS build\nRUN apk add --no-cache build-base postgresql-dev libffi-dev tzdata\n"
+        + POETRY
+        + "\nFROM python:3.11-alpine AS runtime\nRUN apk add --no-cache libpq libffi tzdata\n"
+        + RUNTIME_APP
+        + 'CMD ["gunicorn", "app:app"]\n',
         id="alpine",
     ),
     pytest.param(
         "FROM python:3.11-slim-bookworm\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends \\\n"
         "        # compilers for psycopg\n        gcc \\\n        libpq-dev \\\n        libssl-dev \\\n"
-        "        ca-certificates \\\n    && rm -rf /var/lib/apt/lists/*\n" + POETRY + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        "        ca-certificates \\\n    && rm -rf /var/lib/apt/lists/*\n" + POETRY + 'CMD ["python", "-m", "svc"]\n',
         "FROM python:3.11-slim-bookworm AS build\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends \\\n"
         "        # compilers for psycopg\n        gcc \\\n        libpq-dev \\\n        libssl-dev \\\n"
-        "        ca-certificates \\\n    && rm -rf /var/lib/apt/lists/*\n" + POETRY
+        "        ca-certificates \\\n    && rm -rf /var/lib/apt/lists/*\n"
+        + POETRY
         + "\nFROM python:3.11-slim-bookworm AS runtime\n"
         "RUN apt-get update && apt-get install -y --no-install-recommends libpq5 libssl3 ca-certificates && rm -rf /var/lib/apt/lists/*\n"
-        + RUNTIME_APP + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        + RUNTIME_APP
+        + 'CMD ["python", "-m", "svc"]\n',
         id="apt-with-continuations",
     ),
     pytest.param(
         "FROM python:3.11-slim\n" + POETRY + "COPY docker/entrypoint.sh /usr/local/bin/entrypoint.sh\n"
-        "RUN chmod +x /usr/local/bin/entrypoint.sh\nENTRYPOINT [\"entrypoint.sh\"]\nCMD [\"serve\"]\n",
+        'RUN chmod +x /usr/local/bin/entrypoint.sh\nENTRYPOINT ["entrypoint.sh"]\nCMD ["serve"]\n',
         "FROM python:3.11-slim AS build\n" + POETRY + "COPY docker/entrypoint.sh /usr/local/bin/entrypoint.sh\n"
-        "RUN chmod +x /usr/local/bin/entrypoint.sh\n\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP
+        "RUN chmod +x /usr/local/bin/entrypoint.sh\n\nFROM python:3.11-slim AS runtime\n"
+        + RUNTIME_APP
         + "COPY docker/entrypoint.sh /usr/local/bin/entrypoint.sh\nRUN chmod +x /usr/local/bin/entrypoint.sh\n"
-        "ENTRYPOINT [\"entrypoint.sh\"]\nCMD [\"serve\"]\n",
+        'ENTRYPOINT ["entrypoint.sh"]\nCMD ["serve"]\n',
         id="entrypoint-script-outside-project",
     ),
     pytest.param(
-        "FROM python:3.11-slim\n" + POETRY + "WORKDIR /etc/svc\nCOPY conf/svc.toml .\nWORKDIR /app\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim\n"
+        + POETRY
+        + 'WORKDIR /etc/svc\nCOPY conf/svc.toml .\nWORKDIR /app\nCMD ["python", "-m", "svc"]\n',
         "FROM python:3.11-slim AS build\n" + POETRY + "WORKDIR /etc/svc\nCOPY conf/svc.toml .\nWORKDIR /app\n"
-        "\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP + "COPY conf/svc.toml /etc/svc/\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        "\nFROM python:3.11-slim AS runtime\n"
+        + RUNTIME_APP
+        + 'COPY conf/svc.toml /etc/svc/\nCMD ["python", "-m", "svc"]\n',
         id="relative-copy-outside-project-made-absolute",
     ),
     pytest.param(
-        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n" + POETRY
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"
+        + POETRY
         + "HEALTHCHECK --interval=30s CMD curl -f http://localhost:8000/health || exit 1\n"
-        "CMD [\"poetry\", \"run\", \"uvicorn\", \"app.main:app\"]\n",
-        "FROM python:3.11-slim AS build\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n" + POETRY
+        'CMD ["poetry", "run", "uvicorn", "app.main:app"]\n',
+        "FROM python:3.11-slim AS build\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"
+        + POETRY
         + "\nFROM python:3.11-slim AS runtime\n"
         "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"
-        + RUNTIME_APP + "HEALTHCHECK --interval=30s CMD curl -f http://localhost:8000/health || exit 1\n"
-        "CMD [\"uvicorn\", \"app.main:app\"]\n",
+        + RUNTIME_APP
+        + "HEALTHCHECK --interval=30s CMD curl -f http://localhost:8000/health || exit 1\n"
+        'CMD ["uvicorn", "app.main:app"]\n',
         id="healthcheck-curl-installed-at-runtime",
     ),
     pytest.param(
-        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y curl gcc\n" + POETRY + "CMD [\"python\", \"-m\", \"svc\"]\n",
-        "FROM python:3.11-slim AS build\nRUN apt-get update && apt-get install -y curl gcc\n" + POETRY
-        + "\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y curl gcc\n"
+        + POETRY
+        + 'CMD ["python", "-m", "svc"]\n',
+        "FROM python:3.11-slim AS build\nRUN apt-get update && apt-get install -y curl gcc\n"
+        + POETRY
+        + "\nFROM python:3.11-slim AS runtime\n"
+        + RUNTIME_APP
+        + 'CMD ["python", "-m", "svc"]\n',
         id="build-only-packages-no-runtime-run",
     ),
     pytest.param(
-        "FROM python:3.11-slim AS base\n" + POETRY + "CMD [\"python\", \"-m\", \"svc\"]\n",
-        "FROM python:3.11-slim AS base\n" + POETRY + "\nFROM python:3.11-slim AS runtime\n"
-        + RUNTIME_APP.replace("--from=build", "--from=base") + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim AS base\n" + POETRY + 'CMD ["python", "-m", "svc"]\n',
+        "FROM python:3.11-slim AS base\n"
+        + POETRY
+        + "\nFROM python:3.11-slim AS runtime\n"
+        + RUNTIME_APP.replace("--from=build", "--from=base")
+        + 'CMD ["python", "-m", "svc"]\n',
         id="existing-stage-name-kept",
     ),
     pytest.param(
-        "FROM python:3.11-slim\nENV VIRTUAL_ENV=/opt/venv \\\n    POETRY_HOME=/opt/poetry \\\n    PATH=\"/opt/poetry/bin:$PATH\"\n"
+        'FROM python:3.11-slim\nENV VIRTUAL_ENV=/opt/venv \\\n    POETRY_HOME=/opt/poetry \\\n    PATH="/opt/poetry/bin:$PATH"\n'
         "RUN python -m venv $VIRTUAL_ENV\nRUN pip install poetry==2.2.1\nWORKDIR /srv\nCOPY . .\n"
-        "RUN poetry install --only main\nCMD [\"/opt/venv/bin/python\", \"-m\", \"svc\"]\n",
-        "FROM python:3.11-slim AS build\nENV VIRTUAL_ENV=/opt/venv \\\n    POETRY_HOME=/opt/poetry \\\n    PATH=\"/opt/poetry/bin:$PATH\"\n"
+        'RUN poetry install --only main\nCMD ["/opt/venv/bin/python", "-m", "svc"]\n',
+        'FROM python:3.11-slim AS build\nENV VIRTUAL_ENV=/opt/venv \\\n    POETRY_HOME=/opt/poetry \\\n    PATH="/opt/poetry/bin:$PATH"\n'
         "RUN python -m venv $VIRTUAL_ENV\nRUN pip install poetry==2.2.1\nWORKDIR /srv\nCOPY . .\n"
         "RUN poetry install --only main\n\nFROM python:3.11-slim AS runtime\nENV VIRTUAL_ENV=/opt/venv\nWORKDIR /srv\n"
-        "ENV PATH=\"/opt/venv/bin:$PATH\"\nCOPY --from=build /srv /srv\nCOPY --from=build /opt/venv /opt/venv\n"
-        "CMD [\"/opt/venv/bin/python\", \"-m\", \"svc\"]\n",
+        'ENV PATH="/opt/venv/bin:$PATH"\nCOPY --from=build /srv /srv\nCOPY --from=build /opt/venv /opt/venv\n'
+        'CMD ["/opt/venv/bin/python", "-m", "svc"]\n',
         id="venv-outside-project-copied-to-its-own-path",
     ),
     pytest.param(
         "FROM python:3.11-slim\nENV PYTHONUNBUFFERED=1 \\\n    PIP_NO_CACHE_DIR=1 \\\n    POETRY_HOME=/opt/poetry \\\n"
-        "    APP_ENV=production\nENV PATH=\"$POETRY_HOME/bin:$PATH\"\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\n"
-        "RUN pip install poetry==2.2.1\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        '    APP_ENV=production\nENV PATH="$POETRY_HOME/bin:$PATH"\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\n'
+        'RUN pip install poetry==2.2.1\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\nCMD ["python", "-m", "svc"]\n',
         "FROM python:3.11-slim AS build\nENV PYTHONUNBUFFERED=1 \\\n    PIP_NO_CACHE_DIR=1 \\\n    POETRY_HOME=/opt/poetry \\\n"
-        "    APP_ENV=production\nENV PATH=\"$POETRY_HOME/bin:$PATH\"\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        '    APP_ENV=production\nENV PATH="$POETRY_HOME/bin:$PATH"\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\n'
         "RUN pip install poetry==2.2.1\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\n\n"
-        "FROM python:3.11-slim AS runtime\nENV PYTHONUNBUFFERED=1 \\\n    APP_ENV=production\n" + RUNTIME_APP
-        + "CMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim AS runtime\nENV PYTHONUNBUFFERED=1 \\\n    APP_ENV=production\n"
+        + RUNTIME_APP
+        + 'CMD ["python", "-m", "svc"]\n',
         id="build-only-env-and-poetry-path-filtered",
     ),
     pytest.param(
-        "FROM python:3.11-slim\n" + POETRY + "RUN useradd --uid 1001 --create-home appuser\nUSER appuser\nCMD [\"python\", \"-m\", \"svc\"]\n",
-        "FROM python:3.11-slim AS build\n" + POETRY + "\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP
-        + "RUN useradd --uid 1001 --create-home appuser\nUSER appuser\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim\n"
+        + POETRY
+        + 'RUN useradd --uid 1001 --create-home appuser\nUSER appuser\nCMD ["python", "-m", "svc"]\n',
+        "FROM python:3.11-slim AS build\n"
+        + POETRY
+        + "\nFROM python:3.11-slim AS runtime\n"
+        + RUNTIME_APP
+        + 'RUN useradd --uid 1001 --create-home appuser\nUSER appuser\nCMD ["python", "-m", "svc"]\n',
         id="user-and-its-creation-move",
     ),
     pytest.param(
-        "FROM python:3.11-slim\n" + POETRY + "WORKDIR /app/src\nCMD [\"python\", \"-m\", \"svc\"]\n",
-        "FROM python:3.11-slim AS build\n" + POETRY + "WORKDIR /app/src\n\nFROM python:3.11-slim AS runtime\n" + RUNTIME_APP
-        + "WORKDIR /app/src\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        "FROM python:3.11-slim\n" + POETRY + 'WORKDIR /app/src\nCMD ["python", "-m", "svc"]\n',
+        "FROM python:3.11-slim AS build\n"
+        + POETRY
+        + "WORKDIR /app/src\n\nFROM python:3.11-slim AS runtime\n"
+        + RUNTIME_APP
+        + 'WORKDIR /app/src\nCMD ["python", "-m", "svc"]\n',
         id="final-workdir-kept",
     ),
-    pytest.param(DEPOT_RECIPE, DEPOT_RECIPE.replace(
-        "COPY --from=build --chown=appuser:appgroup /opt/pysetup/.venv /opt/pysetup/.venv\n", ""), id="depot-recipe-venv-copied-once"),
+    pytest.param(
+        DEPOT_RECIPE,
+        DEPOT_RECIPE.replace("COPY --from=build --chown=appuser:appgroup /opt/pysetup/.venv /opt/pysetup/.venv\n", ""),
+        id="depot-recipe-venv-copied-once",
+    ),
 ]
 
 SKIPPED = [
-    pytest.param("FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nCOPY . .\nRUN poetry install\nCMD [\"python\"]\n", "runs in /", id="project-in-root"),
+    pytest.param(
+        'FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nCOPY . .\nRUN poetry install\nCMD ["python"]\n',
+        "runs in /",
+        id="project-in-root",
+    ),
     pytest.param(
         "FROM python:3.11-slim\nRUN useradd -m app\nUSER app\nWORKDIR /home/app\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\n"
-        "COPY . .\nRUN poetry install\nCMD [\"python\"]\n",
+        'COPY . .\nRUN poetry install\nCMD ["python"]\n',
         "runs as USER app",
         id="non-root-install",
     ),
-    pytest.param("FROM gcr.io/distroless/python3\n" + POETRY + "CMD [\"svc\"]\n", "base image", id="distroless"),
+    pytest.param("FROM gcr.io/distroless/python3\n" + POETRY + 'CMD ["svc"]\n', "base image", id="distroless"),
     pytest.param(
         "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
-        "RUN poetry config virtualenvs.create false && poetry install\nCMD [\"python\", \"-m\", \"svc\"]\n",
+        'RUN poetry config virtualenvs.create false && poetry install\nCMD ["python", "-m", "svc"]\n',
         "where Poetry puts the venv",
         id="system-install-venv-unknown",
     ),
     pytest.param(
-        "FROM python:3.11-slim\n" + POETRY + "ENTRYPOINT [\"sh\", \"-c\", \"poetry run alembic upgrade head && svc\"]\n",
+        "FROM python:3.11-slim\n" + POETRY + 'ENTRYPOINT ["sh", "-c", "poetry run alembic upgrade head && svc"]\n',
         "still runs Poetry",
         id="runtime-still-needs-poetry",
     ),
     pytest.param(
-        "FROM python:3.11-slim\n" + POETRY + "RUN pip install gunicorn\nCMD [\"gunicorn\", \"app:app\"]\n",
+        "FROM python:3.11-slim\n" + POETRY + 'RUN pip install gunicorn\nCMD ["gunicorn", "app:app"]\n',
         "pip installs packages outside the venv",
         id="system-pip-package",
     ),
     pytest.param(
-        "FROM python:3.11-slim\nENV APP=/app\nWORKDIR $APP\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nCOPY . .\nRUN poetry install\nCMD [\"svc\"]\n",
+        'FROM python:3.11-slim\nENV APP=/app\nWORKDIR $APP\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nCOPY . .\nRUN poetry install\nCMD ["svc"]\n',
         "variable",
         id="workdir-variable",
     ),
@@ -280,7 +342,7 @@ def test_skipped_with_a_warning(text, reason):
 
 
 def test_unrecognised_run_stays_in_build_with_a_warning_naming_its_line():
-    text = "FROM python:3.11-slim\n" + POETRY + "RUN python manage.py collectstatic --noinput\nCMD [\"svc\"]\n"
+    text = "FROM python:3.11-slim\n" + POETRY + 'RUN python manage.py collectstatic --noinput\nCMD ["svc"]\n'
     result = run_twice(TRANSFORM, text)
     runtime = result.split("AS runtime")[1]
     assert "collectstatic" not in runtime
@@ -288,14 +350,16 @@ def test_unrecognised_run_stays_in_build_with_a_warning_naming_its_line():
 
 
 def test_unknown_package_goes_to_runtime_with_a_warning():
-    text = "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc mystery-tool\n" + POETRY + "CMD [\"svc\"]\n"
+    text = (
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc mystery-tool\n" + POETRY + 'CMD ["svc"]\n'
+    )
     result = run_twice(TRANSFORM, text)
     assert "--no-install-recommends mystery-tool &&" in result
     assert any("mystery-tool" in w.message for w in outcome_of(TRANSFORM, text).warnings)
 
 
 def test_guessed_debian_release_warns():
-    text = "FROM python:3.13-slim\nRUN apt-get update && apt-get install -y libssl-dev\n" + POETRY + "CMD [\"svc\"]\n"
+    text = "FROM python:3.13-slim\nRUN apt-get update && apt-get install -y libssl-dev\n" + POETRY + 'CMD ["svc"]\n'
     assert "libssl3t64" in run_twice(TRANSFORM, text)
     assert any("is a guess" in w.message for w in outcome_of(TRANSFORM, text).warnings)
 
@@ -303,7 +367,8 @@ def test_guessed_debian_release_warns():
 def test_apk_virtual_group_deleted_later_is_not_installed_at_runtime():
     text = (
         "FROM python:3.11-alpine\nRUN apk add -t .build-deps gcc musl-dev curl-dev && apk add tini\n"
-        + POETRY + "RUN apk del .build-deps\nCMD [\"svc\"]\n"
+        + POETRY
+        + 'RUN apk del .build-deps\nCMD ["svc"]\n'
     )
     assert "RUN apk add --no-cache tini\n" in run_twice(TRANSFORM, text)
 
@@ -333,14 +398,15 @@ def test_through_the_pipeline(before):
 
 
 def test_comment_or_label_naming_poetry_does_not_stop_the_split():
-    text = "FROM python:3.11-slim\n" + POETRY + "LABEL built.with=poetry\n# was: poetry run svc\nCMD [\"svc\"]\n"
+    text = "FROM python:3.11-slim\n" + POETRY + 'LABEL built.with=poetry\n# was: poetry run svc\nCMD ["svc"]\n'
     assert "AS runtime" in run_twice(TRANSFORM, text)
 
 
 def test_user_created_alongside_other_work_is_not_split():
     text = (
         "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y tini && useradd -u 1001 web\n"
-        + POETRY + "USER web\nCMD [\"svc\"]\n"
+        + POETRY
+        + 'USER web\nCMD ["svc"]\n'
     )
     outcome = outcome_of(TRANSFORM, text)
     assert outcome.edits == ()
@@ -351,37 +417,49 @@ def test_user_created_alongside_other_work_is_not_split():
     ("env", "runtime_env"),
     [
         pytest.param("ENV PATH /root/.local/bin:$PATH\n", "", id="legacy-poetry-path-dropped"),
-        pytest.param("ENV PATH /opt/tools/bin:/root/.local/bin:$PATH\n", 'ENV PATH="/opt/tools/bin:$PATH"\n', id="legacy-path-filtered"),
-        pytest.param('ENV TZ=UTC PATH="/opt/poetry/bin:/opt/tools/bin:$PATH"\n', 'ENV TZ=UTC \\\n    PATH="/opt/tools/bin:$PATH"\n', id="path-filtered-in-multi-key"),
+        pytest.param(
+            "ENV PATH /opt/tools/bin:/root/.local/bin:$PATH\n",
+            'ENV PATH="/opt/tools/bin:$PATH"\n',
+            id="legacy-path-filtered",
+        ),
+        pytest.param(
+            'ENV TZ=UTC PATH="/opt/poetry/bin:/opt/tools/bin:$PATH"\n',
+            'ENV TZ=UTC \\\n    PATH="/opt/tools/bin:$PATH"\n',
+            id="path-filtered-in-multi-key",
+        ),
     ],
 )
 def test_runtime_path(env, runtime_env):
-    result = run_twice(TRANSFORM, "FROM python:3.11-slim\n" + env + POETRY + "CMD [\"svc\"]\n")
-    assert result.split("AS runtime\n")[1] == runtime_env + RUNTIME_APP + "CMD [\"svc\"]\n"
+    result = run_twice(TRANSFORM, "FROM python:3.11-slim\n" + env + POETRY + 'CMD ["svc"]\n')
+    assert result.split("AS runtime\n")[1] == runtime_env + RUNTIME_APP + 'CMD ["svc"]\n'
 
 
 def test_escape_directive_used_for_continuations():
-    text = "# escape=`\nFROM python:3.11-slim\nENV TZ=UTC POETRY_HOME=/opt/poetry LANG=C.UTF-8\n" + POETRY.replace("\\\n", "`\n") + "CMD [\"svc\"]\n"
+    text = (
+        "# escape=`\nFROM python:3.11-slim\nENV TZ=UTC POETRY_HOME=/opt/poetry LANG=C.UTF-8\n"
+        + POETRY.replace("\\\n", "`\n")
+        + 'CMD ["svc"]\n'
+    )
     result = run_twice(TRANSFORM, text)
     assert "ENV TZ=UTC `\n    LANG=C.UTF-8\n" in result
     dockerfile.parse_string(result)
 
 
 def test_exec_form_run_stays_in_build_with_a_warning():
-    text = "FROM python:3.11-slim\n" + POETRY + "RUN [\"python\", \"-m\", \"compileall\", \"/usr/lib\"]\nCMD [\"svc\"]\n"
+    text = "FROM python:3.11-slim\n" + POETRY + 'RUN ["python", "-m", "compileall", "/usr/lib"]\nCMD ["svc"]\n'
     assert [w.line for w in outcome_of(TRANSFORM, text).warnings] == [11]
 
 
 def test_apt_purged_packages_and_apt_get_option_order():
     text = (
         "FROM python:3.11-slim\nRUN apt-get -y install --no-install-recommends libxml2-dev tini "
-        "&& apt-get purge -y tini\n" + POETRY + "CMD [\"svc\"]\n"
+        "&& apt-get purge -y tini\n" + POETRY + 'CMD ["svc"]\n'
     )
     assert "--no-install-recommends libxml2 &&" in run_twice(TRANSFORM, text)
 
 
 def test_single_stage_already_named_runtime_gets_a_distinct_runtime_name():
-    text = "FROM python:3.11-slim AS runtime\n" + POETRY + "CMD [\"svc\"]\n"
+    text = "FROM python:3.11-slim AS runtime\n" + POETRY + 'CMD ["svc"]\n'
     result = run_twice(TRANSFORM, text)
     assert "\nFROM python:3.11-slim AS final\n" in result
     assert "COPY --from=runtime /app /app\n" in result
@@ -390,9 +468,10 @@ def test_single_stage_already_named_runtime_gets_a_distinct_runtime_name():
 
 def test_venv_copied_again_to_another_folder_is_warned_not_edited():
     text = (
-        "FROM python:3.13-slim AS build\n" + POETRY.replace("/app", "/opt/pysetup")
-        + "FROM python:3.13-slim AS runtime\nENV VENV_PATH=\"/opt/pysetup/.venv\"\nWORKDIR /app\n"
-        "COPY --from=build $VENV_PATH $VENV_PATH\nCOPY --from=build /opt/pysetup/ ./\nCMD [\"svc\"]\n"
+        "FROM python:3.13-slim AS build\n"
+        + POETRY.replace("/app", "/opt/pysetup")
+        + 'FROM python:3.13-slim AS runtime\nENV VENV_PATH="/opt/pysetup/.venv"\nWORKDIR /app\n'
+        'COPY --from=build $VENV_PATH $VENV_PATH\nCOPY --from=build /opt/pysetup/ ./\nCMD ["svc"]\n'
     )
     outcome = outcome_of(TRANSFORM, text)
     assert outcome.edits == ()
@@ -402,7 +481,7 @@ def test_venv_copied_again_to_another_folder_is_warned_not_edited():
 
 LINES = [
     "ENV PYTHONUNBUFFERED=1\n",
-    "ENV PATH=\"/root/.local/bin:$PATH\" TZ=UTC\n",
+    'ENV PATH="/root/.local/bin:$PATH" TZ=UTC\n',
     "ARG VERSION=1\n",
     "LABEL version=$VERSION\n",
     "RUN apt-get update && apt-get install -y gcc libpq-dev curl\n",
@@ -422,10 +501,10 @@ LINES = [
     "# a comment\n",
     "\n",
     "WORKDIR /app/src\n",
-    "SHELL [\"/bin/bash\", \"-c\"]\n",
-    "ENTRYPOINT [\"entry.sh\"]\n",
+    'SHELL ["/bin/bash", "-c"]\n',
+    'ENTRYPOINT ["entry.sh"]\n',
     "CMD poetry run svc --port 80\n",
-    "CMD [\"poetry\", \"run\", \"svc\"]\n",
+    'CMD ["poetry", "run", "svc"]\n',
 ]
 
 
@@ -453,10 +532,17 @@ def test_any_mix_splits_losslessly_or_not_at_all(before_install, after_install, 
 
 @pytest.mark.parametrize(
     ("py", "library", "guessed"),
-    [pytest.param("3.11", "libssl3", False, id="bookworm-from-arg"), pytest.param("3.13", "libssl3t64", True, id="trixie-guess-from-arg")],
+    [
+        pytest.param("3.11", "libssl3", False, id="bookworm-from-arg"),
+        pytest.param("3.13", "libssl3t64", True, id="trixie-guess-from-arg"),
+    ],
 )
 def test_release_read_through_a_global_arg(py, library, guessed):
-    text = f"ARG PY={py}\nFROM python:${{PY}}-slim\nRUN apt-get update && apt-get install -y libssl-dev\n" + POETRY + "CMD [\"svc\"]\n"
+    text = (
+        f"ARG PY={py}\nFROM python:${{PY}}-slim\nRUN apt-get update && apt-get install -y libssl-dev\n"
+        + POETRY
+        + 'CMD ["svc"]\n'
+    )
     assert f"--no-install-recommends {library} &&" in run_twice(TRANSFORM, text)
     assert any("is a guess" in w.message for w in outcome_of(TRANSFORM, text).warnings) == guessed
 
@@ -464,13 +550,37 @@ def test_release_read_through_a_global_arg(py, library, guessed):
 @pytest.mark.parametrize(
     ("text", "venv"),
     [
-        pytest.param("FROM p\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nWORKDIR /app\nRUN poetry install\n", "/app/.venv", id="env-in-project"),
-        pytest.param("FROM p\nWORKDIR /app\nWORKDIR src\nRUN poetry config virtualenvs.in-project true && poetry install\n", "/app/src/.venv", id="config-same-run"),
-        pytest.param("FROM p\nRUN poetry config virtualenvs.in-project true\nWORKDIR /srv\nRUN poetry install\n", "/srv/.venv", id="config-earlier-run"),
-        pytest.param("FROM p\nENV VENV=/opt/v\nENV VIRTUAL_ENV=$VENV POETRY_VIRTUALENVS_IN_PROJECT=1\nWORKDIR /app\nRUN poetry install\n", "/opt/v", id="virtual-env-wins"),
-        pytest.param("FROM p\nENV POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_VIRTUALENVS_CREATE=false\nWORKDIR /app\nRUN poetry install\n", None, id="create-false"),
+        pytest.param(
+            "FROM p\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nWORKDIR /app\nRUN poetry install\n",
+            "/app/.venv",
+            id="env-in-project",
+        ),
+        pytest.param(
+            "FROM p\nWORKDIR /app\nWORKDIR src\nRUN poetry config virtualenvs.in-project true && poetry install\n",
+            "/app/src/.venv",
+            id="config-same-run",
+        ),
+        pytest.param(
+            "FROM p\nRUN poetry config virtualenvs.in-project true\nWORKDIR /srv\nRUN poetry install\n",
+            "/srv/.venv",
+            id="config-earlier-run",
+        ),
+        pytest.param(
+            "FROM p\nENV VENV=/opt/v\nENV VIRTUAL_ENV=$VENV POETRY_VIRTUALENVS_IN_PROJECT=1\nWORKDIR /app\nRUN poetry install\n",
+            "/opt/v",
+            id="virtual-env-wins",
+        ),
+        pytest.param(
+            "FROM p\nENV POETRY_VIRTUALENVS_IN_PROJECT=true POETRY_VIRTUALENVS_CREATE=false\nWORKDIR /app\nRUN poetry install\n",
+            None,
+            id="create-false",
+        ),
         pytest.param("FROM p\nWORKDIR /app\nRUN poetry install\n", None, id="poetry-cache-dir"),
-        pytest.param("FROM p\nWORKDIR /app\nRUN poetry install\nRUN poetry config virtualenvs.in-project true\n", None, id="config-after-install"),
+        pytest.param(
+            "FROM p\nWORKDIR /app\nRUN poetry install\nRUN poetry config virtualenvs.in-project true\n",
+            None,
+            id="config-after-install",
+        ),
     ],
 )
 def test_venv_dir(text, venv):

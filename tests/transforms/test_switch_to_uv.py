@@ -98,12 +98,15 @@ REFUSALS = [
         id="venv-location-unknown",
     ),
     pytest.param(
-        FROM + "RUN pip install poetry && poetry config virtualenvs.create false\nWORKDIR /app\nCOPY . .\nRUN poetry install\n",
+        FROM
+        + "RUN pip install poetry && poetry config virtualenvs.create false\nWORKDIR /app\nCOPY . .\nRUN poetry install\n",
         "image's own Python",
         id="system-install",
     ),
     pytest.param(
-        FROM + POETRY_SETUP + "WORKDIR /app\nCOPY backend/pyproject.toml backend/poetry.lock ./\nRUN poetry install --no-root\n",
+        FROM
+        + POETRY_SETUP
+        + "WORKDIR /app\nCOPY backend/pyproject.toml backend/poetry.lock ./\nRUN poetry install --no-root\n",
         "subfolder",
         id="project-in-a-subfolder",
     ),
@@ -276,7 +279,9 @@ def test_changed(before, after):
 
 
 def hadolint_codes(text: str) -> set[str]:
-    done = subprocess.run(["hadolint", "--no-fail", "-f", "json", "-"], input=text, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["hadolint", "--no-fail", "-f", "json", "-"], input=text, capture_output=True, text=True, check=True
+    )
     return {finding["code"] for finding in json.loads(done.stdout or "[]")}
 
 
@@ -313,7 +318,9 @@ def test_without_converted_project_files_refuses_unless_the_project_is_already_o
     text = FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install\n"
     outcome = outcome_of(TRANSFORM, text, context(), settings)
     assert outcome.edits == () and "--uv" in outcome.warnings[0].message
-    on_uv = ProjectContext(root=Path("/context"), projects={"": PoetryProject(directory="", is_pep621=True, has_uv_lock=True)})
+    on_uv = ProjectContext(
+        root=Path("/context"), projects={"": PoetryProject(directory="", is_pep621=True, has_uv_lock=True)}
+    )
     assert "uv sync --locked --no-editable" in run_twice(TRANSFORM, text, on_uv, settings)
 
 
