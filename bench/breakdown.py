@@ -5,7 +5,7 @@
 1. Start-up: `python -X importtime <migrate> --check one/Dockerfile`, several runs,
    keeping each module's fastest (least disturbed) figure; compared with a bare
    `python -S -c pass`, `python -c pass` (site-packages and .pth files) and
-   `import migrator.cli`.
+   `import migrator.console`.
 2. Per file: the pipeline in-process under cProfile over a generated tree, with the
    time split into reading the build context, parsing, and each transform.
 
@@ -71,7 +71,7 @@ def startup(one: Path, runs: int, install: str) -> None:
     print(f"migrate: {migrate}")
     pipeline_only = (
         "import sys; from pathlib import Path; import migrator.transforms; "
-        "from migrator.pipeline import migrate_path; from migrator.transform import Settings; "
+        "from migrator.migrate_file import migrate_path; from migrator.transform import Settings; "
         "sys.exit(migrate_path(Path(sys.argv[1]), Settings()).changed)"
     )
     # A ladder: each rung adds one layer, so the differences say what each layer costs.
@@ -82,7 +82,7 @@ def startup(one: Path, runs: int, install: str) -> None:
         "python -c 'import click'": [python, "-c", "import click"],
         "python -c 'import migrator.pipeline'": [python, "-c", "import migrator.pipeline"],
         "pipeline on the file, no CLI": [python, "-c", pipeline_only, str(one)],
-        "python -c 'import migrator.cli'": [python, "-c", "import migrator.cli"],
+        "python -c 'import migrator.console'": [python, "-c", "import migrator.console"],
         "migrate --check one/Dockerfile": [migrate, "--check", str(one)],
         "hadolint one/Dockerfile": [find_tool("hadolint"), "--no-fail", str(one)],
     }
@@ -106,7 +106,7 @@ def startup(one: Path, runs: int, install: str) -> None:
 
 def per_file(dockerfiles: list[Path]) -> None:
     from migrator.model import parse
-    from migrator.pipeline import migrate_path
+    from migrator.migrate_file import migrate_path
     from migrator.project import read_context
     from migrator.transform import Settings
     from migrator.transforms import PIPELINE

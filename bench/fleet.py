@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     import dockerfile
 
     from migrator.model import parse
-    from migrator.pipeline import migrate_path, migrate_text
+    from migrator.migrate_file import migrate_path
+    from migrator.pipeline import migrate_text
     from migrator.project import read_context
     from migrator.transform import Settings
 

@@ -1,6 +1,6 @@
 """`python -m migrator`: the same as the `migrate` command."""
 
-from migrator.cli import main
+from migrator.console import main
 
 if __name__ == "__main__":
     main()

@@ -5,8 +5,9 @@ Exit codes follow black, so that CI and bulk runners can rely on them:
 stdout closed early (`| head`), 2 usage error, 123 some file failed, 130 interrupted.
 Diffs and JSON go to stdout; per-file messages and the summary go to stderr.
 
-The command line itself is declared with click in migrator.options; main() reads the
-plain invocations a hook repeats without it (see main's docstring for why).
+The command line itself is declared with click in migrator.options, whose command
+runs execute(); migrator.console (the console script) reads the plain invocations a
+hook repeats without click and runs them here too. This module imports neither.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class Run:
 
 def run_job(job: Job):
     """Migrate one file; runs in a worker process with --jobs, so it is a top-level function."""
-    from migrator.pipeline import FileResult, Status, migrate_path
+    from migrator.migrate_file import migrate_path
+    from migrator.pipeline import FileResult, Status
 
     if job.config_error:
         return FileResult(str(job.path), Status.FAILED, error=job.config_error)
@@ -104,61 +106,6 @@ class Options:
     network: str | None = None
     platform: str | None = None
     docker: str | None = None
-
-
-# The flags a pre-commit hook or a runner's per-repository script passes, and the option each sets.
-PLAIN_FLAGS = {
-    "--check": "check",
-    "--write": "write",
-    "--diff": "show_diff",
-    "-q": "quiet",
-    "--quiet": "quiet",
-    "-v": "verbose",
-    "--verbose": "verbose",
-}
-
-
-def main(argv: list[str] | None = None) -> None:
-    """The console script. A plain command line runs without click; anything else goes through it.
-
-    Why: importing click and what it imports (inspect, uuid, datetime, gettext...) takes
-    about 20 ms, as long as hadolint's whole run on one file, and a pre-commit hook pays
-    it on every commit. migrator.options stays the one definition of the command line:
-    --help, --version, every other option and every usage error are its own.
-    """
-    args = sys.argv[1:] if argv is None else list(argv)
-    options = plain_options(args)
-    if options is not None:
-        try:
-            code = execute(options)
-        except UsageError:
-            pass  # nothing has run yet: click reads the same line again and words the error its way
-        else:
-            raise SystemExit(code)
-    from migrator.options import cli
-
-    cli.main(args=args, prog_name="migrate")
-
-
-def plain_options(args: list[str]) -> Options | None:
-    """The options of `[--check|--write|--diff|-q|-v]... PATH...`; None for any other command line.
-
-    Paths are words that do not start with '-'; '-' (stdin), '--', clustered short flags
-    and every other option are left to click.
-    """
-    flags: dict[str, bool] = {}
-    paths = []
-    for arg in args:
-        if arg.startswith("-"):
-            option = PLAIN_FLAGS.get(arg)
-            if option is None:
-                return None
-            flags[option] = True
-        else:
-            paths.append(arg)
-    if not paths:
-        return None
-    return Options(paths=tuple(paths), **flags)
 
 
 def execute(options: Options) -> int:
@@ -484,7 +431,8 @@ def _close(run: Run, reports, verifier, report_file: Path | None, interrupted: b
 
 
 def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | None) -> int:
-    from migrator.pipeline import Status, migrate_source
+    from migrator.migrate_file import migrate_data
+    from migrator.pipeline import Status
     from migrator.project import read_context
     from migrator.report import write_exact
 
@@ -498,10 +446,7 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
         raise UsageError(str(exc)) from None
     data = sys.stdin.buffer.read()
     settings = _settings_for(merged)
-    if settings.uv:
-        # As migrate_path does: the uv switch converts the project files at this edge.
-        from migrator.uv_project import migrate_source_with_uv as migrate_source
-    result = migrate_source(STDIN_NAME, data, settings, read_context(context))
+    result = migrate_data(STDIN_NAME, data, settings, read_context(context))
     report = _verified(Job(Path(STDIN_NAME), settings, context), result, verifier)
     if run.writing and result.extra_files and report.status is Status.MIGRATED:
         names = ", ".join(extra.path for extra in result.extra_files)

@@ -5,18 +5,21 @@ contract compared with the original's; a transform that breaks either is reverte
 and named in a warning. The whole list runs again until nothing changes (a fixed
 point); a file that keeps changing is reported as failed rather than written.
 Per-file outcomes are values (FileResult), never exceptions.
+
+This is the pure core: text (or bytes), the project context and the settings in, a
+migration out. It reads and writes no file; migrator.migrate_file is the edge that
+reads the Dockerfile and the project, and runs the project-side part of `--uv`.
 """
 
 from __future__ import annotations
 
 import re
 from enum import Enum
-from pathlib import Path
 
 from migrator.analysis import created_user_id, uses_poetry
 from migrator.contract import RuntimeContract, runtime_contract
 from migrator.model import Dockerfile, Edit, EditConflict, ParseError, apply_edits, parse
-from migrator.project import ProjectContext, read_context
+from migrator.project import ProjectContext
 from migrator.record import dataclass, field, replace
 from migrator.source import MAX_STAGES, InputError, decode
 from migrator.transform import ExtraFile, Note, Settings, Transform
@@ -236,14 +239,6 @@ class NotSettled(RuntimeError):
         )
 
 
-def context_for(path: Path | None, context_dir: Path | None) -> ProjectContext:
-    if context_dir is not None:
-        return read_context(context_dir)
-    if path is None:
-        return read_context(None)
-    return read_context(path.parent)
-
-
 def migrate_source(
     name: str,
     data: bytes,
@@ -283,19 +278,6 @@ def migrate_source(
         warnings=context_warnings + migration.warnings if status is Status.MIGRATED else migration.warnings,
         extra_files=migration.extra_files,
     )
-
-
-def migrate_path(path: Path, settings: Settings, context_dir: Path | None = None) -> FileResult:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return FileResult(str(path), Status.FAILED, error=f"cannot be read: {exc.strerror or exc}")
-    if settings.uv:
-        # The uv switch also converts pyproject.toml and the lock: that I/O stays at this edge.
-        from migrator.uv_project import migrate_source_with_uv
-
-        return migrate_source_with_uv(str(path), data, settings, context_for(path, context_dir))
-    return migrate_source(str(path), data, settings, context_for(path, context_dir))
 
 
 def _traceback() -> str:

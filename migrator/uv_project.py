@@ -35,16 +35,9 @@ import sysconfig
 import tempfile
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from migrator.model import ParseError
 from migrator.record import dataclass, replace
-from migrator.source import decode
-from migrator.transform import ExtraFile, Note, Settings
-
-if TYPE_CHECKING:
-    from migrator.pipeline import FileResult
-    from migrator.project import ProjectContext
+from migrator.transform import ExtraFile, Settings
 
 LOCK_TIMEOUT_SECONDS = 600
 CREDENTIAL_ENV_RE = re.compile(r"POETRY_(HTTP_BASIC|PYPI_TOKEN|CERTIFICATES)_[A-Z0-9_]+")
@@ -479,38 +472,3 @@ def read_optional(path: Path) -> str | None:
 
 def settings_for(plan: UvPlan, settings: Settings) -> Settings:
     return replace(settings, uv_version=plan.uv_version or settings.uv_version, uv_project_ready=True)
-
-
-def migrate_source_with_uv(name: str, data: bytes, settings: Settings, project: ProjectContext) -> FileResult:
-    """migrate_source, plus the project files; a refusal anywhere leaves everything as it was."""
-    from migrator.pipeline import SKIP_FILE_RE, FileResult, Status, migrate_source
-    from migrator.transforms.switch_to_uv import REFUSED
-
-    try:
-        text = decode(data)
-    except ParseError:
-        return migrate_source(name, data, settings, project)
-
-    def unchanged(reason: str) -> FileResult:
-        return FileResult(name, Status.SKIPPED, original=text, migrated=text, reason=reason)
-
-    if SKIP_FILE_RE.search(text) or "poetry" not in text.lower():
-        # Nothing of Poetry to switch in this Dockerfile: the pipeline says why on its own.
-        return migrate_source(name, data, settings, project)
-    if project.root is None:
-        return unchanged("--uv needs the build context to convert pyproject.toml and the lock (use --context)")
-    plan = prepare(project.root, settings)
-    if plan.refusal:
-        return unchanged(plan.refusal)
-    result = migrate_source(name, data, settings_for(plan, settings), project)
-    for warning in result.warnings:
-        if warning.code == "MIG006" and warning.message.startswith(REFUSED):
-            where = f"line {warning.line}: " if warning.line else ""
-            return unchanged(where + warning.message)
-    switched = any(change.code == "MIG006" for change in result.changes)
-    if result.status is Status.MIGRATED and not switched and plan.extra_files:
-        return unchanged("no Poetry install that switch-to-uv can rewrite; the project was left on Poetry")
-    if not switched:
-        return result
-    notes = tuple(Note("MIG006", None, warning) for warning in plan.warnings)
-    return replace(result, extra_files=result.extra_files + plan.extra_files, warnings=result.warnings + notes)

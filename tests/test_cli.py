@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrator import cli as cli_module
+from migrator import console
 from migrator.options import cli
 from migrator.pipeline import FileResult, Status
 from migrator.transform import ExtraFile, Note
@@ -245,15 +246,15 @@ def test_stdin_failure_exits_123():
 
 def test_stdin_uses_context_when_given(tmp_path: Path, monkeypatch):
     seen = {}
-    import migrator.pipeline as pipeline
+    import migrator.migrate_file as migrate_file
 
-    original = pipeline.migrate_source
+    original = migrate_file.migrate_data
 
     def spy(name, data, settings, project):
         seen["root"] = project.root
         return original(name, data, settings, project)
 
-    monkeypatch.setattr(pipeline, "migrate_source", spy)
+    monkeypatch.setattr(migrate_file, "migrate_data", spy)
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     migrate("--check", "--context", str(tmp_path), "-", input=NAIVE.encode())
     assert seen["root"] == tmp_path.resolve()
@@ -373,12 +374,12 @@ def test_extra_files_are_written_all_or_none(naive: Path, monkeypatch):
 
 
 def test_stdin_refuses_to_write_extra_files(monkeypatch):
-    import migrator.pipeline as pipeline
+    import migrator.migrate_file as migrate_file
 
     def fake(name, data, settings, project):
         return FileResult(name, Status.MIGRATED, data.decode(), "x\n", extra_files=(ExtraFile("uv.lock", None, "v\n"),))
 
-    monkeypatch.setattr(pipeline, "migrate_source", fake)
+    monkeypatch.setattr(migrate_file, "migrate_data", fake)
     result = migrate("--write", "-", input=NAIVE.encode())
     assert result.exit_code == 123
     assert "run migrate on the Dockerfile's path" in result.stderr
@@ -629,9 +630,9 @@ OTHER_WORDS = ["-", "--", "-qv", "--jobs", "2", "--format", "json", "--help", "-
 @settings(max_examples=300, deadline=None)
 @given(args=st.lists(st.sampled_from(PLAIN_WORDS + OTHER_WORDS), max_size=6))
 def test_a_plain_command_line_reads_as_click_reads_it(args):
-    options = cli_module.plain_options(args)
+    options = console.plain_options(args)
     if options is None:
-        plain = all(a in cli_module.PLAIN_FLAGS or not a.startswith("-") for a in args)
+        plain = all(a in console.PLAIN_FLAGS or not a.startswith("-") for a in args)
         assert not (plain and any(not a.startswith("-") for a in args)), "a plain command line was left to click"
         return
     context = cli.make_context("migrate", list(args), resilient_parsing=False)
@@ -640,7 +641,7 @@ def test_a_plain_command_line_reads_as_click_reads_it(args):
 
 def _main(args: list[str], capsys) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as exit:
-        cli_module.main(args)
+        console.main(args)
     captured = capsys.readouterr()
     return exit.value.code, captured.out, captured.err
 
@@ -749,7 +750,7 @@ def test_diffs_are_coloured_only_on_a_terminal(naive: Path, monkeypatch):
 def test_a_single_file_does_not_start_worker_processes_or_import_rich(naive: Path):
     code = (
         "import sys\n"
-        "from migrator.cli import main\n"
+        "from migrator.console import main\n"
         "try:\n"
         f"    main(['--check', {str(naive)!r}])\n"
         "except SystemExit as exit:\n"

@@ -19,7 +19,8 @@ import dockerfile
 import pytest
 
 from migrator.model import BOM, parse
-from migrator.pipeline import Status, migrate_path, migrate_source
+from migrator.migrate_file import migrate_path
+from migrator.pipeline import Status, migrate_source
 from migrator.project import read_context
 from migrator.source import decode
 from migrator.transform import Settings

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from migrator.pipeline import Status, migrate_path
+from migrator.migrate_file import migrate_path
+from migrator.pipeline import Status
 from migrator.transform import Settings
 from migrator.uv_project import (
     carry_comments,

@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from migrator import verify as verify_module
-from migrator.pipeline import migrate_path
+from migrator.migrate_file import migrate_path
 from migrator.transform import Settings
 from migrator.verify import (
     ImageFigures,
