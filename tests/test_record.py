@@ -135,3 +135,45 @@ def test_a_busy_class_gets_a_compiled_init_that_builds_the_same_instances():
         Busy()
     with pytest.raises(TypeError):
         Busy(1, z=2)
+
+
+TYPED_USE = """
+from migrator.record import dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class Point:
+    x: int
+    y: int = 0
+    tags: tuple[str, ...] = field(default=())
+    extra: dict[str, int] = field(default_factory=dict, compare=False)
+
+
+good = Point(1, y=2, tags=("a",))
+moved: Point = replace(good, x=3)
+total: int = good.x + moved.y
+"""
+TYPED_MISUSE = {
+    "Point(1, z=2)": 'Unexpected keyword argument "z" for "Point"',
+    "Point()": 'Missing positional argument "x" in call to "Point"',
+    'Point("1")': 'Argument 1 to "Point" has incompatible type "str"; expected "int"',
+    "good.x = 2": 'Property "x" defined in "Point" is read-only',
+    "label: str = good.y": 'Incompatible types in assignment (expression has type "int", variable has type "str")',
+}
+
+
+def test_type_checkers_read_records_as_dataclasses(tmp_path):
+    """typing.dataclass_transform: mypy checks a record's fields and constructor as a dataclass's."""
+    from mypy import api
+
+    misuse = "\n".join(TYPED_MISUSE)
+    (tmp_path / "typed_use.py").write_text(TYPED_USE)
+    (tmp_path / "typed_misuse.py").write_text(TYPED_USE + misuse + "\n")
+    options = ["--no-incremental", "--follow-imports=silent", "--strict"]
+    out, err, status = api.run([*options, str(tmp_path / "typed_use.py")])
+    assert status == 0, out + err
+    out, err, status = api.run([*options, str(tmp_path / "typed_misuse.py")])
+    assert status == 1
+    first_misuse_line = TYPED_USE.count("\n") + 1
+    for offset, message in enumerate(TYPED_MISUSE.values()):
+        assert f"typed_misuse.py:{first_misuse_line + offset}: error: {message}" in out, out
