@@ -26,8 +26,8 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import DEFAULT_SEED  # noqa: E402
-from run import Timed, environment, find_tool, measure, tree_for, venv_migrate  # noqa: E402
+from generate import DEFAULT_SEED
+from run import Timed, environment, find_tool, measure, tree_for, venv_migrate
 
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
@@ -105,8 +105,8 @@ def startup(one: Path, runs: int, install: str) -> None:
 
 
 def per_file(dockerfiles: list[Path]) -> None:
-    from migrator.model import parse
     from migrator.migrate_file import migrate_path
+    from migrator.model import parse
     from migrator.project import read_context
     from migrator.transform import Settings
     from migrator.transforms import PIPELINE

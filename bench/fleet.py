@@ -17,8 +17,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import DEFAULT_SEED  # noqa: E402
-from run import tree_for  # noqa: E402
+from generate import DEFAULT_SEED
+from run import tree_for
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import dockerfile
 
-    from migrator.model import parse
     from migrator.migrate_file import migrate_path
+    from migrator.model import parse
     from migrator.pipeline import migrate_text
     from migrator.project import read_context
     from migrator.transform import Settings

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import DEFAULT_SEED, generate  # noqa: E402
+from generate import DEFAULT_SEED, generate
 
 OUT = Path(__file__).resolve().parent / "out"
 TREE_TARGET = 0.5  # migrate's bulk time as a share of hadolint's
@@ -130,7 +130,7 @@ def measure(rounds: int, **timed: Timed) -> dict[str, dict]:
     times = {name: [] for name in timed}
     cpu_times = {name: [] for name in timed}
     codes = {name: set() for name in timed}
-    last_stderr = {name: b"" for name in timed}
+    last_stderr = dict.fromkeys(timed, b"")
     for _ in range(rounds):
         for name, spec in timed.items():
             seconds, cpu, code, last_stderr[name] = run_once(spec.command, spec.stdin, spec.env)
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     tree_ratio = ratio(bulk_migrate["best"], bulk_hadolint["best"])
     one_ratio = ratio(one_migrate["best"], one_hadolint["best"])
     results = {
-        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),
         "machine": {
             "cpus": os.cpu_count(),

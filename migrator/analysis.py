@@ -136,7 +136,9 @@ def pip_program(command: SimpleCommand) -> list[str] | None:
 
 def is_pip_install(command: SimpleCommand) -> bool:
     args = pip_program(command)
-    return bool(args) and "install" in [a for a in args if not a.startswith("-")][:1]
+    if not args:
+        return False
+    return "install" in [a for a in args if not a.startswith("-")][:1]
 
 
 def installs_poetry_itself(command: SimpleCommand) -> bool:
@@ -231,7 +233,7 @@ def expanded_base_image(doc: Dockerfile, stage: Stage) -> str:
 
 
 def _option(argv: list[str], short: str, long: str) -> str | None:
-    for flag, value in zip(argv, argv[1:]):
+    for flag, value in zip(argv, argv[1:], strict=False):  # each word with the next
         if flag in (short, long):
             return value
     for word in argv:

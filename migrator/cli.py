@@ -14,11 +14,23 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from migrator.config import ConfigError, ConfigFinder, Overrides, check_version, parse_user, split_codes
 from migrator.record import dataclass, replace
 from migrator.report import STDIN_NAME
+
+if TYPE_CHECKING:  # the modules are imported where they are used, to keep a plain run's start-up short
+    from types import ModuleType
+
+    from migrator.pipeline import FileResult
+    from migrator.report import FileReport, ProgressBar
+    from migrator.transform import Settings
+    from migrator.verify import VerifyOptions
+
+    Verifier = tuple[ModuleType, VerifyOptions]  # migrator.verify and the options to verify with
 
 EXIT_OK = 0
 EXIT_CHANGES = 1
@@ -36,7 +48,7 @@ class Job:
     """One Dockerfile to migrate, with the settings that apply to its folder."""
 
     path: Path
-    settings: object  # migrator.transform.Settings; typed loosely to keep this module's imports light
+    settings: Settings | None  # None when they cannot be read: config_error says why
     context: Path | None
     config_error: str | None = None
 
@@ -53,13 +65,13 @@ class Run:
         return self.mode == "write"
 
 
-def run_job(job: Job):
+def run_job(job: Job) -> FileResult:
     """Migrate one file; runs in a worker process with --jobs, so it is a top-level function."""
     from migrator.migrate_file import migrate_path
     from migrator.pipeline import FileResult, Status
 
-    if job.config_error:
-        return FileResult(str(job.path), Status.FAILED, error=job.config_error)
+    if job.config_error or job.settings is None:
+        return FileResult(str(job.path), Status.FAILED, error=job.config_error or "settings cannot be read")
     return migrate_path(job.path, job.settings, job.context)
 
 
@@ -175,7 +187,7 @@ def _execute(options: Options) -> int:
 
 
 def _command_line_overrides(options: Options) -> Overrides:
-    values: dict = {}
+    values: dict[str, Any] = {}
     if options.select:
         values["select"] = _known_codes(split_codes(options.select), "--select")
     if options.ignore:
@@ -226,7 +238,7 @@ def _explain(key: str) -> int:
     raise UsageError(f"--explain: unknown transform {key!r}; `migrate --list` shows the codes and names")
 
 
-def _verifier(options: Options):
+def _verifier(options: Options) -> Verifier:
     try:
         from migrator import verify as verifying
     except ImportError:
@@ -244,11 +256,26 @@ def _verifier(options: Options):
     return verifying, verify_options
 
 
-def _settings_for(overrides: Overrides):
+def _settings_for(overrides: Overrides) -> Settings:
     # The uv version is not set here: migrator.uv_project takes it from the uv that writes the lock.
     from migrator.transform import Settings
 
     return overrides.settings(Settings())
+
+
+def _check_uv_extra(overrides: Overrides, settings: list[Settings | None]) -> None:
+    """--uv asked for and the uv extra missing: a usage error, before any file is migrated.
+
+    A skip would exit 0, and a bulk runner would take that for success and open nothing.
+    """
+    if not any(s is not None and s.uv for s in settings):
+        return
+    from migrator.uv_project import INSTALL_UV_EXTRA, missing_tools
+
+    missing = missing_tools()
+    if missing:
+        asked = "--uv" if overrides.uv else "uv = true in [tool.migrator]"
+        raise UsageError(f"{asked} needs {' and '.join(missing)}, which are not installed: {INSTALL_UV_EXTRA}")
 
 
 def _jobs_for(files: list[Path], overrides: Overrides) -> list[Job]:
@@ -273,7 +300,14 @@ def _jobs_for(files: list[Path], overrides: Overrides) -> list[Job]:
 # --- running -----------------------------------------------------------------------------
 
 
-def _run_paths(run: Run, paths, overrides: Overrides, jobs: int | None, verifier, report_file: Path | None) -> int:
+def _run_paths(
+    run: Run,
+    paths: Sequence[str],
+    overrides: Overrides,
+    jobs: int | None,
+    verifier: Verifier | None,
+    report_file: Path | None,
+) -> int:
     from migrator.discovery import DiscoveryError, find_dockerfiles
 
     try:
@@ -281,9 +315,10 @@ def _run_paths(run: Run, paths, overrides: Overrides, jobs: int | None, verifier
     except DiscoveryError as exc:
         raise UsageError(str(exc)) from None
     work = _jobs_for(files, overrides)
+    _check_uv_extra(overrides, [job.settings for job in work])
     if run.writing:
         from migrator.files import interrupts_deferred
-    reports = []
+    reports: list[FileReport] = []
     interrupted = False
     progress = None
     try:
@@ -317,7 +352,7 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _results(work: list[Job], jobs: int):
+def _results(work: list[Job], jobs: int) -> Iterator[tuple[Job, FileResult]]:
     """(job, FileResult) pairs in the input order, whatever order the workers finish in."""
     if jobs <= 1 or len(work) < PARALLEL_FROM:
         for job in work:
@@ -328,18 +363,19 @@ def _results(work: list[Job], jobs: int):
     executor = ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=_ignore_interrupts)
     try:
         chunk = max(1, len(work) // (jobs * 8))
-        yield from zip(work, executor.map(run_job, work, chunksize=chunk))
+        yield from zip(work, executor.map(run_job, work, chunksize=chunk), strict=True)
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     executor.shutdown()
 
 
-def _verified(job: Job, result, verifier):
+def _verified(job: Job, result: FileResult, verifier: Verifier | None) -> FileReport:
     """The result as a report, verified with Docker when asked; a failed build makes the file failed."""
     from migrator.pipeline import Status
     from migrator.report import FileReport
 
+    label: str | None
     if job.context:
         label = os.path.relpath(job.context)
     else:
@@ -355,7 +391,7 @@ def _verified(job: Job, result, verifier):
     return FileReport(result, label, failure=failure, verification=verification)
 
 
-def _written(job: Job, report):
+def _written(job: Job, report: FileReport) -> FileReport:
     """Write a migrated file that passed; a refused or failed write makes the file failed."""
     from migrator.files import WriteError, replacements_for, write_all
     from migrator.pipeline import Status
@@ -369,7 +405,7 @@ def _written(job: Job, report):
     return replace(report, written=True)
 
 
-def _emit(report, run: Run) -> None:
+def _emit(report: FileReport, run: Run) -> None:
     from migrator.redact import redact
     from migrator.report import file_diff, file_messages, write_diff
 
@@ -386,7 +422,14 @@ def _emit(report, run: Run) -> None:
         _err(line)
 
 
-def _close(run: Run, reports, verifier, report_file: Path | None, interrupted: bool, total: int) -> int:
+def _close(
+    run: Run,
+    reports: list[FileReport],
+    verifier: Verifier | None,
+    report_file: Path | None,
+    interrupted: bool,
+    total: int,
+) -> int:
     from migrator.pipeline import Status
     from migrator.report import Summary, json_document, print_summary_table, summary_line, write_exact
 
@@ -430,7 +473,7 @@ def _close(run: Run, reports, verifier, report_file: Path | None, interrupted: b
     return EXIT_OK
 
 
-def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | None) -> int:
+def _run_stdin(run: Run, overrides: Overrides, verifier: Verifier | None, report_file: Path | None) -> int:
     from migrator.migrate_file import migrate_data
     from migrator.pipeline import Status
     from migrator.project import read_context
@@ -446,6 +489,7 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
         raise UsageError(str(exc)) from None
     data = sys.stdin.buffer.read()
     settings = _settings_for(merged)
+    _check_uv_extra(overrides, [settings])
     result = migrate_data(STDIN_NAME, data, settings, read_context(context))
     report = _verified(Job(Path(STDIN_NAME), settings, context), result, verifier)
     if run.writing and result.extra_files and report.status is Status.MIGRATED:
@@ -466,7 +510,7 @@ def _run_stdin(run: Run, overrides: Overrides, verifier, report_file: Path | Non
 # --- terminal --------------------------------------------------------------------------
 
 
-def _progress(total: int, run: Run):
+def _progress(total: int, run: Run) -> ProgressBar | None:
     if total < MANY_FILES or run.verbosity < 0 or not _is_terminal(sys.stderr):
         return None
     from migrator.report import ProgressBar
@@ -474,7 +518,7 @@ def _progress(total: int, run: Run):
     return ProgressBar(total, sys.stderr)
 
 
-def _to_stdout(write, *args) -> None:
+def _to_stdout(write: Callable[..., object], *args: Any) -> None:
     """Call a writer of stdout; a broken pipe there (and only there) is StdoutClosed, not a bug."""
     try:
         write(*args)
@@ -493,7 +537,7 @@ def _drop_stdout() -> None:
     os.close(devnull)
 
 
-def _is_terminal(stream) -> bool:
+def _is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):

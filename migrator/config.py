@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from migrator.record import dataclass, fields, replace
 from migrator.transform import Settings
@@ -47,14 +49,14 @@ class Overrides:
     context: Path | None = None
     syntax_directive: bool | None = None
 
-    def over(self, other: "Overrides") -> "Overrides":
+    def over(self, other: Overrides) -> Overrides:
         """These values where given, the other's elsewhere."""
         return replace(
             other, **{f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
         )
 
     def settings(self, base: Settings = Settings()) -> Settings:
-        changes: dict = {}
+        changes: dict[str, Any] = {}
         if self.select is not None:
             changes["select"] = self.select
         if self.ignore is not None:
@@ -74,7 +76,7 @@ class Overrides:
         return replace(base, **changes)
 
 
-def split_codes(values) -> frozenset[str]:
+def split_codes(values: str | Iterable[object]) -> frozenset[str]:
     """'MIG001,cache-mounts' or a list of those, as one set of codes and names."""
     if isinstance(values, str):
         values = [values]
@@ -149,7 +151,7 @@ def load(pyproject: Path) -> Overrides | None:
     return parse_table(table, pyproject)
 
 
-def parse_table(table: dict, pyproject: Path) -> Overrides:
+def parse_table(table: dict[str, Any], pyproject: Path) -> Overrides:
     line = _table_line(pyproject)
     where = f"{pyproject}:{line}" if line else str(pyproject)
     if not isinstance(table, dict):
@@ -157,7 +159,7 @@ def parse_table(table: dict, pyproject: Path) -> Overrides:
     unknown = sorted(set(table) - set(KEYS))
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} in [tool.migrator]; known keys: {', '.join(KEYS)}")
-    values: dict = {}
+    values: dict[str, Any] = {}
     try:
         for key in ("select", "ignore"):
             if key in table:
@@ -182,14 +184,14 @@ def parse_table(table: dict, pyproject: Path) -> Overrides:
     return Overrides(**values)
 
 
-def _string(table: dict, key: str) -> str:
+def _string(table: dict[str, Any], key: str) -> str:
     value = table[key]
     if not isinstance(value, str):
         raise ValueError(f"{key} must be a string")
     return value
 
 
-def _boolean(table: dict, key: str) -> bool:
+def _boolean(table: dict[str, Any], key: str) -> bool:
     value = table[key]
     if not isinstance(value, bool):
         raise ValueError(f"{key} must be true or false")

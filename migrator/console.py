@@ -10,6 +10,7 @@ end in migrator.cli.execute; this module sits above both, so neither imports it.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from migrator.cli import Options, UsageError, execute
 
@@ -47,7 +48,7 @@ def plain_options(args: list[str]) -> Options | None:
     Paths are words that do not start with '-'; '-' (stdin), '--', clustered short flags
     and every other option are left to click.
     """
-    flags: dict[str, bool] = {}
+    flags: dict[str, Any] = {}  # Options' boolean fields by name
     paths = []
     for arg in args:
         if arg.startswith("-"):

@@ -9,8 +9,8 @@ so that two runs over the same tree print the same thing in the same order.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 SKIP_DIRS = frozenset(
     {
@@ -44,8 +44,7 @@ def is_dockerfile_name(name: str) -> bool:
     return (
         name in ("Dockerfile", "Containerfile", "dockerfile")  # docker build falls back to lower case
         or name.startswith("Dockerfile.")
-        or name.endswith(".Dockerfile")
-        or name.endswith(".dockerfile")
+        or name.endswith((".Dockerfile", ".dockerfile"))
     )
 
 

@@ -13,9 +13,9 @@ import os
 import signal
 import stat
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from migrator.pipeline import FileResult
 from migrator.record import dataclass
@@ -45,7 +45,9 @@ def read_source(path: Path) -> bytes:
 def replacements_for(result: FileResult, path: Path, context_dir: Path | None) -> list[Replacement]:
     """The Dockerfile and every project file its migration changes."""
     changes = [Replacement(Path(path), encode(result.original), encode(result.migrated))]
-    if result.extra_files and context_dir is None:
+    if not result.extra_files:
+        return changes
+    if context_dir is None:
         raise WriteError(
             f"{path}: the migration also changes project files but there is no build context; pass --context"
         )
@@ -194,7 +196,7 @@ def _backup(target: Path, current: bytes) -> str:
     return _stage(target, current)
 
 
-def _publish(targets, staged: dict[Path, str], backups: dict[Path, str]) -> None:
+def _publish(targets: Sequence[tuple[Replacement, Path]], staged: dict[Path, str], backups: dict[Path, str]) -> None:
     published: list[Path] = []
     try:
         for replacement, target in targets:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from functools import cached_property
+from typing import Literal
 
 from migrator.record import dataclass, field
 
@@ -62,7 +63,7 @@ class Trivia:
         return self.start_line
 
     @property
-    def is_instruction(self) -> bool:
+    def is_instruction(self) -> Literal[False]:  # a Literal lets type checkers tell the node kinds apart
         return False
 
 
@@ -88,7 +89,7 @@ class Instruction:
     heredocs: tuple[Heredoc, ...] = ()
 
     @property
-    def is_instruction(self) -> bool:
+    def is_instruction(self) -> Literal[True]:
         return True
 
     @property

@@ -9,6 +9,7 @@ that both read those invocations into the same Options.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -67,7 +68,7 @@ from migrator.cli import Options, UsageError, execute
 @click.option("--docker", metavar="PATH", help="With --verify: the docker client to use.")
 @click.version_option(__version__, prog_name="migrate")
 @click.pass_context
-def cli(ctx: click.Context, **parameters) -> None:
+def cli(ctx: click.Context, /, **parameters: Any) -> None:
     """Turn naive single-stage Poetry Dockerfiles into multi-stage, cached, non-root ones.
 
     PATH is a Dockerfile, a folder to search (Dockerfile, Dockerfile.*, *.Dockerfile,

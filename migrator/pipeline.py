@@ -122,7 +122,8 @@ def migrate_text(text: str, project: ProjectContext, settings: Settings) -> Migr
             raise InputError(
                 stage.from_instruction.start_line, "FROM names no image: give it one, e.g. FROM python:3.12-slim"
             )
-    if not uses_poetry(doc) and not (settings.uv and project.project("") and project.project("").is_poetry):
+    root_project = project.project("")
+    if not uses_poetry(doc) and not (settings.uv and root_project is not None and root_project.is_poetry):
         return Migration(text, skipped="does not use Poetry")
     settings = inline_settings(text, settings)
     transforms = selected_transforms(settings)
@@ -187,12 +188,15 @@ class OriginLines:
         self.origins = origins if origins is not None else list(range(1, text.count("\n") + 2))
 
     def line(self, line: int | None) -> int | None:
-        if line is None or not self.origins:
+        return None if line is None else self.at(line)
+
+    def at(self, line: int) -> int:
+        if not self.origins:
             return line
         return self.origins[min(max(line, 1), len(self.origins)) - 1]
 
     def to_user_file(self, note: Note) -> Note:
-        message = self.LINE_IN_MESSAGE.sub(lambda m: f"{m[1]} {self.line(int(m[2]))}", note.message)
+        message = self.LINE_IN_MESSAGE.sub(lambda m: f"{m[1]} {self.at(int(m[2]))}", note.message)
         return Note(note.code, self.line(note.line), message)
 
     def advance(self, doc: Dockerfile, edits: list[Edit], new_text: str) -> OriginLines:
@@ -213,12 +217,12 @@ class OriginLines:
         for edit in edits:
             for node in doc.nodes[edit.start : edit.end]:
                 for offset, line in enumerate(node.raw.split("\n")):
-                    removed.setdefault(line.rstrip("\r"), self.line(node.start_line + offset))
+                    removed.setdefault(line.rstrip("\r"), self.at(node.start_line + offset))
         cursor = 0
         for edit in sorted(edits, key=lambda e: (e.start, e.end > e.start)):
             keep(cursor, edit.start)
             if edit.start < len(doc.nodes) and edit.end > edit.start:
-                anchor = self.line(doc.nodes[edit.start].start_line)
+                anchor = self.at(doc.nodes[edit.start].start_line)
             else:
                 anchor = origins[-1] if origins else 1
             for line in edit.text.split("\n")[: edit.text.count("\n")]:

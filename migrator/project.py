@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from migrator.record import dataclass, field
 
@@ -39,11 +40,11 @@ class PoetryProject:
     has_poetry_toml: bool = False
     has_uv_lock: bool = False
     workspace_members: tuple[str, ...] = ()  # path dependencies inside the context
-    sources: tuple[dict, ...] = ()  # [[tool.poetry.source]]
+    sources: tuple[dict[str, Any], ...] = ()  # [[tool.poetry.source]]
     plugins: tuple[str, ...] = ()  # [tool.poetry.requires-plugins]
     default_package_exists: bool = False  # a folder named after the project exists
     virtualenvs_create: bool | None = None  # poetry.toml [virtualenvs] create, None when unset
-    raw: dict = field(default_factory=dict, compare=False, repr=False)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def installs_root(self) -> bool:
@@ -123,7 +124,7 @@ def read_context(root: Path | None) -> ProjectContext:
     if ignore_file.is_file():
         try:
             lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-            dockerignore = tuple(l.strip() for l in lines if l.strip() and not l.lstrip().startswith("#"))
+            dockerignore = tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
         except OSError:
             dockerignore = None
     return ProjectContext(
@@ -185,6 +186,7 @@ def _read_pyproject(root: Path, directory: str, files: set[str]) -> PoetryProjec
         (project.get("optional-dependencies", {}) or {}).keys()
     )
     readme_value = project.get("readme", tool_poetry.get("readme"))
+    readme: tuple[str, ...]
     if isinstance(readme_value, str):
         readme = (readme_value,)
     elif isinstance(readme_value, list):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Iterable, TextIO
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TextIO
 
 from migrator.pipeline import FileResult, Status
 from migrator.record import dataclass, field
@@ -45,8 +46,8 @@ class FileReport:
 
 @dataclass
 class Summary:
-    counts: Counter = field(default_factory=Counter)
-    applied: Counter = field(default_factory=Counter)  # transform code -> files it changed
+    counts: Counter[Status] = field(default_factory=Counter)
+    applied: Counter[str] = field(default_factory=Counter)  # transform code -> files it changed
 
     def add(self, report: FileReport) -> None:
         self.counts[report.status] += 1
@@ -221,9 +222,9 @@ def json_document(reports: Iterable[FileReport], summary: Summary, mode: str) ->
     return json.dumps(_redacted(document), indent=2, ensure_ascii=False) + "\n"
 
 
-def file_record(report: FileReport) -> dict:
+def file_record(report: FileReport) -> dict[str, Any]:
     result = report.result
-    error = None
+    error: dict[str, object] | None = None
     if report.status is Status.FAILED:
         if report.failure:
             error = {"line": None, "message": report.failure}
@@ -249,11 +250,11 @@ def file_record(report: FileReport) -> dict:
     }
 
 
-def _note_record(note: Note) -> dict:
+def _note_record(note: Note) -> dict[str, Any]:
     return {"code": note.code, "line": note.line, "message": note.message}
 
 
-def _redacted(value):
+def _redacted(value: Any) -> Any:
     if isinstance(value, str):
         return redact(_printable(value))
     if isinstance(value, dict):
@@ -266,7 +267,7 @@ def _redacted(value):
 # --- tables (rich, imported only here) --------------------------------------------------
 
 
-def print_summary_table(summary: Summary, transforms: Iterable["Transform"], stream: TextIO) -> None:
+def print_summary_table(summary: Summary, transforms: Iterable[Transform], stream: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -286,7 +287,7 @@ def print_summary_table(summary: Summary, transforms: Iterable["Transform"], str
     console.print(applied)
 
 
-def print_transforms_table(transforms: Iterable["Transform"], stream: TextIO) -> None:
+def print_transforms_table(transforms: Iterable[Transform], stream: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table
 

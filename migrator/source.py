@@ -33,8 +33,8 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     text = data.decode("utf-8", "surrogateescape")
-    for number, line in enumerate(text.split("\n"), start=1):
-        if any("\udc80" <= ch <= "\udcff" for ch in line) and not line.lstrip().startswith("#"):
+    for number, text_line in enumerate(text.split("\n"), start=1):
+        if any("\udc80" <= ch <= "\udcff" for ch in text_line) and not text_line.lstrip().startswith("#"):
             raise InputError(number, "bytes that are not UTF-8 in an instruction: save the file as UTF-8")
     return text
 

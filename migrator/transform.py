@@ -8,8 +8,9 @@ checks the result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from migrator.model import Dockerfile, Edit
 from migrator.record import dataclass, field
@@ -80,7 +81,7 @@ class Transform:
     name: str  # kebab-case, e.g. "split-stages"
     reason: str  # one line: why the change is worth making
     safety: Safety
-    apply: Callable[[Dockerfile, "ProjectContext", Settings], Outcome]
+    apply: Callable[[Dockerfile, ProjectContext, Settings], Outcome]
     doc: str  # What it does / Why / Example / Use instead
 
     def note(self, line: int | None, message: str) -> Note:

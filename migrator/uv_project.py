@@ -34,12 +34,15 @@ import sys
 import sysconfig
 import tempfile
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from migrator.record import dataclass, replace
 from migrator.transform import ExtraFile, Settings
 
 LOCK_TIMEOUT_SECONDS = 600
+INSTALL_UV_EXTRA = "pip install 'dockerfile-migrator[uv]'"  # the extra that pins uv and migrate-to-uv
 CREDENTIAL_ENV_RE = re.compile(r"POETRY_(HTTP_BASIC|PYPI_TOKEN|CERTIFICATES)_[A-Z0-9_]+")
 
 
@@ -72,7 +75,7 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
         return refuse(f"{pyproject_path}: cannot be read ({exc}); fix it before switching to uv")
     uv_binary = find_uv()
     if uv_binary is None:
-        return refuse("uv is not installed: pip install 'migrator[uv]'")
+        return refuse(f"uv is not installed: {INSTALL_UV_EXTRA}")
     uv_version = tool_version(uv_binary)
     tool_poetry = data.get("tool", {}).get("poetry") or {}
     backend = str((data.get("build-system") or {}).get("build-backend") or "")
@@ -90,7 +93,7 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
         return refuse(reason)
     converter = find_migrate_to_uv()
     if converter is None:
-        return refuse("migrate-to-uv is not installed: pip install 'migrator[uv]'")
+        return refuse(f"migrate-to-uv is not installed: {INSTALL_UV_EXTRA}")
     converted = convert_in_scratch(context_dir, tool_poetry, converter, uv_binary)
     if isinstance(converted, str):
         return refuse(converted)
@@ -100,7 +103,7 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
     if mismatch:
         return refuse(f"{context_dir / 'uv.lock'}: {mismatch}; refusing to change the locked versions")
     new_pyproject, unplaced = carry_comments(pyproject_text, keep_leading_comments(pyproject_text, new_pyproject))
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if unplaced:
         warnings = (
             f"pyproject.toml: {len(unplaced)} comment(s) of [tool.poetry] found no place in the new tables: {' / '.join(unplaced)}",
@@ -117,7 +120,9 @@ def prepare(context_dir: Path, settings: Settings) -> UvPlan:
     return UvPlan(extra_files=tuple(extra), uv_version=uv_version, warnings=warnings)
 
 
-def convert_in_scratch(context_dir: Path, tool_poetry: dict, converter: str, uv_binary: str) -> tuple[str, str] | str:
+def convert_in_scratch(
+    context_dir: Path, tool_poetry: dict[str, Any], converter: str, uv_binary: str
+) -> tuple[str, str] | str:
     """(new pyproject.toml, new uv.lock) from migrate-to-uv on copies of the manifests, or why not."""
     pyproject_path = context_dir / "pyproject.toml"
     with tempfile.TemporaryDirectory(prefix="migrator-uv-") as scratch:
@@ -154,7 +159,9 @@ def dockerignore_change(context_dir: Path) -> tuple[ExtraFile | None, str | None
     return ExtraFile(".dockerignore", ignore_text, new_ignore), None
 
 
-def poetry_refusal(context_dir: Path, tool_poetry: dict, environ: dict[str, str] | None = None) -> str | None:
+def poetry_refusal(
+    context_dir: Path, tool_poetry: dict[str, Any], environ: Mapping[str, str] | None = None
+) -> str | None:
     """Why this Poetry project cannot be switched safely, in one line; None when it can."""
     where = context_dir / "pyproject.toml"
     environ = os.environ if environ is None else environ
@@ -187,7 +194,7 @@ def poetry_refusal(context_dir: Path, tool_poetry: dict, environ: dict[str, str]
     return None
 
 
-def _all_dependencies(tool_poetry: dict) -> list:
+def _all_dependencies(tool_poetry: dict[str, Any]) -> list[Any]:
     found = list((tool_poetry.get("dependencies") or {}).values())
     found += list((tool_poetry.get("dev-dependencies") or {}).values())
     for group in (tool_poetry.get("group") or {}).values():
@@ -198,8 +205,14 @@ def _all_dependencies(tool_poetry: dict) -> list:
     return flat
 
 
+def missing_tools() -> list[str]:
+    """The programs of the uv extra that cannot be found; checked before a --uv run starts."""
+    found = {"uv": find_uv(), "migrate-to-uv": find_migrate_to_uv()}
+    return [name for name, path in found.items() if path is None]
+
+
 def find_uv() -> str | None:
-    """The uv that `migrator[uv]` pins, before any other uv on PATH."""
+    """The uv that `dockerfile-migrator[uv]` pins, before any other uv on PATH."""
     try:
         from uv import find_uv_bin
 
@@ -283,7 +296,7 @@ def lock_is_stale(uv_binary: str, work: Path) -> str | None:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return str(exc)
     if completed.returncode != 0:
-        lines = [l.strip() for l in completed.stderr.splitlines() if l.strip()]
+        lines = [line.strip() for line in completed.stderr.splitlines() if line.strip()]
         return lines[0] if lines else f"exit status {completed.returncode}"
     return None
 
@@ -292,7 +305,7 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def project_name(data: dict) -> str:
+def project_name(data: dict[str, Any]) -> str:
     name = (data.get("project") or {}).get("name") or data.get("tool", {}).get("poetry", {}).get("name") or ""
     return normalise(str(name))
 
@@ -430,7 +443,7 @@ def carry_comments(original: str, converted: str) -> tuple[str, list[str]]:
     return result, unplaced
 
 
-def readme_files(tool_poetry: dict) -> list[str]:
+def readme_files(tool_poetry: dict[str, Any]) -> list[str]:
     readme = tool_poetry.get("readme") or []
     return [readme] if isinstance(readme, str) else [str(r) for r in readme]
 

@@ -234,7 +234,11 @@ def docker_build(
         done = _run(args, timeout=BUILD_TIMEOUT_SECONDS, env=builder_env())
         log, ok = done.stdout + done.stderr, done.returncode == 0
     except subprocess.TimeoutExpired as exc:
-        log = f"{exc.stdout or ''}{exc.stderr or ''}\nbuild timed out after {BUILD_TIMEOUT_SECONDS}s"
+        # TimeoutExpired carries bytes even when the run was asked for text.
+        partial = [
+            out.decode("utf-8", "replace") if isinstance(out, bytes) else out or "" for out in (exc.stdout, exc.stderr)
+        ]
+        log = "".join(partial) + f"\nbuild timed out after {BUILD_TIMEOUT_SECONDS}s"
         ok = False
     seconds = time.monotonic() - started
     if isinstance(log, bytes):
@@ -311,7 +315,7 @@ def pick_source_file(context: Path) -> Path | None:
     for directory, dirs, files in os.walk(context):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         for name in sorted(files):
-            if name in MANIFESTS or name.startswith(".") or name.startswith("Dockerfile"):
+            if name in MANIFESTS or name.startswith((".", "Dockerfile")):
                 continue
             candidates.append(Path(directory) / name)
         if len(candidates) > 2000:

@@ -278,7 +278,7 @@ def test_line_endings_and_bom_survive_a_write(tmp_path: Path, prefix: bytes, new
     path.write_bytes(prefix + NAIVE.encode().replace(b"\n", newline))
     assert migrate("--write", str(path)).exit_code == 0
     data = path.read_bytes()
-    assert data.startswith(prefix + b"# syntax") or data.startswith(prefix + b"FROM")
+    assert data.startswith((prefix + b"# syntax", prefix + b"FROM"))
     body = data[len(prefix) :]
     assert body.count(newline) == body.count(b"\n"), "every line keeps the file's line ending"
     assert b"--mount=type=cache" in data
@@ -784,6 +784,88 @@ def test_uv_switch_writes_the_dockerfile_and_the_project_files_together(tmp_path
     assert (repo / "uv.lock").is_file() and not (repo / "poetry.lock").exists()
     assert "uv sync" in (repo / "Dockerfile").read_text()
     assert migrate("--uv", "--check", str(repo / "Dockerfile")).exit_code == 0
+
+
+# --- --uv without the uv extra -----------------------------------------------------------------
+
+INSTALL_UV = "pip install 'dockerfile-migrator[uv]'"
+
+
+def _hide_uv_extra(monkeypatch) -> None:
+    import migrator.uv_project as uv_project
+
+    monkeypatch.setattr(uv_project, "find_uv", lambda: None)
+    monkeypatch.setattr(uv_project, "find_migrate_to_uv", lambda: None)
+
+
+@pytest.mark.parametrize("mode", ["--write", "--check", "--diff"])
+def test_uv_without_the_extra_is_a_usage_error_naming_the_install(naive: Path, monkeypatch, mode):
+    _hide_uv_extra(monkeypatch)
+    result = migrate(mode, "--uv", str(naive))
+    assert result.exit_code == 2, result.output
+    assert f"--uv needs uv and migrate-to-uv, which are not installed: {INSTALL_UV}" in result.stderr
+    assert result.stdout == "" and naive.read_text() == NAIVE
+
+
+def test_uv_from_the_settings_without_the_extra_is_a_usage_error_too(naive: Path, monkeypatch):
+    _hide_uv_extra(monkeypatch)
+    (naive.parent / "pyproject.toml").write_text(PYPROJECT + "\n[tool.migrator]\nuv = true\n")
+    result = migrate("--write", str(naive))
+    assert result.exit_code == 2
+    assert f"uv = true in [tool.migrator] needs uv and migrate-to-uv, which are not installed: {INSTALL_UV}" in (
+        result.stderr
+    )
+    assert naive.read_text() == NAIVE
+
+
+def test_uv_from_stdin_without_the_extra_is_a_usage_error(monkeypatch):
+    _hide_uv_extra(monkeypatch)
+    result = migrate("--uv", "-", input=NAIVE.encode())
+    assert result.exit_code == 2 and INSTALL_UV in result.stderr and result.stdout == ""
+
+
+def test_no_uv_runs_without_the_extra(naive: Path, monkeypatch):
+    _hide_uv_extra(monkeypatch)
+    assert migrate("--check", "--no-uv", str(naive)).exit_code == 1
+
+
+def _environment_without_the_uv_extra(root: Path) -> Path:
+    """A virtual environment with migrator and its own dependencies, and nothing of the uv extra."""
+    import importlib.util
+    import venv
+
+    venv.create(root, with_pip=False)
+    (site,) = root.glob("lib/python*/site-packages")
+    for name in ("migrator", "click", "rich", "markdown_it", "mdurl", "pygments", "tomlkit"):
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.submodule_search_locations, name
+        (site / name).symlink_to(list(spec.submodule_search_locations)[0])
+    return root / "bin" / "python"
+
+
+def test_uv_without_the_extra_in_a_real_environment(tmp_path: Path):
+    """No monkeypatching: an environment where `import uv` fails and no migrate-to-uv or uv is on PATH."""
+    python = _environment_without_the_uv_extra(tmp_path / "env")
+    path = project(tmp_path / "svc")
+    env = {**os.environ, "PATH": str(python.parent)}
+    env.pop("VIRTUAL_ENV", None)
+    probe = subprocess.run(
+        [python, "-c", "import importlib.util as u, shutil; print(u.find_spec('uv'), shutil.which('uv'))"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert probe.stdout == "None None\n", probe.stderr
+    completed = subprocess.run(
+        [python, "-m", "migrator", "--write", "--uv", str(path)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert completed.stderr.endswith(f"Error: --uv needs uv and migrate-to-uv, which are not installed: {INSTALL_UV}\n")
+    assert path.read_text() == NAIVE
+    completed = subprocess.run(
+        [python, "-m", "migrator", "--check", str(path)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 1, "without --uv the same environment migrates: " + completed.stderr
 
 
 def test_ctrl_c_while_writing_counts_the_file_it_finished(tmp_path: Path, monkeypatch):

@@ -12,14 +12,14 @@ from __future__ import annotations
 import difflib
 import json
 import subprocess
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import dockerfile
 import pytest
 
-from migrator.model import BOM, parse
 from migrator.migrate_file import migrate_path
+from migrator.model import BOM, parse
 from migrator.pipeline import Status, migrate_source
 from migrator.project import read_context
 from migrator.source import decode
@@ -34,7 +34,7 @@ def case_params():
     return [pytest.param(case, id=case.name) for case in CASES]
 
 
-@lru_cache(maxsize=None)
+@cache
 def migrated(case: Path):
     return migrate_path(case / "Dockerfile", Settings(), context_dir=case)
 

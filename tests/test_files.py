@@ -6,6 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from migrator import files
 from migrator.files import Replacement, WriteError, replacements_for, write_all, write_file
@@ -290,11 +293,6 @@ def test_an_unchanged_member_of_a_group_that_was_edited_stops_the_group(tmp_path
     with pytest.raises(WriteError, match="pyproject.toml: changed on disk"):
         write_all([Replacement(dockerfile, OLD, NEW), Replacement(pyproject, b"[tool.poetry]\n", b"[tool.poetry]\n")])
     assert dockerfile.read_bytes() == OLD
-
-
-from hypothesis import given  # noqa: E402
-from hypothesis import settings as hypothesis_settings
-from hypothesis import strategies as st
 
 
 @hypothesis_settings(max_examples=60, deadline=None)

@@ -204,6 +204,7 @@ class StageReorder:
             self.warn(source_copy, "COPY of the whole context kept before the install: it uses a variable set after it")
             return
         folder = self.project_dir(source_copy, before)
+        assert folder is not None, "source copies are the copies project_dir places"
         workdirs = [i for i in between if i.keyword == "WORKDIR"]
         comments_start = self.doc.leading_comments(source_copy.index)
         if workdirs:

@@ -227,7 +227,7 @@ def keyword_case(instruction: Instruction, keyword: str) -> str:
 
 def parent_stages(doc: Dockerfile, stage: Stage) -> list[Stage]:
     """The earlier stages this one is built FROM (`FROM build AS test`), nearest first."""
-    parents = []
+    parents: list[Stage] = []
     current = stage
     while True:
         base = current.base_image.lower()
@@ -267,9 +267,9 @@ def find_installers(stage: Stage) -> list[Installer]:
         if args is None and command.argv[:2] == ["pipx", "install"]:
             args, kind = command.argv[1:], "pipx"
         if args is not None and "install" in args:
-            requirement = next((a for a in args if POETRY_REQUIREMENT_RE.match(a)), None)
+            requirement = next((m for a in args if (m := POETRY_REQUIREMENT_RE.match(a))), None)
             if requirement is not None:
-                spec = POETRY_REQUIREMENT_RE.match(requirement).group("spec") or ""
+                spec = requirement.group("spec") or ""
                 pin = EXACT_PIN_RE.match(spec.strip())
                 fed = kind == "pip" and bool(FED_BY_VARIABLE_RE.match(spec.strip()))
                 found.append(Installer(kind, (at,), pin.group("version") if pin else None, fed))
@@ -367,7 +367,7 @@ class StageModerniser:
         version = self.target_version(installer) if installer else self.inherited_version()
         mode = self.switch_to_venv(env)
         exports_left = self.replace_export(mode)
-        if installer:
+        if installer and version is not None:  # target_version always has one
             modern = (parse_version(version) or (0,)) >= (2,)
             plugin = exports_left and modern and "poetry-plugin-export" not in self.doc.text
             self.pin_poetry(installer, version, plugin)
@@ -498,7 +498,7 @@ class StageModerniser:
         modern = parsed is not None and parsed >= (2,)
         old_pin = parsed is not None and parsed < (1, 2)
         for at in self.poetry_commands:
-            sub, _ = poetry_subcommand(at.command)
+            sub, _ = poetry_subcommand(at.command) or ("", [])  # poetry_commands all have one
             words = at.command.words
             instruction = at.instruction
             if sub in ("install", "sync") and any(w.text == "--no-dev" for w in words):
@@ -829,10 +829,11 @@ def is_dependency_install(command: SimpleCommand) -> bool:
 
 def export_options(command: SimpleCommand) -> tuple[list[str] | None, str | None]:
     """The `poetry install` options selecting the same groups (None: unknown), and the file written."""
-    _, args = poetry_subcommand(command)
+    _, args = poetry_subcommand(command) or ("", [])
     kept: list[str] = []
     output: str | None = None
     selects_groups = False
+    value: str | None  # an option's value; None when the command ends before it
     words = iter(args)
     for arg in words:
         name, has_value, value = arg.partition("=")

@@ -51,7 +51,7 @@ def apply(doc: Dockerfile, project, settings: Settings) -> Outcome:
     chain = _stage_chain(doc, stage)
     family = base_image_family(expanded_base_image(doc, chain[-1]))
     # The nearest stage's last USER is the one in effect (USER carries over FROM <stage>).
-    users = [s.last("USER") for s in chain if s.last("USER") is not None]
+    users = [user for s in chain if (user := s.last("USER")) is not None]
     if not any(_runs_python(doc, s) for s in chain):
         return Outcome(
             warnings=(
@@ -185,7 +185,7 @@ def _add_user(doc: Dockerfile, stage: Stage, family: str, settings: Settings) ->
     from_build = [
         i
         for i in stage.find("COPY")
-        if (i.flag("from") is not None and (i.flag("from").value or "").lower() in stage_names)
+        if ((source := i.flag("from")) is not None and (source.value or "").lower() in stage_names)
     ]
     copies = [i for i in stage.instructions if i.keyword in ("COPY", "ADD")]
     steps = [i for i in stage.instructions if i.keyword in ("COPY", "ADD", "RUN")]
@@ -194,7 +194,7 @@ def _add_user(doc: Dockerfile, stage: Stage, family: str, settings: Settings) ->
         user_at = steps[-1].index + 1
         # Keep the blank line that separates the build steps from what runs the app.
         probe = user_at
-        while probe < stage.end_node and not doc.nodes[probe].is_instruction and doc.nodes[probe].kind == "blank":
+        while probe < stage.end_node and not (node := doc.nodes[probe]).is_instruction and node.kind == "blank":
             probe += 1
         if probe < stage.end_node:
             user_at = probe
@@ -210,6 +210,7 @@ def _add_user(doc: Dockerfile, stage: Stage, family: str, settings: Settings) ->
     for copy in from_build:
         if copy.flag("chown") is None:
             source = copy.flag("from")
+            assert source is not None, "from_build holds copies with --from"
             edits.append(replace(copy, copy.splice(source.end, source.end, f" --chown={ids}")))
     edits.append(insert_before(user_at, f"{k('USER')} {ids}\n"))
     changes = [

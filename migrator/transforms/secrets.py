@@ -219,8 +219,9 @@ class SecretsToMounts:
         credentials = self.credentials(stage)
         if not credentials:
             return
-        if stage.find("SHELL"):
-            shell = stage.last("SHELL").json_args or [""]
+        last_shell = stage.last("SHELL")
+        if last_shell is not None:
+            shell = last_shell.json_args or [""]
             if shell[0].rsplit("/", 1)[-1] not in POSIX_SHELLS:
                 self.warn(
                     stage.find("SHELL")[0].start_line,

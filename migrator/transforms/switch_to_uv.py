@@ -58,7 +58,7 @@ from migrator.shell import SimpleCommand, merge_spans, run_commands
 from migrator.transform import NOTHING, Note, Outcome, Safety, Transform
 
 REFUSED = "not switched to uv: "
-DEFAULT_UV_VERSION = "0.13.9"  # the uv pinned by migrator[uv]; settings.uv_version wins
+DEFAULT_UV_VERSION = "0.13.9"  # the uv pinned by dockerfile-migrator[uv]; settings.uv_version wins
 UV_IMAGE = "ghcr.io/astral-sh/uv"
 UV_CACHE_MOUNT = "--mount=type=cache,target=/root/.cache/uv"
 LOCK_MOUNT = "--mount=type=bind,source=uv.lock,target=uv.lock"
@@ -211,6 +211,7 @@ def _insert_uv(doc: Dockerfile, stage: Stage, plan: StagePlan, settings, venv: s
         env.append(f"UV_PROJECT_ENVIRONMENT={venv}")
     lines.append("ENV " + " \\\n    ".join(env) + "\n")
     at = plan.first_poetry_node
+    assert at is not None, "a stage with a Poetry install has a first Poetry node"
     current = plan.replacements.get(at, doc.nodes[at].raw)
     plan.replacements[at] = "".join(lines) + (current or "")
     plan.changes.append(TRANSFORM.note(doc.nodes[at].start_line, f"installs with uv {version} instead of Poetry"))
@@ -275,8 +276,7 @@ def _drop_poetry_variables(instruction: Instruction, plan: StagePlan) -> None:
 
 def _drop_poetry_files(instruction: Instruction, plan: StagePlan) -> None:
     if instruction.json_args is not None:
-        sources = instruction.json_args[:-1]
-        if any(_is_poetry_file(s) for s in sources):
+        if any(_is_poetry_file(s) for s in instruction.json_args[:-1]):
             raise Refusal(instruction.start_line, "an exec-form COPY copies Poetry's files; switch it by hand")
         return
     words = split_words(instruction.logical, instruction.args_start)
@@ -489,7 +489,8 @@ def _drop_poetry_run(instruction: Instruction, plan: StagePlan) -> None:
             plan.changes.append(TRANSFORM.note(instruction.start_line, "runs the command from the venv on PATH"))
         return
     commands = run_commands(instruction)
-    if commands and poetry_subcommand(commands[0]) and poetry_subcommand(commands[0])[0] == "run":
+    subcommand = poetry_subcommand(commands[0]) if commands else None
+    if subcommand and subcommand[0] == "run":
         words = commands[0].words
         _mark(plan, instruction, instruction.splice(words[0].start, words[2].start, ""))
         plan.changes.append(TRANSFORM.note(instruction.start_line, "runs the command from the venv on PATH"))

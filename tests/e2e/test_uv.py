@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import tomllib
 import uuid
 from dataclasses import dataclass, field

@@ -283,10 +283,10 @@ def test_any_final_stage_gets_the_user_once_and_loses_nothing(lines, image):
         return
     assert final.count("USER 10001:10001\n") == 1
     added = {CREATE.rstrip("\n"), CREATE_ALPINE.rstrip("\n"), "USER 10001:10001"}
-    remaining = [l for l in result.splitlines() if l not in added]
+    remaining = [line for line in result.splitlines() if line not in added]
     assert remaining == text.replace("--from=build ", "--from=build --chown=10001:10001 ").splitlines()
     user_line = final.splitlines().index("USER 10001:10001")
-    assert not any(l.startswith(("RUN", "COPY")) for l in final.splitlines()[user_line + 1 :])
+    assert not any(line.startswith(("RUN", "COPY")) for line in final.splitlines()[user_line + 1 :])
 
 
 def test_family_read_through_a_global_arg():
