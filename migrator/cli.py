@@ -153,6 +153,10 @@ def _execute(options: Options) -> int:
         raise UsageError("--smoke, --build-arg, --network, --platform and --docker need --verify")
     if "-" in paths and len(paths) > 1:
         raise UsageError("- (stdin) cannot be combined with other paths")
+    if paths == ("-",) and options.write and options.output_format != "text":
+        raise UsageError(
+            f"--format {options.output_format} with --write -: stdout carries the migrated file; use --report FILE"
+        )
     # --check --diff is black's combination: the diff, and exit 1 when there is one.
     mode = "write" if options.write else "diff" if options.show_diff or not options.check else "check"
     run = Run(
@@ -455,6 +459,11 @@ def _close(
                 return EXIT_FAILED
         if run.output_format == "json":
             _to_stdout(write_exact, document, sys.stdout)
+    if run.output_format == "sarif":
+        from migrator.sarif import sarif_document
+        from migrator.transforms import PIPELINE
+
+        _to_stdout(write_exact, sarif_document(reports, PIPELINE), sys.stdout)
     if interrupted:
         _err(
             f"interrupted after {len(reports)} of {total} files: {summary_line(summary, run.writing)}; every file is either as it was or fully migrated"

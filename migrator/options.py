@@ -49,10 +49,10 @@ from migrator.cli import Options, UsageError, execute
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "sarif"]),
     default="text",
     show_default=True,
-    help="json: one JSON document on stdout instead of diffs.",
+    help="json: one JSON document on stdout instead of diffs; sarif: SARIF 2.1.0 for code scanning.",
 )
 @click.option(
     "--report",
