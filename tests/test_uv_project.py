@@ -237,6 +237,30 @@ def test_migrate_path_switches_dockerfile_and_project_together(project):
     assert {f.path for f in result.extra_files} == {"pyproject.toml", "uv.lock", "poetry.lock"}
 
 
+def test_a_uv_run_converts_the_project_once_and_runs_the_pipeline_once(project, monkeypatch):
+    """The edge (migrator.migrate_file) prepares the project, then calls the pure pipeline a single time."""
+    import migrator.pipeline as pipeline
+    import migrator.uv_project as uv_project
+
+    calls: list[str] = []
+    real_prepare, real_migrate_text = uv_project.prepare, pipeline.migrate_text
+
+    def prepare(context_dir, settings):
+        calls.append("prepare")
+        return real_prepare(context_dir, settings)
+
+    def migrate_text(text, context, settings):
+        calls.append(f"pipeline (project converted: {settings.uv_project_ready})")
+        return real_migrate_text(text, context, settings)
+
+    monkeypatch.setattr(uv_project, "prepare", prepare)
+    monkeypatch.setattr(pipeline, "migrate_text", migrate_text)
+    (project / "Dockerfile").write_text(POST_PIPELINE_DOCKERFILE)
+    result = migrate_path(project / "Dockerfile", UV)
+    assert result.status is Status.MIGRATED, result
+    assert calls == ["prepare", "pipeline (project converted: True)"]
+
+
 def test_migrate_path_refusal_leaves_everything_unchanged(project):
     (project / "Dockerfile").write_text(
         POST_PIPELINE_DOCKERFILE.replace(
