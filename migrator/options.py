@@ -1,6 +1,7 @@
 """The whole `migrate` command line, declared with click: every option, --help, --version, usage errors.
 
-This is the one definition of the command line. migrator.cli reads the few plain
+This is the one definition of the command line; the command runs what it read through
+migrator.cli.execute. migrator.console (the console script) reads the few plain
 invocations a hook or a runner repeats (`--check`, `--write`, `--diff`, `-q`, `-v` and
 paths) without importing this module, and hands everything else here; a test holds
 that both read those invocations into the same Options.
