@@ -145,8 +145,18 @@ class Break:
 
     rule: str  # stable id: "invalid-json", "no-dev-poetry-2", ...
     line: int
-    message: str  # one line: the break, then what to do in parentheses
-    fixable: bool = False  # a transform fixes it by its nature (checked on the output)
+    reason: str  # what breaks, and how
+    todo: str  # what to do about it
+    fixed_by: str | None = None  # the transform that fixes it by its nature (checked on the output)
+
+    @property
+    def fixable(self) -> bool:
+        return self.fixed_by is not None
+
+    @property
+    def message(self) -> str:
+        """The one line a user reads: the break, then what to do."""
+        return f"{self.reason} ({self.todo})"
 
 
 class CannotBuild(ParseError):
@@ -177,7 +187,7 @@ def checked(text: str, migration, project: ProjectContext):
         also = f"; also line{'s' if len(more) > 1 else ''} {', '.join(map(str, more))}" if more else ""
         raise CannotBuild(first.line, first.message + also)
     notes = tuple(
-        Note("preflight", b.line, f"the original cannot build: {b.message}; the migrated file no longer has this")
+        Note("preflight", b.line, f"the original cannot build: {b.reason}; {b.fixed_by} fixes that line")
         for b in breaks
     )
     return replace(migration, warnings=notes + tuple(migration.warnings))
@@ -412,8 +422,8 @@ def _unknown_flags(instruction: Instruction) -> list[Break]:
                 Break(
                     "unknown-flag",
                     instruction.start_line,
-                    f"{instruction.keyword} has no flag --{flag.name}: Docker stops with "
-                    f'"Unknown flag: {flag.name}" ({hint})',
+                    f'{instruction.keyword} has no flag --{flag.name}: Docker stops with "Unknown flag: {flag.name}"',
+                    hint,
                 )
             ]
     return []
@@ -468,8 +478,8 @@ def _swallowed(doc: Dockerfile, instruction: Instruction) -> list[Break]:
                     "swallowed-instruction",
                     previous,
                     f"the '{doc.escape}' ending line {previous} continues into line {number}, so "
-                    f"`{shorten(shown)}` is part of this {instruction.keyword}, not an instruction of its own "
-                    f"(remove the '{doc.escape}' at the end of line {previous})",
+                    f"`{shorten(shown)}` is part of this {instruction.keyword}, not an instruction of its own",
+                    f"remove the '{doc.escape}' at the end of line {previous}",
                 )
             ]
         previous = number
@@ -508,7 +518,8 @@ def _invalid_json(instruction: Instruction) -> list[Break]:
         Break(
             "invalid-json",
             instruction.start_line,
-            f"{keyword} {shorten(text)} is not JSON ({why}), so {consequence} ({todo})",
+            f"{keyword} {shorten(text)} is not JSON ({why}), so {consequence}",
+            todo,
         )
     ]
 
@@ -550,7 +561,8 @@ def _exec_with_spaces(instruction: Instruction) -> list[Break]:
             "exec-with-spaces",
             instruction.start_line,
             f"{instruction.keyword} {shorten(instruction.arguments)} is the exec form of one program named "
-            f"{json.dumps(program)}, which does not exist, so {where} ({todo})",
+            f"{json.dumps(program)}, which does not exist, so {where}",
+            todo,
         )
     ]
 
@@ -663,8 +675,8 @@ class StageScope:
                 Break(
                     "sudo",
                     instruction.start_line,
-                    f'`sudo` is not installed in {self.image}, so this RUN fails with "sudo: not found" '
-                    "(drop `sudo`: RUN steps run as root unless a USER line says otherwise)",
+                    f'`sudo` is not installed in {self.image}, so this RUN fails with "sudo: not found"',
+                    "drop `sudo`: RUN steps run as root unless a USER line says otherwise",
                 )
             ]
         return []
@@ -714,7 +726,8 @@ class StageScope:
                         "bashism",
                         instruction.start_line,
                         f"`{program}` does not exist in /bin/sh (dash in {self.image}), which runs this RUN, "
-                        f'so it fails with "{program}: not found" ({DASH_MISSING[program]}, {BASH_SHELL})',
+                        f'so it fails with "{program}: not found"',
+                        f"{DASH_MISSING[program]}, {BASH_SHELL}",
                     )
                 ]
             if program == "set" and any(
@@ -726,7 +739,8 @@ class StageScope:
                         "bashism",
                         instruction.start_line,
                         f"/bin/sh (dash in {self.image}) has no `set -o pipefail`, so this RUN fails with "
-                        '"Illegal option -o pipefail" (put SHELL ["/bin/bash", "-o", "pipefail", "-c"] above it)',
+                        '"Illegal option -o pipefail"',
+                        'put SHELL ["/bin/bash", "-o", "pipefail", "-c"] above it',
                     )
                 ]
         return []
@@ -754,7 +768,8 @@ class StageScope:
                         "no-poetry",
                         instruction.start_line,
                         f"Poetry is never installed in this stage ({self.image} has none), so this RUN fails with "
-                        f'"poetry: not found" (install it first: RUN pip install "poetry=={DEFAULT_POETRY_VERSION}")',
+                        '"poetry: not found"',
+                        f'install it first: RUN pip install "poetry=={DEFAULT_POETRY_VERSION}"',
                     )
                 ]
             sub = poetry_subcommand(command)
@@ -770,8 +785,8 @@ class StageScope:
                         "no-pyproject",
                         instruction.start_line,
                         f"`poetry {sub[0]}` runs in {where}, where no pyproject.toml was copied (nor in a folder "
-                        'above), so Poetry stops with "could not find a pyproject.toml file" '
-                        f"(copy pyproject.toml and poetry.lock into {where} before it)",
+                        'above), so Poetry stops with "could not find a pyproject.toml file"',
+                        f"copy pyproject.toml and poetry.lock into {where} before it",
                     )
                 ]
         return []
@@ -795,8 +810,9 @@ class StageScope:
             Break(
                 "no-dev-poetry-2",
                 instruction.start_line,
-                f"`--no-dev` fails: Poetry 2 removed it and {how} (use `--only main`)",
-                fixable=True,
+                f"`--no-dev` fails: Poetry 2 removed it and {how}",
+                "use `--only main`",
+                fixed_by="MIG001",  # its nature: `--no-dev` -> `--without dev` / `--only main`
             )
         ]
 
