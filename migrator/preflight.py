@@ -40,6 +40,7 @@ a rule that cannot be sure says nothing):
   (``CMD ["poetry run python main.py"]``): exec of a program by that name. A CMD is
   only judged when no ENTRYPOINT can take it as arguments (``ENTRYPOINT ["sh", "-c"]``
   makes that CMD right).
+- json-not-strings: ``CMD ["python", 3]``: BuildKit's parser refuses the file.
 - unknown-flag: a flag COPY/ADD/RUN/FROM does not know (``--chwon``): BuildKit stops
   with "Unknown flag".
 - swallowed-instruction: a trailing ``\\`` whose next line (blank and comment lines
@@ -202,6 +203,7 @@ def find_breaks(doc: Dockerfile, project: ProjectContext | None = None) -> list[
     for stage in doc.stages:
         for instruction in (stage.from_instruction, *stage.instructions):
             found.extend(_unknown_flags(instruction))
+            found.extend(_not_strings(instruction))
     for instruction in doc.global_args:
         found.extend(_swallowed(doc, instruction))
     for stage in doc.stages:
@@ -427,6 +429,27 @@ def _unknown_flags(instruction: Instruction) -> list[Break]:
                 )
             ]
     return []
+
+
+def _not_strings(instruction: Instruction) -> list[Break]:
+    """A JSON array of something else than strings: BuildKit's parser refuses the file."""
+    if instruction.keyword not in ("CMD", "ENTRYPOINT", "RUN", "SHELL") or not instruction.arguments.startswith("["):
+        return []
+    try:
+        value = json.loads(instruction.arguments)
+    except ValueError:
+        return []
+    if not isinstance(value, list) or all(isinstance(v, str) for v in value):
+        return []
+    return [
+        Break(
+            "json-not-strings",
+            instruction.start_line,
+            f"{instruction.keyword} {shorten(instruction.arguments)} holds something else than strings: Docker stops "
+            'with "when using JSON array syntax, arrays must be comprised of strings only"',
+            "quote every element",
+        )
+    ]
 
 
 def _continuation_lines(instruction: Instruction) -> list[tuple[int, int]]:
@@ -689,7 +712,7 @@ class StageScope:
         """
         program_dirs = set(STANDARD_PATH_DIRS) | {"/usr/local/lib", "/usr/lib"}
         for before in self.before(instruction.index):
-            env, _, _ = self.state(before.index)
+            env = {"PATH": ":".join(STANDARD_PATH_DIRS)} | self.state(before.index)[0]
             if before.keyword == "ENV":
                 for key, value in env_pairs(before):
                     if key == "PATH":
