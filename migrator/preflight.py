@@ -136,6 +136,8 @@ VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_
 PYTHON_TAG_RE = re.compile(r"^(\d+)\.(\d+)")
 CURRENT_PYTHON = (3, 13)  # what `python:3`, `python:slim` and `python:latest` run: anything from 3.9 on will do
 POETRY_SPEC_RE = re.compile(r"^poetry(\[[^\]]*\])?\s*(?P<spec>[=<>~!].*)?$")
+RUN_RULE_WORDS = re.compile(r"poetry|sudo|source|\[\[|pushd|popd|shopt|declare|pipefail")
+ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # Programs that may put files (a project, a Poetry) where a later step looks for them.
 FETCHERS = frozenset({"git", "curl", "wget", "tar", "unzip", "cp", "mv", "ln", "rsync", "gsutil", "aws", "scp"})
 
@@ -345,7 +347,7 @@ def simple_list(instruction: Instruction) -> list[SimpleCommand] | None:
         return None
     commands = run_commands(instruction)
     for command in commands:
-        argv = command.argv
+        argv = _argv(command)
         if not argv or argv[0] in SHELL_KEYWORDS or argv[0].startswith("(") or argv[0].endswith("()"):
             return None
         if "&" in argv or any(word.endswith(")") and word.startswith("(") for word in argv[:1]):
@@ -375,9 +377,17 @@ def status_reaches_end(commands: list[SimpleCommand], failing: int) -> bool:
     return status != 0
 
 
+def _argv(command: SimpleCommand) -> list[str]:
+    """The command's words, kept on the command: every rule asks for them again."""
+    cached = command.__dict__.get("_argv")
+    if cached is None:
+        cached = command.__dict__["_argv"] = command.argv
+    return cached
+
+
 def _program_index(command: SimpleCommand) -> int | None:
-    for k, word in enumerate(command.argv):
-        if re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", word):
+    for k, word in enumerate(_argv(command)):
+        if ASSIGNMENT_RE.match(word):
             continue
         return k
     return None
@@ -385,7 +395,7 @@ def _program_index(command: SimpleCommand) -> int | None:
 
 def _program(command: SimpleCommand) -> str:
     k = _program_index(command)
-    return command.argv[k] if k is not None else ""
+    return _argv(command)[k] if k is not None else ""
 
 
 def _is_poetry(command: SimpleCommand) -> bool:
@@ -393,7 +403,7 @@ def _is_poetry(command: SimpleCommand) -> bool:
     if program.rsplit("/", 1)[-1] == "poetry":
         return True
     k = _program_index(command)
-    argv = command.argv[k:] if k is not None else []
+    argv = _argv(command)[k:] if k is not None else []
     return (
         len(argv) >= 3
         and re.fullmatch(r"python[0-9.]*", argv[0].rsplit("/", 1)[-1] or "")
@@ -455,6 +465,8 @@ def _not_strings(instruction: Instruction) -> list[Break]:
 def _continuation_lines(instruction: Instruction) -> list[tuple[int, int]]:
     """(line number, logical position) where each continued line's text begins."""
     starts: list[tuple[int, int]] = []
+    if "\n" not in instruction.raw.rstrip("\r\n"):
+        return starts
     line_of = [0] * (len(instruction.raw) + 1)
     line = instruction.start_line
     for pos, ch in enumerate(instruction.raw):
@@ -663,6 +675,8 @@ class StageScope:
         return states
 
     def run_breaks(self, instruction: Instruction) -> list[Break]:
+        if not RUN_RULE_WORDS.search(instruction.logical):
+            return []  # most RUNs: none of the programs these rules are about
         commands = simple_list(instruction)
         if commands is None:
             return []
@@ -742,7 +756,7 @@ class StageScope:
             return []
         for k, command in enumerate(commands):
             program = _program(command)
-            argv = command.argv
+            argv = _argv(command)
             if program in DASH_MISSING and status_reaches_end(commands, k):
                 return [
                     Break(
@@ -777,7 +791,7 @@ class StageScope:
         for k, command in enumerate(commands):
             program = _program(command)
             if program == "cd":
-                target = command.argv[-1] if len(command.argv) > 1 else None
+                target = _argv(command)[-1] if len(_argv(command)) > 1 else None
                 target = expand(target, env) if target and not target.startswith(("-", "~")) else None
                 cwd = posixpath.normpath(posixpath.join(cwd, target)) if cwd and target else None
                 continue
@@ -824,7 +838,7 @@ class StageScope:
     def _no_dev(
         self, instruction: Instruction, command: SimpleCommand, same_run: list[SimpleCommand], env: dict[str, str]
     ) -> list[Break]:
-        if "--no-dev" not in command.argv:
+        if "--no-dev" not in _argv(command):
             return []
         version, how = self._poetry_version(instruction, same_run, env)
         if version is None or version < (2,):
@@ -856,8 +870,8 @@ class StageScope:
                 result = (version, "`poetry self update` installs Poetry 2" if version else "")
                 continue
             args = pip_program(command)
-            if args is None and command.argv[:2] == ["pipx", "install"]:
-                args = command.argv[1:]
+            if args is None and _argv(command)[:2] == ["pipx", "install"]:
+                args = _argv(command)[1:]
             if args is not None and "install" in args:
                 for word in args:
                     match = POETRY_SPEC_RE.match(word)
@@ -872,7 +886,7 @@ class StageScope:
                         result = (version, f"Poetry {pinned} is installed") if version else (None, "")
                     else:
                         result = (None, "")
-            elif "install.python-poetry.org" in " ".join(command.argv):
+            elif "install.python-poetry.org" in " ".join(_argv(command)):
                 result = ((2,) if latest else None, "the unpinned official installer installs Poetry 2 today")
                 installer = True
             elif piped_installer and re.fullmatch(r"python[0-9.]*", _program(command).rsplit("/", 1)[-1]):
@@ -929,7 +943,7 @@ def _version(text: str | None) -> tuple[int, ...] | None:
 
 
 def _installer_pin(command: SimpleCommand, env: dict[str, str]) -> str | None:
-    argv = command.argv
+    argv = _argv(command)
     for i, word in enumerate(argv):
         if word == "--version" and i + 1 < len(argv):
             return expand(argv[i + 1], env)
@@ -944,7 +958,7 @@ def _may_install_programs(command: SimpleCommand, name: str) -> bool:
     """A command that may have installed the program ``name`` (or fetched a project):
     one naming it (`pip install poetry`, `apt-get install sudo`), a script, a download."""
     program = _program(command).rsplit("/", 1)[-1]
-    argv = command.argv
+    argv = _argv(command)
     if program == name or (name == "poetry" and _is_poetry(command)):
         return False
     if any(name in word.lower() for word in argv):
