@@ -190,7 +190,7 @@ def checked(text: str, migration, project: ProjectContext):
         also = f"; also line{'s' if len(more) > 1 else ''} {', '.join(map(str, more))}" if more else ""
         raise CannotBuild(first.line, first.message + also)
     notes = tuple(
-        Note("preflight", b.line, f"the original cannot build: {b.reason}; {b.fixed_by} fixes that line")
+        Note("preflight", b.line, f"the original as written fails here: {b.reason}; fixed by {b.fixed_by}")
         for b in breaks
     )
     return replace(migration, warnings=notes + tuple(migration.warnings))
@@ -222,6 +222,7 @@ def find_breaks(doc: Dockerfile, project: ProjectContext | None = None) -> list[
                 found.extend(_exec_with_spaces(instruction))
                 found.extend(scope.run_breaks(instruction))
     found.extend(_start_breaks(doc))
+    found.extend(_venv_not_on_path(doc, project))
     by_line: dict[int, Break] = {}
     for item in found:
         by_line.setdefault(item.line, item)
@@ -624,6 +625,113 @@ def _start_breaks(doc: Dockerfile) -> list[Break]:
     if cmd is not None and entrypoint is None and starts_itself:
         found += _invalid_json(cmd) + _exec_with_spaces(cmd)
     return found
+
+
+APP_PROGRAMS = frozenset(
+    {
+        "uvicorn",
+        "gunicorn",
+        "hypercorn",
+        "daphne",
+        "granian",
+        "waitress-serve",
+        "flask",
+        "fastapi",
+        "streamlit",
+        "celery",
+        "alembic",
+        "dramatiq",
+        "rq",
+        "scrapy",
+        "sanic",
+        "litestar",
+    }
+)  # servers and CLIs an app runs by name, none of them in a python image or among Poetry's own dependencies
+PACKAGING_TOOLS = re.compile(r"^(poetry([=<>~!\[].*)?|poetry-plugin-[\w-]+([=<>~!].*)?|pip|setuptools|wheel)$")
+
+
+def _venv_not_on_path(doc: Dockerfile, project: ProjectContext | None) -> list[Break]:
+    """CMD runs an app server by name that `poetry install` put into a venv off PATH.
+
+    Judged only when everything is known: a python base image, the project context
+    (its poetry.toml may turn the venv off), no other install that could bring the
+    program (pip, apt, copies, scripts), no ENV or `poetry config` about the venv.
+    """
+    final = doc.stages[-1]
+    if project is None or project.root is None or not project.projects:
+        return []
+    if any(p.virtualenvs_create is False for p in project.projects.values()):
+        return []
+    if python_version(base_image(doc, final)) is None:
+        return []
+    stages = chain(doc, final)
+    instructions = [i for stage in stages for i in stage.instructions]
+    if any(i.keyword in ("ENTRYPOINT", "SHELL", "ADD", "ONBUILD") for i in instructions):
+        return []
+    cmds = [i for i in instructions if i.keyword == "CMD"]
+    argv = cmds[-1].json_args if cmds else None
+    if not argv or argv[0] not in APP_PROGRAMS:
+        return []
+    installs = False
+    for instruction in instructions:
+        if instruction.keyword == "COPY" and (instruction.flag("from") or instruction.heredocs):
+            return []
+        if instruction.keyword == "ENV" and any(
+            k in ("PATH", "VIRTUAL_ENV") or "VIRTUALENVS" in k and k != "POETRY_VIRTUALENVS_IN_PROJECT"
+            for k, _ in env_pairs(instruction)
+        ):
+            return []
+        if instruction.keyword != "RUN":
+            continue
+        commands = simple_list(instruction)
+        if commands is None:
+            return []
+        for command in commands:
+            words = _argv(command)
+            sub = poetry_subcommand(command)
+            if sub:
+                if sub[0] in ("install", "sync"):
+                    installs = True
+                elif sub[0] == "config" and any(
+                    w.startswith("virtualenvs.") and w != "virtualenvs.in-project" for w in words
+                ):
+                    return []
+                elif sub[0] not in ("config", "--version", "self", "lock", "check", "show", "env", "export", "build"):
+                    return []
+                continue
+            args = pip_program(command)
+            if args is not None and "install" in args:
+                packages = [a for a in args[args.index("install") + 1 :] if not a.startswith("-")]
+                if all(PACKAGING_TOOLS.match(p) for p in packages) and not any(
+                    a.startswith(("-r", "-e", "--req")) for a in args
+                ):
+                    continue
+                return []
+            if _may_install_programs(command, argv[0]) or _program(command) in (
+                "apt-get",
+                "apt",
+                "apk",
+                "conda",
+                "pipx",
+                "uv",
+                "ln",
+                "cp",
+                "mv",
+                "install",
+            ):
+                return []
+    if not installs:
+        return []
+    return [
+        Break(
+            "venv-not-on-path",
+            cmds[-1].start_line,
+            f"CMD runs `{argv[0]}` by name, but `poetry install` put it into a virtual environment that is not on "
+            'PATH, so the container cannot start ("executable file not found")',
+            f"put the venv's bin folder on PATH, or run it with `poetry run {argv[0]}`",
+            fixed_by="MIG001 and MIG003",  # an in-project venv at a fixed path, put on PATH in the runtime stage
+        )
+    ]
 
 
 # --- rules that follow a stage from its base image ------------------------------

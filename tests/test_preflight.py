@@ -16,7 +16,7 @@ import pytest
 from migrator.model import parse
 from migrator.pipeline import Status, migrate_source
 from migrator.preflight import find_breaks
-from migrator.project import EMPTY_CONTEXT
+from migrator.project import EMPTY_CONTEXT, read_context
 from migrator.transform import Settings
 
 SLIM = "FROM python:3.11-slim\n"
@@ -351,8 +351,8 @@ def test_a_break_a_transform_fixes_lets_the_migration_through_with_a_note():
     assert [(n.line, n.message) for n in notes] == [
         (
             5,
-            "the original cannot build: `--no-dev` fails: Poetry 2 removed it and Poetry 2.1.1 is installed; "
-            "MIG001 fixes that line",
+            "the original as written fails here: `--no-dev` fails: Poetry 2 removed it and Poetry 2.1.1 is installed; "
+            "fixed by MIG001",
         )
     ]
 
@@ -368,3 +368,61 @@ def test_a_fixable_break_the_selected_transforms_leave_in_place_fails():
 def test_a_file_that_is_not_poetry_is_still_skipped():
     result = run("FROM python:3.11-slim\nRUN sudo apt-get update\n")
     assert result.status is Status.SKIPPED
+
+
+# --- a venv off PATH: needs the project context (poetry.toml may turn the venv off) ----
+
+VENV_CMD = POETRY + 'COPY . .\nRUN poetry install --no-root\nCMD ["uvicorn", "app.main:app"]\n'
+
+
+@pytest.fixture
+def context(tmp_path):
+    def make(poetry_toml: str | None = None):
+        (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\npackage-mode = false\n')
+        if poetry_toml is not None:
+            (tmp_path / "poetry.toml").write_text(poetry_toml)
+        return read_context(tmp_path)
+
+    return make
+
+
+def test_a_server_in_a_venv_off_path_is_flagged_and_fixable(context):
+    breaks = find_breaks(parse(VENV_CMD), context())
+    assert [(b.rule, b.line, b.fixed_by) for b in breaks] == [("venv-not-on-path", 6, "MIG001 and MIG003")]
+
+
+@pytest.mark.parametrize(
+    "text, poetry_toml",
+    [
+        pytest.param(VENV_CMD, "[virtualenvs]\ncreate = false\n", id="poetry-toml-turns-the-venv-off"),
+        pytest.param(
+            VENV_CMD.replace("poetry install", "poetry config virtualenvs.create false && poetry install"),
+            None,
+            id="config-create-false",
+        ),
+        pytest.param(
+            VENV_CMD.replace("WORKDIR", "ENV POETRY_VIRTUALENVS_CREATE=false\nWORKDIR"), None, id="env-create-false"
+        ),
+        pytest.param(VENV_CMD.replace("WORKDIR", 'ENV PATH="/app/.venv/bin:$PATH"\nWORKDIR'), None, id="venv-on-path"),
+        pytest.param(
+            VENV_CMD.replace("COPY . .", "RUN pip install uvicorn\nCOPY . ."), None, id="installed-by-pip-too"
+        ),
+        pytest.param(
+            VENV_CMD.replace("COPY . .", "RUN pip install 'fastapi[standard]'\nCOPY . ."),
+            None,
+            id="pip-extra-may-bring-it",
+        ),
+        pytest.param(
+            VENV_CMD.replace("COPY . .", "RUN apt-get install -y gunicorn\nCOPY . ."), None, id="apt-may-bring-it"
+        ),
+        pytest.param(VENV_CMD.replace('["uvicorn"', '["poetry", "run", "uvicorn"'), None, id="poetry-run"),
+        pytest.param(VENV_CMD.replace("CMD", 'ENTRYPOINT ["/entrypoint.sh"]\nCMD'), None, id="entrypoint-may-activate"),
+        pytest.param(VENV_CMD.replace('["uvicorn"', '["myapp"'), None, id="program-not-known-to-be-an-app-server"),
+    ],
+)
+def test_a_server_that_may_be_on_path_is_not_flagged(context, text, poetry_toml):
+    assert [b.message for b in find_breaks(parse(text), context(poetry_toml))] == []
+
+
+def test_without_the_context_a_venv_off_path_is_not_judged():
+    assert find_breaks(parse(VENV_CMD), EMPTY_CONTEXT) == []
