@@ -446,10 +446,7 @@ def _not_strings(instruction: Instruction) -> list[Break]:
     """A JSON array of something else than strings: BuildKit's parser refuses the file."""
     if instruction.keyword not in ("CMD", "ENTRYPOINT", "RUN", "SHELL") or not instruction.arguments.startswith("["):
         return []
-    try:
-        value = json.loads(instruction.arguments)
-    except ValueError:
-        return []
+    value = _first_json_value(instruction.arguments)
     if not isinstance(value, list) or all(isinstance(v, str) for v in value):
         return []
     return [
@@ -531,11 +528,7 @@ def _invalid_json(instruction: Instruction) -> list[Break]:
     text = instruction.arguments
     if not text.startswith("["):
         return []
-    try:
-        value = json.loads(text)
-    except ValueError:
-        value = None
-    if isinstance(value, list):
+    if isinstance(_first_json_value(text), list):
         return []
     first = text.split(None, 1)[0]
     if first in ("[", "[["):
@@ -547,7 +540,7 @@ def _invalid_json(instruction: Instruction) -> list[Break]:
         consequence = f"/bin/sh runs `{_shell_first_word(text)}` and this RUN fails"
     else:
         consequence = f"/bin/sh runs `{_shell_first_word(text)}` and the container cannot start"
-    why = "single quotes" if "'" in text else "not a JSON array"
+    why = _why_not_json(text)
     suggestion = _json_suggestion(text)
     todo = f"write {keyword} {suggestion}" if suggestion else "write it as a JSON array with double quotes"
     return [
@@ -558,6 +551,19 @@ def _invalid_json(instruction: Instruction) -> list[Break]:
             todo,
         )
     ]
+
+
+def _first_json_value(text: str):
+    """The JSON value the text starts with, as BuildKit's parser reads it: text after it is ignored
+    (`CMD ["python", "app.py"]  # start` is the exec form of python app.py)."""
+    try:
+        return json.JSONDecoder().raw_decode(text)[0]
+    except ValueError:
+        return None
+
+
+def _why_not_json(text: str) -> str:
+    return "single quotes" if "'" in text else "not a JSON array"
 
 
 def _shell_first_word(text: str) -> str:

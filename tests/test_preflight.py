@@ -176,6 +176,7 @@ def test_flagged(text, rule, line):
 NOT_FLAGGED = [
     pytest.param(POETRY + 'COPY . .\nRUN poetry install\nCMD ["python", "main.py"]\n', id="good"),
     pytest.param(SLIM + "RUN [ -f /etc/os-release ] && echo debian\n", id="test-bracket-shell-form"),
+    pytest.param(SLIM + 'CMD ["python", "app.py"]  # start the app\n', id="text-after-the-array-is-ignored"),
     pytest.param(SLIM + "CMD [ -f /x ] && python app.py\n", id="cmd-test-bracket"),
     pytest.param(
         SLIM + 'ENTRYPOINT ["/bin/bash", "-c"]\nCMD ["poetry run alembic upgrade head && poetry run uvicorn a:app"]\n',
@@ -285,6 +286,11 @@ def test_buildkit_runs_single_quoted_json_as_shell_form():
 def test_buildkit_reads_a_one_string_exec_form_as_one_program():
     command = buildkit('CMD ["poetry run python main.py"]\n')[0]
     assert command.json is True and command.value == ("poetry run python main.py",)
+
+
+def test_buildkit_ignores_text_after_a_json_array():
+    command = buildkit('CMD ["python", "app.py"]  # start the app\n')[0]
+    assert command.json is True and command.value == ("python", "app.py")
 
 
 def test_buildkit_reads_the_test_bracket_as_shell_form():
