@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from migrator import preflight
 from migrator.analysis import created_user_id, uses_poetry
 from migrator.contract import RuntimeContract, runtime_contract
 from migrator.model import Dockerfile, Edit, EditConflict, ParseError, apply_edits, parse
@@ -255,7 +256,8 @@ def migrate_source(
     except ParseError as exc:
         return FileResult(name, Status.FAILED, error=exc.message, error_line=exc.line)
     try:
-        migration = migrate_text(text, project, settings)
+        # An original that cannot build or start is refused, unchanged (preflight.CannotBuild is a ParseError).
+        migration = preflight.checked(text, migrate_text(text, project, settings), project)
     except ParseError as exc:
         return FileResult(name, Status.FAILED, original=text, migrated=text, error=exc.message, error_line=exc.line)
     except NotSettled as exc:

@@ -1,7 +1,9 @@
 """The corpus: every corpus/<case>/Dockerfile through the whole pipeline.
 
 The build context is the case folder. expected.Dockerfile is the hand-checked output
-with default settings; without one the file must come back unchanged. Besides the
+with default settings; without one the file must come back unchanged. A case whose
+original cannot build or start has expected-failure.txt instead: the one line the
+tool prints for it (`Dockerfile:LINE: message`), and the file stays unchanged. Besides the
 output itself, each case checks what a bulk run relies on: the model agrees with
 BuildKit's parser, a second run changes nothing, hadolint finds nothing new, and
 line endings, BOM and final newline survive.
@@ -41,6 +43,15 @@ def migrated(case: Path):
 
 def input_text(case: Path) -> str:
     return decode((case / "Dockerfile").read_bytes())
+
+
+def expected_failure(case: Path) -> str | None:
+    path = case / "expected-failure.txt"
+    return path.read_text(encoding="utf-8").rstrip("\n") if path.exists() else None
+
+
+def failure_line(result) -> str:
+    return f"Dockerfile:{result.error_line}: {result.error}"
 
 
 def output_bytes(case: Path) -> bytes:
@@ -94,6 +105,12 @@ def test_model_round_trips_and_agrees_with_buildkit(case):
 @pytest.mark.parametrize("case", case_params())
 def test_pipeline_does_not_fail(case):
     result = migrated(case)
+    expected = expected_failure(case)
+    if expected is not None:
+        assert result.status is Status.FAILED, "the original cannot build, yet it was not reported as failed"
+        assert failure_line(result) == expected
+        assert not (case / "expected.Dockerfile").exists(), "a failed file stays unchanged: no expected.Dockerfile"
+        return
     assert result.status is not Status.FAILED, f"{result.error} (line {result.error_line})\n{result.detail or ''}"
 
 
@@ -113,6 +130,9 @@ def test_output_is_expected(case):
 def test_second_run_changes_nothing(case):
     once = output_bytes(case)
     again = migrate_source(str(case / "Dockerfile"), once, Settings(), read_context(case))
+    if expected_failure(case) is not None:
+        assert failure_line(again) == expected_failure(case)
+        return
     assert again.status is not Status.FAILED, again.error
     if again.migrated.encode("utf-8", "surrogateescape") != once:
         pytest.fail(

@@ -1,0 +1,19 @@
+# syntax=docker/dockerfile:1
+FROM python:3.12-slim AS build
+WORKDIR /app
+COPY pyproject.toml poetry.lock ./
+ENV POETRY_VERSION=2.1.1 \
+    POETRY_NO_INTERACTION=1 \
+    POETRY_VIRTUALENVS_IN_PROJECT=true
+RUN --mount=type=cache,target=/root/.cache/pip \
+    --mount=type=cache,target=/root/.cache/pypoetry \
+    pip install "poetry==$POETRY_VERSION" && poetry install --without dev --no-root
+COPY . .
+
+FROM python:3.12-slim AS runtime
+WORKDIR /app
+ENV PATH="/app/.venv/bin:$PATH"
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+COPY --from=build --chown=10001:10001 /app /app
+USER 10001:10001
+CMD ["python", "app/main.py"]
