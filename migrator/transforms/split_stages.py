@@ -11,6 +11,14 @@ What it does:
     the venv is first on PATH. In an already multi-stage file it only removes a copy
     of the venv that a copy of its parent folder repeats.
 
+Held back (issue 11), with a warning naming the line:
+    What starts the container from outside the Dockerfile (migrator/launchers.py reads it):
+    a compose service built from this context whose `command:`/`entrypoint:` runs Poetry,
+    or a start script the ENTRYPOINT/CMD or compose names that runs Poetry (the runtime
+    stage has no Poetry); a compose bind mount of the source over the folder holding the
+    venv (`.:/app` hides `/app/.venv` at run time); and an image with no CMD, no command
+    in compose and the venv not on PATH, which is reached only through `poetry run`.
+
 Why:
     Compilers, headers, Poetry and the pip/apt caches make up most of a naive image
     and widen its attack surface; none of them is needed to run the app.
@@ -51,6 +59,7 @@ from migrator.analysis import (
     workdir_at,
 )
 from migrator.contract import ROOT_USERS
+from migrator.launchers import NO_LAUNCHERS, Launchers
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, replace, split_words
 from migrator.packages import package_command, split_packages
 from migrator.record import dataclass, field
@@ -144,6 +153,7 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
                 "not split: this instruction still runs Poetry, which the runtime stage does not have",
             )
     _check_users_exist(stage, moved, repeated)
+    _check_launchers(stage, moved, venv, getattr(project, "launchers", NO_LAUNCHERS), line)
 
     def k(keyword: str) -> str:
         return keyword.lower() if lower else keyword
@@ -195,6 +205,50 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
             )
         )
     return plan
+
+
+def _check_launchers(
+    stage: Stage, moved: list[tuple[Instruction, str]], venv: str, launchers: Launchers, line: int
+) -> None:
+    """What starts the container from outside the Dockerfile must still work after the split."""
+    commands = [i for i, _ in moved if i.keyword in ("CMD", "ENTRYPOINT")]
+    where = commands[-1].start_line if commands else line
+    for service in launchers.services:
+        if service.runs_poetry():
+            run = " ".join(t for t in (service.entrypoint, service.command) if t)
+            what = (
+                "mentions `poetry` (and is not plain enough to read)"
+                if service.loose
+                else f"runs `{run}` in service {service.name}"
+            )
+            raise Skip(
+                where, f"not split: {service.file} {what}, which needs Poetry; the runtime stage would not have it"
+            )
+    words = [w for i in commands for w in (i.json_args or i.words)]
+    words += [t for s in launchers.services for t in (s.command or "", s.entrypoint or "")]
+    script = launchers.script_running_poetry(words)
+    if script is not None:
+        raise Skip(
+            where, f"not split: {script}, which starts the container, runs Poetry; the runtime stage would not have it"
+        )
+    hidden = launchers.hidden_by_bind(venv)
+    if hidden is not None:
+        service, source, target = hidden
+        raise Skip(
+            line,
+            f"not split: {service.file} bind-mounts {source} over {target} (service {service.name}), hiding the venv "
+            f"{venv} there at run time; put the venv outside {target} (ENV VIRTUAL_ENV=/opt/venv) first",
+        )
+    told = any(s.command or s.entrypoint for s in launchers.services)
+    path = env_at(stage, stage.end_node).get("PATH", "")
+    on_path = f"{venv}/bin" in path or "VIRTUAL_ENV" in path
+    if not commands and not told and not on_path:
+        raise Skip(
+            line,
+            f"not split: the image has no CMD, so its command comes from outside (docker run, CI) and reaches the "
+            f"venv {venv} only through `poetry run`, which the runtime stage would not have; add a CMD or "
+            f'ENV PATH="{venv}/bin:$PATH" to split',
+        )
 
 
 def _instruction_lines(text: str) -> str:

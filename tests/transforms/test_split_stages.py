@@ -601,3 +601,71 @@ def test_venv_dir(text, venv):
 def test_expanded_base_image(text, image):
     doc = parse(text)
     assert expanded_base_image(doc, doc.stages[0]) == image
+
+
+# --- issue 11, item 6: the command from outside the Dockerfile --------------------------
+
+
+def _with_launchers(*services, scripts=()):
+    from migrator.launchers import Launchers
+
+    return ProjectContext(root=Path("/ctx"), launchers=Launchers(services=tuple(services), poetry_scripts=scripts))
+
+
+def _service(**kwargs):
+    from migrator.launchers import Service
+
+    return Service("docker-compose.yml", "web", **kwargs)
+
+
+NO_CMD = "FROM python:3.11-slim\n" + POETRY
+
+
+@pytest.mark.parametrize(
+    ("text", "project", "line", "start"),
+    [
+        pytest.param(
+            SIMPLE_BEFORE,
+            _with_launchers(_service(command="poetry run python -m svc")),
+            12,
+            "not split: docker-compose.yml runs `poetry run python -m svc` in service web, which needs Poetry",
+            id="compose-command-runs-poetry",
+        ),
+        pytest.param(
+            SIMPLE_BEFORE,
+            _with_launchers(_service(binds=((".", "/app"),))),
+            8,
+            "not split: docker-compose.yml bind-mounts . over /app (service web), hiding the venv /app/.venv",
+            id="compose-binds-the-source-over-the-venv",
+        ),
+        pytest.param(
+            NO_CMD + 'ENTRYPOINT ["/docker-entrypoint.sh"]\n',
+            _with_launchers(scripts=("docker/docker-entrypoint.sh",)),
+            11,
+            "not split: docker/docker-entrypoint.sh, which starts the container, runs Poetry",
+            id="entrypoint-script-runs-poetry",
+        ),
+        pytest.param(
+            NO_CMD,
+            ProjectContext(root=None),
+            8,
+            "not split: the image has no CMD, so its command comes from outside",
+            id="no-cmd-and-nothing-to-read",
+        ),
+    ],
+)
+def test_held_back_for_what_starts_the_container(text, project, line, start):
+    outcome = outcome_of(TRANSFORM, text, project)
+    assert outcome.edits == ()
+    assert [(w.line, w.message[: len(start)]) for w in outcome.warnings] == [(line, start)]
+
+
+def test_no_cmd_but_compose_names_a_command_without_poetry():
+    project = _with_launchers(_service(command="python -m svc", binds=(("./data", "/app/data"),)))
+    result = run_twice(TRANSFORM, NO_CMD, project)
+    assert "AS runtime" in result and 'ENV PATH="/app/.venv/bin:$PATH"' in result
+
+
+def test_no_cmd_with_the_venv_on_path_is_split():
+    text = NO_CMD.replace("WORKDIR /app\n", 'WORKDIR /app\nENV PATH="/app/.venv/bin:$PATH"\n')
+    assert "AS runtime" in run_twice(TRANSFORM, text)
