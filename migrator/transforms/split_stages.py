@@ -128,14 +128,23 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
     user = _user_at(stage, install.index)
     if user is not None:
         raise Skip(line, f"not split: `poetry install` runs as USER {user}; the runtime copy's ownership would differ")
+    _check_poetry_toml(stage, install.index, project, line)
     venv = venv_dir(stage, install.index)
+    launchers = getattr(project, "launchers", NO_LAUNCHERS)
+    hidden = launchers.hidden_by_bind(posixpath.join(project_dir, ".venv"))
+    if venv is None and hidden is not None:
+        service, source, target = hidden
+        raise Skip(
+            line,
+            f"not split: the packages stay in the system Python, because {service.file} bind-mounts {source} over "
+            f"{target} (service {service.name}), which would hide a venv there",
+        )
     if venv is None:
         raise Skip(
             line,
             "not split: cannot tell where Poetry puts the venv (set POETRY_VIRTUALENVS_IN_PROJECT=true, as MIG001 does)",
         )
     _check_system_pip(stage, venv)
-    _check_poetry_toml(stage, install.index, project, line)
 
     plan = Plan()
     build_name = stage.name or "build"
