@@ -11,6 +11,19 @@ What it does:
     the venv is first on PATH. In an already multi-stage file it only removes a copy
     of the venv that a copy of its parent folder repeats.
 
+What the build stage made outside the project dir (issue 11):
+    the runtime stage has only what is copied into it, so results of the build stage
+    are carried over, or the split is held back. A curl/wget RUN whose files are known
+    one by one (`-o`, `-O`, `mv`/`cp`/`install` to a path, `>` redirections) gets
+    `COPY --from=build <file> <file>` in the runtime stage for each file it leaves outside
+    the project dir and scratch folders; one piped into a shell or unpacked into a system
+    folder cannot be carried file by file, so the file is not split. apt packages named
+    by a variable (`apt-get install $PACKAGES`) are installed in the runtime stage too,
+    where the ARG or ENV comes along. NLTK and Hugging Face data goes to the runtime
+    stage from the folder the step names (`-d`, `cache_dir=`, HF_HOME); in root's home by
+    default it is not split. A project poetry.toml with `virtualenvs.create = false`
+    (which only the environment overrides) installs into the system Python: not split.
+
 Held back (issue 11), with a warning naming the line:
     What starts the container from outside the Dockerfile (migrator/launchers.py reads it):
     a compose service built from this context whose `command:`/`entrypoint:` runs Poetry,
