@@ -379,15 +379,13 @@ def _narrowed(instruction: Instruction, needed: list[CacheKind], present: set[st
     the same cache, which hadolint's DL3042 recognises, instead of a second mount nested in it.
     Only when nothing else in the RUN could fill the wider folder.
     """
-    if len(needed) != 1 or len(needed[0].targets) != 1 or needed[0].satisfied_by(present) is False:
-        return None
+    if len(needed) != 1 or needed[0].name != "pip" or needed[0].satisfied_by(present) is False:
+        return None  # only pip: hadolint's DL3042 wants its own folder; a wider Poetry mount may serve more
     target = needed[0].targets[0]
     commands = [c for group in _command_lists(instruction) for c in group]
     if {c.program for c in commands} & OTHER_CACHE_USERS:
         return None
-    if needed[0].name == "pip" and any(poetry_subcommand(c) for c in commands):
-        return None
-    if needed[0].name == "poetry" and any(pip_program(c) is not None for c in commands):
+    if any(poetry_subcommand(c) for c in commands):
         return None
     around = [f for f in instruction.flags if f.name == "mount" and _mount_target(f.value or "") in _ancestors(target)]
     if len(around) != 1 or len(present) != 1:

@@ -63,6 +63,7 @@ from migrator.analysis import (
     BUILD_ONLY_ENV_PREFIXES,
     TRUE_WORDS,
     base_image_family,
+    commands_in,
     env_at,
     expanded_base_image,
     installs_poetry_itself,
@@ -151,6 +152,12 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
             line,
             f"not split: the packages stay in the system Python, because {service.file} bind-mounts {source} over "
             f"{target} (service {service.name}), which would hide a venv there",
+        )
+    if venv is None and _creates_no_venv(stage, install.index):
+        raise Skip(
+            line,
+            "not split: Poetry installs into the system Python here (virtualenvs.create false), "
+            "which the runtime stage would not have",
         )
     if venv is None:
         raise Skip(
@@ -305,6 +312,18 @@ def _drop_trailing_blanks(doc: Dockerfile, plan: Plan) -> None:
         if node.is_instruction or node.kind != "blank":
             return
         plan.edits.append(delete(node))
+
+
+def _creates_no_venv(stage: Stage, install_index: int) -> bool:
+    """`virtualenvs.create false` from ENV or `poetry config` before the install."""
+    create = env_at(stage, install_index).get("POETRY_VIRTUALENVS_CREATE")
+    for found in commands_in(stage):
+        sub = poetry_subcommand(found.command)
+        if found.instruction.index <= install_index and sub and sub[0] == "config":
+            args = [a for a in sub[1] if not a.startswith("-")]
+            if len(args) >= 2 and args[0] == "virtualenvs.create":
+                create = args[1]
+    return create is not None and create.strip().lower() not in TRUE_WORDS
 
 
 def _check_poetry_toml(stage: Stage, install_index: int, project, line: int) -> None:

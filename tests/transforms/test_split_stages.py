@@ -300,7 +300,7 @@ SKIPPED = [
     pytest.param(
         "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
         'RUN poetry config virtualenvs.create false && poetry install\nCMD ["python", "-m", "svc"]\n',
-        "where Poetry puts the venv",
+        "Poetry installs into the system Python here (virtualenvs.create false)",
         id="system-install-venv-unknown",
     ),
     pytest.param(
