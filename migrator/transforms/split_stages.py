@@ -87,6 +87,8 @@ SYSTEM_PREP = frozenset({"mkdir", "chmod", "chown", "ln", "touch"}) | USER_CREAT
 PACKAGE_MANAGERS = frozenset({"apt-get", "apt", "apk", "dpkg", "aptitude"})
 HARMLESS_PIP_PACKAGES = re.compile(r"^(pip|pipx|setuptools|wheel|poetry[a-z0-9-]*)([=<>~!\[].*)?$", re.IGNORECASE)
 VARIABLE_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+# A command that only keeps the container up: the work is done by `docker exec` from outside.
+IDLE_RE = re.compile(r"^(tail -f /dev/null|sleep (infinity|inf|\d{4,})|cat|/bin/(ba)?sh|bash|sh)$")
 RUNTIME_TOOL_RE = re.compile(r"(?<![\w.-])(curl|wget)(?![\w.-])")
 
 
@@ -279,6 +281,13 @@ def _check_launchers(
             f"not split: the image has no CMD, so its command comes from outside (docker run, CI) and reaches the "
             f"venv {venv} only through `poetry run`, which the runtime stage would not have; add a CMD or "
             f'ENV PATH="{venv}/bin:$PATH" to split',
+        )
+    idle = next((i for i in commands if IDLE_RE.match(" ".join(i.json_args or i.words))), None)
+    if idle is not None and not told:
+        raise Skip(
+            idle.start_line,
+            "not split: this only keeps the container running, so its real commands come from `docker exec` "
+            "and may run `poetry run`, which the runtime stage would not have",
         )
 
 

@@ -652,6 +652,13 @@ NO_CMD = "FROM python:3.11-slim\n" + POETRY
             "not split: the image has no CMD, so its command comes from outside",
             id="no-cmd-and-nothing-to-read",
         ),
+        pytest.param(
+            NO_CMD + 'ENTRYPOINT ["tail", "-f", "/dev/null"]\n',
+            ProjectContext(root=None),
+            11,
+            "not split: this only keeps the container running, so its real commands come from `docker exec`",
+            id="entrypoint-keeps-the-container-idle",
+        ),
     ],
 )
 def test_held_back_for_what_starts_the_container(text, project, line, start):
