@@ -21,6 +21,11 @@ from pathlib import Path
 from migrator.record import dataclass
 
 COMPOSE_RE = re.compile(r"^(docker-)?compose([.-][\w.-]*)?\.ya?ml$")
+# Task files whose recipes run commands in the container: `docker exec app poetry run ...`.
+TASK_FILES = frozenset({"Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", "Taskfile.yml"})
+DOCKER_POETRY_RE = re.compile(
+    r"\bdocker(?:-compose|\s+compose)?\b[^\n#]*?\s(?:run|exec)\s[^\n#]*?(?<![\w.-])poetry\s+run\b[^\n#]*"
+)
 SCRIPT_NAMES = frozenset({"entrypoint", "docker-entrypoint", "start", "run", "boot", "startup", "cmd"})
 MAX_FILE_BYTES = 256_000
 MAX_SCRIPTS = 100
@@ -39,6 +44,12 @@ class Service:
     entrypoint: str | None = None
     binds: tuple[tuple[str, str], ...] = ()  # (host source, container path) of bind mounts
     loose: bool = False  # read as text: the file had what the reader does not follow
+
+    def describe(self) -> str:
+        if self.loose:
+            return "mentions `poetry` (and is not plain enough to read)"
+        run = " ".join(t for t in (self.entrypoint, self.command) if t)
+        return f"runs `{run}`" + ("" if self.name.startswith("(") else f" in service {self.name}")
 
     def runs_poetry(self) -> bool:
         return any(POETRY_RE.search(text or "") for text in (self.command, self.entrypoint))
@@ -78,7 +89,25 @@ def read_launchers(root: Path, files: frozenset[str]) -> Launchers:
             continue
         context = _relative_context(path.parent, root)
         services.extend(_services(label, text, context))
+    for label, path in _task_files(root, files):
+        text = _read(path)
+        for match in DOCKER_POETRY_RE.finditer(text or ""):
+            services.append(Service(label, "(docker run/exec)", command=match.group(0).strip()))
+            break
     return Launchers(tuple(services), _poetry_scripts(root, files))
+
+
+def _task_files(root: Path, files: frozenset[str]) -> list[tuple[str, Path]]:
+    found = [(name, root / name) for name in sorted(files) if name in TASK_FILES]
+    folder = root.resolve()
+    prefix = ""
+    for _ in range(PARENT_LEVELS):
+        if (folder / ".git").exists() or folder.parent == folder:
+            break
+        folder = folder.parent
+        prefix += "../"
+        found += [(prefix + name, folder / name) for name in sorted(TASK_FILES) if (folder / name).is_file()]
+    return found
 
 
 def _compose_files(root: Path, files: frozenset[str]) -> list[tuple[str, Path]]:

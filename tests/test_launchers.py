@@ -99,3 +99,25 @@ def test_read_from_a_context(tmp_path: Path):
     launchers = read_launchers(backend, files)
     assert [(s.file, s.name) for s in launchers.services] == [("../docker-compose.yml", "api")]
     assert launchers.poetry_scripts == ("start.sh",)
+
+
+def test_a_makefile_that_runs_poetry_in_the_container(tmp_path: Path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Makefile").write_text(
+        "shell:\n\tdocker exec -it app_django /bin/bash\n"
+        "migrate:\n\tdocker exec -it app_django poetry run python manage.py migrate  # apply\n",
+        encoding="utf-8",
+    )
+    (service,) = read_launchers(tmp_path, frozenset({"Makefile"})).services
+    assert (service.file, service.command) == (
+        "Makefile",
+        "docker exec -it app_django poetry run python manage.py migrate",
+    )
+    assert service.runs_poetry()
+    assert service.describe() == "runs `docker exec -it app_django poetry run python manage.py migrate`"
+
+
+def test_a_makefile_that_runs_poetry_on_the_host_does_not_count(tmp_path: Path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Makefile").write_text("test:\n\tpoetry run pytest\nup:\n\tdocker compose up -d\n", encoding="utf-8")
+    assert read_launchers(tmp_path, frozenset({"Makefile"})).services == ()

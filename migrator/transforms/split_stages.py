@@ -248,12 +248,7 @@ def _check_launchers(
     where = commands[-1].start_line if commands else line
     for service in launchers.services:
         if service.runs_poetry():
-            run = " ".join(t for t in (service.entrypoint, service.command) if t)
-            what = (
-                "mentions `poetry` (and is not plain enough to read)"
-                if service.loose
-                else f"runs `{run}` in service {service.name}"
-            )
+            what = service.describe()
             raise Skip(
                 where, f"not split: {service.file} {what}, which needs Poetry; the runtime stage would not have it"
             )
