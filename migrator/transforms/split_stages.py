@@ -646,7 +646,12 @@ def _downloaded(stage: Stage, instruction: Instruction, project_dir: str) -> lis
             folder = resolve(folder) if folder else cwd
             if program == "tar" and not any(a.startswith("-") and "x" in a or a == "--extract" for a in argv):
                 continue
-            if not _inside(folder, project_dir) and not any(_inside(folder, d) for d in SCRATCH_DIRS):
+            if _inside(folder, project_dir) or any(_inside(folder, d) for d in SCRATCH_DIRS):
+                continue
+            if re.match(r"^/opt/[^/]+", folder):
+                # A tool's own folder under /opt (nothing else lives there in these images): carried whole.
+                add(re.match(r"^/opt/[^/]+", folder).group(0))
+            else:
                 unknown.append(f"the files `{program}` unpacks into {folder}")
     outside = [
         p

@@ -717,6 +717,11 @@ def _split_with(run: str, project=None) -> tuple[str, list[tuple[int | None, str
             id="remote-name-then-install",
         ),
         pytest.param(
+            "RUN curl -fsSL https://x/tool.tgz | tar -xz -C /opt/tool && ln -s /opt/tool/bin/tool /usr/local/bin/tool\n",
+            ["/opt/tool", "/usr/local/bin/tool"],
+            id="unpacked-into-its-own-folder-under-opt-and-linked",
+        ),
+        pytest.param(
             "RUN python -m nltk.downloader -d /usr/local/share/nltk_data punkt\n",
             ["/usr/local/share/nltk_data"],
             id="nltk-data-folder-named",
