@@ -241,6 +241,11 @@ def _mapping(lines: list[tuple[int, str]]) -> dict[str, tuple[str, list[tuple[in
         if key == "<<" or value.startswith(("*", "&")) or "*" in value.split("#")[0][:1]:
             raise Unreadable("anchors and aliases")
         nested, i = _block(lines, i)
+        if not value and not nested:
+            # A block sequence may sit at its key's own indentation: `volumes:` then `- .:/app`.
+            while i < len(lines) and lines[i][0] == indent and lines[i][1].startswith("-"):
+                item, i = _block(lines, i)
+                nested += [(indent + 2, lines[i - len(item) - 1][1])] + [(lv + 2, c) for lv, c in item]
         result[key] = (value, nested)
     return result
 

@@ -121,3 +121,16 @@ def test_a_makefile_that_runs_poetry_on_the_host_does_not_count(tmp_path: Path):
     (tmp_path / ".git").mkdir()
     (tmp_path / "Makefile").write_text("test:\n\tpoetry run pytest\nup:\n\tdocker compose up -d\n", encoding="utf-8")
     assert read_launchers(tmp_path, frozenset({"Makefile"})).services == ()
+
+
+def test_block_sequences_at_their_keys_indentation():
+    text = (
+        "services:\n  web:\n    build: .\n    command:\n    - poetry\n    - run\n    - serve\n"
+        "    volumes:\n    - .:/app\n    - type: bind\n      source: ./data\n      target: /data\n  db:\n    image: postgres\n"
+    )
+    (service,) = _services("compose.yml", text, ".")
+    assert (service.command, service.binds, service.loose) == (
+        "poetry run serve",
+        ((".", "/app"), ("./data", "/data")),
+        False,
+    )
