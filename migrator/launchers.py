@@ -172,7 +172,7 @@ class Unreadable(Exception):
 def _services(label: str, text: str, context: str) -> list[Service]:
     try:
         return _parsed_services(label, text, context)
-    except Unreadable:
+    except (Unreadable, ValueError, IndexError, KeyError):  # whatever the reader cannot follow: read as text
         return [_loose_service(label, text)]
 
 

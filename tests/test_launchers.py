@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrator.launchers import Launchers, Service, _services, read_launchers
 
@@ -134,3 +136,26 @@ def test_block_sequences_at_their_keys_indentation():
         ((".", "/app"), ("./data", "/data")),
         False,
     )
+
+
+PIECES = [
+    "services:",
+    "  web:",
+    "    build: .",
+    "    command: [a, b",
+    "    - .:/app",
+    "  - x",
+    "\t",
+    "<<: *a",
+    ":",
+    "- ",
+    "'",
+    '"',
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES) | st.text(max_size=12), max_size=12))
+def test_any_text_is_read_without_raising(lines):
+    for service in _services("compose.yml", "\n".join(lines), "."):
+        assert isinstance(service.binds, tuple)
