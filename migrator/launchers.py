@@ -82,6 +82,13 @@ NO_LAUNCHERS = Launchers()
 
 
 def read_launchers(root: Path, files: frozenset[str]) -> Launchers:
+    try:
+        return _read_launchers(root, files)
+    except OSError:  # a parent folder we may not read: what the context alone says
+        return Launchers()
+
+
+def _read_launchers(root: Path, files: frozenset[str]) -> Launchers:
     services: list[Service] = []
     for label, path in _compose_files(root, files):
         text = _read(path)
