@@ -648,9 +648,10 @@ def _downloaded(stage: Stage, instruction: Instruction, project_dir: str) -> lis
                 continue
             if _inside(folder, project_dir) or any(_inside(folder, d) for d in SCRATCH_DIRS):
                 continue
-            if re.match(r"^/opt/[^/]+", folder):
+            own_folder = re.match(r"^/opt/[^/]+", folder)
+            if own_folder:
                 # A tool's own folder under /opt (nothing else lives there in these images): carried whole.
-                add(re.match(r"^/opt/[^/]+", folder).group(0))
+                add(own_folder.group(0))
             else:
                 unknown.append(f"the files `{program}` unpacks into {folder}")
     outside = [
