@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from migrator.launchers import NO_LAUNCHERS, Launchers, read_launchers
 from migrator.record import dataclass, field
 
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
@@ -70,6 +71,7 @@ class ProjectContext:
     files: frozenset[str] = frozenset()  # relative paths seen (bounded, posix separators)
     dockerignore: tuple[str, ...] | None = None  # patterns, None when there is no .dockerignore
     warnings: tuple[str, ...] = ()
+    launchers: Launchers = NO_LAUNCHERS  # compose services and scripts that start the container
 
     @property
     def known(self) -> bool:
@@ -133,6 +135,7 @@ def read_context(root: Path | None) -> ProjectContext:
         files=frozenset(files),
         dockerignore=dockerignore,
         warnings=tuple(warnings),
+        launchers=read_launchers(root, frozenset(files)),
     )
 
 

@@ -8,7 +8,9 @@ env PYTHONUNBUFFERED=1 \
 # keep the image small
 run --mount=type=cache,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,target=/var/lib/apt,sharing=locked \
-    apt-get update && \
+    rm -f /etc/apt/apt.conf.d/docker-clean \
+    && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
+    && apt-get update && \
     # compilers for the C extensions
     apt-get install -y --no-install-recommends \
         build-essential \
@@ -30,9 +32,7 @@ run --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev
 from python:3.11-slim-bookworm as runtime
 env PYTHONUNBUFFERED=1
 env PATH="/app/.venv/bin:$PATH"
-run --mount=type=cache,target=/var/cache/apt,sharing=locked \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked \
-    apt-get update && apt-get install -y --no-install-recommends libpq5
+run --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq5
 workdir /app
 run groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
 copy --from=base --chown=10001:10001 /app /app

@@ -3,7 +3,9 @@ FROM python:3.10-slim-bullseye AS build
 
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,target=/var/lib/apt,sharing=locked \
-    apt-get update \
+    rm -f /etc/apt/apt.conf.d/docker-clean \
+    && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
+    && apt-get update \
     && apt-get install -y --no-install-recommends curl build-essential
 
 ENV POETRY_VERSION=2.2.1 \

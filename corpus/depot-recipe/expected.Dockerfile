@@ -14,7 +14,6 @@ ENV POETRY_VERSION=2.2.1 \
 ENV PATH="$VENV_PATH/bin:$PATH"
 
 RUN --mount=type=cache,target=/root/.cache/pip \
-    --mount=type=cache,target=/root/.cache \
     pip install "poetry==$POETRY_VERSION"
 
 WORKDIR $PYSETUP_PATH

@@ -4,7 +4,9 @@ FROM python:3.11-slim AS build
 # python3-dev: the sandbox's stand-in image has no Python headers (the real python image does)
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,target=/var/lib/apt,sharing=locked \
-    apt-get update && apt-get install -y gcc libpq-dev python3-dev
+    rm -f /etc/apt/apt.conf.d/docker-clean \
+    && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
+    && apt-get update && apt-get install -y gcc libpq-dev python3-dev
 
 ENV POETRY_VERSION=2.2.1 \
     POETRY_NO_INTERACTION=1
@@ -15,9 +17,7 @@ RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.in
 COPY . .
 
 FROM python:3.11-slim AS runtime
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked \
-    apt-get update && apt-get install -y --no-install-recommends libpq5
+RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq5
 WORKDIR /app
 ENV PATH="/app/.venv/bin:$PATH"
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app

@@ -4,7 +4,9 @@ FROM python:3.8-slim-buster AS build
 ENV POETRY_VERSION=1.1.13
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,target=/var/lib/apt,sharing=locked \
-    apt-get update && apt-get install -y curl
+    rm -f /etc/apt/apt.conf.d/docker-clean \
+    && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
+    && apt-get update && apt-get install -y curl
 ENV POETRY_NO_INTERACTION=1 \
     POETRY_VIRTUALENVS_IN_PROJECT=true
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"

@@ -3,7 +3,9 @@ FROM ubuntu:22.04 AS build
 
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,target=/var/lib/apt,sharing=locked \
-    apt-get update && \
+    rm -f /etc/apt/apt.conf.d/docker-clean \
+    && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache \
+    && apt-get update && \
     apt-get install -y python3 python3-venv python3-pip curl
 
 ENV POETRY_VERSION=1.8.3 \
@@ -19,9 +21,7 @@ COPY . .
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --without dev
 
 FROM ubuntu:22.04 AS runtime
-RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
-    --mount=type=cache,target=/var/lib/apt,sharing=locked \
-    apt-get update && apt-get install -y --no-install-recommends python3
+RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3
 WORKDIR /opt/app
 ENV PATH="/opt/app/.venv/bin:$PATH"
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app

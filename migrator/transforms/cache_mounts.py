@@ -3,8 +3,8 @@
 What it does
     Adds ``--mount=type=cache`` to every RUN that pip-installs (``/root/.cache/pip``),
     runs ``poetry install``/``poetry sync`` (``/root/.cache/pypoetry``, or the literal
-    ``POETRY_CACHE_DIR`` the stage sets) or runs ``apt-get update`` and then installs
-    (``/var/cache/apt`` and ``/var/lib/apt``, ``sharing=locked``), in every stage. In those
+    ``POETRY_CACHE_DIR`` the stage sets or inherits through ``FROM <stage>``) or runs
+    ``apt-get update`` and then installs (``sharing=locked``; see apt below), in every stage. In those
     RUNs it removes what defeats the cache: ``--no-cache-dir``, ``pip cache purge``,
     ``rm -rf`` of the cache folders, ``apt-get clean`` and ``rm -rf /var/lib/apt/lists/*``;
     and it drops ``ENV PIP_NO_CACHE_DIR`` from a stage whose pip steps get the mount.
@@ -26,10 +26,23 @@ in-project, elsewhere or not at all (ENV or ``poetry config virtualenvs.*``), on
 downloads (``<cache>/cache`` and ``<cache>/artifacts``) are mounted, so the venv stays in
 the image. A comment inside a removed command's lines moves above the RUN.
 
+apt (issue 11): Debian and Ubuntu bases ship ``/etc/apt/apt.conf.d/docker-clean``, which
+deletes every downloaded package after each install, so a ``/var/cache/apt`` mount alone
+caches nothing. In a stage that does not ship (the build stage), the first mounted apt
+step removes it as Docker's documentation shows (``rm -f .../docker-clean && echo
+'Binary::apt::APT::Keep-Downloaded-Packages "true";' > .../keep-cache``) and gets
+``/var/cache/apt`` and ``/var/lib/apt``. The final stage keeps the base's apt configuration
+(it ships, and later ``apt-get install``s in images built on it must stay clean), so it
+gets only ``/var/lib/apt/lists`` and keeps its ``apt-get clean``. When any apt install of a
+stage, or of a stage built FROM it, has no ``apt-get update`` before it in its own RUN, it
+reads the lists an earlier RUN left in the image: a mount would hide them and the install
+would fail, so no apt step of that stage is mounted, and a warning names that install.
+A mount is never nested inside or around an existing mount (``/root/.cache`` already
+mounted: no ``/root/.cache/pip``).
+
 Left alone: exec-form RUNs, apk (``apk add --no-cache`` keeps no cache), a RUN that
 already mounts that target, steps run by a non-root USER (the cache belongs to root:
-a warning says so), apt installs whose ``apt-get update`` ran in an earlier RUN (the
-mount would hide the lists that RUN left in the image), and a mount that an ``rm`` which
+a warning says so), and a mount that an ``rm`` which
 must stay (guarded by ``||``, in a heredoc, or of a folder another tool also fills) would
 hit: ``rm -rf`` of a mount point fails with "Device or resource busy". Heredoc RUNs get
 all their mounts on the RUN line, before ``<<EOF``, and their scripts are never edited.
@@ -50,6 +63,14 @@ from migrator.transform import Note, Outcome, Safety, Transform
 CODE = "MIG004"
 SYNTAX_LINE = "# syntax=docker/dockerfile:1\n"
 APT_TARGETS = ("/var/cache/apt", "/var/lib/apt")
+APT_LISTS = "/var/lib/apt/lists"
+DOCKER_CLEAN = "/etc/apt/apt.conf.d/docker-clean"
+# Docker's own recipe for an apt cache mount on Debian/Ubuntu bases: without it the
+# base image's docker-clean deletes every downloaded package after each install.
+KEEP_DOWNLOADS = (
+    f"rm -f {DOCKER_CLEAN} \\\n    && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' "
+    "> /etc/apt/apt.conf.d/keep-cache \\\n    && "
+)
 # Tools whose caches also live under ~/.cache: never delete that folder under them.
 OTHER_CACHE_USERS = frozenset({"uv", "uvx", "pipx", "pdm", "hatch", "conda", "mamba", "micromamba"})
 RM_OPTION_RE = re.compile(r"^-[rRfdv]+$|^--(recursive|force|verbose|dir)$")
@@ -65,12 +86,36 @@ class CacheKind:
     options: str = ""  # appended to each mount, e.g. ",sharing=locked"
     # Sets of mounted targets that already do the job (the first is ``targets``).
     enough: tuple[frozenset[str], ...] = ()
+    prefix: str = ""  # commands put before the RUN's own (apt: keep the downloaded packages)
 
     def mounts(self, present: set[str]) -> list[str]:
-        return [f"type=cache,target={t}{self.options}" for t in self.targets if t not in present]
+        return [f"type=cache,target={t}{self.options}" for t in self.targets if not _overlaps(t, present)]
 
     def satisfied_by(self, present: set[str]) -> bool:
-        return any(group <= present for group in (frozenset(self.targets), *self.enough))
+        if any(group <= present for group in (frozenset(self.targets), *self.enough)):
+            return True
+        # A mount inside or around an existing one would nest: the existing one stays the only one.
+        return all(_overlaps(t, present) for t in self.targets)
+
+
+def _overlaps(target: str, present: set[str]) -> bool:
+    return any(_within(target, p) or _within(p, target) for p in present)
+
+
+@dataclass(frozen=True)
+class AptChoice:
+    """How the apt steps of one stage are mounted.
+
+    ``lists_needed_at``: the line of an apt install that uses package lists an earlier
+    RUN left in the image (a mount on them would hide them), or None.
+    ``final``: the stage is the image that ships, whose apt configuration stays as the
+    base has it, so only the package lists are mounted there.
+    ``docker_clean_gone``: an earlier step already removed the base's docker-clean.
+    """
+
+    lists_needed_at: int | None = None
+    final: bool = True
+    docker_clean_gone: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,9 +150,20 @@ def _mount_stage(doc: Dockerfile, stage: Stage) -> tuple[list[Edit], list[Note],
     warnings: list[Note] = []
     pip_mounted_after: int | None = None  # node index of the first RUN given a pip mount
     # ENV and `poetry config virtualenvs.*` so far, kept up in one pass: a file with
-    # thousands of RUNs must not be read again for each of them.
-    env: dict[str, str] = {}
-    venv_config: dict[str, str] = {}
+    # thousands of RUNs must not be read again for each of them. A stage built FROM an
+    # earlier stage starts with what that stage set (POETRY_CACHE_DIR, PIP_CACHE_DIR...).
+    env, venv_config, docker_clean_gone = _inherited(doc, stage)
+    lists_needed_at = _apt_lists_needed_at(doc, stage)
+    final = stage is doc.stages[-1]
+    if lists_needed_at is not None and any(_apt_mountable(i) for i in stage.find("RUN")):
+        warnings.append(
+            Note(
+                CODE,
+                lists_needed_at,
+                "no apt cache mount in this stage: this apt-get install uses the package lists an earlier RUN "
+                "left in the image, which a mount on /var/lib/apt would hide",
+            )
+        )
     for instruction in stage.instructions:
         if instruction.keyword == "ENV":
             env.update(env_pairs(instruction))
@@ -115,8 +171,23 @@ def _mount_stage(doc: Dockerfile, stage: Stage) -> tuple[list[Edit], list[Note],
             continue
         _read_venv_config(instruction, venv_config)
         present = _mount_targets(instruction)
-        needed = _kinds_needed(instruction, env, venv_config)
+        apt = AptChoice(lists_needed_at, final, docker_clean_gone)
+        docker_clean_gone = docker_clean_gone or _removes_docker_clean(instruction)
+        needed = _kinds_needed(instruction, env, venv_config, apt)
         missing = [k for k in needed if not k.satisfied_by(present)]
+        narrowed = _narrowed(instruction, needed, present)
+        if narrowed is not None and _user_at(doc, stage, instruction.index) is None:
+            raw, around, target = narrowed
+            edits.append(replace(instruction, raw))
+            changes.append(
+                Note(
+                    CODE,
+                    instruction.start_line,
+                    f"cache mount on {around} narrowed to {target}, the only cache this step fills "
+                    "(a mount inside it would nest)",
+                )
+            )
+            continue
         if not missing:
             continue
         user = _user_at(doc, stage, instruction.index)
@@ -136,12 +207,15 @@ def _mount_stage(doc: Dockerfile, stage: Stage) -> tuple[list[Edit], list[Note],
                 Note(
                     CODE,
                     instruction.start_line,
-                    f"no cache mount for {kind.name}: `rm` of {path} stays in this RUN and would fail on the mount",
+                    f"no cache mount for {kind.name}: `rm` of {path} stays in this RUN "
+                    "and would fail on the mount or empty it",
                 )
             )
         if not plan.kinds:
             continue
         edits.append(replace(instruction, _mounted(doc, instruction, plan, present)))
+        if any(k.prefix for k in plan.kinds):
+            docker_clean_gone = True
         names = " and ".join(k.name for k in plan.kinds)
         changes.append(Note(CODE, instruction.start_line, f"cache mount for {names}"))
         if any(k.name == "pip" for k in plan.kinds) and pip_mounted_after is None:
@@ -169,7 +243,82 @@ def _command_lists(instruction: Instruction) -> list[list[SimpleCommand]]:
     return lists
 
 
-def _kinds_needed(instruction: Instruction, env: dict[str, str], venv_config: dict[str, str]) -> list[CacheKind]:
+def _inherited(doc: Dockerfile, stage: Stage) -> tuple[dict[str, str], dict[str, str], bool]:
+    """ENV, `poetry config virtualenvs.*` and docker-clean's removal from the stages a stage is built FROM."""
+    parent = _parent(doc, stage)
+    if parent is None:
+        return {}, {}, False
+    env, venv_config, gone = _inherited(doc, parent)
+    for instruction in parent.instructions:
+        if instruction.keyword == "ENV":
+            env.update(env_pairs(instruction))
+        elif instruction.keyword == "RUN":
+            _read_venv_config(instruction, venv_config)
+            gone = gone or _removes_docker_clean(instruction)
+    return env, venv_config, gone
+
+
+def _parent(doc: Dockerfile, stage: Stage) -> Stage | None:
+    return next(
+        (s for s in doc.stages[: stage.number] if s.name and s.name.lower() == stage.base_image.lower()),
+        None,
+    )
+
+
+def _removes_docker_clean(instruction: Instruction) -> bool:
+    return any(c.program == "rm" and DOCKER_CLEAN in c.argv[1:] for group in _command_lists(instruction) for c in group)
+
+
+def _apt_mountable(instruction: Instruction) -> bool:
+    return instruction.json_args is None and any(_updates_then_installs(g) for g in _command_lists(instruction))
+
+
+def _apt_lists_needed_at(doc: Dockerfile, stage: Stage) -> int | None:
+    """The line of an apt install in the stage, or in a stage built FROM it, that has no
+    `apt-get update` before it in its own RUN: it reads the lists an earlier RUN left."""
+    for other in doc.stages[stage.number :]:
+        ancestor: Stage | None = other
+        while ancestor is not None and ancestor is not stage:
+            ancestor = _parent(doc, ancestor)
+        if ancestor is None:
+            continue
+        for instruction in other.find("RUN"):
+            for group in _command_lists(instruction):
+                updated = False
+                for command in group:
+                    sub = _apt_subcommand(command)
+                    if sub == "update":
+                        updated = True
+                    elif sub in APT_INSTALLS and not updated:
+                        return instruction.start_line
+    return None
+
+
+def _apt_kind(apt: AptChoice, heredoc: bool) -> CacheKind:
+    cleanup = frozenset({APT_LISTS, "/var/cache/apt", "/var/cache/apt/archives"})
+    both = frozenset(APT_TARGETS)
+    if apt.final or heredoc:
+        # docker-clean stays: a /var/cache/apt mount would cache nothing, so only the lists.
+        return CacheKind(
+            "apt",
+            (APT_LISTS,),
+            cleanup - {"/var/cache/apt", "/var/cache/apt/archives"},
+            options=",sharing=locked",
+            enough=(both,),
+        )
+    return CacheKind(
+        "apt",
+        APT_TARGETS,
+        cleanup,
+        options=",sharing=locked",
+        enough=(frozenset({APT_LISTS, "/var/cache/apt"}),),
+        prefix="" if apt.docker_clean_gone else KEEP_DOWNLOADS,
+    )
+
+
+def _kinds_needed(
+    instruction: Instruction, env: dict[str, str], venv_config: dict[str, str], apt: AptChoice | None = None
+) -> list[CacheKind]:
     if instruction.json_args is not None:
         return []
     command_lists = _command_lists(instruction)
@@ -191,15 +340,9 @@ def _kinds_needed(instruction: Instruction, env: dict[str, str], venv_config: di
                 # Poetry's default venvs live in <cache>/virtualenvs: mounting the whole
                 # cache would leave the venv out of the image. Mount only the downloads.
                 kinds.append(CacheKind("poetry", tuple(sorted(downloads)), paths, enough=(frozenset({target}),)))
-    if any(_updates_then_installs(group) for group in command_lists):
-        kinds.append(
-            CacheKind(
-                "apt",
-                APT_TARGETS,
-                frozenset({"/var/lib/apt/lists", "/var/cache/apt", "/var/cache/apt/archives"}),
-                options=",sharing=locked",
-            )
-        )
+    apt = apt or AptChoice()
+    if apt.lists_needed_at is None and any(_updates_then_installs(group) for group in command_lists):
+        kinds.append(_apt_kind(apt, bool(instruction.heredocs)))
     return kinds
 
 
@@ -227,6 +370,51 @@ def _venv_outside(venv_config: dict[str, str], env: dict[str, str], cache_dir: s
         return True
     path = settings.get("path", "")
     return _literal(path) and not _within(posixpath.normpath(path), cache_dir)
+
+
+def _narrowed(instruction: Instruction, needed: list[CacheKind], present: set[str]) -> tuple[str, str, str] | None:
+    """(raw, old target, new target) when one cache mount holds the one cache the step fills.
+
+    ``--mount=type=cache,target=/root/.cache`` on a pip step becomes ``target=/root/.cache/pip``:
+    the same cache, which hadolint's DL3042 recognises, instead of a second mount nested in it.
+    Only when nothing else in the RUN could fill the wider folder.
+    """
+    if len(needed) != 1 or needed[0].name != "pip" or needed[0].satisfied_by(present) is False:
+        return None  # only pip: hadolint's DL3042 wants its own folder; a wider Poetry mount may serve more
+    target = needed[0].targets[0]
+    commands = [c for group in _command_lists(instruction) for c in group]
+    if {c.program for c in commands} & OTHER_CACHE_USERS:
+        return None
+    if any(poetry_subcommand(c) for c in commands):
+        return None
+    around = [f for f in instruction.flags if f.name == "mount" and _mount_target(f.value or "") in _ancestors(target)]
+    if len(around) != 1 or len(present) != 1:
+        return None
+    flag = around[0]
+    value = flag.value or ""
+    parts = [
+        (key + "=" + target) if key in ("target", "dst", "destination") else part
+        for part in value.split(",")
+        for key in [part.partition("=")[0]]
+    ]
+    if any(p.partition("=")[0] == "type" and p.partition("=")[2] != "cache" for p in parts):
+        return None
+    text = instruction.logical[flag.start : flag.end]
+    return instruction.splice(flag.start, flag.end, text.replace(value, ",".join(parts))), _mount_target(value), target
+
+
+def _mount_target(value: str) -> str:
+    options = dict(part.partition("=")[::2] for part in value.split(","))
+    target = options.get("target") or options.get("dst") or options.get("destination") or ""
+    return posixpath.normpath(target) if target else ""
+
+
+def _ancestors(path: str) -> set[str]:
+    found = set()
+    while path not in ("/", ""):
+        path = posixpath.dirname(path)
+        found.add(path)
+    return found
 
 
 def _within(path: str, folder: str) -> bool:
@@ -272,9 +460,12 @@ def _updates_then_installs(commands: list[SimpleCommand]) -> bool:
         sub = _apt_subcommand(command)
         if sub == "update":
             updated = True
-        elif sub in ("install", "upgrade", "dist-upgrade", "full-upgrade") and updated:
+        elif sub in APT_INSTALLS and updated:
             return True
     return False
+
+
+APT_INSTALLS = frozenset({"install", "upgrade", "dist-upgrade", "full-upgrade"})
 
 
 def _mount_targets(instruction: Instruction) -> set[str]:
@@ -295,10 +486,7 @@ def _user_at(doc: Dockerfile, stage: Stage, node_index: int) -> str | None:
     A stage built FROM an earlier stage starts as that stage's last USER.
     """
     user = None
-    parent = next(
-        (s for s in doc.stages[: stage.number] if s.name and s.name.lower() == stage.base_image.lower()),
-        None,
-    )
+    parent = _parent(doc, stage)
     if parent is not None:
         user = _user_at(doc, parent, parent.end_node)
     for instruction in stage.find("USER"):
@@ -419,7 +607,8 @@ def _defeats_entirely(command: SimpleCommand, names: set[str], cleanup: frozense
         args = pip_program(command)
         if args is not None and [a for a in args if not a.startswith("-")][:2] == ["cache", "purge"]:
             return True
-    if "apt" in names and _apt_subcommand(command) in ("clean", "autoclean"):
+    # `apt-get clean` empties /var/cache/apt: it goes only where that folder is a mount.
+    if "/var/cache/apt" in cleanup and _apt_subcommand(command) in ("clean", "autoclean"):
         return True
     if command.program == "rm" and argv[0] == "rm":
         targets = [a for a in argv[1:] if not RM_OPTION_RE.match(a)]
@@ -459,7 +648,8 @@ def _mounted(doc: Dockerfile, instruction: Instruction, plan: Plan, present: set
         # hadolint and other parsers lose a heredoc that starts on a continuation line.
         return instruction.with_flags_added(*flags)
     # Removals only touch text after the first command word: the keyword's end stays put.
-    raw, comments = _without_defeaters(instruction, plan)
+    prefix = "".join(k.prefix for k in plan.kinds).replace("\\\n", doc.escape + "\n")
+    raw, comments = _without_defeaters(instruction, plan, prefix)
     args_at = instruction.raw_span(instruction.args_start, instruction.args_start)[0]
     flags_on_own_lines = bool(instruction.flags) and "\n" in instruction.raw[instruction.keyword_end : args_at]
     return "".join(comments) + _with_flag_lines(instruction.keyword_end, raw, flags, doc.escape, flags_on_own_lines)
@@ -479,8 +669,9 @@ def _with_flag_lines(pos: int, raw: str, flags: list[str], escape: str, own_line
     return head + " " + joined + f" {escape}\n    " + rest[blank:]
 
 
-def _without_defeaters(instruction: Instruction, plan: Plan) -> tuple[str, list[str]]:
-    """The RUN without the planned commands and words, and the comment lines they took along.
+def _without_defeaters(instruction: Instruction, plan: Plan, prefix: str = "") -> tuple[str, list[str]]:
+    """The RUN without the planned commands and words (``prefix`` put before its first
+    command), and the comment lines they took along.
 
     A comment inside a removed span cannot stay where it was (a continuation would
     run on into it), so it goes above the RUN rather than being lost.
@@ -494,7 +685,7 @@ def _without_defeaters(instruction: Instruction, plan: Plan) -> tuple[str, list[
         else:
             spans.append((words[0].start, words[1].start, ""))
     spans += _command_spans(commands, set(plan.removed_commands))
-    if not spans:
+    if not spans and not prefix:
         return instruction.raw, []
     merged = merge_spans(spans)
     comments: list[str] = []
@@ -505,6 +696,8 @@ def _without_defeaters(instruction: Instruction, plan: Plan) -> tuple[str, list[
             if line.lstrip(" \t").startswith("#") and position + len(line) <= raw_end:
                 comments.append(line.strip(" \t\r\n") + "\n")
             position += len(line)
+    if prefix:
+        merged.append((commands[0].start, commands[0].start, prefix))
     return instruction.splice_many(merged), comments
 
 

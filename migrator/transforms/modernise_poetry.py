@@ -633,6 +633,12 @@ class StageModerniser:
         installs = [i for i, c in enumerate(self.commands) if is_dependency_install(c.command)]
         if not installs:
             return None
+        # Issue 11 item 6: compose bind-mounting the source over the project folder would hide an in-project venv.
+        venv = posixpath.join(workdir_at(self.stage, self.commands[installs[0]].instruction.index), ".venv")
+        hidden = self.project.launchers.hidden_by_bind(venv)
+        if hidden is not None:
+            service, source, target = hidden
+            return f"{service.file} bind-mounts {source} over {target} (service {service.name}), hiding a venv there"
         for at in self.commands[installs[0] + 1 :]:
             program = at.command.program
             if program and program not in VENV_NEUTRAL_PROGRAMS and not is_dependency_install(at.command):

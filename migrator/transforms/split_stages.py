@@ -11,6 +11,27 @@ What it does:
     the venv is first on PATH. In an already multi-stage file it only removes a copy
     of the venv that a copy of its parent folder repeats.
 
+What the build stage made outside the project dir (issue 11):
+    the runtime stage has only what is copied into it, so results of the build stage
+    are carried over, or the split is held back. A curl/wget RUN whose files are known
+    one by one (`-o`, `-O`, `mv`/`cp`/`install` to a path, `>` redirections) gets
+    `COPY --from=build <file> <file>` in the runtime stage for each file it leaves outside
+    the project dir and scratch folders; one piped into a shell or unpacked into a system
+    folder cannot be carried file by file, so the file is not split. apt packages named
+    by a variable (`apt-get install $PACKAGES`) are installed in the runtime stage too,
+    where the ARG or ENV comes along. NLTK and Hugging Face data goes to the runtime
+    stage from the folder the step names (`-d`, `cache_dir=`, HF_HOME); in root's home by
+    default it is not split. A project poetry.toml with `virtualenvs.create = false`
+    (which only the environment overrides) installs into the system Python: not split.
+
+Held back (issue 11), with a warning naming the line:
+    What starts the container from outside the Dockerfile (migrator/launchers.py reads it):
+    a compose service built from this context whose `command:`/`entrypoint:` runs Poetry,
+    or a start script the ENTRYPOINT/CMD or compose names that runs Poetry (the runtime
+    stage has no Poetry); a compose bind mount of the source over the folder holding the
+    venv (`.:/app` hides `/app/.venv` at run time); and an image with no CMD, no command
+    in compose and the venv not on PATH, which is reached only through `poetry run`.
+
 Why:
     Compilers, headers, Poetry and the pip/apt caches make up most of a naive image
     and widen its attack surface; none of them is needed to run the app.
@@ -40,7 +61,9 @@ import re
 
 from migrator.analysis import (
     BUILD_ONLY_ENV_PREFIXES,
+    TRUE_WORDS,
     base_image_family,
+    commands_in,
     env_at,
     expanded_base_image,
     installs_poetry_itself,
@@ -51,6 +74,7 @@ from migrator.analysis import (
     workdir_at,
 )
 from migrator.contract import ROOT_USERS
+from migrator.launchers import NO_LAUNCHERS, Launchers
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, replace, split_words
 from migrator.packages import package_command, split_packages
 from migrator.record import dataclass, field
@@ -63,6 +87,8 @@ SYSTEM_PREP = frozenset({"mkdir", "chmod", "chown", "ln", "touch"}) | USER_CREAT
 PACKAGE_MANAGERS = frozenset({"apt-get", "apt", "apk", "dpkg", "aptitude"})
 HARMLESS_PIP_PACKAGES = re.compile(r"^(pip|pipx|setuptools|wheel|poetry[a-z0-9-]*)([=<>~!\[].*)?$", re.IGNORECASE)
 VARIABLE_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+# A command that only keeps the container up: the work is done by `docker exec` from outside.
+IDLE_RE = re.compile(r"^(tail -f /dev/null|sleep (infinity|inf|\d{4,})|cat|/bin/(ba)?sh|bash|sh)$")
 RUNTIME_TOOL_RE = re.compile(r"(?<![\w.-])(curl|wget)(?![\w.-])")
 
 
@@ -118,7 +144,23 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
     user = _user_at(stage, install.index)
     if user is not None:
         raise Skip(line, f"not split: `poetry install` runs as USER {user}; the runtime copy's ownership would differ")
+    _check_poetry_toml(stage, install.index, project, line)
     venv = venv_dir(stage, install.index)
+    launchers = getattr(project, "launchers", NO_LAUNCHERS)
+    hidden = launchers.hidden_by_bind(posixpath.join(project_dir, ".venv"))
+    if venv is None and hidden is not None:
+        service, source, target = hidden
+        raise Skip(
+            line,
+            f"not split: the packages stay in the system Python, because {service.file} bind-mounts {source} over "
+            f"{target} (service {service.name}), which would hide a venv there",
+        )
+    if venv is None and _creates_no_venv(stage, install.index):
+        raise Skip(
+            line,
+            "not split: Poetry installs into the system Python here (virtualenvs.create false), "
+            "which the runtime stage would not have",
+        )
     if venv is None:
         raise Skip(
             line,
@@ -135,7 +177,7 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
         plan.edits.append(replace(from_, from_.splice(end, end, " as build" if lower else " AS build")))
 
     moved = _moved(doc, stage, plan)
-    repeated = _repeated(stage, project_dir, plan, moved_users=_moved_user_runs(doc, stage, plan, moved))
+    repeated = _repeated(stage, project_dir, plan, _moved_user_runs(doc, stage, plan, moved), build_name)
     for instruction, text in moved:
         command = _instruction_lines(text) if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK") else ""
         if re.search(r"(?<![\w-])poetry(?![\w-])", command):
@@ -144,6 +186,7 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
                 "not split: this instruction still runs Poetry, which the runtime stage does not have",
             )
     _check_users_exist(stage, moved, repeated)
+    _check_launchers(stage, moved, venv, getattr(project, "launchers", NO_LAUNCHERS), line)
 
     def k(keyword: str) -> str:
         return keyword.lower() if lower else keyword
@@ -197,6 +240,52 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
     return plan
 
 
+def _check_launchers(
+    stage: Stage, moved: list[tuple[Instruction, str]], venv: str, launchers: Launchers, line: int
+) -> None:
+    """What starts the container from outside the Dockerfile must still work after the split."""
+    commands = [i for i, _ in moved if i.keyword in ("CMD", "ENTRYPOINT")]
+    where = commands[-1].start_line if commands else line
+    for service in launchers.services:
+        if service.runs_poetry():
+            what = service.describe()
+            raise Skip(
+                where, f"not split: {service.file} {what}, which needs Poetry; the runtime stage would not have it"
+            )
+    words = [w for i in commands for w in (i.json_args or i.words)]
+    words += [t for s in launchers.services for t in (s.command or "", s.entrypoint or "")]
+    script = launchers.script_running_poetry(words)
+    if script is not None:
+        raise Skip(
+            where, f"not split: {script}, which starts the container, runs Poetry; the runtime stage would not have it"
+        )
+    hidden = launchers.hidden_by_bind(venv)
+    if hidden is not None:
+        service, source, target = hidden
+        raise Skip(
+            line,
+            f"not split: {service.file} bind-mounts {source} over {target} (service {service.name}), hiding the venv "
+            f"{venv} there at run time; put the venv outside {target} (ENV VIRTUAL_ENV=/opt/venv) first",
+        )
+    told = any(s.command or s.entrypoint for s in launchers.services)
+    path = env_at(stage, stage.end_node).get("PATH", "")
+    on_path = f"{venv}/bin" in path or "VIRTUAL_ENV" in path
+    if not commands and not told and not on_path:
+        raise Skip(
+            line,
+            f"not split: the image has no CMD, so its command comes from outside (docker run, CI) and reaches the "
+            f"venv {venv} only through `poetry run`, which the runtime stage would not have; add a CMD or "
+            f'ENV PATH="{venv}/bin:$PATH" to split',
+        )
+    idle = next((i for i in commands if IDLE_RE.match(" ".join(i.json_args or i.words))), None)
+    if idle is not None and not told:
+        raise Skip(
+            idle.start_line,
+            "not split: this only keeps the container running, so its real commands come from `docker exec` "
+            "and may run `poetry run`, which the runtime stage would not have",
+        )
+
+
 def _instruction_lines(text: str) -> str:
     """The instruction lines of moved text, without the comments moved along with it."""
     return "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#"))
@@ -227,6 +316,44 @@ def _drop_trailing_blanks(doc: Dockerfile, plan: Plan) -> None:
         if node.is_instruction or node.kind != "blank":
             return
         plan.edits.append(delete(node))
+
+
+def _creates_no_venv(stage: Stage, install_index: int) -> bool:
+    """`virtualenvs.create false` from ENV or `poetry config` before the install."""
+    create = env_at(stage, install_index).get("POETRY_VIRTUALENVS_CREATE")
+    for found in commands_in(stage):
+        sub = poetry_subcommand(found.command)
+        if found.instruction.index <= install_index and sub and sub[0] == "config":
+            args = [a for a in sub[1] if not a.startswith("-")]
+            if len(args) >= 2 and args[0] == "virtualenvs.create":
+                create = args[1]
+    return create is not None and create.strip().lower() not in TRUE_WORDS
+
+
+def _check_poetry_toml(stage: Stage, install_index: int, project, line: int) -> None:
+    """A poetry.toml with `virtualenvs.create = false` puts the packages in the system Python.
+
+    Only the environment (POETRY_VIRTUALENVS_CREATE, or an active VIRTUAL_ENV) overrides a
+    project's poetry.toml; `poetry config` without --local does not.
+    """
+    projects = getattr(project, "projects", {}) or {}
+    sources = {
+        w.strip("./").rstrip("/")
+        for i in stage.instructions
+        if i.keyword in ("COPY", "ADD") and i.flag("from") is None
+        for w in (i.json_args or i.words)[:-1]
+    }
+    env = env_at(stage, install_index)
+    if env.get("POETRY_VIRTUALENVS_CREATE", "").strip().lower() in TRUE_WORDS or env.get("VIRTUAL_ENV"):
+        return
+    for directory, found in sorted(projects.items()):
+        if found.virtualenvs_create is False and (directory == "" or directory in sources):
+            where = f"{directory}/poetry.toml" if directory else "poetry.toml"
+            raise Skip(
+                line,
+                f"not split: {where} sets virtualenvs.create = false, so Poetry installs into the system Python, "
+                "which the runtime stage would not have; set ENV POETRY_VIRTUALENVS_CREATE=true to split",
+            )
 
 
 def _user_at(stage: Stage, node_index: int) -> str | None:
@@ -350,7 +477,7 @@ def _inside(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
-def _repeated(stage: Stage, project_dir: str, plan: Plan, moved_users: set[int]) -> list[str]:
+def _repeated(stage: Stage, project_dir: str, plan: Plan, moved_users: set[int], build_name: str) -> list[str]:
     """COPY/ADD and system-prep RUNs outside the project dir, for the runtime stage too."""
     repeated = []
     for instruction in stage.instructions:
@@ -359,10 +486,278 @@ def _repeated(stage: Stage, project_dir: str, plan: Plan, moved_users: set[int])
             if text is not None:
                 repeated.append(text)
         elif instruction.keyword == "RUN" and instruction.index not in moved_users:
+            carried = _downloaded(stage, instruction, project_dir)
+            if carried is None:
+                carried = _model_data(stage, instruction, project_dir)
+            if carried is not None:
+                for path in carried:
+                    repeated.append(
+                        f"{_keyword_as_written(stage.from_instruction, 'COPY')} --from={build_name} {path} {path}\n"
+                    )
+                    plan.changes.append(
+                        TRANSFORM.note(
+                            instruction.start_line,
+                            f"the runtime stage copies {path}, which this RUN downloads, from the build stage",
+                        )
+                    )
+                continue
             text = _prep_run_outside(stage, instruction, project_dir, plan)
             if text is not None:
                 repeated.append(text)
     return repeated
+
+
+# Model data fetched at build time, and where it lands unless the step says otherwise.
+NLTK_RE = re.compile(r"nltk\.download(er)?\b|\bnltk\b.*\bdownload\b")
+HF_RE = re.compile(
+    r"huggingface-cli\s+download|\bhf\s+download|from_pretrained|snapshot_download|hf_hub_download"
+    r"|SentenceTransformer\(|\bpipeline\("
+)
+HF_HOMES = ("HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE", "SENTENCE_TRANSFORMERS_HOME")
+
+
+def _model_data(stage: Stage, instruction: Instruction, project_dir: str) -> list[str] | None:
+    """Folders NLTK or Hugging Face data a RUN downloads lands in, for the runtime stage to copy.
+
+    None when the RUN downloads no model data, or only into the project dir. Raises Skip
+    when the folder is not written in the file (NLTK picks the first writable folder of
+    its search path, else ~/nltk_data; Hugging Face uses ~/.cache/huggingface).
+    spaCy's `spacy download` pip-installs the model into the interpreter that runs it,
+    the venv, which the runtime stage copies.
+    """
+    text = instruction.logical + "".join(h.content for h in instruction.heredocs)
+    env = env_at(stage, instruction.index)
+    words = [w for c in run_commands(instruction) for w in c.argv]
+    folders: list[str] = []
+    if NLTK_RE.search(text):
+        folder = _option_value(words, ("-d", "--dir")) or _call_keyword(text, "download_dir")
+        if folder is None:
+            raise Skip(
+                instruction.start_line,
+                "not split: this RUN downloads NLTK data into a folder NLTK picks at build time (~/nltk_data), "
+                "which the runtime stage would not have; give the folder (`-d /usr/local/share/nltk_data`) to split",
+            )
+        folders.append(folder)
+    if HF_RE.search(text):
+        folder = (
+            _option_value(words, ("--local-dir", "--cache-dir"))
+            or _call_keyword(text, "cache_dir")
+            or _call_keyword(text, "local_dir")
+            or next((env[k] for k in HF_HOMES if env.get(k)), None)
+        )
+        if folder is None:
+            raise Skip(
+                instruction.start_line,
+                "not split: this RUN downloads Hugging Face models into ~/.cache/huggingface, which the runtime "
+                "stage would not have; set ENV HF_HOME to a folder of its own to split",
+            )
+        folders.append(folder)
+    if not folders:
+        return None
+    workdir = workdir_at(stage, instruction.index)
+    resolved = [posixpath.normpath(posixpath.join(workdir, f)) for f in folders]
+    if any("$" in f or "~" in f for f in resolved):
+        raise Skip(instruction.start_line, "not split: this RUN downloads model data into a folder from a variable")
+    return [f for f in resolved if not _inside(f, project_dir)]
+
+
+def _call_keyword(text: str, name: str) -> str | None:
+    match = re.search(rf"\b{name}\s*=\s*['\"]([^'\"]+)['\"]", text)
+    return match.group(1) if match else None
+
+
+DOWNLOADERS = frozenset({"curl", "wget"})
+# What a download RUN may also do for its result to be known file by file.
+FILE_STEPS = frozenset({"chmod", "chown", "mv", "cp", "install", "ln", "rm", "mkdir", "cd", "echo", "true", "set"})
+FILE_STEPS |= frozenset({"test", "sha256sum", "sha512sum", "md5sum", "gunzip", "tar", "unzip"}) | DOWNLOADERS
+BUILD_ONLY_INSTALLERS = re.compile(r"rustup|sh\.rustup\.rs|install\.python-poetry\.org|get-poetry", re.IGNORECASE)
+SCRATCH_DIRS = ("/tmp", "/var/tmp", "/root/.cache")
+
+
+def _keyword_as_written(instruction: Instruction, keyword: str) -> str:
+    return keyword.lower() if _written_lowercase(instruction) else keyword
+
+
+def _downloaded(stage: Stage, instruction: Instruction, project_dir: str) -> list[str] | None:
+    """Files a curl/wget RUN leaves outside the project dir, for the runtime stage to copy.
+
+    None when the RUN downloads nothing (or only a build tool such as rustup, or only into
+    the project dir or a scratch folder, which other rules cover). Raises Skip when it
+    downloads outside the project dir in a way that cannot be carried file by file
+    (a pipe into a shell or into tar, an unknown command, a path from a variable).
+    """
+    commands = run_commands(instruction)
+    if instruction.heredocs or not any(c.program in DOWNLOADERS for c in commands):
+        return None
+    text = instruction.logical
+    if BUILD_ONLY_INSTALLERS.search(text):
+        return None  # a build tool (or Poetry's installer, which MIG001 replaces)
+    cwd = workdir_at(stage, instruction.index)
+    outputs: list[str] = []
+    unknown: list[str] = []  # what cannot be told file by file, outside the project dir and scratch folders
+
+    def resolve(path: str) -> str:
+        return posixpath.normpath(posixpath.join(cwd, path))
+
+    def add(path: str) -> None:
+        if "$" in path or "`" in path:
+            unknown.append(path)
+        elif path not in outputs:
+            outputs.append(path)
+
+    for k, command in enumerate(commands):
+        argv = [w for w in command.argv if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w)]
+        redirected = _redirect_targets(argv)
+        argv = [w for w in argv if not _is_redirection(w)]
+        for target in redirected:
+            add(resolve(target))
+        program = command.program
+        piped_into = commands[k + 1].program if k + 1 < len(commands) and commands[k + 1].operator == "|" else None
+        if program not in FILE_STEPS:
+            if command.operator == "|" and commands[k - 1].program in DOWNLOADERS:
+                unknown.append(f"what `{program}` makes of the download")
+            elif program not in ("apt-get", "apt", "apk"):
+                unknown.append(f"what `{program}` does")
+            continue
+        if program == "cd" and len(argv) > 1:
+            cwd = resolve(argv[1])
+        elif program in DOWNLOADERS:
+            for path in _download_targets(program, argv, cwd, piped_into is not None):
+                add(path)
+        elif program in ("mv", "cp", "install", "ln"):
+            operands = _operands(argv, {"-m", "--mode", "-o", "-g", "-t", "--target-directory"})
+            if len(operands) < 2:
+                continue
+            *sources, destination = operands
+            destination = resolve(destination)
+            for source in sources:
+                source = resolve(source)
+                into_dir = argv[-1].endswith("/") or len(sources) > 1 or destination in _KNOWN_DIRS
+                target = posixpath.join(destination, posixpath.basename(source)) if into_dir else destination
+                if program == "mv" and source in outputs:
+                    outputs.remove(source)
+                add(target)
+        elif program == "rm":
+            for path in _operands(argv, set()):
+                path = resolve(path)
+                outputs[:] = [o for o in outputs if not _inside(o, path)]
+        elif program in ("tar", "unzip", "gunzip"):
+            folder = _option_value(argv, ("-C", "--directory", "-d")) if program != "gunzip" else None
+            folder = resolve(folder) if folder else cwd
+            if program == "tar" and not any(a.startswith("-") and "x" in a or a == "--extract" for a in argv):
+                continue
+            if _inside(folder, project_dir) or any(_inside(folder, d) for d in SCRATCH_DIRS):
+                continue
+            own_folder = re.match(r"^/opt/[^/]+", folder)
+            if own_folder:
+                # A tool's own folder under /opt (nothing else lives there in these images): carried whole.
+                add(own_folder.group(0))
+            else:
+                unknown.append(f"the files `{program}` unpacks into {folder}")
+    outside = [
+        p
+        for p in outputs
+        if not _inside(p, project_dir) and not any(_inside(p, d) for d in SCRATCH_DIRS) and not p.startswith("/dev/")
+    ]
+    if unknown:
+        raise Skip(
+            instruction.start_line,
+            f"not split: the runtime stage cannot be given what this download RUN leaves outside {project_dir} "
+            f"file by file ({unknown[0]}); split by hand and repeat or copy it there",
+        )
+    return outside
+
+
+_KNOWN_DIRS = frozenset({"/usr/local/bin", "/usr/bin", "/bin", "/usr/local/sbin", "/usr/sbin", "/opt", "/usr/local"})
+
+
+def _is_redirection(word: str) -> bool:
+    return bool(re.match(r"^[0-9&]?>>?", word)) or word in (">", ">>")
+
+
+def _redirect_targets(argv: list[str]) -> list[str]:
+    targets = []
+    for i, word in enumerate(argv):
+        match = re.match(r"^(?:[0-9&]?)>>?(.*)$", word)
+        if not match:
+            continue
+        target = match.group(1) or (argv[i + 1] if i + 1 < len(argv) else "")
+        if target and not target.startswith(("/dev/", "&")):
+            targets.append(target)
+    return targets
+
+
+def _operands(argv: list[str], with_value: set[str]) -> list[str]:
+    operands = []
+    skip = False
+    for word in argv[1:]:
+        if skip:
+            skip = False
+            continue
+        if word in with_value:
+            skip = True
+            continue
+        if word.startswith("-") and word != "-":
+            continue
+        operands.append(word)
+    return operands
+
+
+def _option_value(argv: list[str], names: tuple[str, ...]) -> str | None:
+    for i, word in enumerate(argv):
+        for name in names:
+            if word == name and i + 1 < len(argv):
+                return argv[i + 1]
+            if name.startswith("--") and word.startswith(name + "="):
+                return word[len(name) + 1 :]
+    return None
+
+
+def _download_targets(program: str, argv: list[str], cwd: str, piped: bool) -> list[str]:
+    """Where curl/wget writes: -o/-O FILE, a folder (-P), or the URL's own name in the cwd."""
+    urls = [w for w in argv[1:] if re.match(r"^[a-z]+://", w)]
+    output = None
+    remote_name = False
+    i = 1
+    while i < len(argv):
+        word = argv[i]
+        if word in ("--output", "--output-document") and i + 1 < len(argv):
+            output = argv[i + 1]
+            i += 2
+            continue
+        if word.startswith(("--output=", "--output-document=")):
+            output = word.split("=", 1)[1]
+        elif word in ("--remote-name", "--remote-name-all"):
+            remote_name = True
+        elif re.match(r"^-[A-Za-z]+$", word):
+            letter = "o" if program == "curl" else "O"
+            if letter in word[1:]:
+                attached = word[word.index(letter) + 1 :]
+                if attached:
+                    output = attached
+                elif i + 1 < len(argv):
+                    output = argv[i + 1]
+                    i += 1
+            if program == "curl" and "O" in word[1:]:
+                remote_name = True
+        elif re.match(r"^-[a-zA-Z]", word) and program == "curl" and word[1] == "o":
+            output = word[2:]
+        i += 1
+    if output == "-":
+        return []
+    if output is not None:
+        return [posixpath.normpath(posixpath.join(cwd, output))]
+    folder = _option_value(argv, ("-P", "--directory-prefix")) if program == "wget" else None
+    if program == "wget" and not piped:
+        base = posixpath.join(cwd, folder) if folder else cwd
+        return [posixpath.normpath(posixpath.join(base, _url_name(u))) for u in urls]
+    if program == "curl" and remote_name:
+        return [posixpath.normpath(posixpath.join(cwd, _url_name(u))) for u in urls]
+    return []  # to stdout: the command it is piped into decides
+
+
+def _url_name(url: str) -> str:
+    return posixpath.basename(url.split("?", 1)[0].split("#", 1)[0].rstrip("/")) or "index.html"
 
 
 def _copy_outside(stage: Stage, instruction: Instruction, project_dir: str) -> str | None:
@@ -522,6 +917,7 @@ def _arg_names(instruction: Instruction) -> list[tuple[str, str]]:
 
 def _runtime_packages(stage: Stage, image: str, runtime_text: str, plan: Plan, k) -> str | None:
     installed: list[str] = []
+    variables: list[str] = []
     removed: set[str] = set()
     groups: dict[str, list[str]] = {}
     manager = None
@@ -535,12 +931,16 @@ def _runtime_packages(stage: Stage, image: str, runtime_text: str, plan: Plan, k
                 groups[found.virtual] = list(found.installed)
             for name in found.installed:
                 if "$" in name:
-                    plan.warnings.append(
-                        TRANSFORM.note(
-                            instruction.start_line,
-                            f"packages named by a variable ({name}) are not installed in the runtime stage; add the ones it needs",
+                    # Whatever the build arg or ENV names may include a library the app loads:
+                    # the runtime stage installs the same list (its ARG/ENV come along).
+                    if name not in variables:
+                        variables.append(name)
+                        plan.changes.append(
+                            TRANSFORM.note(
+                                instruction.start_line,
+                                f"the packages that {name} names are installed in the runtime stage too",
+                            )
                         )
-                    )
                 elif name not in installed:
                     installed.append(name)
             for name in found.removed:
@@ -572,9 +972,9 @@ def _runtime_packages(stage: Stage, image: str, runtime_text: str, plan: Plan, k
                 f"the Debian release of '{stage.base_image}' is a guess; check the runtime library names (or use a -bookworm/-trixie tag)",
             )
         )
-    if not split.runtime:
+    if not split.runtime and not variables:
         return None
-    names = " ".join(split.runtime)
+    names = " ".join([*split.runtime, *variables])
     if family == "alpine":
         return f"{k('RUN')} apk add --no-cache {names}\n"
     return f"{k('RUN')} apt-get update && apt-get install -y --no-install-recommends {names} && rm -rf /var/lib/apt/lists/*\n"

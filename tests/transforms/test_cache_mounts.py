@@ -13,6 +13,12 @@ from migrator.transforms.cache_mounts import TRANSFORM
 from tests.support import outcome_of, run_twice
 
 SYNTAX = "# syntax=docker/dockerfile:1\n"
+# Docker's recipe: the base's docker-clean would delete every package a /var/cache/apt mount keeps.
+KEEP_DOWNLOADS = (
+    "rm -f /etc/apt/apt.conf.d/docker-clean \\\n"
+    "    && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache \\\n"
+    "    && "
+)
 
 UNCHANGED = [
     pytest.param("FROM python:3.11-slim\nRUN echo hello\n", id="nothing-to-cache"),
@@ -147,30 +153,30 @@ CHANGED = [
     pytest.param(
         "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y --no-install-recommends gcc \\\n"
         "    && apt-get clean \\\n    && rm -rf /var/lib/apt/lists/*\n",
-        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
-        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n"
-        "    apt-get update && apt-get install -y --no-install-recommends gcc\n",
-        id="apt-clean-and-lists-removed",
+        # The final stage keeps the base's docker-clean, so /var/cache/apt is not mounted
+        # (it would cache nothing) and `apt-get clean` stays.
+        SYNTAX
+        + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends gcc \\\n"
+        "    && apt-get clean\n",
+        id="apt-lists-removed-clean-kept-in-the-final-stage",
     ),
     pytest.param(
         "FROM python:3.11-slim\nRUN \\\n    apt-get update && \\\n    # build tools\n    apt-get install -y gcc && \\\n    rm -rf /var/lib/apt/lists/*\n",
-        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
-        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    apt-get update && \\\n    # build tools\n    apt-get install -y gcc\n",
+        SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\\n"
+        "    apt-get update && \\\n    # build tools\n    apt-get install -y gcc\n",
         id="apt-arguments-already-on-next-line-comment-kept",
     ),
     pytest.param(
         "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc \\\n"
         "    # keep the image small\n    && rm -rf /var/lib/apt/lists/*\n",
         SYNTAX + "FROM python:3.11-slim\n# keep the image small\n"
-        "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
-        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    apt-get update && apt-get install -y gcc\n",
+        "RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y gcc\n",
         id="comment-of-a-removed-command-goes-above-the-run",
     ),
     pytest.param(
         "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc && pip install poetry\n",
         SYNTAX + "FROM python:3.11-slim\nRUN --mount=type=cache,target=/root/.cache/pip \\\n"
-        "    --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
-        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n"
+        "    --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\\n"
         "    apt-get update && apt-get install -y gcc && pip install poetry\n",
         id="pip-and-apt-in-one-run",
     ),
@@ -198,9 +204,13 @@ CHANGED = [
         id="heredoc-flags-before-heredoc-script-untouched",
     ),
     pytest.param(
-        "# escape=`\nFROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc\n",
-        SYNTAX + "# escape=`\nFROM python:3.11-slim\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked `\n"
-        "    --mount=type=cache,target=/var/lib/apt,sharing=locked `\n    apt-get update && apt-get install -y gcc\n",
+        "# escape=`\nFROM python:3.11-slim AS build\nRUN apt-get update && apt-get install -y gcc && pip install poetry\n"
+        "FROM python:3.11-slim\n",
+        SYNTAX + "# escape=`\nFROM python:3.11-slim AS build\nRUN --mount=type=cache,target=/root/.cache/pip `\n"
+        "    --mount=type=cache,target=/var/cache/apt,sharing=locked `\n"
+        "    --mount=type=cache,target=/var/lib/apt,sharing=locked `\n    "
+        + KEEP_DOWNLOADS.replace("\\\n", "`\n")
+        + "apt-get update && apt-get install -y gcc && pip install poetry\nFROM python:3.11-slim\n",
         id="escape-directive-backtick",
     ),
     pytest.param(
@@ -219,8 +229,7 @@ CHANGED = [
         "FROM python:3.11-slim AS build\nRUN pip install poetry\nFROM python:3.11-slim AS runtime\n"
         "RUN apt-get update && apt-get install -y libpq5 && rm -rf /var/lib/apt/lists/*\n",
         SYNTAX + "FROM python:3.11-slim AS build\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n"
-        "FROM python:3.11-slim AS runtime\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
-        "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    apt-get update && apt-get install -y libpq5\n",
+        "FROM python:3.11-slim AS runtime\nRUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y libpq5\n",
         id="every-stage",
     ),
     pytest.param(
@@ -242,9 +251,9 @@ CHANGED = [
         id="next-to-a-secret-mount",
     ),
     pytest.param(
-        "FROM python:3.13-slim\nRUN --mount=type=cache,target=/root/.cache \\\n    pip install poetry\n",
+        "FROM python:3.13-slim\nRUN --mount=type=secret,id=pip,target=/etc/pip.conf \\\n    pip install poetry\n",
         SYNTAX + "FROM python:3.13-slim\nRUN --mount=type=cache,target=/root/.cache/pip \\\n"
-        "    --mount=type=cache,target=/root/.cache \\\n    pip install poetry\n",
+        "    --mount=type=secret,id=pip,target=/etc/pip.conf \\\n    pip install poetry\n",
         id="next-to-a-mount-on-its-own-line",
     ),
 ]
@@ -287,7 +296,7 @@ def test_heredoc_still_runs_its_script():
     result = run_twice(TRANSFORM, "FROM python:3.11-slim\nRUN <<EOF\napt-get update\napt-get install -y gcc\nEOF\n")
     run = parse(result).stages[0].instructions[0]
     assert run.heredocs and "apt-get install -y gcc" in run.heredocs[0].content
-    assert len(run.flag_values("mount")) == 2
+    assert run.flag_values("mount") == ["type=cache,target=/var/lib/apt/lists,sharing=locked"]
     assert result.count("\n") == 6, "a heredoc RUN keeps its mounts on one line"
 
 
@@ -329,3 +338,91 @@ def test_a_cleanup_that_stays_is_warned_about():
     outcome = outcome_of(TRANSFORM, "FROM python:3.11-slim\nRUN pip install poetry && rm -rf /root/.cache || true\n")
     assert not outcome.edits
     assert "rm" in outcome.warnings[0].message and "/root/.cache" in outcome.warnings[0].message
+
+
+# --- issue 11, item 8: mounts that would break apt or do nothing ---------------------
+
+APT_BOTH = (
+    "RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\\n"
+    "    --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n    "
+)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "FROM python:3.11-slim AS build\nRUN apt-get update && apt-get install -y gcc\n"
+            "RUN apt-get update && apt-get install -y libpq-dev\nFROM python:3.11-slim\n",
+            SYNTAX
+            + "FROM python:3.11-slim AS build\n"
+            + APT_BOTH
+            + KEEP_DOWNLOADS
+            + "apt-get update && apt-get install -y gcc\n"
+            + APT_BOTH
+            + "apt-get update && apt-get install -y libpq-dev\nFROM python:3.11-slim\n",
+            id="docker-clean-removed-once-per-build-stage",
+        ),
+        pytest.param(
+            "FROM python:3.11-slim AS base\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\n"
+            "FROM base AS build\nRUN apt-get update && apt-get install -y gcc\nFROM python:3.11-slim\n",
+            SYNTAX + "FROM python:3.11-slim AS base\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\n"
+            "FROM base AS build\n" + APT_BOTH + "apt-get update && apt-get install -y gcc\nFROM python:3.11-slim\n",
+            id="docker-clean-already-removed-in-the-parent-stage",
+        ),
+        pytest.param(
+            "FROM python:3.11-slim AS base\nENV POETRY_CACHE_DIR=/opt/poetry-cache POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+            "FROM base AS build\nRUN poetry install\n",
+            SYNTAX + "FROM python:3.11-slim AS base\n"
+            "ENV POETRY_CACHE_DIR=/opt/poetry-cache POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+            "FROM base AS build\nRUN --mount=type=cache,target=/opt/poetry-cache poetry install\n",
+            id="poetry-cache-dir-inherited-through-from",
+        ),
+        pytest.param(
+            "FROM python:3.11-slim AS base\nENV PIP_CACHE_DIR=/var/cache/pip\nFROM base\nRUN pip install poetry\n",
+            SYNTAX + "FROM python:3.11-slim AS base\nENV PIP_CACHE_DIR=/var/cache/pip\nFROM base\n"
+            "RUN --mount=type=cache,target=/var/cache/pip pip install poetry\n",
+            id="pip-cache-dir-inherited-through-from",
+        ),
+        pytest.param(
+            "FROM python:3.13-slim\nRUN --mount=type=cache,target=/root/.cache pip install poetry\n",
+            SYNTAX + "FROM python:3.13-slim\nRUN --mount=type=cache,target=/root/.cache/pip pip install poetry\n",
+            id="existing-mount-around-the-pip-cache-narrowed-not-nested",
+        ),
+        pytest.param(
+            "FROM python:3.13-slim\nRUN --mount=type=cache,target=/root/.cache,id=c pip install uv && uv sync\n",
+            SYNTAX
+            + "FROM python:3.13-slim\nRUN --mount=type=cache,target=/root/.cache,id=c pip install uv && uv sync\n",
+            id="existing-mount-around-kept-when-another-tool-fills-it",
+        ),
+        pytest.param(
+            "FROM python:3.13-slim\nRUN --mount=type=cache,target=/root/.cache/pip/http pip install poetry\n",
+            SYNTAX + "FROM python:3.13-slim\nRUN --mount=type=cache,target=/root/.cache/pip/http pip install poetry\n",
+            id="no-pip-mount-around-an-existing-one",
+        ),
+    ],
+)
+def test_apt_and_inherited_caches(before, after):
+    assert run_twice(TRANSFORM, before) == after
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        pytest.param(
+            "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y gcc\n",
+            3,
+            id="later-install-reads-the-lists-of-an-earlier-run",
+        ),
+        pytest.param(
+            "FROM python:3.11-slim AS base\nRUN apt-get update && apt-get install -y curl\n"
+            "FROM base\nRUN apt-get install -y gcc\n",
+            4,
+            id="child-stage-reads-the-lists-of-its-parent",
+        ),
+    ],
+)
+def test_no_apt_mount_when_a_later_install_needs_the_lists(text, line):
+    outcome = outcome_of(TRANSFORM, text)
+    assert outcome.edits == ()
+    assert [(w.line, w.message.split(":")[0]) for w in outcome.warnings] == [(line, "no apt cache mount in this stage")]

@@ -300,7 +300,7 @@ SKIPPED = [
     pytest.param(
         "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
         'RUN poetry config virtualenvs.create false && poetry install\nCMD ["python", "-m", "svc"]\n',
-        "where Poetry puts the venv",
+        "Poetry installs into the system Python here (virtualenvs.create false)",
         id="system-install-venv-unknown",
     ),
     pytest.param(
@@ -601,3 +601,216 @@ def test_venv_dir(text, venv):
 def test_expanded_base_image(text, image):
     doc = parse(text)
     assert expanded_base_image(doc, doc.stages[0]) == image
+
+
+# --- issue 11, item 6: the command from outside the Dockerfile --------------------------
+
+
+def _with_launchers(*services, scripts=()):
+    from migrator.launchers import Launchers
+
+    return ProjectContext(root=Path("/ctx"), launchers=Launchers(services=tuple(services), poetry_scripts=scripts))
+
+
+def _service(**kwargs):
+    from migrator.launchers import Service
+
+    return Service("docker-compose.yml", "web", **kwargs)
+
+
+NO_CMD = "FROM python:3.11-slim\n" + POETRY
+
+
+@pytest.mark.parametrize(
+    ("text", "project", "line", "start"),
+    [
+        pytest.param(
+            SIMPLE_BEFORE,
+            _with_launchers(_service(command="poetry run python -m svc")),
+            12,
+            "not split: docker-compose.yml runs `poetry run python -m svc` in service web, which needs Poetry",
+            id="compose-command-runs-poetry",
+        ),
+        pytest.param(
+            SIMPLE_BEFORE,
+            _with_launchers(_service(binds=((".", "/app"),))),
+            8,
+            "not split: docker-compose.yml bind-mounts . over /app (service web), hiding the venv /app/.venv",
+            id="compose-binds-the-source-over-the-venv",
+        ),
+        pytest.param(
+            NO_CMD + 'ENTRYPOINT ["/docker-entrypoint.sh"]\n',
+            _with_launchers(scripts=("docker/docker-entrypoint.sh",)),
+            11,
+            "not split: docker/docker-entrypoint.sh, which starts the container, runs Poetry",
+            id="entrypoint-script-runs-poetry",
+        ),
+        pytest.param(
+            NO_CMD,
+            ProjectContext(root=None),
+            8,
+            "not split: the image has no CMD, so its command comes from outside",
+            id="no-cmd-and-nothing-to-read",
+        ),
+        pytest.param(
+            NO_CMD + 'ENTRYPOINT ["tail", "-f", "/dev/null"]\n',
+            ProjectContext(root=None),
+            11,
+            "not split: this only keeps the container running, so its real commands come from `docker exec`",
+            id="entrypoint-keeps-the-container-idle",
+        ),
+    ],
+)
+def test_held_back_for_what_starts_the_container(text, project, line, start):
+    outcome = outcome_of(TRANSFORM, text, project)
+    assert outcome.edits == ()
+    assert [(w.line, w.message[: len(start)]) for w in outcome.warnings] == [(line, start)]
+
+
+def test_no_cmd_but_compose_names_a_command_without_poetry():
+    project = _with_launchers(_service(command="python -m svc", binds=(("./data", "/app/data"),)))
+    result = run_twice(TRANSFORM, NO_CMD, project)
+    assert "AS runtime" in result and 'ENV PATH="/app/.venv/bin:$PATH"' in result
+
+
+def test_no_cmd_with_the_venv_on_path_is_split():
+    text = NO_CMD.replace("WORKDIR /app\n", 'WORKDIR /app\nENV PATH="/app/.venv/bin:$PATH"\n')
+    assert "AS runtime" in run_twice(TRANSFORM, text)
+
+
+# --- issue 11, item 5: what the build stage made outside the project dir -----------------
+
+
+def _split_with(run: str, project=None) -> tuple[str, list[tuple[int | None, str]], list[tuple[int | None, str]]]:
+    text = "FROM python:3.11-slim\n" + run + POETRY + 'CMD ["python", "-m", "svc"]\n'
+    outcome = outcome_of(TRANSFORM, text, project or ProjectContext(root=None))
+    result = run_twice(TRANSFORM, text, project or ProjectContext(root=None))
+    return (
+        result,
+        [(c.line, c.message) for c in outcome.changes],
+        [(w.line, w.message) for w in outcome.warnings],
+    )
+
+
+@pytest.mark.parametrize(
+    ("run", "copied"),
+    [
+        pytest.param(
+            "RUN curl -fsSL -o /usr/local/bin/kubectl https://dl.k8s.io/kubectl && chmod +x /usr/local/bin/kubectl\n",
+            ["/usr/local/bin/kubectl"],
+            id="curl-o",
+        ),
+        pytest.param(
+            "RUN wget -qO /usr/local/bin/jq https://x/jq-linux64 && chmod 755 /usr/local/bin/jq\n",
+            ["/usr/local/bin/jq"],
+            id="wget-qO",
+        ),
+        pytest.param(
+            "RUN cd /tmp && wget https://x/tool.tgz && tar xzf tool.tgz && mv tool /usr/local/bin/ && rm -rf /tmp/*\n",
+            ["/usr/local/bin/tool"],
+            id="unpacked-in-tmp-then-moved",
+        ),
+        pytest.param(
+            "RUN curl -sSLO https://x/wait-for-it.sh && install -m 755 wait-for-it.sh /usr/local/bin/wait-for-it\n",
+            # The downloaded copy in / is left in the original image too: carried, not judged.
+            ["/wait-for-it.sh", "/usr/local/bin/wait-for-it"],
+            id="remote-name-then-install",
+        ),
+        pytest.param(
+            "RUN curl -fsSL https://x/tool.tgz | tar -xz -C /opt/tool && ln -s /opt/tool/bin/tool /usr/local/bin/tool\n",
+            ["/opt/tool", "/usr/local/bin/tool"],
+            id="unpacked-into-its-own-folder-under-opt-and-linked",
+        ),
+        pytest.param(
+            "RUN python -m nltk.downloader -d /usr/local/share/nltk_data punkt\n",
+            ["/usr/local/share/nltk_data"],
+            id="nltk-data-folder-named",
+        ),
+        pytest.param(
+            "ENV HF_HOME=/opt/hf\nRUN python -c \"from huggingface_hub import snapshot_download; snapshot_download('m')\"\n",
+            ["/opt/hf"],
+            id="hugging-face-home-set",
+        ),
+    ],
+)
+def test_downloads_outside_the_project_are_copied(run, copied):
+    result, changes, warnings = _split_with(run)
+    runtime = result.split("AS runtime\n", 1)[1]
+    assert [line for line in runtime.splitlines() if line.startswith("COPY")] == [
+        "COPY --from=build /app /app",
+        *(f"COPY --from=build {p} {p}" for p in copied),
+    ]
+    assert [m for _, m in changes if "which this RUN downloads" in m] == [
+        f"the runtime stage copies {p}, which this RUN downloads, from the build stage" for p in copied
+    ]
+    assert not [m for _, m in warnings if "stays in the build stage" in m]
+
+
+@pytest.mark.parametrize(
+    ("run", "start"),
+    [
+        pytest.param(
+            "RUN curl -sSL https://x/y.tgz | tar -xz -C /usr/local/bin\n",
+            "not split: the runtime stage cannot be given what this download RUN leaves outside /app file by file "
+            "(the files `tar` unpacks into /usr/local/bin)",
+            id="unpacked-into-a-system-folder",
+        ),
+        pytest.param(
+            "RUN curl -fsSL https://get.example.com/install.sh | bash\n",
+            "not split: the runtime stage cannot be given what this download RUN leaves outside /app file by file "
+            "(what `bash` makes of the download)",
+            id="piped-into-a-shell",
+        ),
+        pytest.param(
+            "RUN python -c \"import nltk; nltk.download('punkt')\"\n",
+            "not split: this RUN downloads NLTK data into a folder NLTK picks at build time",
+            id="nltk-default-folder",
+        ),
+        pytest.param(
+            "RUN python -c \"from transformers import AutoModel; AutoModel.from_pretrained('bert')\"\n",
+            "not split: this RUN downloads Hugging Face models into ~/.cache/huggingface",
+            id="hugging-face-default-cache",
+        ),
+    ],
+)
+def test_downloads_that_cannot_be_carried_hold_the_split_back(run, start):
+    text = "FROM python:3.11-slim\n" + run + POETRY + 'CMD ["python", "-m", "svc"]\n'
+    outcome = outcome_of(TRANSFORM, text)
+    assert outcome.edits == ()
+    assert [(w.line, w.message[: len(start)]) for w in outcome.warnings] == [(2, start)]
+
+
+def test_download_into_the_project_or_a_build_tool_needs_nothing_more():
+    for run in (
+        "RUN curl -o /app/data/model.bin https://x/model.bin\n",
+        "RUN curl https://sh.rustup.rs -sSf | sh -s -- -y\n",
+    ):
+        result, changes, _ = _split_with(run)
+        assert "AS runtime" in result and not [m for _, m in changes if "downloads" in m]
+
+
+def test_apt_packages_named_by_an_arg_are_installed_at_run_time_too():
+    run = 'ARG EXTRA="libmagic1 ffmpeg"\nRUN apt-get update && apt-get install -y gcc $EXTRA && rm -rf /var/lib/apt/lists/*\n'
+    result, changes, warnings = _split_with(run)
+    runtime = result.split("AS runtime\n", 1)[1]
+    assert runtime.startswith(
+        'ARG EXTRA="libmagic1 ffmpeg"\n'
+        "RUN apt-get update && apt-get install -y --no-install-recommends $EXTRA && rm -rf /var/lib/apt/lists/*\n"
+    )
+    assert (3, "the packages that $EXTRA names are installed in the runtime stage too") in changes
+    assert not [m for _, m in warnings if "EXTRA" in m]
+
+
+def test_poetry_toml_that_keeps_the_system_python_holds_the_split_back():
+    from migrator.project import PoetryProject
+
+    project = ProjectContext(root=Path("/ctx"), projects={"": PoetryProject(directory="", virtualenvs_create=False)})
+    outcome = outcome_of(TRANSFORM, SIMPLE_BEFORE, project)
+    assert outcome.edits == ()
+    assert [w.message.split(",")[0] for w in outcome.warnings] == [
+        "not split: poetry.toml sets virtualenvs.create = false"
+    ]
+    overridden = SIMPLE_BEFORE.replace(
+        "POETRY_NO_INTERACTION=1", "POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_CREATE=true"
+    )
+    assert "AS runtime" in run_twice(TRANSFORM, overridden, project)

@@ -1,0 +1,14 @@
+# syntax=docker/dockerfile:1
+FROM python:3.11-slim
+RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl ca-certificates
+RUN curl -fsSL https://get.helm.sh/helm-v3.14.0-linux-amd64.tar.gz | tar -xz --strip-components=1 -C /usr/local/bin linux-amd64/helm
+ENV POETRY_VERSION=2.2.1 \
+    POETRY_NO_INTERACTION=1
+RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+WORKDIR /app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+COPY pyproject.toml poetry.lock ./
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.in-project true && poetry install --only main --no-root
+COPY . .
+USER 10001:10001
+CMD ["poetry", "run", "python", "-m", "deploybot"]

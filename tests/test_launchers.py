@@ -1,0 +1,161 @@
+"""Compose files and start scripts read from the build context (migrator/launchers.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from migrator.launchers import Launchers, Service, _services, read_launchers
+
+COMPOSE = """\
+version: "3.8"
+services:
+  web:
+    build: .
+    image: myapp
+    command: poetry run uvicorn app:app --reload   # dev server
+    volumes:
+      - .:/app
+      - type: bind
+        source: ./data
+        target: /srv/data
+      - pgdata:/var/lib/postgresql/data
+  worker:
+    image: myapp
+    entrypoint: ["poetry", "run", "celery"]
+  other:
+    build:
+      context: ./other
+    command: poetry run other
+  db:
+    image: postgres:15
+    command: postgres -c fsync=off
+volumes:
+  pgdata:
+"""
+
+
+def test_services_that_run_the_image_built_here():
+    services = _services("docker-compose.yml", COMPOSE, ".")
+    assert [(s.name, s.command, s.entrypoint, s.binds) for s in services] == [
+        ("web", "poetry run uvicorn app:app --reload", None, ((".", "/app"), ("./data", "/srv/data"))),
+        ("worker", None, "poetry run celery", ()),
+    ]
+    assert all(s.runs_poetry() for s in services)
+
+
+def test_a_compose_file_in_the_parent_folder_names_the_context_by_its_path():
+    assert [s.name for s in _services("../docker-compose.yml", COMPOSE, "other")] == ["other"]
+
+
+@pytest.mark.parametrize(
+    ("text", "binds", "poetry"),
+    [
+        pytest.param(
+            "x-app: &app\n  build: .\nservices:\n  web:\n    <<: *app\n    volumes:\n      - ./:/code\n",
+            (("./", "/code"),),
+            False,
+            id="anchors-read-as-text",
+        ),
+        pytest.param(
+            "services:\n\tweb:\n\t\tcommand: poetry run x\n",
+            (),
+            True,
+            id="tabs-read-as-text",
+        ),
+    ],
+)
+def test_what_the_reader_does_not_follow_counts_in_full(text, binds, poetry):
+    (service,) = _services("compose.yml", text, ".")
+    assert service.loose and service.binds == binds and service.runs_poetry() is poetry
+
+
+def test_named_volume_hides_nothing():
+    services = _services("compose.yml", "services:\n  web:\n    build: .\n    volumes: [venv:/app/.venv]\n", ".")
+    assert services[0].binds == ()
+
+
+def test_hidden_by_bind_and_scripts():
+    launchers = Launchers(
+        services=(Service("compose.yml", "web", binds=((".", "/app"),)),), poetry_scripts=("docker/entrypoint.sh",)
+    )
+    assert launchers.hidden_by_bind("/app/.venv") == (launchers.services[0], ".", "/app")
+    assert launchers.hidden_by_bind("/opt/venv") is None
+    assert launchers.script_running_poetry(["/entrypoint.sh"]) == "docker/entrypoint.sh"
+    assert launchers.script_running_poetry(["sh", "-c", "./start.sh && exit"]) is None
+
+
+def test_read_from_a_context(tmp_path: Path):
+    (tmp_path / ".git").mkdir()
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  api:\n    build: ./backend\n    command: poetry run serve\n", encoding="utf-8"
+    )
+    (backend / "entrypoint.sh").write_text('#!/bin/sh\n# poetry is not here\nexec "$@"\n', encoding="utf-8")
+    (backend / "start.sh").write_text("#!/bin/sh\nexec poetry run serve\n", encoding="utf-8")
+    files = frozenset({"entrypoint.sh", "start.sh"})
+    launchers = read_launchers(backend, files)
+    assert [(s.file, s.name) for s in launchers.services] == [("../docker-compose.yml", "api")]
+    assert launchers.poetry_scripts == ("start.sh",)
+
+
+def test_a_makefile_that_runs_poetry_in_the_container(tmp_path: Path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Makefile").write_text(
+        "shell:\n\tdocker exec -it app_django /bin/bash\n"
+        "migrate:\n\tdocker exec -it app_django poetry run python manage.py migrate  # apply\n",
+        encoding="utf-8",
+    )
+    (service,) = read_launchers(tmp_path, frozenset({"Makefile"})).services
+    assert (service.file, service.command) == (
+        "Makefile",
+        "docker exec -it app_django poetry run python manage.py migrate",
+    )
+    assert service.runs_poetry()
+    assert service.describe() == "runs `docker exec -it app_django poetry run python manage.py migrate`"
+
+
+def test_a_makefile_that_runs_poetry_on_the_host_does_not_count(tmp_path: Path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "Makefile").write_text("test:\n\tpoetry run pytest\nup:\n\tdocker compose up -d\n", encoding="utf-8")
+    assert read_launchers(tmp_path, frozenset({"Makefile"})).services == ()
+
+
+def test_block_sequences_at_their_keys_indentation():
+    text = (
+        "services:\n  web:\n    build: .\n    command:\n    - poetry\n    - run\n    - serve\n"
+        "    volumes:\n    - .:/app\n    - type: bind\n      source: ./data\n      target: /data\n  db:\n    image: postgres\n"
+    )
+    (service,) = _services("compose.yml", text, ".")
+    assert (service.command, service.binds, service.loose) == (
+        "poetry run serve",
+        ((".", "/app"), ("./data", "/data")),
+        False,
+    )
+
+
+PIECES = [
+    "services:",
+    "  web:",
+    "    build: .",
+    "    command: [a, b",
+    "    - .:/app",
+    "  - x",
+    "\t",
+    "<<: *a",
+    ":",
+    "- ",
+    "'",
+    '"',
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES) | st.text(max_size=12), max_size=12))
+def test_any_text_is_read_without_raising(lines):
+    for service in _services("compose.yml", "\n".join(lines), "."):
+        assert isinstance(service.binds, tuple)
