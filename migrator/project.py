@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 from migrator.record import dataclass, field
+from migrator.run_files import read_run_files
 
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
 MAX_DEPTH = 3  # monorepo subfolders a Dockerfile copies from: backend/, services/api/
@@ -69,6 +70,9 @@ class ProjectContext:
     files: frozenset[str] = frozenset()  # relative paths seen (bounded, posix separators)
     dockerignore: tuple[str, ...] | None = None  # patterns, None when there is no .dockerignore
     warnings: tuple[str, ...] = ()
+    # Relative path -> text of entrypoint/start scripts, action.yml and devcontainer.json
+    # (migrator.run_files): what the image runs and who runs it.
+    run_files: dict[str, str] = field(default_factory=dict)
 
     @property
     def known(self) -> bool:
@@ -132,6 +136,7 @@ def read_context(root: Path | None) -> ProjectContext:
         files=frozenset(files),
         dockerignore=dockerignore,
         warnings=tuple(warnings),
+        run_files=read_run_files(root, files),
     )
 
 

@@ -14,6 +14,7 @@ CREATE = (
     "RUN groupadd --system --gid 10001 app && "
     "useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app\n"
 )
+CREATE_APP = CREATE.replace("\n", " && mkdir -p /app && chown 10001:10001 /app\n")
 CREATE_ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app -h /home/app -s /sbin/nologin app\n"
 
 BUILD = """\
@@ -45,7 +46,7 @@ FROM python:3.11-slim AS runtime
 WORKDIR /app
 ENV PATH="/app/.venv/bin:$PATH"
 """
-    + CREATE
+    + CREATE_APP
     + """\
 COPY --from=build --chown=10001:10001 /app /app
 USER 10001:10001
@@ -76,7 +77,7 @@ PAIRS = [
         + 'FROM python:3.11-slim AS runtime\nWORKDIR /app\nCOPY --from=build /app /app\n# serve it\nCMD ["svc"]\n',
         BUILD
         + "FROM python:3.11-slim AS runtime\nWORKDIR /app\n"
-        + CREATE
+        + CREATE_APP
         + 'COPY --from=build --chown=10001:10001 /app /app\nUSER 10001:10001\n# serve it\nCMD ["svc"]\n',
         id="comment-above-cmd",
     ),
@@ -96,7 +97,8 @@ PAIRS = [
         "ARG PY=3.11\nFROM python:${PY}-alpine AS build\nWORKDIR /app\nRUN pip install poetry\n\n"
         "FROM --platform=linux/amd64 python:${PY}-alpine\n"
         + CREATE_ALPINE
-        + "COPY --from=build --chown=10001:10001 /app /app\nCOPY --from=build --chown=10001:10001 /usr/local/bin/entrypoint.sh /usr/local/bin/\n"
+        # The entrypoint outside the app's folder stays root's: the app user must not rewrite it.
+        + "COPY --from=build --chown=10001:10001 /app /app\nCOPY --from=build /usr/local/bin/entrypoint.sh /usr/local/bin/\n"
         'USER 10001:10001\nENTRYPOINT ["entrypoint.sh"]\n',
         id="alpine-arg-platform",
     ),
@@ -114,8 +116,8 @@ PAIRS = [
     pytest.param(
         'FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install\nCMD ["poetry", "run", "svc"]\n',
         "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\n"
-        + CREATE
-        + 'COPY . .\nRUN poetry install\nUSER 10001:10001\nCMD ["poetry", "run", "svc"]\n',
+        + CREATE_APP
+        + 'COPY --chown=10001:10001 . .\nRUN poetry install\nUSER 10001:10001\nCMD ["poetry", "run", "svc"]\n',
         id="single-stage",
     ),
     pytest.param(
@@ -188,10 +190,10 @@ def test_build_stage_never_gets_a_user():
             id="low-port",
         ),
         pytest.param(
-            BUILD + 'FROM python:3.11-slim\nRUN useradd --uid 10001 app\nCMD ["svc"]\n',
+            BUILD + 'FROM python:3.11-slim\nRUN useradd web\nCOPY --from=build /app /app\nCMD ["svc"]\n',
             9,
-            "already creates",
-            id="clash",
+            "without a fixed uid",
+            id="existing-user-without-uid",
         ),
     ],
 )
@@ -236,8 +238,8 @@ def test_user_goes_after_the_blank_line_that_ends_the_build_steps():
     before = 'FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install .\n\n# serve\nCMD ["svc"]\n'
     after = (
         "FROM python:3.11-slim\nWORKDIR /app\n"
-        + CREATE
-        + 'COPY . .\nRUN pip install .\n\nUSER 10001:10001\n# serve\nCMD ["svc"]\n'
+        + CREATE_APP
+        + 'COPY --chown=10001:10001 . .\nRUN pip install .\n\nUSER 10001:10001\n# serve\nCMD ["svc"]\n'
     )
     assert run_twice(TRANSFORM, before) == after
 
@@ -281,10 +283,17 @@ def test_any_final_stage_gets_the_user_once_and_loses_nothing(lines, image):
     if any(line.startswith("USER") for line in lines):
         assert result == text
         return
+    if not any(line.startswith(("CMD", "COPY")) for line in lines):
+        assert result == text  # no source and no command: the user is decided where it runs
+        return
     assert final.count("USER 10001:10001\n") == 1
-    added = {CREATE.rstrip("\n"), CREATE_ALPINE.rstrip("\n"), "USER 10001:10001"}
-    remaining = [l for l in result.splitlines() if l not in added]
-    assert remaining == text.replace("--from=build ", "--from=build --chown=10001:10001 ").splitlines()
+    added = {"USER 10001:10001"}
+    remaining = [
+        l.replace("--chown=10001:10001 ", "")
+        for l in result.splitlines()
+        if l not in added and not l.startswith(("RUN groupadd", "RUN addgroup"))
+    ]
+    assert remaining == text.splitlines()
     user_line = final.splitlines().index("USER 10001:10001")
     assert not any(l.startswith(("RUN", "COPY")) for l in final.splitlines()[user_line + 1 :])
 
