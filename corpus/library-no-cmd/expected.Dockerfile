@@ -14,5 +14,5 @@ FROM python:3.11-slim AS runtime
 WORKDIR /lib
 ENV PATH="/lib/.venv/bin:$PATH"
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
-COPY --from=build --chown=10001:10001 /lib /lib
+COPY --from=build /lib /lib
 USER 10001:10001

@@ -94,7 +94,7 @@ SWITCHES_USER_RE = re.compile(
 )
 # Never handed to the app user, whatever a WORKDIR or copy says: the interpreter, its libraries, the system.
 SYSTEM_DIRS = ("/usr/local/bin", "/usr/local/lib", "/usr/bin", "/usr/lib", "/usr/sbin", "/bin", "/sbin", "/lib")
-SYSTEM_DIRS_EXACT = frozenset({"/", "/usr", "/usr/local", "/etc", "/root", "/opt", "/var", "/home", "/tmp", "/srv"})
+SYSTEM_DIRS_EXACT = frozenset({"/", "/usr", "/usr/local", "/etc", "/root", "/opt", "/var", "/home", "/tmp"})
 # What a "no source of its own" image copies: manifests to install dependencies from.
 MANIFEST_RE = re.compile(
     r"^(pyproject\.toml|poetry\.lock|poetry\.toml|uv\.lock|requirements[\w.-]*\.(txt|in)|setup\.(py|cfg)"
