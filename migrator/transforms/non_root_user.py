@@ -89,9 +89,11 @@ USER_SWITCHERS = frozenset(
 )
 # In an entrypoint script: switching user, or changing users and ownership at start.
 SWITCHES_USER_RE = re.compile(
-    r"(?<![\w./-])(gosu|su-exec|setpriv|chpst|runuser|s6-setuidgid|setuidgid|usermod|groupmod|useradd|adduser|chown)(?![\w-])"
-    r"|(?<![\w./-])su\s+-|(?<![\w./-])su\s+\w+\s+-c\b|\$\{?P[UG]ID\b"
+    r"(?<![\w./-])(gosu|su-exec|setpriv|chpst|runuser|s6-setuidgid|setuidgid)(?![\w-])"
+    r"|(?<![\w./-])su\s+-|(?<![\w./-])su\s+\w+\s+-c\b"
 )
+# Weaker signs, named only when no switch itself is found: users and ownership changed at start.
+CHANGES_USERS_RE = re.compile(r"(?<![\w./-])(usermod|groupmod|useradd|adduser|chown)(?![\w-])|\$\{?P[UG]ID\b")
 # Never handed to the app user, whatever a WORKDIR or copy says: the interpreter, its libraries, the system.
 SYSTEM_DIRS = ("/usr/local/bin", "/usr/local/lib", "/usr/bin", "/usr/lib", "/usr/sbin", "/bin", "/sbin", "/lib")
 SYSTEM_DIRS_EXACT = frozenset({"/", "/usr", "/usr/local", "/etc", "/root", "/opt", "/var", "/home", "/tmp"})
@@ -284,7 +286,7 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
         if using is not None:
             return TRANSFORM.note(
                 line,
-                f"no non-root user added: {name} line {using} makes this image a GitHub Actions container action, which GitHub runs as the default user (root)",
+                f"no non-root user added: {name}:{using} (`runs.using: docker`) makes this image a GitHub Actions container action, which GitHub runs as the default user (root)",
             )
     for name, text in sorted(run_files.items()):
         if posixpath.basename(name) in ("devcontainer.json", ".devcontainer.json"):
@@ -360,18 +362,18 @@ def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: dict[str, str
                 number, text = found
                 return TRANSFORM.note(
                     instruction.start_line,
-                    f"no non-root user added: {script} switches user itself (its line {number}: `{text}`), so the container must start as root",
+                    f"no non-root user added: {script} switches user itself ({script}:{number} `{text}`), so the container must start as root",
                 )
     return None
 
 
 def _switch_line(text: str) -> tuple[int, str] | None:
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if SWITCHES_USER_RE.search(line):
-            return number, line if len(line) <= 80 else line[:77] + "..."
+    lines = [(n, raw.strip()) for n, raw in enumerate(text.splitlines(), 1)]
+    lines = [(n, line) for n, line in lines if line and not line.startswith("#")]
+    for pattern in (SWITCHES_USER_RE, CHANGES_USERS_RE):
+        for number, line in lines:
+            if pattern.search(line):
+                return number, line if len(line) <= 80 else line[:77] + "..."
     return None
 
 
@@ -394,17 +396,27 @@ def _scripts_run(chain: list[Stage], instruction: Instruction, run_files: dict[s
     return found
 
 
-def _copies_source(doc: Dockerfile, chain: list[Stage]) -> bool:
-    """Whether the image gets code of its own: a copy from the context that is not only manifests, or from a stage."""
+def _copies_source(doc: Dockerfile, chain: list[Stage], seen: frozenset[int] = frozenset()) -> bool:
+    """Whether the image gets code of its own: a copy from the context that is not only manifests.
+
+    A copy from another stage brings what that stage copied (after the split, the runtime
+    stage's `COPY --from=build /app /app` holds the manifests and the venv, no more);
+    a copy from an image is taken for source.
+    """
+    by_name = {s.name.lower(): s for s in doc.stages if s.name} | {str(s.number): s for s in doc.stages}
     for stage in chain:
         for copy in stage.instructions:
             if copy.keyword not in ("COPY", "ADD"):
                 continue
-            args = (copy.json_args or copy.words)[:-1]
             if copy.heredocs:
                 return True
-            if copy.flag("from") is not None:
-                if any(".venv" not in a and not a.rstrip("/").endswith("venv") for a in args):
+            args = (copy.json_args or copy.words)[:-1]
+            source = copy.flag("from")
+            if source is not None:
+                other = by_name.get((source.value or "").lower())
+                if other is None or other.number in seen or other.number >= stage.number:
+                    return True
+                if _copies_source(doc, _stage_chain(doc, other), seen | {stage.number}):
                     return True
                 continue
             if any(not MANIFEST_RE.match(posixpath.basename(a.rstrip("/"))) for a in args):
