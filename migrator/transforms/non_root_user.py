@@ -62,7 +62,6 @@ Use instead:
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import posixpath
 import re
@@ -76,7 +75,8 @@ from migrator.analysis import (
     workdir_at,
 )
 from migrator.contract import ROOT_USERS
-from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace, split_words
+from migrator.entrypoints import command_words, scripts_run
+from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace
 from migrator.shell import run_commands
 from migrator.transform import NOTHING, Note, Outcome, Safety, Settings, Transform
 
@@ -341,22 +341,16 @@ def _devcontainer_dockerfile(name: str, text: str) -> str | None:
     return posixpath.normpath(posixpath.join(posixpath.dirname(name), dockerfile))
 
 
-def _command_words(instruction: Instruction) -> list[str]:
-    if instruction.json_args is not None:
-        return [w for arg in instruction.json_args for w in (arg.split() if " " in arg else [arg])]
-    return [w.text for w in split_words(instruction.logical, instruction.args_start)]
-
-
 def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: dict[str, str]) -> Note | None:
     commands = [i for s in chain for i in (s.last("ENTRYPOINT"), s.last("CMD")) if i is not None]
     for instruction in commands:
-        for word in _command_words(instruction):
+        for word in command_words(instruction):
             if word.rsplit("/", 1)[-1] in USER_SWITCHERS:
                 return TRANSFORM.note(
                     instruction.start_line,
                     f"no non-root user added: this {instruction.keyword} switches user itself ({word}), so the container must start as root",
                 )
-        for script in _scripts_run(chain, instruction, run_files):
+        for script in scripts_run(chain, instruction, run_files):
             found = _switch_line(run_files[script])
             if found is not None:
                 number, text = found
@@ -375,25 +369,6 @@ def _switch_line(text: str) -> tuple[int, str] | None:
             if pattern.search(line):
                 return number, line if len(line) <= 80 else line[:77] + "..."
     return None
-
-
-def _scripts_run(chain: list[Stage], instruction: Instruction, run_files: dict[str, str]) -> list[str]:
-    """Context files the command runs: a word naming a script the stage copies from the context."""
-    names = {w.rsplit("/", 1)[-1] for w in _command_words(instruction) if w and not w.startswith("-")}
-    sources = [
-        posixpath.normpath(word)
-        for stage in chain
-        for copy in stage.instructions
-        if copy.keyword in ("COPY", "ADD") and copy.flag("from") is None
-        for word in (copy.json_args or copy.words)[:-1]
-    ]
-    found = []
-    for path in sorted(run_files):
-        if posixpath.basename(path) not in names:
-            continue
-        if any(s == "." or s == path or path.startswith(s + "/") or fnmatch.fnmatch(path, s) for s in sources):
-            found.append(path)
-    return found
 
 
 def _copies_source(doc: Dockerfile, chain: list[Stage], seen: frozenset[int] = frozenset()) -> bool:
@@ -616,7 +591,7 @@ def _low_ports(chain: list[Stage], ids: str) -> list[Note]:
     found: list[tuple[int, str]] = []
     for instruction in (chain[0].last("ENTRYPOINT"), chain[0].last("CMD")):
         if instruction is not None:
-            text = " " + " ".join(_command_words(instruction)) + " "
+            text = " " + " ".join(command_words(instruction)) + " "
             for match in PORT_OPTION_RE.finditer(text):
                 found.append((instruction.start_line, next(g for g in match.groups() if g)))
     for stage in reversed(chain):
