@@ -420,7 +420,9 @@ def _leaves_data_under_root(doc: Dockerfile, stage: Stage, chain: list[Stage]) -
                 if not pattern.search(text):
                     continue
                 elsewhere = [v for v in variables if env.get(v) and not _under_root_home(env[v])]
-                if elsewhere or (what == "NLTK data" and re.search(r"\s-d\s+/(?!root)", text)):
+                # NLTK's own download folder option, given outside /root: `-d /usr/share/nltk_data`, `download_dir="/..."`
+                own_folder = re.search(r"""(\s-d\s+|download_dir\s*=\s*['"]?)/(?!root)""", text)
+                if elsewhere or (what == "NLTK data" and own_folder):
                     continue
                 hint = (
                     f"set {' or '.join(variables[:2])} to a folder outside /root before it"

@@ -442,6 +442,19 @@ def test_held_back(text, context, words):
             context_with(),
             id="nltk-data-already-outside-root",
         ),
+        pytest.param(
+            "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"
+            "RUN python -c \"import nltk; nltk.download('punkt', download_dir='/usr/local/nltk_data')\"\n"
+            'ENV NLTK_DATA=/usr/local/nltk_data\nCMD ["svc"]\n',
+            context_with(),
+            id="nltk-download-dir-outside-root",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN python -m nltk.downloader -d /usr/share/nltk_data punkt\n"
+            'CMD ["svc"]\n',
+            context_with(),
+            id="nltk-downloader-d-outside-root",
+        ),
     ],
 )
 def test_not_held_back(text, context):
