@@ -77,6 +77,7 @@ from migrator.analysis import (
 from migrator.contract import ROOT_USERS
 from migrator.entrypoints import command_words, scripts_run
 from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace
+from migrator.packages import package_command
 from migrator.shell import run_commands
 from migrator.transform import NOTHING, Note, Outcome, Safety, Settings, Transform
 
@@ -296,7 +297,7 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
                     line,
                     f"no non-root user added: {name} builds this image as a dev container (its postCreateCommand and features run as the image's user); leave the user to devcontainer.json's remoteUser",
                 )
-    held = _switches_user(doc, chain, run_files)
+    held = _switches_user(doc, chain, run_files) or _installs_switcher(chain)
     if held is not None:
         return held
     commands = [i for s in chain for i in (s.last("CMD"), s.last("ENTRYPOINT")) if i is not None]
@@ -358,6 +359,21 @@ def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: dict[str, str
                     instruction.start_line,
                     f"no non-root user added: {script} switches user itself ({script}:{number} `{text}`), so the container must start as root",
                 )
+    return None
+
+
+def _installs_switcher(chain: list[Stage]) -> Note | None:
+    """A RUN installing gosu or su-exec: they only work in a container that starts as root."""
+    for stage in reversed(chain):
+        for instruction in stage.find("RUN"):
+            for command in run_commands(instruction):
+                found = package_command(command.argv, command.program)
+                names = set(found.installed) if found is not None else set()
+                for name in sorted(names & {"gosu", "su-exec"}):
+                    return TRANSFORM.note(
+                        instruction.start_line,
+                        f"no non-root user added: this RUN installs {name}, which drops privileges only in a container that starts as root (an entrypoint or compose uses it)",
+                    )
     return None
 
 

@@ -372,6 +372,12 @@ GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nex
             id="gosu-in-the-dockerfile",
         ),
         pytest.param(
+            SPLIT + 'RUN apt-get update && apt-get install -y --no-install-recommends gosu libpq5\nCMD ["svc"]\n',
+            context_with(),
+            "this RUN installs gosu",
+            id="gosu-installed-for-an-unseen-entrypoint",
+        ),
+        pytest.param(
             SPLIT + 'CMD ["svc"]\n',
             context_with(
                 **{".devcontainer__devcontainer.json": '// dev\n{"build": {"dockerfile": "../Dockerfile",},}\n'}
