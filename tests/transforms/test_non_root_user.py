@@ -324,6 +324,7 @@ def test_the_pipeline_accepts_the_numeric_form_of_the_same_user():
 
 from pathlib import Path  # noqa: E402
 
+from migrator.pipeline import migrate_path  # noqa: E402
 from migrator.project import ProjectContext, read_context  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -479,11 +480,23 @@ def test_not_held_back(text, context):
     ],
 )
 def test_corpus_cases_say_why_no_user(case, words):
-    from migrator.pipeline import migrate_path
-
     result = migrate_path(CORPUS / case / "Dockerfile", MigratorSettings(), context_dir=CORPUS / case)
     assert "USER" not in result.migrated.split("AS runtime")[-1]
     assert any(w.code == "MIG005" and words in w.message for w in result.warnings), result.warnings
+
+
+def test_corpus_low_port_in_the_command_is_warned():
+    case = CORPUS / "low-port-command"
+    result = migrate_path(case / "Dockerfile", MigratorSettings(), context_dir=case)
+    assert [w.message[:31] for w in result.warnings if w.code == "MIG005"] == ["port 80 is below 1024 and the a"]
+
+
+def test_corpus_existing_user_is_reused():
+    case = CORPUS / "existing-user-reused"
+    result = migrate_path(case / "Dockerfile", MigratorSettings(), context_dir=case)
+    runtime = result.migrated.split("AS runtime")[-1]
+    assert "USER 1500:1500\n" in runtime and "10001" not in result.migrated
+    assert any("the user this file already creates" in c.message for c in result.changes)
 
 
 def test_an_existing_user_is_reused_by_its_ids_not_doubled():
