@@ -122,6 +122,11 @@ ROOT_HOME_WRITERS = (
         ("PYTHONUSERBASE",),
     ),
 )
+# ENV keys that say where the app itself listens (not DB_PORT or SMTP_PORT, which it connects to).
+LISTEN_PORT_KEYS = frozenset(
+    {"PORT", "APP_PORT", "SERVER_PORT", "HTTP_PORT", "WEB_PORT", "LISTEN_PORT", "BIND_PORT", "UVICORN_PORT"}
+    | {"FLASK_RUN_PORT", "GUNICORN_PORT", "API_PORT", "SERVICE_PORT"}
+)
 PORT_OPTION_RE = re.compile(
     r"(?:^|\s)(?:--port|-p|--listen-port|--http-port)(?:=|\s+)(\d{1,5})(?!\S)"
     r"|(?:^|\s)(?:-b|--bind|--listen|--host-port)(?:=|\s+)\S*:(\d{1,5})(?!\S)"
@@ -429,6 +434,15 @@ def _under_root_home(path: str) -> bool:
 
 def _leaves_data_under_root(doc: Dockerfile, stage: Stage, chain: list[Stage]) -> Note | None:
     env = _env_in_chain(chain)
+    workdir = _final_workdir(chain)
+    if workdir.startswith("/root/"):
+        line = next(
+            (w.start_line for s in chain for w in reversed(s.find("WORKDIR"))), stage.from_instruction.start_line
+        )
+        return TRANSFORM.note(
+            line,
+            f"no non-root user added: the app lives in {workdir}, under /root, which is mode 0700 and closed to any other user; move it (say to /app), then add a user",
+        )
     for each in reversed(chain):
         for instruction in each.find("RUN"):
             text = instruction.logical[instruction.args_start :] + "".join(h.content for h in instruction.heredocs)
@@ -615,7 +629,7 @@ def _low_ports(chain: list[Stage], ids: str) -> list[Note]:
     for stage in reversed(chain):
         for env in stage.find("ENV"):
             for key, value in env_pairs(env):
-                if (key == "PORT" or key.endswith("_PORT")) and value.strip().isdigit():
+                if key in LISTEN_PORT_KEYS and value.strip().isdigit():
                     found.append((env.start_line, value.strip()))
     for stage in reversed(chain):
         for expose in stage.find("EXPOSE"):

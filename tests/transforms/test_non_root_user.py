@@ -417,6 +417,12 @@ GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nex
             "this COPY puts /root/nltk_data under /root",
             id="build-result-copied-under-root",
         ),
+        pytest.param(
+            'FROM python:3.11-slim\nWORKDIR /root/app\nCOPY . .\nCMD ["svc"]\n',
+            context_with(),
+            "the app lives in /root/app, under /root",
+            id="app-under-root",
+        ),
     ],
 )
 def test_held_back(text, context, words):
@@ -542,7 +548,11 @@ def test_low_port_warned_from_the_command_env_or_expose(command, port):
 
 @pytest.mark.parametrize(
     "command",
-    ['CMD ["uvicorn", "app:app", "--port", "8000"]\n', 'ENV PORT=8080\nEXPOSE 8080\nCMD ["svc"]\n'],
+    [
+        'CMD ["uvicorn", "app:app", "--port", "8000"]\n',
+        'ENV PORT=8080\nEXPOSE 8080\nCMD ["svc"]\n',
+        'ENV SMTP_PORT=25 DB_PORT=5432\nCMD ["svc"]\n',
+    ],
 )
 def test_high_port_not_warned(command):
     assert not outcome_of(TRANSFORM, SPLIT + command).warnings
