@@ -76,7 +76,7 @@ from migrator.analysis import (
 )
 from migrator.contract import ROOT_USERS
 from migrator.entrypoints import command_words, scripts_run
-from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace
+from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace, split_words
 from migrator.packages import package_command
 from migrator.shell import run_commands
 from migrator.transform import NOTHING, Note, Outcome, Safety, Settings, Transform
@@ -127,6 +127,7 @@ LISTEN_PORT_KEYS = frozenset(
     {"PORT", "APP_PORT", "SERVER_PORT", "HTTP_PORT", "WEB_PORT", "LISTEN_PORT", "BIND_PORT", "UVICORN_PORT"}
     | {"FLASK_RUN_PORT", "GUNICORN_PORT", "API_PORT", "SERVICE_PORT"}
 )
+NLTK_FOLDER = "/usr/local/share/nltk_data"
 PORT_OPTION_RE = re.compile(
     r"(?:^|\s)(?:--port|-p|--listen-port|--http-port)(?:=|\s+)(\d{1,5})(?!\S)"
     r"|(?:^|\s)(?:-b|--bind|--listen|--host-port)(?:=|\s+)\S*:(\d{1,5})(?!\S)"
@@ -311,7 +312,7 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
             line,
             "no non-root user added: the image copies no source of its own and sets no CMD or ENTRYPOINT, so whoever runs it (compose, bind mounts) decides the command and the user",
         )
-    return _leaves_data_under_root(doc, stage, chain)
+    return _leaves_data_under_root(doc, stage, chain, _nltk_relocations(stage)[0])
 
 
 def _docker_action_line(text: str) -> int | None:
@@ -432,7 +433,55 @@ def _under_root_home(path: str) -> bool:
     return path == "/root" or path.startswith(("/root/", "~", "$HOME", "${HOME}"))
 
 
-def _leaves_data_under_root(doc: Dockerfile, stage: Stage, chain: list[Stage]) -> Note | None:
+def _nltk_relocations(stage: Stage) -> tuple[set[int], list[Edit], list[Note]]:
+    """NLTK data the final stage would put under /root, sent to /usr/local/share/nltk_data instead.
+
+    That folder is on NLTK's default search path (nltk.data.path), so the app finds the
+    data there with no variable set, as root and as any other user. Only the forms that
+    can be moved by a word: `python -m nltk.downloader <ids>` without `-d` (gets `-d
+    <folder>`), and a `COPY --from=<stage> /root/nltk_data /root/nltk_data` (gets the
+    folder as its destination). Returns the instructions moved, the edits and the notes.
+    """
+    moved: set[int] = set()
+    edits: list[Edit] = []
+    notes: list[Note] = []
+    for instruction in stage.find("RUN"):
+        if instruction.heredocs or "nltk.download(" in instruction.logical:
+            continue
+        spans = []
+        for command in run_commands(instruction):
+            argv = command.argv
+            for at in range(len(argv) - 1):
+                if argv[at] == "-m" and argv[at + 1] == "nltk.downloader" and "-d" not in argv[at + 2 :]:
+                    end = command.words[at + 1].end
+                    spans.append((end, end, f" -d {NLTK_FOLDER}"))
+        if spans:
+            moved.add(instruction.index)
+            edits.append(replace(instruction, instruction.splice_many(spans)))
+            notes.append(
+                TRANSFORM.note(
+                    instruction.start_line,
+                    f"NLTK data downloaded to {NLTK_FOLDER} (on NLTK's default search path) instead of /root/nltk_data, which only root can read",
+                )
+            )
+    for copy in stage.find("COPY"):
+        args = copy.json_args if copy.json_args is not None else copy.words
+        if copy.flag("from") is None or copy.json_args is not None or len(args) != 2:
+            continue
+        if {a.rstrip("/") for a in args} == {"/root/nltk_data"}:
+            target = split_words(copy.logical, copy.args_start)[-1]
+            moved.add(copy.index)
+            edits.append(replace(copy, copy.splice(target.start, target.end, NLTK_FOLDER)))
+            notes.append(
+                TRANSFORM.note(
+                    copy.start_line,
+                    f"NLTK data copied to {NLTK_FOLDER} (on NLTK's default search path) instead of /root/nltk_data, which only root can read",
+                )
+            )
+    return moved, edits, notes
+
+
+def _leaves_data_under_root(doc: Dockerfile, stage: Stage, chain: list[Stage], relocated: set[int]) -> Note | None:
     env = _env_in_chain(chain)
     workdir = _final_workdir(chain)
     if workdir.startswith("/root/"):
@@ -445,6 +494,8 @@ def _leaves_data_under_root(doc: Dockerfile, stage: Stage, chain: list[Stage]) -
         )
     for each in reversed(chain):
         for instruction in each.find("RUN"):
+            if each is stage and instruction.index in relocated:
+                continue
             text = instruction.logical[instruction.args_start :] + "".join(h.content for h in instruction.heredocs)
             for pattern, what, variables in ROOT_HOME_WRITERS:
                 if not pattern.search(text):
@@ -465,7 +516,7 @@ def _leaves_data_under_root(doc: Dockerfile, stage: Stage, chain: list[Stage]) -
                 )
     for copy in stage.find("COPY"):
         destination = (copy.json_args or copy.words or [""])[-1]
-        if copy.flag("from") is not None and _under_root_home(destination):
+        if copy.flag("from") is not None and _under_root_home(destination) and copy.index not in relocated:
             return TRANSFORM.note(
                 copy.start_line,
                 f"no non-root user added: this COPY puts {destination} under /root, which is mode 0700 and unreadable to any other user; copy it outside /root (and point the tool's variable there), then add a user",
@@ -582,8 +633,9 @@ def _add_user(
     edits: list[Edit] = []
     if steps_of_run:
         edits.append(insert_before(create_at, f"{k('RUN')} {' && '.join(steps_of_run)}\n"))
+    relocated, relocations, relocated_notes = _nltk_relocations(stage)
     for copy in copies:
-        if copy.flag("chown") is not None:
+        if copy.flag("chown") is not None or copy.index in relocated:
             continue
         destination = _destination(stage, chain, copy)
         if destination is None:
@@ -599,6 +651,7 @@ def _add_user(
         at = source.end if source is not None else copy.args_start
         edits.append(replace(copy, copy.splice(at, at, f" --chown={ids}" if source else f"--chown={ids} ")))
     edits.append(insert_before(user_at, f"{k('USER')} {ids}\n"))
+    edits.extend(relocations)
     line = stage.from_instruction.start_line
     if create:
         changes = [TRANSFORM.note(line, f"the final stage runs as system user {name} ({ids}) instead of root")]
@@ -615,6 +668,7 @@ def _add_user(
                 f"{', '.join(folders)} created and owned by {ids}, so the app can still write where it ran (logs, SQLite, data folders)",
             )
         )
+    changes.extend(relocated_notes)
     return Outcome(tuple(edits), tuple(changes), tuple(_low_ports(chain, ids)))
 
 

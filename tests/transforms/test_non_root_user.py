@@ -591,3 +591,23 @@ def test_read_context_collects_the_run_files(tmp_path):
     context = read_context(tmp_path)
     assert set(context.run_files) == {"docker/entrypoint.sh", "action.yml", "run.sh"}
     assert len(context.run_files["run.sh"]) == 64 * 1024
+
+
+def test_nltk_data_is_relocated_to_its_default_shared_folder_rather_than_held_back():
+    before = (
+        BUILD
+        + "FROM python:3.11-slim\nCOPY --from=build /app /app\nCOPY --from=build /root/nltk_data /root/nltk_data\n"
+        'RUN python -m nltk.downloader punkt && python -m nltk.downloader -d /srv/nltk wordnet\nCMD ["svc"]\n'
+    )
+    after = run_twice(TRANSFORM, before)
+    assert after == (
+        BUILD
+        + "FROM python:3.11-slim\n"
+        + CREATE
+        + "COPY --from=build --chown=10001:10001 /app /app\n"
+        + "COPY --from=build /root/nltk_data /usr/local/share/nltk_data\n"
+        + "RUN python -m nltk.downloader -d /usr/local/share/nltk_data punkt && python -m nltk.downloader -d /srv/nltk wordnet\n"
+        + 'USER 10001:10001\nCMD ["svc"]\n'
+    )
+    notes = [c.message for c in outcome_of(TRANSFORM, before).changes]
+    assert sum("NLTK data" in n and "default search path" in n for n in notes) == 2
