@@ -412,9 +412,9 @@ GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nex
             id="pip-user",
         ),
         pytest.param(
-            SPLIT + 'COPY --from=build /root/nltk_data /root/nltk_data\nCMD ["svc"]\n',
+            SPLIT + 'COPY --from=build /root/.cache/huggingface /root/.cache/huggingface\nCMD ["svc"]\n',
             context_with(),
-            "this COPY puts /root/nltk_data under /root",
+            "this COPY puts /root/.cache/huggingface under /root",
             id="build-result-copied-under-root",
         ),
         pytest.param(
