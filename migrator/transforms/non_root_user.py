@@ -24,14 +24,18 @@ What it does:
       GitHub runs it as the default user, root;
     - an entrypoint that switches user itself (gosu, su-exec, setpriv, chpst,
       runuser, su, PUID/PGID handling, usermod or chown at start), read from the
-      script the Dockerfile copies and runs;
+      script the Dockerfile copies and runs, or a RUN installing gosu/su-exec;
     - an image with no source of its own and no command (it gets both from bind
       mounts and compose), and an image a devcontainer.json builds (its
       postCreateCommand typically runs apt-get as the image's user);
     - a build step that leaves data under /root (mode 0700), which the user could not
       read: nltk.download, Hugging Face, Playwright and Prisma caches, `pip install
-      --user`, unless the tool's own variable (NLTK_DATA, HF_HOME,
-      PLAYWRIGHT_BROWSERS_PATH, PYTHONUSERBASE...) already points outside /root.
+      --user`, a COPY into /root, an app folder under /root, unless the tool's own
+      variable (NLTK_DATA, HF_HOME, PLAYWRIGHT_BROWSERS_PATH, PYTHONUSERBASE...) or
+      download option already points outside /root. NLTK data is relocated instead
+      where one word does it: `python -m nltk.downloader` gets `-d
+      /usr/local/share/nltk_data` and a `COPY --from` of /root/nltk_data lands there,
+      a folder on NLTK's default search path, so no variable is needed.
     A user the file already creates (with useradd/adduser, but no USER) is reused by
     its numeric ids rather than a second one created beside it; one created without a
     fixed uid is left for the author, with a warning.
