@@ -8,12 +8,11 @@ ENV POETRY_VIRTUALENVS_IN_PROJECT=true
 ENV POETRY_VERSION=2.2.1 \
     POETRY_NO_INTERACTION=1
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main
 COPY . .
-COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
-RUN chmod +x /usr/local/bin/docker-entrypoint.sh
 
 FROM python:3.11-slim AS runtime
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
@@ -24,6 +23,5 @@ ENV PATH="/app/.venv/bin:$PATH"
 COPY --from=build /app /app
 RUN useradd --create-home worker
 COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
-RUN chmod +x /usr/local/bin/docker-entrypoint.sh
 ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["python", "-m", "tally"]
