@@ -345,7 +345,9 @@ def _devcontainer_dockerfile(name: str, text: str) -> str | None:
         return None
     if not isinstance(data, dict):
         return None
-    build = data.get("build") if isinstance(data.get("build"), dict) else {}
+    build = data.get("build")
+    if not isinstance(build, dict):
+        build = {}
     dockerfile = build.get("dockerfile") or build.get("dockerFile") or data.get("dockerFile") or data.get("dockerfile")
     if not isinstance(dockerfile, str):
         return None
