@@ -263,3 +263,14 @@ def created_user_id(doc: Dockerfile, name: str) -> str | None:
                 gid = group if group and group.isdigit() else groups.get(group or "")
                 found = f"{uid}:{gid}" if gid else uid
     return found
+
+
+def created_user_ids(doc: Dockerfile) -> set[str]:
+    """The numeric `uid:gid` (or `uid`) of every user the file creates with an explicit id."""
+    names = set()
+    for instruction in doc.instructions:
+        if instruction.keyword == "RUN":
+            names.update(
+                c.argv[-1] for c in run_commands(instruction) if c.program in ("useradd", "adduser") and c.argv
+            )
+    return {ids for ids in (created_user_id(doc, name) for name in names) if ids is not None}

@@ -17,7 +17,7 @@ import re
 from enum import Enum
 
 from migrator import preflight
-from migrator.analysis import created_user_id, uses_poetry
+from migrator.analysis import created_user_id, created_user_ids, uses_poetry
 from migrator.contract import RuntimeContract, runtime_contract
 from migrator.model import Dockerfile, Edit, EditConflict, ParseError, apply_edits, parse
 from migrator.project import ProjectContext
@@ -97,6 +97,9 @@ def contract_breaks(
     if "user" in broken and before.user is None:
         # Running as root before and as the created non-root user now is the point.
         if after.user in (f"{settings.uid}:{settings.uid}", str(settings.uid), settings.user_name):
+            broken.remove("user")
+        elif original is not None and after.user in created_user_ids(original):
+            # A user the file already creates, by its numeric ids (MIG005 reuses it rather than add a second).
             broken.remove("user")
     if "user" in broken and before.user is not None and original is not None:
         # The same user by the numeric ids the file gives it (runAsNonRoot needs numbers).

@@ -15,6 +15,7 @@ from typing import Any
 
 from migrator.launchers import NO_LAUNCHERS, Launchers, read_launchers
 from migrator.record import dataclass, field
+from migrator.run_files import read_run_files
 
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
 MAX_DEPTH = 3  # monorepo subfolders a Dockerfile copies from: backend/, services/api/
@@ -72,6 +73,9 @@ class ProjectContext:
     dockerignore: tuple[str, ...] | None = None  # patterns, None when there is no .dockerignore
     warnings: tuple[str, ...] = ()
     launchers: Launchers = NO_LAUNCHERS  # compose services and scripts that start the container
+    # Relative path -> text of entrypoint/start scripts, action.yml and devcontainer.json
+    # (migrator.run_files): what the image runs and who runs it.
+    run_files: dict[str, str] = field(default_factory=dict)
 
     @property
     def known(self) -> bool:
@@ -136,6 +140,7 @@ def read_context(root: Path | None) -> ProjectContext:
         dockerignore=dockerignore,
         warnings=tuple(warnings),
         launchers=read_launchers(root, frozenset(files)),
+        run_files=read_run_files(root, files),
     )
 
 

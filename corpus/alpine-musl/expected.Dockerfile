@@ -17,7 +17,7 @@ FROM python:3.11-alpine AS runtime
 ENV PATH="/app/.venv/bin:$PATH"
 RUN apk add --no-cache libffi libpq
 WORKDIR /app
-RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app -h /home/app -s /sbin/nologin app
+RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app -h /home/app -s /sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
 COPY --from=build --chown=10001:10001 /app /app
 USER 10001:10001
 EXPOSE 8000

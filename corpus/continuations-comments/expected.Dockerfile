@@ -34,7 +34,7 @@ env PYTHONUNBUFFERED=1
 env PATH="/app/.venv/bin:$PATH"
 run --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq5
 workdir /app
-run groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+run groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
 copy --from=base --chown=10001:10001 /app /app
 user 10001:10001
 expose 8000

@@ -23,7 +23,7 @@ ENV DJANGO_SETTINGS_MODULE=site_config.settings
 ENV PATH="/code/.venv/bin:$PATH"
 RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq5
 WORKDIR /code
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /code && chown 10001:10001 /code
 COPY --from=build --chown=10001:10001 /code /code
 USER 10001:10001
 EXPOSE 8000

@@ -15,7 +15,7 @@ RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main -
 FROM python:3.12-slim AS runtime
 WORKDIR /code
 ENV PATH="/code/.venv/bin:$PATH"
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /code && chown 10001:10001 /code
 COPY --from=build --chown=10001:10001 /code /code
 USER 10001:10001
 CMD ["inventory-report"]

@@ -22,7 +22,7 @@ RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-dev
 FROM python:3.8-slim-buster AS runtime
 ENV PATH="/usr/src/app/.venv/bin:$PATH"
 WORKDIR /usr/src/app
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /usr/src/app && chown 10001:10001 /usr/src/app
 COPY --from=build --chown=10001:10001 /usr/src/app /usr/src/app
 USER 10001:10001
 CMD ["python", "-m", "app.main"]

@@ -14,7 +14,7 @@ FROM python:3.12-slim-bookworm AS runtime
 ENV PYTHONUNBUFFERED=1
 WORKDIR /app
 ENV PATH="/app/.venv/bin:$PATH"
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
 COPY --from=build --chown=10001:10001 /app /app
 USER 10001:10001
 EXPOSE 8000

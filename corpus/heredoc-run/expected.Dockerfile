@@ -13,8 +13,8 @@ ENV POETRY_VERSION=1.8.3 \
     POETRY_VIRTUALENVS_IN_PROJECT=true
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
-COPY . .
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
+COPY --chown=10001:10001 . .
 RUN --mount=type=cache,target=/root/.cache/pypoetry <<EOF
 poetry config virtualenvs.create false
 poetry install --only main --no-interaction

@@ -17,7 +17,7 @@ ENV PATH="/opt/service/.venv/bin:$PATH"
 FROM python:3.13-slim AS runtime
 ENV PATH="/opt/service/.venv/bin:$PATH"
 WORKDIR /opt/service
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /opt/service && chown 10001:10001 /opt/service
 COPY --from=build --chown=10001:10001 /opt/service /opt/service
 USER 10001:10001
 CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "80"]

@@ -25,7 +25,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 ENV PATH="/workspace/.venv/bin:$PATH"
 RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3
 WORKDIR /workspace
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /workspace && chown 10001:10001 /workspace
 COPY --from=build --chown=10001:10001 /workspace /workspace
 USER 10001:10001
 CMD ["python3", "-m", "trainer.main"]

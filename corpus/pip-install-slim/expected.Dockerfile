@@ -21,7 +21,7 @@ ENV PYTHONUNBUFFERED=1
 RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends libpq5
 WORKDIR /app
 ENV PATH="/app/.venv/bin:$PATH"
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
 COPY --from=build --chown=10001:10001 /app /app
 USER 10001:10001
 EXPOSE 8000

@@ -15,7 +15,7 @@ RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev
 FROM python:3.12-slim-bookworm AS runtime
 WORKDIR /srv
 ENV PATH="/srv/.venv/bin:$PATH"
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /srv && chown 10001:10001 /srv
 COPY --from=build --chown=10001:10001 /srv /srv
 USER 10001:10001
 CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8080"]

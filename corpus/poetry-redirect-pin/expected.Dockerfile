@@ -13,7 +13,7 @@ COPY . .
 FROM python:3.11-slim AS runtime
 ENV PATH="/app/.venv/bin:$PATH"
 WORKDIR /app
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
 COPY --from=build --chown=10001:10001 /app /app
 USER 10001:10001
 CMD ["python", "app/main.py"]

@@ -16,7 +16,7 @@ RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-dev --no
 FROM python:3.7-buster AS runtime
 ENV PATH="/code/.venv/bin:$PATH"
 WORKDIR /code
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /code && chown 10001:10001 /code
 COPY --from=build --chown=10001:10001 /code /code
 USER 10001:10001
 CMD python manage.py runserver 0.0.0.0:8000

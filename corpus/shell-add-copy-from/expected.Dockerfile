@@ -18,7 +18,7 @@ FROM python:3.11-slim AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /app
 ENV PATH="/app/.venv/bin:$PATH"
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
 COPY --from=build --chown=10001:10001 /app /app
 COPY --from=tianon/gosu:1.17 /gosu /usr/local/bin/gosu
 USER 10001:10001

@@ -24,7 +24,7 @@ FROM ubuntu:22.04 AS runtime
 RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3
 WORKDIR /opt/app
 ENV PATH="/opt/app/.venv/bin:$PATH"
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /opt/app && chown 10001:10001 /opt/app
 COPY --from=build --chown=10001:10001 /opt/app /opt/app
 USER 10001:10001
 ENTRYPOINT ["python", "-m", "app.main"]

@@ -18,7 +18,7 @@ FROM python:3.12-slim AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1
 WORKDIR /srv/report
 ENV PATH="/srv/report/.venv/bin:$PATH"
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /srv/report && chown 10001:10001 /srv/report
 COPY --from=build --chown=10001:10001 /srv/report /srv/report
 USER 10001:10001
 CMD ["python", "report.py"]

@@ -35,6 +35,7 @@ import re
 from collections import defaultdict
 
 from migrator.analysis import CommandAt, commands_in, env_pairs, pip_program, poetry_subcommand, workdir_at
+from migrator.entrypoints import login_shell
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, insert_before, replace, split_words
 from migrator.project import ProjectContext
 from migrator.record import dataclass
@@ -625,6 +626,9 @@ class StageModerniser:
             return f"line {user} takes files from this stage, maybe the system site-packages"
         if not self.stage.find("CMD") and not self.stage.find("ENTRYPOINT"):
             return "the image's command comes from the base image and runs the system Python"
+        login = login_shell([self.stage], self.project.run_files)
+        if login is not None:  # issue 11: /etc/profile resets PATH, so ENV PATH cannot reach a venv there
+            return f"line {login[0].start_line} runs in a login shell ({login[1]}), whose PATH from /etc/profile finds the system Python's programs, not a venv's"
         for instruction in self.stage.instructions:
             if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK") and SYSTEM_PROGRAM_RE.search(
                 instruction.arguments

@@ -3,11 +3,46 @@
 What it does:
     In the final stage of a file with no USER there, creates a system group and user
     with the same fixed id (settings.user_name / settings.uid, default app / 10001)
-    right before the `COPY --from=build` (or the first COPY/ADD), gives that copy
-    `--chown=10001:10001`, and adds `USER 10001:10001` after the stage's last
-    COPY/ADD/RUN, before EXPOSE/HEALTHCHECK/ENTRYPOINT/CMD. An existing non-root USER
-    and a deliberate `USER root` are left alone, with a warning where it matters.
-    The build stage is never touched.
+    right before the `COPY --from=build` (or the first COPY/ADD), hands the app's
+    folder to it, and adds `USER 10001:10001` after the stage's last COPY/ADD/RUN,
+    before EXPOSE/HEALTHCHECK/ENTRYPOINT/CMD. An existing non-root USER and a
+    deliberate `USER root` are left alone, with a warning where it matters. The build
+    stage is never touched.
+
+    The app's folder is the stage's final WORKDIR and each VOLUME path: the same RUN
+    creates them and gives them to the user (`mkdir -p /app && chown 10001:10001 /app`),
+    because `WORKDIR` creates its folder owned by root and `COPY --chown` changes the
+    copied files, not the folder they land in; an app that creates `data/`, a log
+    file, a SQLite database (and its `-journal`) or `celerybeat-schedule` next to its
+    code keeps working. Only copies into that folder get `--chown`: a copy of
+    /usr/local/bin, site-packages or a venv outside it stays root-owned, so the app
+    user cannot rewrite the interpreter or its libraries.
+
+    Held back, with one warning naming the line, where the image must start as root
+    or the user is decided elsewhere:
+    - a GitHub Actions container action (action.yml with `runs.using: docker`):
+      GitHub runs it as the default user, root;
+    - an entrypoint that switches user itself (gosu, su-exec, setpriv, chpst,
+      runuser, su, PUID/PGID handling, usermod or chown at start), read from the
+      script the Dockerfile copies and runs, or a RUN installing gosu/su-exec;
+    - an image with no source of its own and no command (it gets both from bind
+      mounts and compose), and an image a devcontainer.json builds (its
+      postCreateCommand typically runs apt-get as the image's user);
+    - a build step that leaves data under /root (mode 0700), which the user could not
+      read: nltk.download, Hugging Face, Playwright and Prisma caches, `pip install
+      --user`, a COPY into /root, an app folder under /root, unless the tool's own
+      variable (NLTK_DATA, HF_HOME, PLAYWRIGHT_BROWSERS_PATH, PYTHONUSERBASE...) or
+      download option already points outside /root. NLTK data is relocated instead
+      where one word does it: `python -m nltk.downloader` gets `-d
+      /usr/local/share/nltk_data` and a `COPY --from` of /root/nltk_data lands there,
+      a folder on NLTK's default search path, so no variable is needed.
+    A user the file already creates (with useradd/adduser, but no USER) is reused by
+    its numeric ids rather than a second one created beside it; one created without a
+    fixed uid is left for the author, with a warning.
+    A port below 1024 bound from EXPOSE, the command (`--port 80`, `-b 0.0.0.0:80`,
+    `--bind :443`) or `ENV PORT=80` is warned about: Docker 20.10+ lets a non-root
+    process bind it in the container's own network namespace, Kubernetes, host
+    networking and older engines do not.
 
 Why:
     A process running as root in a container is root on the host's kernel if it
@@ -23,7 +58,7 @@ Example:
 Use instead:
     FROM python:3.11-slim AS runtime
     WORKDIR /app
-    RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+    RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
     COPY --from=build --chown=10001:10001 /app /app
     USER 10001:10001
     CMD ["uvicorn", "app.main:app"]
@@ -31,17 +66,78 @@ Use instead:
 
 from __future__ import annotations
 
+import json
+import posixpath
 import re
+import shlex
 
-from migrator.analysis import base_image_family, created_user_id, expanded_base_image
+from migrator.analysis import (
+    base_image_family,
+    created_user_id,
+    env_pairs,
+    expanded_base_image,
+    workdir_at,
+)
 from migrator.contract import ROOT_USERS
-from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace
+from migrator.entrypoints import command_words, scripts_run
+from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace, split_words
+from migrator.packages import package_command
 from migrator.shell import run_commands
-from migrator.transform import NOTHING, Outcome, Safety, Settings, Transform
+from migrator.transform import NOTHING, Note, Outcome, Safety, Settings, Transform
 
 USER_CREATION = frozenset({"useradd", "adduser"})
 RUNS_THE_APP = frozenset({"EXPOSE", "HEALTHCHECK", "ENTRYPOINT", "CMD"})
 NUMERIC_USER_RE = re.compile(r"^\d+(:\d+)?$")
+# Programs that start another program as a different user: an image running them must start as root.
+USER_SWITCHERS = frozenset(
+    {"gosu", "su-exec", "setpriv", "chpst", "runuser", "s6-setuidgid", "setuidgid", "sudo", "su"}
+)
+# In an entrypoint script: switching user, or changing users and ownership at start.
+SWITCHES_USER_RE = re.compile(
+    r"(?<![\w./-])(gosu|su-exec|setpriv|chpst|runuser|s6-setuidgid|setuidgid)(?![\w-])"
+    r"|(?<![\w./-])su\s+-|(?<![\w./-])su\s+\w+\s+-c\b"
+)
+# Weaker signs, named only when no switch itself is found: users and ownership changed at start.
+CHANGES_USERS_RE = re.compile(r"(?<![\w./-])(usermod|groupmod|useradd|adduser|chown)(?![\w-])|\$\{?P[UG]ID\b")
+# Never handed to the app user, whatever a WORKDIR or copy says: the interpreter, its libraries, the system.
+SYSTEM_DIRS = ("/usr/local/bin", "/usr/local/lib", "/usr/bin", "/usr/lib", "/usr/sbin", "/bin", "/sbin", "/lib")
+SYSTEM_DIRS_EXACT = frozenset({"/", "/usr", "/usr/local", "/etc", "/root", "/opt", "/var", "/home", "/tmp"})
+# What a "no source of its own" image copies: manifests to install dependencies from.
+MANIFEST_RE = re.compile(
+    r"^(pyproject\.toml|poetry\.lock|poetry\.toml|uv\.lock|requirements[\w.-]*\.(txt|in)|setup\.(py|cfg)"
+    r"|README[\w.-]*|LICENSE[\w.-]*|\.python-version)$",
+    re.IGNORECASE,
+)
+# Build-time downloads that land under root's home unless the tool's variable points elsewhere.
+ROOT_HOME_WRITERS = (
+    (re.compile(r"nltk\.download\(|-m\s+nltk\.downloader\b"), "NLTK data", ("NLTK_DATA",)),
+    (
+        re.compile(
+            r"huggingface-cli\s+download|(?<![\w-])hf\s+download|snapshot_download\(|hf_hub_download\(|from_pretrained\(|SentenceTransformer\("
+        ),
+        "the Hugging Face cache",
+        ("HF_HOME", "HF_HUB_CACHE", "TRANSFORMERS_CACHE", "SENTENCE_TRANSFORMERS_HOME"),
+    ),
+    (re.compile(r"(?<![\w-])playwright\s+install\b"), "Playwright's browsers", ("PLAYWRIGHT_BROWSERS_PATH",)),
+    (re.compile(r"(?<![\w-])prisma\s+(generate|py\s+fetch)\b"), "Prisma's engines (~/.cache/prisma-python)", ()),
+    (
+        re.compile(r"(?<![\w-])pip[0-9.]*\s+install\b[^;&|]*\s--user\b"),
+        "a `pip install --user` (~/.local)",
+        ("PYTHONUSERBASE",),
+    ),
+)
+# ENV keys that say where the app itself listens (not DB_PORT or SMTP_PORT, which it connects to).
+LISTEN_PORT_KEYS = frozenset(
+    {"PORT", "APP_PORT", "SERVER_PORT", "HTTP_PORT", "WEB_PORT", "LISTEN_PORT", "BIND_PORT", "UVICORN_PORT"}
+    | {"FLASK_RUN_PORT", "GUNICORN_PORT", "API_PORT", "SERVICE_PORT"}
+)
+NLTK_FOLDER = "/usr/local/share/nltk_data"
+PORT_OPTION_RE = re.compile(
+    r"(?:^|\s)(?:--port|-p|--listen-port|--http-port)(?:=|\s+)(\d{1,5})(?!\S)"
+    r"|(?:^|\s)(?:-b|--bind|--listen|--host-port)(?:=|\s+)\S*:(\d{1,5})(?!\S)"
+    r"|(?:^|\s)(?:0\.0\.0\.0|\[::\]|127\.0\.0\.1|localhost)?:(\d{1,5})(?!\S)"
+    r"|(?:^|\s)0\.0\.0\.0:(\d{1,5})(?!\S)"
+)
 
 
 def apply(doc: Dockerfile, project, settings: Settings) -> Outcome:
@@ -63,6 +159,9 @@ def apply(doc: Dockerfile, project, settings: Settings) -> Outcome:
         )
     if users:
         return _existing_user(doc, stage, users[0])
+    held = _must_stay_root(doc, stage, chain, project)
+    if held is not None:
+        return Outcome(warnings=(held,))
     if family == "unknown":
         return Outcome(
             warnings=(
@@ -72,17 +171,21 @@ def apply(doc: Dockerfile, project, settings: Settings) -> Outcome:
                 ),
             )
         )
-    clash = _creates_user(doc, stage, settings)
-    if clash is not None:
-        return Outcome(
-            warnings=(
-                TRANSFORM.note(
-                    clash.start_line,
-                    f"no USER added: this RUN already creates user {settings.user_name} or id {settings.uid}; add `USER {settings.uid}:{settings.uid}` yourself or choose another --user/--uid",
-                ),
+    created = _created_user(chain)
+    if created is not None:
+        run, name = created
+        ids = created_user_id(doc, name) if name else None
+        if ids is None:
+            return Outcome(
+                warnings=(
+                    TRANSFORM.note(
+                        run.start_line,
+                        f"no USER added: this RUN creates user {name or '(unnamed)'} without a fixed uid; give it one (--uid) and add `USER uid:gid` after the last build step",
+                    ),
+                )
             )
-        )
-    return _add_user(doc, stage, family, settings)
+        return _add_user(doc, stage, chain, family, settings, project, ids, name, create=False)
+    return _add_user(doc, stage, chain, family, settings, project, f"{settings.uid}:{settings.uid}", settings.user_name)
 
 
 PYTHON_HINTS = (
@@ -154,33 +257,360 @@ def _existing_user(doc: Dockerfile, stage: Stage, user: Instruction) -> Outcome:
     )
 
 
-def _creates_user(doc: Dockerfile, stage: Stage, settings: Settings) -> Instruction | None:
-    for instruction in stage.find("RUN"):
-        for command in run_commands(instruction):
-            if command.program in USER_CREATION | {"groupadd", "addgroup"}:
-                argv = command.argv
-                if settings.user_name in argv or str(settings.uid) in argv or f"--uid={settings.uid}" in argv:
-                    return instruction
+def _created_user(chain: list[Stage]) -> tuple[Instruction, str] | None:
+    """The last user a RUN of the final stage (or a stage it is built from) creates, and its RUN."""
+    found = None
+    for stage in reversed(chain):
+        for instruction in stage.find("RUN"):
+            for command in run_commands(instruction):
+                if command.program in USER_CREATION:
+                    operands = [w for w in command.argv[1:] if not w.startswith("-")]
+                    found = (instruction, _user_operand(command.argv) or (operands[-1] if operands else ""))
+    return found
+
+
+def _user_operand(argv: list[str]) -> str | None:
+    """The login name: the last word that is neither an option nor an option's value."""
+    takes_value = {"-u", "--uid", "-g", "--gid", "-G", "--groups", "--ingroup", "-d", "--home", "--home-dir"}
+    takes_value |= {"-s", "--shell", "-c", "--comment", "-h", "-k", "--skel", "-e", "-f", "-K", "--gecos"}
+    name = None
+    skip = False
+    for word in argv[1:]:
+        if skip:
+            skip = False
+            continue
+        if word.startswith("-"):
+            skip = word in takes_value
+            continue
+        name = word
+    return name
+
+
+# --- when the image must start as root, or its user is decided elsewhere ------------
+
+
+def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) -> Note | None:
+    line = stage.from_instruction.start_line
+    run_files = getattr(project, "run_files", None) or {}
+    for name in ("action.yml", "action.yaml"):
+        using = _docker_action_line(run_files.get(name, ""))
+        if using is not None:
+            return TRANSFORM.note(
+                line,
+                f"no non-root user added: {name}:{using} (`runs.using: docker`) makes this image a GitHub Actions container action, which GitHub runs as the default user (root)",
+            )
+    for name, text in sorted(run_files.items()):
+        if posixpath.basename(name) in ("devcontainer.json", ".devcontainer.json"):
+            built = _devcontainer_dockerfile(name, text)
+            if built is not None and "/" not in built:
+                return TRANSFORM.note(
+                    line,
+                    f"no non-root user added: {name} builds this image as a dev container (its postCreateCommand and features run as the image's user); leave the user to devcontainer.json's remoteUser",
+                )
+    held = _switches_user(doc, chain, run_files) or _installs_switcher(chain)
+    if held is not None:
+        return held
+    commands = [i for s in chain for i in (s.last("CMD"), s.last("ENTRYPOINT")) if i is not None]
+    if not commands and not _copies_source(doc, chain):
+        return TRANSFORM.note(
+            line,
+            "no non-root user added: the image copies no source of its own and sets no CMD or ENTRYPOINT, so whoever runs it (compose, bind mounts) decides the command and the user",
+        )
+    return _leaves_data_under_root(doc, stage, chain, _nltk_relocations(stage)[0])
+
+
+def _docker_action_line(text: str) -> int | None:
+    """The line of `using: docker` inside `runs:` of an action.yml, if any."""
+    in_runs = False
+    for number, raw in enumerate(text.splitlines(), 1):
+        stripped = raw.split("#", 1)[0].rstrip()
+        if not stripped:
+            continue
+        if not raw[0].isspace():
+            in_runs = stripped.startswith("runs:")
+            continue
+        if in_runs and re.match(r"""^\s+using:\s*['"]?docker['"]?\s*$""", stripped):
+            return number
     return None
 
 
-def _add_user(doc: Dockerfile, stage: Stage, family: str, settings: Settings) -> Outcome:
+def _devcontainer_dockerfile(name: str, text: str) -> str | None:
+    """The Dockerfile a devcontainer.json builds, relative to the build context; None if none."""
+    # devcontainer.json is JSON with comments: drop // and /* */ comments outside strings.
+    cleaned = re.sub(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', lambda m: m.group(1) or "", text, flags=re.DOTALL)
+    cleaned = re.sub(r",(\s*[}\]])", r"\1", cleaned)
+    try:
+        data = json.loads(cleaned)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    build = data.get("build")
+    if not isinstance(build, dict):
+        build = {}
+    dockerfile = build.get("dockerfile") or build.get("dockerFile") or data.get("dockerFile") or data.get("dockerfile")
+    if not isinstance(dockerfile, str):
+        return None
+    return posixpath.normpath(posixpath.join(posixpath.dirname(name), dockerfile))
+
+
+def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: dict[str, str]) -> Note | None:
+    commands = [i for s in chain for i in (s.last("ENTRYPOINT"), s.last("CMD")) if i is not None]
+    for instruction in commands:
+        for word in command_words(instruction):
+            if word.rsplit("/", 1)[-1] in USER_SWITCHERS:
+                return TRANSFORM.note(
+                    instruction.start_line,
+                    f"no non-root user added: this {instruction.keyword} switches user itself ({word}), so the container must start as root",
+                )
+        for script in scripts_run(chain, instruction, run_files):
+            found = _switch_line(run_files[script])
+            if found is not None:
+                number, text = found
+                return TRANSFORM.note(
+                    instruction.start_line,
+                    f"no non-root user added: {script} switches user itself ({script}:{number} `{text}`), so the container must start as root",
+                )
+    return None
+
+
+def _installs_switcher(chain: list[Stage]) -> Note | None:
+    """A RUN installing gosu or su-exec: they only work in a container that starts as root."""
+    for stage in reversed(chain):
+        for instruction in stage.find("RUN"):
+            for command in run_commands(instruction):
+                found = package_command(command.argv, command.program)
+                names = set(found.installed) if found is not None else set()
+                for name in sorted(names & {"gosu", "su-exec"}):
+                    return TRANSFORM.note(
+                        instruction.start_line,
+                        f"no non-root user added: this RUN installs {name}, which drops privileges only in a container that starts as root (an entrypoint or compose uses it)",
+                    )
+    return None
+
+
+def _switch_line(text: str) -> tuple[int, str] | None:
+    lines = [(n, raw.strip()) for n, raw in enumerate(text.splitlines(), 1)]
+    lines = [(n, line) for n, line in lines if line and not line.startswith("#")]
+    for pattern in (SWITCHES_USER_RE, CHANGES_USERS_RE):
+        for number, line in lines:
+            if pattern.search(line):
+                return number, line if len(line) <= 80 else line[:77] + "..."
+    return None
+
+
+def _copies_source(doc: Dockerfile, chain: list[Stage], seen: frozenset[int] = frozenset()) -> bool:
+    """Whether the image gets code of its own: a copy from the context that is not only manifests.
+
+    A copy from another stage brings what that stage copied (after the split, the runtime
+    stage's `COPY --from=build /app /app` holds the manifests and the venv, no more);
+    a copy from an image is taken for source.
+    """
+    by_name = {s.name.lower(): s for s in doc.stages if s.name} | {str(s.number): s for s in doc.stages}
+    for stage in chain:
+        for copy in stage.instructions:
+            if copy.keyword not in ("COPY", "ADD"):
+                continue
+            if copy.heredocs:
+                return True
+            args = (copy.json_args or copy.words)[:-1]
+            source = copy.flag("from")
+            if source is not None:
+                other = by_name.get((source.value or "").lower())
+                if other is None or other.number in seen or other.number >= stage.number:
+                    return True
+                if _copies_source(doc, _stage_chain(doc, other), seen | {stage.number}):
+                    return True
+                continue
+            if any(not MANIFEST_RE.match(posixpath.basename(a.rstrip("/"))) for a in args):
+                return True
+    return False
+
+
+def _env_in_chain(chain: list[Stage]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for stage in reversed(chain):
+        for instruction in stage.find("ENV"):
+            values.update(env_pairs(instruction))
+    return values
+
+
+def _under_root_home(path: str) -> bool:
+    return path == "/root" or path.startswith(("/root/", "~", "$HOME", "${HOME}"))
+
+
+def _nltk_relocations(stage: Stage) -> tuple[set[int], list[Edit], list[Note]]:
+    """NLTK data the final stage would put under /root, sent to /usr/local/share/nltk_data instead.
+
+    That folder is on NLTK's default search path (nltk.data.path), so the app finds the
+    data there with no variable set, as root and as any other user. Only the forms that
+    can be moved by a word: `python -m nltk.downloader <ids>` without `-d` (gets `-d
+    <folder>`), and a `COPY --from=<stage> /root/nltk_data /root/nltk_data` (gets the
+    folder as its destination). Returns the instructions moved, the edits and the notes.
+    """
+    moved: set[int] = set()
+    edits: list[Edit] = []
+    notes: list[Note] = []
+    for instruction in stage.find("RUN"):
+        if instruction.heredocs or "nltk.download(" in instruction.logical:
+            continue
+        spans = []
+        for command in run_commands(instruction):
+            argv = command.argv
+            for at in range(len(argv) - 1):
+                if argv[at] == "-m" and argv[at + 1] == "nltk.downloader" and "-d" not in argv[at + 2 :]:
+                    end = command.words[at + 1].end
+                    spans.append((end, end, f" -d {NLTK_FOLDER}"))
+        if spans:
+            moved.add(instruction.index)
+            edits.append(replace(instruction, instruction.splice_many(spans)))
+            notes.append(
+                TRANSFORM.note(
+                    instruction.start_line,
+                    f"NLTK data downloaded to {NLTK_FOLDER} (on NLTK's default search path) instead of /root/nltk_data, which only root can read",
+                )
+            )
+    for copy in stage.find("COPY"):
+        args = copy.json_args if copy.json_args is not None else copy.words
+        if copy.flag("from") is None or copy.json_args is not None or len(args) != 2:
+            continue
+        if {a.rstrip("/") for a in args} == {"/root/nltk_data"}:
+            target = split_words(copy.logical, copy.args_start)[-1]
+            moved.add(copy.index)
+            edits.append(replace(copy, copy.splice(target.start, target.end, NLTK_FOLDER)))
+            notes.append(
+                TRANSFORM.note(
+                    copy.start_line,
+                    f"NLTK data copied to {NLTK_FOLDER} (on NLTK's default search path) instead of /root/nltk_data, which only root can read",
+                )
+            )
+    return moved, edits, notes
+
+
+def _leaves_data_under_root(doc: Dockerfile, stage: Stage, chain: list[Stage], relocated: set[int]) -> Note | None:
+    env = _env_in_chain(chain)
+    workdir = _final_workdir(chain)
+    if workdir.startswith("/root/"):
+        line = next(
+            (w.start_line for s in chain for w in reversed(s.find("WORKDIR"))), stage.from_instruction.start_line
+        )
+        return TRANSFORM.note(
+            line,
+            f"no non-root user added: the app lives in {workdir}, under /root, which is mode 0700 and closed to any other user; move it (say to /app), then add a user",
+        )
+    for each in reversed(chain):
+        for instruction in each.find("RUN"):
+            if each is stage and instruction.index in relocated:
+                continue
+            text = instruction.logical[instruction.args_start :] + "".join(h.content for h in instruction.heredocs)
+            for pattern, what, variables in ROOT_HOME_WRITERS:
+                if not pattern.search(text):
+                    continue
+                elsewhere = [v for v in variables if env.get(v) and not _under_root_home(env[v])]
+                # NLTK's own download folder option, given outside /root: `-d /usr/share/nltk_data`, `download_dir="/..."`
+                own_folder = re.search(r"""(\s-d\s+|download_dir\s*=\s*['"]?)/(?!root)""", text)
+                if elsewhere or (what == "NLTK data" and own_folder):
+                    continue
+                hint = (
+                    f"set {' or '.join(variables[:2])} to a folder outside /root before it"
+                    if variables
+                    else "have it write outside /root"
+                )
+                return TRANSFORM.note(
+                    instruction.start_line,
+                    f"no non-root user added: this RUN leaves {what} under /root, which is mode 0700 and unreadable to any other user; {hint}, then add a user",
+                )
+    for copy in stage.find("COPY"):
+        destination = (copy.json_args or copy.words or [""])[-1]
+        if copy.flag("from") is not None and _under_root_home(destination) and copy.index not in relocated:
+            return TRANSFORM.note(
+                copy.start_line,
+                f"no non-root user added: this COPY puts {destination} under /root, which is mode 0700 and unreadable to any other user; copy it outside /root (and point the tool's variable there), then add a user",
+            )
+    return None
+
+
+# --- adding the user -------------------------------------------------------------------
+
+
+def _is_system_dir(path: str) -> bool:
+    return path in SYSTEM_DIRS_EXACT or any(path == d or path.startswith(d + "/") for d in SYSTEM_DIRS)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _final_workdir(chain: list[Stage]) -> str:
+    """The working directory the container starts in, following WORKDIR through FROM <stage>."""
+    current = "/"
+    for stage in reversed(chain):
+        for instruction in stage.find("WORKDIR"):
+            if instruction.words:
+                current = posixpath.normpath(posixpath.join(current, instruction.words[0]))
+    return current
+
+
+def _app_folders(stage: Stage, chain: list[Stage]) -> list[str]:
+    """The folders the app may write in: its final WORKDIR and each VOLUME."""
+    folders = []
+    workdir = _final_workdir(chain)
+    if not _is_system_dir(workdir):
+        folders.append(workdir)
+    for each in reversed(chain):
+        for volume in each.find("VOLUME"):
+            for path in volume.json_args or volume.words:
+                path = posixpath.normpath(posixpath.join(workdir, path)) if "$" not in path else path
+                if not _is_system_dir(path) and path not in folders:
+                    folders.append(path)
+    return folders
+
+
+def _destination(stage: Stage, chain: list[Stage], copy: Instruction) -> str | None:
+    args = copy.json_args if copy.json_args is not None else copy.words
+    if len(args) < 2 and not copy.heredocs:
+        return None
+    target = args[-1] if args else ""
+    if "$" in target:
+        return None
+    base = (
+        workdir_at(stage, copy.index) if stage.find("WORKDIR") else _final_workdir(chain[1:]) if len(chain) > 1 else "/"
+    )
+    return posixpath.normpath(posixpath.join(base, target))
+
+
+def _add_user(
+    doc: Dockerfile,
+    stage: Stage,
+    chain: list[Stage],
+    family: str,
+    settings: Settings,
+    project,
+    ids: str,
+    name: str,
+    create: bool = True,
+) -> Outcome:
     lower = stage.from_instruction.logical.lstrip().split(None, 1)[0].islower()
 
     def k(keyword: str) -> str:
         return keyword.lower() if lower else keyword
 
-    uid, name = settings.uid, settings.user_name
-    ids = f"{uid}:{uid}"
-    if family == "alpine":
-        create = (
-            f"addgroup -S -g {uid} {name} && adduser -S -D -u {uid} -G {name} -h /home/{name} -s /sbin/nologin {name}"
-        )
-    else:
-        create = (
-            f"groupadd --system --gid {uid} {name} && "
-            f"useradd --system --uid {uid} --gid {uid} --create-home --shell /usr/sbin/nologin {name}"
-        )
+    uid = settings.uid
+    steps_of_run = []
+    if create:
+        if family == "alpine":
+            steps_of_run.append(
+                f"addgroup -S -g {uid} {name} && adduser -S -D -u {uid} -G {name} -h /home/{name} -s /sbin/nologin {name}"
+            )
+        else:
+            steps_of_run.append(
+                f"groupadd --system --gid {uid} {name} && "
+                f"useradd --system --uid {uid} --gid {uid} --create-home --shell /usr/sbin/nologin {name}"
+            )
+    folders = _app_folders(stage, chain)
+    if folders:
+        quoted = " ".join(f'"{f}"' if "$" in f else shlex.quote(f) for f in folders)
+        steps_of_run.append(f"mkdir -p {quoted} && chown {ids} {quoted}")
     stage_names = {s.name.lower() for s in doc.stages if s.name} | {str(s.number) for s in doc.stages}
     from_build = [
         i
@@ -206,31 +636,79 @@ def _add_user(doc: Dockerfile, stage: Stage, family: str, settings: Settings) ->
             user_at -= 1
     anchor = from_build[0] if from_build else (copies[0] if copies else None)
     create_at = doc.leading_comments(anchor.index) if anchor is not None else user_at
-    edits: list[Edit] = [insert_before(create_at, f"{k('RUN')} {create}\n")]
-    for copy in from_build:
-        if copy.flag("chown") is None:
-            source = copy.flag("from")
-            assert source is not None, "from_build holds copies with --from"
-            edits.append(replace(copy, copy.splice(source.end, source.end, f" --chown={ids}")))
+    edits: list[Edit] = []
+    if steps_of_run:
+        edits.append(insert_before(create_at, f"{k('RUN')} {' && '.join(steps_of_run)}\n"))
+    relocated, relocations, relocated_notes = _nltk_relocations(stage)
+    for copy in copies:
+        if copy.flag("chown") is not None or copy.index in relocated:
+            continue
+        destination = _destination(stage, chain, copy)
+        if destination is None:
+            continue
+        if folders:
+            mine = any(_inside(destination, f) for f in folders if not f.startswith("$"))
+        else:
+            # No app folder to go by (no WORKDIR): a copy from a stage to a folder of its own.
+            mine = copy in from_build and not _is_system_dir(destination)
+        if not mine:
+            continue
+        source = copy.flag("from")
+        at = source.end if source is not None else copy.args_start
+        edits.append(replace(copy, copy.splice(at, at, f" --chown={ids}" if source else f"--chown={ids} ")))
     edits.append(insert_before(user_at, f"{k('USER')} {ids}\n"))
-    changes = [
-        TRANSFORM.note(
-            stage.from_instruction.start_line,
-            f"the final stage runs as system user {name} ({ids}) instead of root",
+    edits.extend(relocations)
+    line = stage.from_instruction.start_line
+    if create:
+        changes = [TRANSFORM.note(line, f"the final stage runs as system user {name} ({ids}) instead of root")]
+    else:
+        changes = [
+            TRANSFORM.note(
+                line, f"the final stage runs as {name} ({ids}), the user this file already creates, instead of root"
+            )
+        ]
+    if folders:
+        changes.append(
+            TRANSFORM.note(
+                line,
+                f"{', '.join(folders)} created and owned by {ids}, so the app can still write where it ran (logs, SQLite, data folders)",
+            )
         )
-    ]
+    changes.extend(relocated_notes)
+    return Outcome(tuple(edits), tuple(changes), tuple(_low_ports(chain, ids)))
+
+
+def _low_ports(chain: list[Stage], ids: str) -> list[Note]:
+    # Where the port is bound first (the command), then ENV, then EXPOSE: one warning per port.
+    found: list[tuple[int, str]] = []
+    for instruction in (chain[0].last("ENTRYPOINT"), chain[0].last("CMD")):
+        if instruction is not None:
+            text = " " + " ".join(command_words(instruction)) + " "
+            for match in PORT_OPTION_RE.finditer(text):
+                found.append((instruction.start_line, next(g for g in match.groups() if g)))
+    for stage in reversed(chain):
+        for env in stage.find("ENV"):
+            for key, value in env_pairs(env):
+                if key in LISTEN_PORT_KEYS and value.strip().isdigit():
+                    found.append((env.start_line, value.strip()))
+    for stage in reversed(chain):
+        for expose in stage.find("EXPOSE"):
+            for word in expose.words:
+                if word.split("/")[0].isdigit():
+                    found.append((expose.start_line, word.split("/")[0]))
     warnings = []
-    for expose in stage.find("EXPOSE"):
-        for word in expose.words:
-            port = word.split("/")[0]
-            if port.isdigit() and int(port) < 1024:
-                warnings.append(
-                    TRANSFORM.note(
-                        expose.start_line,
-                        f"port {port} is below 1024: a non-root process cannot bind it unless the runtime allows it (listen on a higher port, or grant CAP_NET_BIND_SERVICE)",
-                    )
-                )
-    return Outcome(tuple(edits), tuple(changes), tuple(warnings))
+    seen = set()
+    for line, port in found:
+        if not 0 < int(port) < 1024 or int(port) in seen:
+            continue
+        seen.add(int(port))
+        warnings.append(
+            TRANSFORM.note(
+                line,
+                f"port {port} is below 1024 and the app now runs as {ids}: Docker 20.10+ allows that in the container's own network namespace, but host networking, older engines and some Kubernetes runtimes refuse it without CAP_NET_BIND_SERVICE; a port above 1023 works everywhere",
+            )
+        )
+    return warnings
 
 
 TRANSFORM = Transform(

@@ -14,6 +14,7 @@ CREATE = (
     "RUN groupadd --system --gid 10001 app && "
     "useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app\n"
 )
+CREATE_APP = CREATE.replace("\n", " && mkdir -p /app && chown 10001:10001 /app\n")
 CREATE_ALPINE = "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app -h /home/app -s /sbin/nologin app\n"
 
 BUILD = """\
@@ -45,7 +46,7 @@ FROM python:3.11-slim AS runtime
 WORKDIR /app
 ENV PATH="/app/.venv/bin:$PATH"
 """
-    + CREATE
+    + CREATE_APP
     + """\
 COPY --from=build --chown=10001:10001 /app /app
 USER 10001:10001
@@ -76,7 +77,7 @@ PAIRS = [
         + 'FROM python:3.11-slim AS runtime\nWORKDIR /app\nCOPY --from=build /app /app\n# serve it\nCMD ["svc"]\n',
         BUILD
         + "FROM python:3.11-slim AS runtime\nWORKDIR /app\n"
-        + CREATE
+        + CREATE_APP
         + 'COPY --from=build --chown=10001:10001 /app /app\nUSER 10001:10001\n# serve it\nCMD ["svc"]\n',
         id="comment-above-cmd",
     ),
@@ -96,7 +97,8 @@ PAIRS = [
         "ARG PY=3.11\nFROM python:${PY}-alpine AS build\nWORKDIR /app\nRUN pip install poetry\n\n"
         "FROM --platform=linux/amd64 python:${PY}-alpine\n"
         + CREATE_ALPINE
-        + "COPY --from=build --chown=10001:10001 /app /app\nCOPY --from=build --chown=10001:10001 /usr/local/bin/entrypoint.sh /usr/local/bin/\n"
+        # The entrypoint outside the app's folder stays root's: the app user must not rewrite it.
+        + "COPY --from=build --chown=10001:10001 /app /app\nCOPY --from=build /usr/local/bin/entrypoint.sh /usr/local/bin/\n"
         'USER 10001:10001\nENTRYPOINT ["entrypoint.sh"]\n',
         id="alpine-arg-platform",
     ),
@@ -114,8 +116,8 @@ PAIRS = [
     pytest.param(
         'FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install\nCMD ["poetry", "run", "svc"]\n',
         "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\n"
-        + CREATE
-        + 'COPY . .\nRUN poetry install\nUSER 10001:10001\nCMD ["poetry", "run", "svc"]\n',
+        + CREATE_APP
+        + 'COPY --chown=10001:10001 . .\nRUN poetry install\nUSER 10001:10001\nCMD ["poetry", "run", "svc"]\n',
         id="single-stage",
     ),
     pytest.param(
@@ -188,10 +190,10 @@ def test_build_stage_never_gets_a_user():
             id="low-port",
         ),
         pytest.param(
-            BUILD + 'FROM python:3.11-slim\nRUN useradd --uid 10001 app\nCMD ["svc"]\n',
+            BUILD + 'FROM python:3.11-slim\nRUN useradd web\nCOPY --from=build /app /app\nCMD ["svc"]\n',
             9,
-            "already creates",
-            id="clash",
+            "without a fixed uid",
+            id="existing-user-without-uid",
         ),
     ],
 )
@@ -236,8 +238,8 @@ def test_user_goes_after_the_blank_line_that_ends_the_build_steps():
     before = 'FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install .\n\n# serve\nCMD ["svc"]\n'
     after = (
         "FROM python:3.11-slim\nWORKDIR /app\n"
-        + CREATE
-        + 'COPY . .\nRUN pip install .\n\nUSER 10001:10001\n# serve\nCMD ["svc"]\n'
+        + CREATE_APP
+        + 'COPY --chown=10001:10001 . .\nRUN pip install .\n\nUSER 10001:10001\n# serve\nCMD ["svc"]\n'
     )
     assert run_twice(TRANSFORM, before) == after
 
@@ -281,10 +283,17 @@ def test_any_final_stage_gets_the_user_once_and_loses_nothing(lines, image):
     if any(line.startswith("USER") for line in lines):
         assert result == text
         return
+    if not any(line.startswith(("CMD", "COPY")) for line in lines):
+        assert result == text  # no source and no command: the user is decided where it runs
+        return
     assert final.count("USER 10001:10001\n") == 1
-    added = {CREATE.rstrip("\n"), CREATE_ALPINE.rstrip("\n"), "USER 10001:10001"}
-    remaining = [line for line in result.splitlines() if line not in added]
-    assert remaining == text.replace("--from=build ", "--from=build --chown=10001:10001 ").splitlines()
+    added = {"USER 10001:10001"}
+    remaining = [
+        line.replace("--chown=10001:10001 ", "")
+        for line in result.splitlines()
+        if line not in added and not line.startswith(("RUN groupadd", "RUN addgroup"))
+    ]
+    assert remaining == text.splitlines()
     user_line = final.splitlines().index("USER 10001:10001")
     assert not any(line.startswith(("RUN", "COPY")) for line in final.splitlines()[user_line + 1 :])
 
@@ -309,3 +318,296 @@ def test_the_pipeline_accepts_the_numeric_form_of_the_same_user():
         BUILD + 'FROM python:3.11-slim\nRUN groupadd -g 1001 grp && useradd -u 1001 -g grp web\nUSER web\nCMD ["svc"]\n'
     )
     assert "USER 1001:1001\n" in run_pipeline(before)
+
+
+# --- issue 11: where the image must start as root, or its user is decided elsewhere -----
+
+from pathlib import Path  # noqa: E402
+
+from migrator.pipeline import migrate_path  # noqa: E402
+from migrator.project import ProjectContext, read_context  # noqa: E402
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+SPLIT = BUILD + "FROM python:3.11-slim AS runtime\nWORKDIR /app\nCOPY --from=build /app /app\n"
+
+
+def context_with(**run_files: str) -> ProjectContext:
+    return ProjectContext(root=Path("/context"), run_files={k.replace("__", "/"): v for k, v in run_files.items()})
+
+
+GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nexec gosu app "$@"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "words"),
+    [
+        pytest.param(
+            SPLIT + 'ENTRYPOINT ["python", "/app/main.py"]\n',
+            context_with(**{"action.yml": "name: x\nruns:\n  using: 'docker'\n  image: Dockerfile\n"}),
+            "action.yml:3 (`runs.using: docker`)",
+            id="github-container-action",
+        ),
+        pytest.param(
+            BUILD + "FROM python:3.11-slim\nCOPY --from=build /app /app\nCOPY docker/entrypoint.sh /usr/local/bin/\n"
+            'ENTRYPOINT ["entrypoint.sh"]\nCMD ["svc"]\n',
+            context_with(**{"docker__entrypoint.sh": GOSU_SCRIPT}),
+            'docker/entrypoint.sh:5 `exec gosu app "$@"`',
+            id="gosu-in-the-copied-entrypoint",
+        ),
+        pytest.param(
+            SPLIT + 'COPY start.sh /start.sh\nCMD ["/bin/bash", "/start.sh"]\n',
+            context_with(**{"start.sh": "#!/bin/bash\nusermod -u $PUID app\nexec su-exec app uvicorn main:app\n"}),
+            "start.sh:3 `exec su-exec app",
+            id="su-exec-preferred-over-usermod",
+        ),
+        pytest.param(
+            SPLIT + 'COPY . .\nCMD ["./run.sh"]\n',
+            context_with(**{"run.sh": '#!/bin/sh\ngroupmod -o -g "$PGID" app\nexec python main.py\n'}),
+            "run.sh:2",
+            id="pgid-handling",
+        ),
+        pytest.param(
+            SPLIT + 'ENTRYPOINT ["gosu", "nobody", "svc"]\n',
+            context_with(),
+            "switches user itself (gosu)",
+            id="gosu-in-the-dockerfile",
+        ),
+        pytest.param(
+            SPLIT + 'RUN apt-get update && apt-get install -y --no-install-recommends gosu libpq5\nCMD ["svc"]\n',
+            context_with(),
+            "this RUN installs gosu",
+            id="gosu-installed-for-an-unseen-entrypoint",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["svc"]\n',
+            context_with(
+                **{".devcontainer__devcontainer.json": '// dev\n{"build": {"dockerfile": "../Dockerfile",},}\n'}
+            ),
+            "builds this image as a dev container",
+            id="devcontainer-builds-this-dockerfile",
+        ),
+        pytest.param(
+            "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /code\nCOPY pyproject.toml poetry.lock ./\n"
+            "RUN poetry install --no-root\n",
+            context_with(),
+            "copies no source of its own and sets no CMD or ENTRYPOINT",
+            id="no-source-no-command",
+        ),
+        pytest.param(
+            SPLIT + 'RUN python -c "import nltk; nltk.download(\'punkt\')"\nCMD ["svc"]\n',
+            context_with(),
+            "leaves NLTK data under /root",
+            id="nltk-download",
+        ),
+        pytest.param(
+            SPLIT + 'RUN playwright install chromium\nCMD ["svc"]\n',
+            context_with(),
+            "set PLAYWRIGHT_BROWSERS_PATH",
+            id="playwright-install",
+        ),
+        pytest.param(
+            SPLIT + 'RUN pip install --user httpx\nCMD ["svc"]\n',
+            context_with(),
+            "`pip install --user` (~/.local)",
+            id="pip-user",
+        ),
+        pytest.param(
+            SPLIT + 'COPY --from=build /root/.cache/huggingface /root/.cache/huggingface\nCMD ["svc"]\n',
+            context_with(),
+            "this COPY puts /root/.cache/huggingface under /root",
+            id="build-result-copied-under-root",
+        ),
+        pytest.param(
+            'FROM python:3.11-slim\nWORKDIR /root/app\nCOPY . .\nCMD ["svc"]\n',
+            context_with(),
+            "the app lives in /root/app, under /root",
+            id="app-under-root",
+        ),
+    ],
+)
+def test_held_back(text, context, words):
+    outcome = outcome_of(TRANSFORM, text, project=context)
+    assert not outcome.edits
+    assert any(words in w.message and "no non-root user added" in w.message for w in outcome.warnings), outcome.warnings
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        pytest.param(
+            SPLIT + 'CMD ["svc"]\n',
+            context_with(**{"action.yml": "runs:\n  using: 'node20'\n  main: index.js\n"}),
+            id="javascript-action",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["svc"]\n',
+            context_with(**{".devcontainer__devcontainer.json": '{"build": {"dockerfile": "Dockerfile"}}'}),
+            id="devcontainer-builds-another-dockerfile",
+        ),
+        pytest.param(
+            SPLIT + 'COPY entrypoint.sh /\nENTRYPOINT ["/entrypoint.sh"]\n',
+            context_with(**{"entrypoint.sh": '#!/bin/sh\nexec "$@"\n', "other/entrypoint.sh": GOSU_SCRIPT}),
+            id="plain-entrypoint-and-an-unrelated-gosu-script",
+        ),
+        pytest.param(
+            "FROM python:3.11-slim\nENV NLTK_DATA=/usr/local/share/nltk_data\nWORKDIR /app\nCOPY . .\n"
+            'RUN python -m nltk.downloader punkt\nCMD ["svc"]\n',
+            context_with(),
+            id="nltk-data-already-outside-root",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n"
+            "RUN python -c \"import nltk; nltk.download('punkt', download_dir='/usr/local/nltk_data')\"\n"
+            'ENV NLTK_DATA=/usr/local/nltk_data\nCMD ["svc"]\n',
+            context_with(),
+            id="nltk-download-dir-outside-root",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN python -m nltk.downloader -d /usr/share/nltk_data punkt\n"
+            'CMD ["svc"]\n',
+            context_with(),
+            id="nltk-downloader-d-outside-root",
+        ),
+    ],
+)
+def test_not_held_back(text, context):
+    outcome = outcome_of(TRANSFORM, text, project=context)
+    assert any("USER 10001:10001" in e.text for e in outcome.edits), outcome.warnings
+
+
+@pytest.mark.parametrize(
+    ("case", "words"),
+    [
+        ("github-action-docker", "GitHub Actions container action"),
+        ("devcontainer-image", ".devcontainer/devcontainer.json builds this image"),
+        ("compose-only-image", "copies no source of its own"),
+        ("e2e-gosu-entrypoint", "docker-entrypoint.sh switches user itself"),
+        ("nltk-under-root", "NLTK data under /root"),
+    ],
+)
+def test_corpus_cases_say_why_no_user(case, words):
+    result = migrate_path(CORPUS / case / "Dockerfile", MigratorSettings(), context_dir=CORPUS / case)
+    assert "USER" not in result.migrated.split("AS runtime")[-1]
+    assert any(w.code == "MIG005" and words in w.message for w in result.warnings), result.warnings
+
+
+def test_corpus_low_port_in_the_command_is_warned():
+    case = CORPUS / "low-port-command"
+    result = migrate_path(case / "Dockerfile", MigratorSettings(), context_dir=case)
+    assert [w.message[:31] for w in result.warnings if w.code == "MIG005"] == ["port 80 is below 1024 and the a"]
+
+
+def test_corpus_existing_user_is_reused():
+    case = CORPUS / "existing-user-reused"
+    result = migrate_path(case / "Dockerfile", MigratorSettings(), context_dir=case)
+    runtime = result.migrated.split("AS runtime")[-1]
+    assert "USER 1500:1500\n" in runtime and "10001" not in result.migrated
+    assert any("the user this file already creates" in c.message for c in result.changes)
+
+
+def test_an_existing_user_is_reused_by_its_ids_not_doubled():
+    before = (
+        "FROM python:3.11-slim\nRUN groupadd -g 1500 web && useradd -u 1500 -g web -m web\nWORKDIR /srv\n"
+        'COPY . .\nCMD ["svc"]\n'
+    )
+    after = run_twice(TRANSFORM, before)
+    assert after == (
+        "FROM python:3.11-slim\nRUN groupadd -g 1500 web && useradd -u 1500 -g web -m web\nWORKDIR /srv\n"
+        'RUN mkdir -p /srv && chown 1500:1500 /srv\nCOPY --chown=1500:1500 . .\nUSER 1500:1500\nCMD ["svc"]\n'
+    )
+    assert "useradd --system" not in after
+
+
+def test_the_pipeline_keeps_the_reused_user():
+    before = (
+        "FROM python:3.11-slim\nRUN pip install poetry\nRUN useradd --uid 1500 --create-home web\nWORKDIR /srv\n"
+        'COPY . .\nRUN poetry install\nCMD ["poetry", "run", "svc"]\n'
+    )
+    result = run_pipeline(before)
+    assert result.split("AS runtime")[-1].count("USER 1500\n") == 1
+    assert "groupadd --system" not in result
+
+
+@pytest.mark.parametrize(
+    ("command", "port"),
+    [
+        ('CMD ["gunicorn", "-b", "0.0.0.0:80", "app:app"]\n', "80"),
+        ('CMD ["uvicorn", "app:app", "--port", "443"]\n', "443"),
+        ("CMD uvicorn app:app --port=81\n", "81"),
+        ('CMD ["hypercorn", "--bind", ":443", "app:app"]\n', "443"),
+        ('CMD ["python", "manage.py", "runserver", "0.0.0.0:80"]\n', "80"),
+        ('ENV PORT=80\nCMD ["svc"]\n', "80"),
+        ('EXPOSE 80/tcp\nCMD ["svc"]\n', "80"),
+    ],
+)
+def test_low_port_warned_from_the_command_env_or_expose(command, port):
+    warnings = outcome_of(TRANSFORM, SPLIT + command).warnings
+    assert [w.message.split(" is below")[0] for w in warnings] == [f"port {port}"]
+    assert "Docker 20.10+" in warnings[0].message and "CAP_NET_BIND_SERVICE" in warnings[0].message
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'CMD ["uvicorn", "app:app", "--port", "8000"]\n',
+        'ENV PORT=8080\nEXPOSE 8080\nCMD ["svc"]\n',
+        'ENV SMTP_PORT=25 DB_PORT=5432\nCMD ["svc"]\n',
+    ],
+)
+def test_high_port_not_warned(command):
+    assert not outcome_of(TRANSFORM, SPLIT + command).warnings
+
+
+@pytest.mark.parametrize(
+    ("copy", "chowned"),
+    [
+        ("COPY --from=build /app /app\n", True),
+        ("COPY --from=build /usr/local/bin /usr/local/bin\n", False),
+        ("COPY --from=build /usr/local/lib/python3.11/site-packages /usr/local/lib/python3.11/site-packages\n", False),
+        ("COPY --from=build /opt/venv /opt/venv\n", False),
+        ("COPY --from=build /app/static ./static\n", True),
+        ("COPY config.toml /etc/app/\n", False),
+    ],
+)
+def test_only_copies_into_the_app_folder_are_chowned(copy, chowned):
+    text = BUILD + "FROM python:3.11-slim AS runtime\nWORKDIR /app\n" + copy + 'CMD ["svc"]\n'
+    result = run_twice(TRANSFORM, text)
+    assert ("--chown=10001:10001" in result) is chowned, result
+
+
+def test_workdir_and_volumes_belong_to_the_user():
+    text = SPLIT + 'VOLUME ["/var/lib/app", "/app/uploads"]\nCMD ["svc"]\n'
+    result = run_twice(TRANSFORM, text)
+    assert "mkdir -p /app /var/lib/app /app/uploads && chown 10001:10001 /app /var/lib/app /app/uploads\n" in result
+
+
+def test_read_context_collects_the_run_files(tmp_path):
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "entrypoint.sh").write_text(GOSU_SCRIPT)
+    (tmp_path / "action.yml").write_text("runs:\n  using: docker\n")
+    (tmp_path / "main.py").write_text("print()\n")
+    (tmp_path / "start").write_bytes(b"\x7fELF\0\0")  # a binary named like a script is not read
+    (tmp_path / "run.sh").write_text("x" * 100_000)
+    context = read_context(tmp_path)
+    assert set(context.run_files) == {"docker/entrypoint.sh", "action.yml", "run.sh"}
+    assert len(context.run_files["run.sh"]) == 64 * 1024
+
+
+def test_nltk_data_is_relocated_to_its_default_shared_folder_rather_than_held_back():
+    before = (
+        BUILD
+        + "FROM python:3.11-slim\nCOPY --from=build /app /app\nCOPY --from=build /root/nltk_data /root/nltk_data\n"
+        'RUN python -m nltk.downloader punkt && python -m nltk.downloader -d /srv/nltk wordnet\nCMD ["svc"]\n'
+    )
+    after = run_twice(TRANSFORM, before)
+    assert after == (
+        BUILD
+        + "FROM python:3.11-slim\n"
+        + CREATE
+        + "COPY --from=build --chown=10001:10001 /app /app\n"
+        + "COPY --from=build /root/nltk_data /usr/local/share/nltk_data\n"
+        + "RUN python -m nltk.downloader -d /usr/local/share/nltk_data punkt && python -m nltk.downloader -d /srv/nltk wordnet\n"
+        + 'USER 10001:10001\nCMD ["svc"]\n'
+    )
+    notes = [c.message for c in outcome_of(TRANSFORM, before).changes]
+    assert sum("NLTK data" in n and "default search path" in n for n in notes) == 2

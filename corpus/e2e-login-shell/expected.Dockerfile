@@ -1,0 +1,12 @@
+# syntax=docker/dockerfile:1
+FROM python:3.11-slim
+ENV POETRY_VERSION=2.2.1 \
+    POETRY_NO_INTERACTION=1
+RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+WORKDIR /app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
+COPY --chown=10001:10001 pyproject.toml poetry.lock ./
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.create false && poetry install --only main --no-root
+COPY --chown=10001:10001 . .
+USER 10001:10001
+ENTRYPOINT ["/app/docker-entrypoint.sh"]
