@@ -12,6 +12,7 @@ import os
 import tomllib
 from pathlib import Path
 
+from migrator.poetry_lock import read_locked_names
 from migrator.record import dataclass, field
 
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
@@ -69,6 +70,8 @@ class ProjectContext:
     files: frozenset[str] = frozenset()  # relative paths seen (bounded, posix separators)
     dockerignore: tuple[str, ...] | None = None  # patterns, None when there is no .dockerignore
     warnings: tuple[str, ...] = ()
+    # project folder -> normalised package names its poetry.lock provides (absent: unknown)
+    locked: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def known(self) -> bool:
@@ -132,6 +135,7 @@ def read_context(root: Path | None) -> ProjectContext:
         files=frozenset(files),
         dockerignore=dockerignore,
         warnings=tuple(warnings),
+        locked=read_locked_names(root, [d for d, p in projects.items() if p.has_poetry_lock]),
     )
 
 

@@ -42,10 +42,6 @@ UNCHANGED = [
         "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN poetry install --only-root\n",
         id="only-root",
     ),
-    pytest.param(
-        "FROM python:3.12-slim\nWORKDIR /app\nCOPY src/ ./src/\nCOPY pyproject.toml ./\nRUN poetry install\n",
-        id="partial-copy-is-not-the-context",
-    ),
 ]
 
 
@@ -66,7 +62,7 @@ CHANGED = [
         "COPY pyproject.toml poetry.lock* ./\n"
         "RUN poetry install --without dev --no-interaction --no-root\n"
         "COPY . .\n"
-        "RUN poetry install --without dev --no-interaction\n"
+        "RUN poetry install --no-interaction --only-root\n"
         'CMD ["app"]\n',
         id="canonical-without-context",
     ),
@@ -102,7 +98,7 @@ CHANGED = [
         "run poetry install \\\r\n"
         "    --only main --no-root\r\n"
         "add ./ ./\r\n"
-        "run poetry install --only main\r\n",
+        "run poetry install --only-root\r\n",
         id="crlf-lowercase-add-continuation",
     ),
     pytest.param(
@@ -112,9 +108,9 @@ CHANGED = [
         "COPY pyproject.toml poetry.lock ./\n"
         "RUN poetry install --no-root\n"
         "COPY . .\n"
-        "RUN poetry install\n"
         'CMD ["app"]',
-        id="root-installed-before-source-no-final-newline",
+        # The original never installed the root (its source came later): neither does the migration.
+        id="root-never-installed-before-source-no-final-newline",
     ),
     pytest.param(
         "FROM python:3.11\n"
@@ -126,7 +122,7 @@ CHANGED = [
         "COPY pyproject.toml poetry.lock* ./\n"
         "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root\n"
         "COPY . .\n"
-        "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main\n",
+        "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only-root\n",
         id="run-flags-kept-on-root-install",
     ),
     pytest.param(
@@ -136,7 +132,7 @@ CHANGED = [
         "COPY pyproject.toml poetry.lock* ./\n"
         'RUN pip install "poetry==2.2.1" && poetry install --sync --no-root\n'
         "COPY . .\n"
-        "RUN poetry install --sync\n",
+        "RUN poetry install --only-root\n",
         id="poetry-installed-in-the-same-run",
     ),
     pytest.param(
@@ -149,7 +145,7 @@ CHANGED = [
         "COPY pyproject.toml poetry.lock* ./\n"
         "RUN poetry install --without dev --no-root && rm -rf ~/.cache/pypoetry\n"
         "COPY . .\n"
-        "RUN poetry install --without dev\n",
+        "RUN poetry install --only-root\n",
         id="cache-cleanup-in-the-install-run",
     ),
 ]
@@ -195,7 +191,7 @@ def test_context_with_scripts_installs_root(tmp_path):
         "COPY pyproject.toml ./\n"
         "RUN poetry install --only main --no-root\n"
         "COPY . .\n"
-        "RUN poetry install --only main\n"
+        "RUN poetry install --only-root\n"
     )
     assert run_twice(TRANSFORM, NAIVE, read_context(tmp_path)) == after
 
@@ -226,7 +222,7 @@ def test_subfolder_build_without_context():
         "COPY backend/pyproject.toml backend/poetry.lock* ./\n"
         "RUN poetry install --no-root\n"
         "COPY backend/ .\n"
-        "RUN poetry install\n"
+        "RUN poetry install --only-root\n"
     )
     assert run_twice(TRANSFORM, before) == after
 
@@ -275,12 +271,14 @@ PARTIAL = (
 )
 
 
-def test_root_installed_before_its_package_is_copied(tmp_path):
+def test_root_never_installed_before_its_package_is_copied(tmp_path):
+    # Its package came after the install: Poetry 1 skipped the root with a warning, Poetry 2
+    # fails. --no-root, and no root install the original never had (uvicorn needs none).
     make_project(tmp_path, '[tool.poetry]\nname = "app"\nversion = "1"\n', ("poetry.lock", "README.md", "app/"))
-    after = PARTIAL.replace("--no-interaction\n", "--no-interaction --no-root\n").replace(
-        "COPY app /app/app\n", "COPY app /app/app\nRUN poetry install --no-interaction\n"
-    )
+    after = PARTIAL.replace("--no-interaction\n", "--no-interaction --no-root\n")
     assert run_twice(TRANSFORM, PARTIAL, read_context(tmp_path)) == after
+    [note] = outcome_of(TRANSFORM, PARTIAL, read_context(tmp_path)).changes
+    assert note.line == 4 and "the original never installed the project itself" in note.message
 
 
 def test_partial_copy_left_alone_when_nothing_of_the_project_is_installed(tmp_path):
@@ -288,11 +286,11 @@ def test_partial_copy_left_alone_when_nothing_of_the_project_is_installed(tmp_pa
     assert run_twice(TRANSFORM, PARTIAL, read_context(tmp_path)) == PARTIAL
 
 
-def test_whole_context_after_install_gets_no_root_even_without_package(tmp_path):
+def test_package_mode_false_installed_before_the_source_is_left_alone(tmp_path):
+    # Poetry 2 installs no root in package-mode = false: nothing to add.
     make_project(tmp_path, APPLICATION)
     before = "FROM python:3.9\nWORKDIR /code\nCOPY pyproject.toml poetry.lock /code/\nRUN poetry install --no-ansi\nCOPY . /code/\n"
-    after = before.replace("--no-ansi", "--no-ansi --no-root")
-    assert run_twice(TRANSFORM, before, read_context(tmp_path)) == after
+    assert run_twice(TRANSFORM, before, read_context(tmp_path)) == before
 
 
 def test_context_copied_twice_is_left_alone():
@@ -328,7 +326,7 @@ def test_pipeline_orders_manifests_first():
     first_install = result.index("--only main --no-interaction --no-root")
     source = result.index("COPY . .")
     assert manifests < first_install < source
-    assert result.rindex("poetry install --only main --no-interaction\n") > source
+    assert result.rindex("poetry install --no-interaction --only-root\n") > source
 
 
 def test_pipeline_with_context_subfolder_and_crlf(tmp_path):
@@ -347,7 +345,9 @@ def test_pipeline_with_context_subfolder_and_crlf(tmp_path):
     # The project has no dev group: Poetry 2 would reject --without dev, so --no-dev just goes.
     assert "dev" not in result.replace("/dev/", "")
     assert (
-        result.index("poetry install --no-root") < result.index("COPY backend/ .") < result.rindex("poetry install\r\n")
+        result.index("poetry install --no-root")
+        < result.index("COPY backend/ .")
+        < result.rindex("poetry install --only-root\r\n")
     )
 
 
@@ -382,5 +382,5 @@ def test_the_root_install_keeps_what_its_run_set_up_first():
     after = run_twice(TRANSFORM, before)
     # the exported variable and the config hold for the root install too; the unrelated clean-up is not repeated
     assert after.endswith(
-        'COPY . .\nRUN export A="$(cat /x)" && poetry config virtualenvs.in-project true && poetry install --only main\n'
+        'COPY . .\nRUN export A="$(cat /x)" && poetry config virtualenvs.in-project true && poetry install --only-root\n'
     )
