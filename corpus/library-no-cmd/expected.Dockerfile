@@ -8,7 +8,7 @@ WORKDIR /lib
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only-root
 
 FROM python:3.11-slim AS runtime
 WORKDIR /lib
