@@ -4,15 +4,14 @@ What it does
     In a stage that runs `poetry install`/`poetry sync` after copying the whole
     build context (`COPY . .`, `COPY . /app`, `ADD . .`, `COPY backend/ .`), puts a
     COPY of the manifests (pyproject.toml, poetry.lock, poetry.toml, with the same
-    flags and destination) in its place, adds `--no-root` to the install, moves the
-    whole-context COPY after it and, when the project installs something itself,
-    adds the same install without `--no-root` after the source. An install of the
-    root before the source is copied gets `--no-root` and the root install after it.
+    flags and destination) in its place, adds `--no-root` to the install and moves
+    the whole-context COPY after it; copies of part of the source before the install
+    (`COPY ./app ./app`, `COPY src/ src/`) move after it too. When the original
+    installed its root project, `poetry install --only-root` follows the source.
 
 Why
-    With the whole context copied first, any change to any file invalidates the
-    layer cache of the dependency install, so every build reinstalls everything.
-    Poetry 2 also refuses to install the root project before its readme exists.
+    With the source copied first, any change to any file invalidates the layer cache
+    of the dependency install, so every build reinstalls everything.
 
 Example
     COPY . .
@@ -22,7 +21,31 @@ Use instead
     COPY pyproject.toml poetry.lock ./
     RUN poetry install --only main --no-root
     COPY . .
-    RUN poetry install --only main
+    RUN poetry install --only-root
+
+Notes on what real files do
+    - Every source copy goes after the dependency install, not only `COPY . .`:
+      `COPY ./app ./app` or `COPY ./data ./data` before it still reinstalled every
+      dependency on each edit. A copy stays (with a warning naming its line) when a
+      step before the install may need it, when a WORKDIR between changes where it
+      lands, or when it brings source along with the manifests; path dependencies
+      stay, as the install builds them.
+    - The root install is the one the original really performed. An install that ran
+      before the source was copied never installed the root (Poetry 1 skipped it with
+      a warning), so the migration installs dependencies only, adding `--no-root`
+      when Poetry 2 runs (pinned, unpinned or unknown: it exits 1 where Poetry 1
+      warned) and the project is not `package-mode = false`. A root install is added
+      only when something needs it: a `poetry run X` in CMD/ENTRYPOINT whose X is a
+      console script of the project that no locked package provides (`poetry run`
+      finds it without an install; MIG003 drops `poetry run`). Then the readme is
+      copied first when the file never copies it, and the root install is held back
+      with a warning when a package of the project is not copied.
+    - The root install after the source is `poetry install --only-root`, without
+      `--with/--without/--only/--all-groups` (Poetry refuses them with it; groups do
+      not matter for the root) and without `--sync` (with no group selected it would
+      remove every dependency; `poetry sync` becomes `poetry install`). Other options
+      (`--compile`, `--no-interaction`, extras) are kept. Poetry before 1.2 has no
+      `--only-root`: there the install is repeated without `--no-root`.
 """
 
 from __future__ import annotations

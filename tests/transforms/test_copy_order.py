@@ -384,3 +384,152 @@ def test_the_root_install_keeps_what_its_run_set_up_first():
     assert after.endswith(
         'COPY . .\nRUN export A="$(cat /x)" && poetry config virtualenvs.in-project true && poetry install --only-root\n'
     )
+
+
+# --- root installs as the original did them, on real-world shapes ---------------------------
+
+
+def test_poetry_before_1_2_repeats_the_install_for_the_root():
+    # Poetry 1.1 has no --only-root: the install runs again without --no-root.
+    before = (
+        "FROM python:3.9\nRUN pip install poetry==1.1.15\nWORKDIR /app\nCOPY . .\n"
+        "RUN poetry install --no-dev --no-interaction\n"
+    )
+    after = run_twice(TRANSFORM, before)
+    assert after.endswith(
+        "RUN poetry install --no-dev --no-interaction --no-root\nCOPY . .\nRUN poetry install --no-dev --no-interaction\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("install", "root"),
+    [
+        pytest.param("poetry sync --only main", "poetry install --only-root", id="sync-becomes-install"),
+        pytest.param(
+            "poetry install --compile --without dev,test --no-ansi",
+            "poetry install --compile --no-ansi --only-root",
+            id="compile-kept-groups-dropped",
+        ),
+        pytest.param("poetry install --only=main --all-extras", "poetry install --all-extras --only-root", id="only="),
+        pytest.param("poetry install --sync --with docs", "poetry install --only-root", id="sync-option-dropped"),
+    ],
+)
+def test_root_install_is_only_root_without_group_options(install, root):
+    before = f"FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN {install}\n"
+    assert run_twice(TRANSFORM, before).endswith(f"COPY . .\nRUN {root}\n")
+
+
+def test_poetry_1_pinned_install_before_the_source_is_left_alone():
+    # Poetry 1.8 skips a root it cannot install with a warning: nothing breaks, nothing to change.
+    text = (
+        "FROM python:3.11\nRUN pip install poetry==1.8.3\nWORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\nRUN poetry install\nCOPY . .\n"
+    )
+    assert run_twice(TRANSFORM, text) == text
+
+
+def test_unpinned_poetry_install_before_the_source_gets_no_root():
+    before = "FROM python:3.11\nRUN pip install poetry\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install\nCOPY . .\n"
+    assert run_twice(TRANSFORM, before) == before.replace("poetry install\n", "poetry install --no-root\n")
+
+
+SOURCE_COPIES = (
+    "FROM python:3.12-slim\n"
+    "WORKDIR /app\n"
+    "COPY pyproject.toml poetry.lock ./\n"
+    "COPY ./app ./app\n"
+    "# fixtures\n"
+    "COPY ./data ./data\n"
+    "RUN poetry install --only main --no-root\n"
+    'CMD ["uvicorn", "app.main:app"]\n'
+)
+
+
+def test_every_source_copy_goes_after_the_dependency_install():
+    after = (
+        "FROM python:3.12-slim\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install --only main --no-root\n"
+        "COPY ./app ./app\n"
+        "# fixtures\n"
+        "COPY ./data ./data\n"
+        'CMD ["uvicorn", "app.main:app"]\n'
+    )
+    assert run_twice(TRANSFORM, SOURCE_COPIES) == after
+    [note] = outcome_of(TRANSFORM, SOURCE_COPIES).changes
+    assert note.line == 4 and "(line 7)" in note.message and "lines 4, 6" in note.message
+
+
+def test_source_copy_a_step_needs_stays_with_a_warning():
+    before = (
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
+        "COPY ./data ./data\nRUN python data/seed.py\nCOPY ./app ./app\nRUN poetry install --only main --no-root\n"
+    )
+    after = run_twice(TRANSFORM, before)
+    # ./app moves; ./data stays, as the seed step reads it.
+    assert after.endswith(
+        "COPY ./data ./data\nRUN python data/seed.py\nRUN poetry install --only main --no-root\nCOPY ./app ./app\n"
+    )
+    [warning] = outcome_of(TRANSFORM, before).warnings
+    assert warning.line == 4 and "line 5 runs python" in warning.message
+
+
+def test_source_copy_with_the_manifests_stays_with_a_warning():
+    text = "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml poetry.lock main.py ./\nRUN poetry install --no-root\n"
+    assert run_twice(TRANSFORM, text) == text
+    [warning] = outcome_of(TRANSFORM, text).warnings
+    assert warning.line == 3 and "copy the manifests on their own" in warning.message
+
+
+def test_partial_copy_with_its_package_keeps_the_root_install(tmp_path):
+    # The package was there when the original installed: its root was installed, and still is.
+    make_project(tmp_path, '[tool.poetry]\nname = "app"\nversion = "1"\n', ("poetry.lock", "app/"))
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nCOPY app ./app\nRUN poetry install --only main\n"
+    after = (
+        "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install --only main --no-root\nCOPY app ./app\nRUN poetry install --only-root\n"
+    )
+    assert run_twice(TRANSFORM, before, read_context(tmp_path)) == after
+
+
+SCRIPT_PROJECT = (
+    '[tool.poetry]\nname = "shelf-check"\nversion = "1"\nreadme = "README.md"\n'
+    'packages = [{ include = "shelf", from = "src" }]\n'
+    '[tool.poetry.scripts]\nshelf-check = "shelf.cli:main"\n'
+)
+SCRIPT_LOCK = '[[package]]\nname = "tabulate"\nversion = "0.9.0"\n'
+SCRIPT_RUN = (
+    "FROM python:3.12\nWORKDIR /srv\nCOPY pyproject.toml poetry.lock ./\n"
+    "RUN poetry install --only main --no-root\nCOPY src/ ./src/\n"
+    'CMD ["poetry", "run", "shelf-check"]\n'
+)
+
+
+def script_context(tmp_path, lock=SCRIPT_LOCK, files=("README.md", "src/shelf/cli.py")):
+    make_project(tmp_path, SCRIPT_PROJECT, files)
+    (tmp_path / "poetry.lock").write_text(lock)
+    return read_context(tmp_path)
+
+
+def test_console_script_that_replaces_poetry_run_gets_the_root_installed(tmp_path):
+    context = script_context(tmp_path)
+    after = SCRIPT_RUN.replace(
+        "COPY src/ ./src/\n", "COPY src/ ./src/\nCOPY README.md ./\nRUN poetry install --only-root\n"
+    )
+    assert run_twice(TRANSFORM, SCRIPT_RUN, context) == after
+    [note] = outcome_of(TRANSFORM, SCRIPT_RUN, context).changes
+    assert note.line == 5 and "`shelf-check` replaces `poetry run shelf-check`" in note.message
+
+
+def test_console_script_a_locked_package_provides_needs_no_root(tmp_path):
+    context = script_context(tmp_path, lock=SCRIPT_LOCK + '[[package]]\nname = "shelf-check"\nversion = "2"\n')
+    assert run_twice(TRANSFORM, SCRIPT_RUN, context) == SCRIPT_RUN
+
+
+def test_console_script_whose_package_is_never_copied_is_held_back(tmp_path):
+    context = script_context(tmp_path)
+    before = SCRIPT_RUN.replace("COPY src/ ./src/\n", "COPY src/shelf/cli.py ./cli.py\n")
+    assert run_twice(TRANSFORM, before, context) == before
+    [warning] = outcome_of(TRANSFORM, before, context).warnings
+    assert warning.line == 5 and "src/shelf is not copied into the image" in warning.message
