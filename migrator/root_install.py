@@ -291,13 +291,25 @@ def project_script(program: str, project: PoetryProject | None, context: Project
 
 
 def lock_provides(program: str, project: PoetryProject | None, context: ProjectContext) -> bool:
+    """A package of poetry.lock, or a dependency pyproject.toml declares, is named as the program."""
     if project is None:
         return False
-    names = context.locked.get(project.directory)
-    if names is None:
-        return False
-    name = normalize(program)
-    return name in names or normalize(SCRIPT_DISTRIBUTIONS.get(program, program)) in names
+    names = context.locked.get(project.directory, frozenset()) | declared_dependencies(project)
+    return normalize(program) in names or normalize(SCRIPT_DISTRIBUTIONS.get(program, program)) in names
+
+
+def declared_dependencies(project: PoetryProject) -> frozenset[str]:
+    """Normalised names of the dependencies pyproject.toml declares, in any group."""
+    tool_poetry = (project.raw.get("tool", {}) or {}).get("poetry", {}) or {}
+    names = set((tool_poetry.get("dependencies", {}) or {}).keys())
+    names.update((tool_poetry.get("dev-dependencies", {}) or {}).keys())
+    for group in (tool_poetry.get("group", {}) or {}).values():
+        names.update(((group or {}).get("dependencies", {}) or {}).keys())
+    for requirement in (project.raw.get("project", {}) or {}).get("dependencies", []) or []:
+        match = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)", str(requirement))
+        if match:
+            names.add(match.group(1))
+    return frozenset(normalize(n) for n in names if n != "python")
 
 
 def missing_program(doc: Dockerfile, stage: Stage, program: str, context: ProjectContext) -> str | None:
@@ -315,6 +327,4 @@ def missing_program(doc: Dockerfile, stage: Stage, program: str, context: Projec
         # Without the project, only an installed root shows that the original's `poetry run` target comes
         # from the venv (a dependency's script or the project's own) rather than from Poetry.
         return None if installed else f"cannot tell whether {name} is a script of the project (no pyproject.toml)"
-    if project.directory not in context.locked:
-        return f"cannot tell whether a dependency provides {name} (no poetry.lock)"
-    return f"{name} is neither a script of the project nor a package in poetry.lock"
+    return f"{name} is neither a script of the project nor a dependency it declares or locks"

@@ -108,7 +108,14 @@ def test_poetry_run_of_an_unknown_program_holds_the_split_back(tmp_path):
     assert "AS runtime" not in result.text and '"poetry", "run", "svc-admin"' in result.text
     [warning] = [w for w in result.warnings if w.code == "MIG003"]
     assert warning.line == 7
-    assert "svc-admin is neither a script of the project nor a package in poetry.lock" in warning.message
+    assert "svc-admin is neither a script of the project nor a dependency it declares or locks" in warning.message
+
+
+def test_poetry_run_of_a_declared_dependency_with_an_empty_lock(tmp_path):
+    context = context_with(tmp_path, [])
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT + '[tool.poetry.dependencies]\nGunicorn = "^22"\n')
+    result = run_pipeline(NO_ROOT.replace("{program}", "gunicorn"), read_context(tmp_path))
+    assert 'CMD ["gunicorn", "--port", "80"]' in result and context.locked == {"": frozenset()}
 
 
 def test_poetry_run_without_context_and_without_root_holds_the_split_back():
