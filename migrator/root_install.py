@@ -238,7 +238,8 @@ def is_source_copy(instruction: Instruction) -> bool:
     if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
         return False
     args = instruction.json_args if instruction.json_args is not None else instruction.words
-    return len(args) >= 2 and not all(is_install_input(a) for a in args[:-1])
+    sources = [a for a in args[:-1] if not a.startswith(("http://", "https://", "git@"))]
+    return len(args) >= 2 and bool(sources) and not all(is_install_input(a) for a in sources)
 
 
 def stage_project(stage: Stage, context: ProjectContext) -> PoetryProject | None:

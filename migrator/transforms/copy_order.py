@@ -382,8 +382,8 @@ class StageReorder:
     def needed_script(self) -> str | None:
         """A console script of the project that a CMD/ENTRYPOINT runs through `poetry run`."""
         known = stage_project(self.stage, self.project)
-        if known is None or not known.package_mode:
-            return None
+        if known is None or not known.package_mode or len(self.doc.stages) != 1:
+            return None  # MIG003 drops `poetry run` only when it splits a single stage
         final = self.doc.stages[-1]
         for instruction in [*final.instructions, *self.stage.instructions]:
             program = poetry_run_program(instruction)
