@@ -54,7 +54,7 @@ import posixpath
 import re
 
 from migrator.analysis import CommandAt, pip_program, poetry_installs, poetry_subcommand, workdir_at
-from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace
+from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace, split_words
 from migrator.project import ProjectContext
 from migrator.root_install import (
     covers,
@@ -185,6 +185,8 @@ class StageReorder:
         for instruction in before:
             if instruction in whole or not is_source_copy(instruction) or instruction.heredocs:
                 continue
+            if _single_source(instruction) in WHOLE_CONTEXT:
+                continue  # the whole context, elsewhere than where the install runs: not a part of it
             sources = instruction.json_args[:-1] if instruction.json_args is not None else instruction.words[:-1]
             if any(is_install_input(s) for s in sources):
                 self.warn(
@@ -198,11 +200,8 @@ class StageReorder:
             blocked = self.blocker(instruction, whole=False)
             if blocked:
                 _, reason = blocked
-                self.warn(
-                    instruction,
-                    f"this COPY stays before the dependency install: {reason}; move that step after the install "
-                    "to cache the dependencies",
-                )
+                advice = "" if "WORKDIR" in reason else "; move that step after the install to cache the dependencies"
+                self.warn(instruction, f"this COPY stays before the dependency install: {reason}{advice}")
                 continue
             found.append(instruction)
         return found
@@ -222,10 +221,9 @@ class StageReorder:
         between = [i for i in self.stage.instructions if copy.index < i.index < run.index]
         for instruction in [*between, run]:
             if instruction.keyword == "WORKDIR":
-                if whole:
-                    continue  # the copy goes to the install's folder anyway (checked in project_dir)
-                destination = (copy.json_args or copy.words)[-1]
-                if destination.startswith("/"):
+                # The whole context goes to the install's folder anyway (checked in project_dir);
+                # another copy keeps its place through an absolute destination (moved_text).
+                if whole or copy.json_args is None or copy.json_args[-1].startswith("/"):
                     continue
                 return instruction, f"line {instruction.start_line} (WORKDIR) changes where it lands"
             if instruction.keyword in ("COPY", "ADD"):
@@ -278,8 +276,18 @@ class StageReorder:
         )
 
     def moved_text(self, copy: Instruction) -> str:
+        """A copy with the comments above it, its destination made absolute if a WORKDIR came between."""
         start = self.doc.leading_comments(copy.index)
-        return with_line_end("".join(n.raw for n in self.doc.nodes[start : copy.index + 1]))
+        text = copy.raw
+        here = workdir_at(self.stage, copy.index)
+        if here != self.workdir and copy.json_args is None:
+            last = split_words(copy.logical, copy.args_start)[-1]
+            if not last.text.startswith("/"):
+                absolute = posixpath.normpath(posixpath.join(here, last.text))
+                trailing = "/" if last.text.endswith("/") or last.text in (".", "./") else ""
+                text = copy.splice(last.start, last.end, absolute.rstrip("/") + trailing)
+        comments = "".join(n.raw for n in self.doc.nodes[start : copy.index])
+        return with_line_end(comments + text)
 
     def manifest_copies(
         self, source_copy: Instruction, folder: str, before: list[Instruction], destination: str | None = None

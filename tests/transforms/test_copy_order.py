@@ -533,3 +533,15 @@ def test_console_script_whose_package_is_never_copied_is_held_back(tmp_path):
     assert run_twice(TRANSFORM, before, context) == before
     [warning] = outcome_of(TRANSFORM, before, context).warnings
     assert warning.line == 5 and "src/shelf is not copied into the image" in warning.message
+
+
+def test_source_copy_before_a_workdir_keeps_where_it_lands():
+    before = (
+        "FROM python:3.10\nCOPY core ./app/core\nCOPY poetry.lock pyproject.toml ./app/\nWORKDIR /app\n"
+        "RUN poetry install --without dev --no-root\n"
+    )
+    after = (
+        "FROM python:3.10\nCOPY poetry.lock pyproject.toml ./app/\nWORKDIR /app\n"
+        "RUN poetry install --without dev --no-root\nCOPY core /app/core\n"
+    )
+    assert run_twice(TRANSFORM, before) == after
