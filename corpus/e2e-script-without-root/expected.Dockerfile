@@ -9,7 +9,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 WORKDIR /srv
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root --no-interaction
-COPY src/ ./src/
+COPY shelf/ ./shelf/
 COPY README.md ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
 

@@ -91,8 +91,10 @@ def test_source_edit_reuses_dependency_layer(run):
     assert migrated.rebuild.ok, f"the migrated Dockerfile does not rebuild:\n{migrated.rebuild.failure}"
     before, after = original.dependency_step, migrated.dependency_step
     assert before is not None and after is not None, (original.rebuilt, migrated.rebuilt)
-    assert before.ran, (
-        f"the original's install step came from the cache: the edit did not reach the build ({before.name})"
+    # An original that already copies its manifests first keeps its install cached: then a
+    # source copy that ran again shows the edit reached the build.
+    assert before.ran or any(i.startswith(("COPY", "ADD")) for i in original.rebuilt), (
+        f"nothing of the original ran again: the edit did not reach the build ({before.name})"
     )
     assert "--no-root" in after.instruction or "--no-install-project" in after.instruction, after.instruction
     if after.status != "cached" and migrated.cache_lost:
