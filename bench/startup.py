@@ -50,6 +50,7 @@ TARGET = 0.7
 NETWORK = "host"  # the PyPI mirror listens on 127.0.0.1
 NOT_COPIED = ("expected.Dockerfile", "e2e.toml", "__pycache__", ".pytest_cache")
 TIMER = "import sys, time; t = time.perf_counter(); import {module}; print('IMPORT', time.perf_counter() - t)"
+SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "flask", "celery", "daphne", "granian"})
 APP_RE = re.compile(r"^([A-Za-z_][\w.]*):[A-Za-z_]\w*")
 
 
@@ -96,9 +97,14 @@ def app_module(words: list[str], context: Path) -> str | None:
         return None
     program = words[0].rsplit("/", 1)[-1]
     if re.fullmatch(r"python[0-9.]*", program):
-        if len(words) >= 3 and words[1] == "-m":
+        if len(words) < 3 or words[1] != "-m":
+            return None  # a script: importing it would run it
+        if words[2] not in SERVERS:
             return words[2]
-        return None
+        words = words[2:]
+    for flag, value in zip(words, words[1:], strict=False):
+        if flag in ("--app", "-A"):
+            return value.split(":", 1)[0]
     for word in words[1:]:
         match = APP_RE.match(word)
         if match:
@@ -128,7 +134,7 @@ def time_import(tag: str, module: str, through_poetry: bool) -> tuple[float | No
 
 def with_compile(text: str) -> str:
     """The Dockerfile with `--compile` on each `poetry install` that lacks it."""
-    return re.sub(r"(\bpoetry\s+install\b(?![^\n]*--compile)[^\n\\]*)", r"\1 --compile", text)
+    return re.sub(r"\bpoetry\s+install\b(?![^\n]*--compile)", "poetry install --compile", text)
 
 
 def measure_case(case_dir: Path, scratch: Path, prefix: str, samples: int, compile_variant: bool) -> CaseFigures:
@@ -189,9 +195,8 @@ def ratio(figures: CaseFigures, side: str) -> float | None:
 
 
 def report(all_figures: list[CaseFigures]) -> list[str]:
-    lines = [
-        f"{'case':<26} {'side':<17} {'import (median)':>15} {'x original':>10} {'rebuild':>8}  re-ran after a source edit"
-    ]
+    header = f"{'case':<26} {'side':<17} {'import (median)':>15} {'x original':>10} {'rebuild':>8}"
+    lines = [header + "  re-ran after a source edit"]
     for figures in all_figures:
         if figures.problem:
             lines.append(f"{figures.case:<26} {figures.problem}")
@@ -212,7 +217,9 @@ def report(all_figures: list[CaseFigures]) -> list[str]:
         if shares:
             mean = statistics.geometric_mean(shares)
             verdict = "meets" if mean <= TARGET else "misses"
-            lines.append(f"{side}: import time {mean:.2f} x the original's (geometric mean), {verdict} the {TARGET} target")
+            lines.append(
+                f"{side}: import time {mean:.2f} x the original's (geometric mean), {verdict} the {TARGET} target"
+            )
     return lines
 
 
