@@ -335,11 +335,12 @@ class StageReorder:
             self.edits.append(replace(run, with_line_end(self.with_no_root(run)) + moved))
             if root:
                 self.edits.append(insert_before(later.index + 1, root))
-        lines = ", ".join(str(c.start_line) for c in partial)
+        # "line N" each time: the pipeline maps every such number back to the user's file.
+        lines = " and ".join(f"line {c.start_line}" for c in partial)
         self.change(
             partial[0],
-            f"source copied after the dependency install (line {run.start_line}) rather than before it (line"
-            f"{'s' if len(partial) > 1 else ''} {lines}): a source change no longer reinstalls every dependency",
+            f"source copied after the dependency install (line {run.start_line}) rather than before it ({lines}): "
+            "a source change no longer reinstalls every dependency",
         )
 
     def copies_until(self, last: Instruction, after: list[Instruction]) -> list[Instruction]:
