@@ -32,6 +32,8 @@ SCRIPT_DISTRIBUTIONS = {
     "jupyter-lab": "jupyterlab",
     "pip": "pip",
 }
+# Programs every Debian-based Python image has: the runtime stage comes from the same image.
+BASE_IMAGE_PROGRAMS = frozenset({"sh", "bash", "dash", "env"})
 # Besides the manifests, what a dependency install may read (the readme only for
 # metadata); none of it is the project's source.
 INSTALL_INPUT_NAMES = frozenset({"pyproject.toml", "poetry.lock", "poetry.toml"})
@@ -316,7 +318,7 @@ def declared_dependencies(project: PoetryProject) -> frozenset[str]:
 def missing_program(doc: Dockerfile, stage: Stage, program: str, context: ProjectContext) -> str | None:
     """Why `program` may not exist in the stage's venv once `poetry run` is dropped (None: it will)."""
     name = program.rsplit("/", 1)[-1]
-    if PYTHON_RE.match(name) or program.startswith("/"):
+    if PYTHON_RE.match(name) or program.startswith("/") or name in BASE_IMAGE_PROGRAMS:
         return None
     project = stage_project(stage, context)
     installed = root_installed(stage, context)

@@ -92,6 +92,7 @@ def context_with(tmp_path, lock_names):
         pytest.param("uvicorn", ["uvicorn"], id="locked-package"),
         pytest.param("django-admin", ["Django"], id="script-named-otherwise"),
         pytest.param("python3.12", [], id="python"),
+        pytest.param("sh", [], id="a-shell-of-the-base-image"),
     ],
 )
 def test_poetry_run_dropped_when_the_program_will_be_in_the_venv(tmp_path, program, lock):
