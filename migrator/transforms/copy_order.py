@@ -249,7 +249,7 @@ class StageReorder:
             )
             self.warn(instruction, f"COPY of the whole context kept before the install: {reason}{advice}")
             return
-        folder = self.project_dir(source_copy, before)
+        folder = self.project_dir(source_copy, before) or ""  # it is one: run() found it so
         between = [i for i in before if i.index > source_copy.index]
         workdirs = [i for i in between if i.keyword == "WORKDIR"]
         comments_start = self.doc.leading_comments(source_copy.index)
@@ -467,7 +467,7 @@ class StageReorder:
         texts = [run.logical[w.start : w.end] for w in kept]
         if only_root:
             # `poetry sync --only-root` would remove every dependency, none being selected.
-            if poetry_subcommand(self.install.command)[0] == "sync":
+            if (poetry_subcommand(self.install.command) or ("",))[0] == "sync":
                 texts[texts.index("sync")] = "install"
             texts.append("--only-root")
         parts.append(" ".join(texts))
