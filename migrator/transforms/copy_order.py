@@ -77,6 +77,8 @@ PACKAGE_MANAGERS = frozenset({"apt-get", "apt", "apk", "dpkg", "update-ca-certif
 HARMLESS = frozenset(
     {"true", "echo", "mkdir", "export", "set", "groupadd", "useradd", "addgroup", "adduser", "curl", "wget"}
 )
+# Commands that may put files of the project in place without a COPY.
+SOURCE_MAKERS = frozenset({"mkdir", "touch", "cp", "mv", "git", "curl", "wget", "tar", "unzip", "ln", "install"})
 POETRY_WITHOUT_SOURCE = frozenset({"config", "self", "lock", "check", "export", "env", "source", "install", "sync"})
 CLEANED_UP_PATHS = ("/var/", "/tmp/", "/root/.cache", "~/.cache", "$HOME/.cache", "${HOME}/.cache")
 PIP_OPTIONS_NEEDING_FILES = ("-r", "--requirement", "-e", "--editable", "-c", "--constraint")
@@ -174,6 +176,8 @@ class StageReorder:
         if partial:
             self.move_partial_copies(partial, before, after)
             return
+        if any(is_source_copy(i) for i in before):
+            return  # source that has to stay before the install (warned about above)
         self.install_before_source(before, after)
 
     # which copies of the source come before the install
@@ -367,12 +371,19 @@ class StageReorder:
         later_copy = next((i for i in after if self.project_dir(i, before) is not None), None)
         if later_copy is None:
             later_copy = self.partial_source_copy(after)
-        needed = self.needed_script()
-        if later_copy is None:
-            return  # nothing of the project comes later
+        needed = self.needed_script() if later_copy is not None else None
         no_root = "--no-root" not in self.install_argv and (known is None or known.package_mode)
         if no_root and not is_poetry_2(self.version) and not needed:
             return  # Poetry 1 only warns when it cannot install the root; nothing to fix
+        if later_copy is None:
+            if no_root and not self.may_create_source(before):
+                self.edits.append(replace(run, self.with_no_root(run)))
+                self.change(
+                    run,
+                    "--no-root added: no source is copied before the install, so the original never installed "
+                    "the project itself and Poetry 2 fails trying",
+                )
+            return
         root = ""
         if needed and not self.root_installed_later(later_copy):
             root = self.root_install_text(
@@ -387,6 +398,14 @@ class StageReorder:
             )
         if root:
             self.edits.append(insert_before(later_copy.index + 1, root))
+
+    def may_create_source(self, before: list[Instruction]) -> bool:
+        """Whether a step before the install may put files of the project in place (`mkdir app && touch ...`)."""
+        commands = [c for i in before if i.keyword == "RUN" for c in run_commands(i)]
+        commands += run_commands(self.install.instruction)[: self.install.position]
+        return any(c.program in SOURCE_MAKERS for c in commands) or any(
+            i.keyword == "RUN" and (i.heredocs or i.json_args is not None) for i in before
+        )
 
     def needed_script(self) -> str | None:
         """A console script of the project that a CMD/ENTRYPOINT runs through `poetry run`."""

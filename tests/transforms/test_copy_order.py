@@ -545,3 +545,22 @@ def test_source_copy_before_a_workdir_keeps_where_it_lands():
         "RUN poetry install --without dev --no-root\nCOPY core /app/core\n"
     )
     assert run_twice(TRANSFORM, before) == after
+
+
+def test_install_with_no_source_ever_copied_gets_no_root():
+    before = "FROM python:3.12\nRUN pip install poetry\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install\n"
+    assert run_twice(TRANSFORM, before) == before.replace("poetry install\n", "poetry install --no-root\n")
+
+
+def test_install_after_a_step_that_may_create_the_package_is_left_alone():
+    # A known trick: an empty package lets Poetry install the root before the source.
+    text = (
+        "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
+        "RUN mkdir app && touch app/__init__.py && poetry install\n"
+    )
+    assert run_twice(TRANSFORM, text) == text
+
+
+def test_source_that_must_stay_before_the_install_keeps_the_root_install():
+    text = "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml ./\nCOPY app ./app\nRUN make\nRUN poetry install\n"
+    assert run_twice(TRANSFORM, text) == text
