@@ -201,6 +201,13 @@ class StageReorder:
                 continue
             if any(posixpath.normpath(s.removeprefix("./")).strip("/") in members for s in sources):
                 continue  # a path dependency: the install builds it
+            if stage_project(self.stage, self.project) is None:
+                self.warn(
+                    instruction,
+                    "this COPY stays before the dependency install: without the project's pyproject.toml, it may "
+                    "be a path dependency the install needs (use --context for the build context)",
+                )
+                continue
             blocked = self.blocker(instruction, whole=False)
             if blocked:
                 _, reason = blocked

@@ -42,6 +42,11 @@ UNCHANGED = [
         "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN poetry install --only-root\n",
         id="only-root",
     ),
+    pytest.param(
+        # Without the context, src/ may be a path dependency the install needs.
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY src/ ./src/\nCOPY pyproject.toml ./\nRUN poetry install\n",
+        id="partial-copy-without-context",
+    ),
 ]
 
 
@@ -433,6 +438,11 @@ def test_unpinned_poetry_install_before_the_source_gets_no_root():
     assert run_twice(TRANSFORM, before) == before.replace("poetry install\n", "poetry install --no-root\n")
 
 
+def app_context(tmp_path):
+    make_project(tmp_path, APPLICATION, ("poetry.lock", "app/main.py", "data/rates.csv", "core/model.py"))
+    return read_context(tmp_path)
+
+
 SOURCE_COPIES = (
     "FROM python:3.12-slim\n"
     "WORKDIR /app\n"
@@ -445,7 +455,8 @@ SOURCE_COPIES = (
 )
 
 
-def test_every_source_copy_goes_after_the_dependency_install():
+def test_every_source_copy_goes_after_the_dependency_install(tmp_path):
+    context = app_context(tmp_path)
     after = (
         "FROM python:3.12-slim\n"
         "WORKDIR /app\n"
@@ -456,22 +467,23 @@ def test_every_source_copy_goes_after_the_dependency_install():
         "COPY ./data ./data\n"
         'CMD ["uvicorn", "app.main:app"]\n'
     )
-    assert run_twice(TRANSFORM, SOURCE_COPIES) == after
-    [note] = outcome_of(TRANSFORM, SOURCE_COPIES).changes
+    assert run_twice(TRANSFORM, SOURCE_COPIES, context) == after
+    [note] = outcome_of(TRANSFORM, SOURCE_COPIES, context).changes
     assert note.line == 4 and "(line 7) rather than before it (line 4 and line 6)" in note.message
 
 
-def test_source_copy_a_step_needs_stays_with_a_warning():
+def test_source_copy_a_step_needs_stays_with_a_warning(tmp_path):
+    context = app_context(tmp_path)
     before = (
         "FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
         "COPY ./data ./data\nRUN python data/seed.py\nCOPY ./app ./app\nRUN poetry install --only main --no-root\n"
     )
-    after = run_twice(TRANSFORM, before)
+    after = run_twice(TRANSFORM, before, context)
     # ./app moves; ./data stays, as the seed step reads it.
     assert after.endswith(
         "COPY ./data ./data\nRUN python data/seed.py\nRUN poetry install --only main --no-root\nCOPY ./app ./app\n"
     )
-    [warning] = outcome_of(TRANSFORM, before).warnings
+    [warning] = outcome_of(TRANSFORM, before, context).warnings
     assert warning.line == 4 and "line 5 runs python" in warning.message
 
 
@@ -535,7 +547,8 @@ def test_console_script_whose_package_is_never_copied_is_held_back(tmp_path):
     assert warning.line == 5 and "src/shelf is not copied into the image" in warning.message
 
 
-def test_source_copy_before_a_workdir_keeps_where_it_lands():
+def test_source_copy_before_a_workdir_keeps_where_it_lands(tmp_path):
+    context = app_context(tmp_path)
     before = (
         "FROM python:3.10\nCOPY core ./app/core\nCOPY poetry.lock pyproject.toml ./app/\nWORKDIR /app\n"
         "RUN poetry install --without dev --no-root\n"
@@ -544,7 +557,7 @@ def test_source_copy_before_a_workdir_keeps_where_it_lands():
         "FROM python:3.10\nCOPY poetry.lock pyproject.toml ./app/\nWORKDIR /app\n"
         "RUN poetry install --without dev --no-root\nCOPY core /app/core\n"
     )
-    assert run_twice(TRANSFORM, before) == after
+    assert run_twice(TRANSFORM, before, context) == after
 
 
 def test_install_with_no_source_ever_copied_gets_no_root():
