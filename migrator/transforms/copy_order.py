@@ -141,6 +141,7 @@ class StageReorder:
         self.changes: list[Note] = changes
         self.warnings: list[Note] = warnings
         self.version = poetry_version(doc, stage, self.install.instruction.index)
+        self.staying: set[int] = set()  # copies of source that stay before the install
 
     def warn(self, instruction: Instruction, message: str) -> None:
         self.warnings.append(TRANSFORM.note(instruction.start_line, message))
@@ -186,9 +187,12 @@ class StageReorder:
         """Copies of part of the source before the install (`COPY ./app ./app`) that can move after it."""
         found = []
         members = self.member_paths()
-        for instruction in before:
+        # From the install backwards: a copy that stays before the install keeps the copies
+        # above it there too, since moving them after it could change which one writes last.
+        for instruction in reversed(before):
             if instruction in whole or not is_source_copy(instruction) or instruction.heredocs:
                 continue
+            self.staying.add(instruction.index)
             if _single_source(instruction) in WHOLE_CONTEXT:
                 continue  # the whole context, elsewhere than where the install runs: not a part of it
             sources = instruction.json_args[:-1] if instruction.json_args is not None else instruction.words[:-1]
@@ -200,6 +204,7 @@ class StageReorder:
                 )
                 continue
             if any(posixpath.normpath(s.removeprefix("./")).strip("/") in members for s in sources):
+                self.staying.discard(instruction.index)  # the same files as in the context: no harm
                 continue  # a path dependency: the install builds it
             if stage_project(self.stage, self.project) is None:
                 self.warn(
@@ -214,8 +219,9 @@ class StageReorder:
                 advice = "" if "WORKDIR" in reason else "; move that step after the install to cache the dependencies"
                 self.warn(instruction, f"this COPY stays before the dependency install: {reason}{advice}")
                 continue
+            self.staying.discard(instruction.index)
             found.append(instruction)
-        return found
+        return found[::-1]
 
     def member_paths(self) -> set[str]:
         known = self.project.project("")
@@ -238,6 +244,8 @@ class StageReorder:
                     continue
                 return instruction, f"line {instruction.start_line} (WORKDIR) changes where it lands"
             if instruction.keyword in ("COPY", "ADD"):
+                if instruction.flag("from") is not None or instruction.index in self.staying:
+                    return instruction, f"line {instruction.start_line} (COPY) stays and may write over what it copies"
                 continue
             reason = needs_source(instruction, self.install)
             if reason:

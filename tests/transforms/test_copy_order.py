@@ -577,3 +577,24 @@ def test_install_after_a_step_that_may_create_the_package_is_left_alone():
 def test_source_that_must_stay_before_the_install_keeps_the_root_install():
     text = "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml ./\nCOPY app ./app\nRUN make\nRUN poetry install\n"
     assert run_twice(TRANSFORM, text) == text
+
+
+def test_copy_that_stays_keeps_the_copies_above_it_in_place(tmp_path):
+    # settings.py from a mixed COPY overrides app/settings.py: moving ./app after it would undo that.
+    context = app_context(tmp_path)
+    text = (
+        "FROM python:3.12\nWORKDIR /app\nCOPY ./app ./app\n"
+        "COPY pyproject.toml poetry.lock settings.py ./app/\nRUN poetry install --no-root\n"
+    )
+    assert run_twice(TRANSFORM, text, context) == text
+    assert [w.line for w in outcome_of(TRANSFORM, text, context).warnings] == [4, 3]
+
+
+def test_copy_from_another_stage_between_keeps_the_source_before_it():
+    text = (
+        "FROM node:20 AS assets\nFROM python:3.12\nWORKDIR /app\nCOPY . .\n"
+        "COPY --from=assets /dist ./static\nRUN poetry install\n"
+    )
+    assert run_twice(TRANSFORM, text) == text
+    [warning] = outcome_of(TRANSFORM, text).warnings
+    assert warning.line == 5 and "stays and may write over what it copies" in warning.message
