@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.launchers import NO_LAUNCHERS, Launchers, read_launchers
+from migrator.poetry_lock import read_locked_names
 from migrator.record import dataclass, field
 from migrator.run_files import read_run_files
 
@@ -76,6 +77,8 @@ class ProjectContext:
     # Relative path -> text of entrypoint/start scripts, action.yml and devcontainer.json
     # (migrator.run_files): what the image runs and who runs it.
     run_files: dict[str, str] = field(default_factory=dict)
+    # project folder -> normalised package names its poetry.lock provides (absent: unknown)
+    locked: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def known(self) -> bool:
@@ -141,6 +144,7 @@ def read_context(root: Path | None) -> ProjectContext:
         warnings=tuple(warnings),
         launchers=read_launchers(root, frozenset(files)),
         run_files=read_run_files(root, files),
+        locked=read_locked_names(root, [d for d, p in projects.items() if p.has_poetry_lock]),
     )
 
 

@@ -8,7 +8,7 @@ WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
 
 FROM python:3.12-slim AS runtime
 WORKDIR /app

@@ -27,7 +27,7 @@ env PATH="/app/.venv/bin:$PATH"
 # production dependencies only
 run --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-root
 copy . .
-run --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction
+run --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
 
 from python:3.11-slim-bookworm as runtime
 env PYTHONUNBUFFERED=1

@@ -10,7 +10,7 @@ COPY pyproject.toml poetry.lock ./
 ENV PATH="/app/.venv/bin:$PATH"
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
 
 FROM python:3.11-slim AS runtime
 ENV PATH="/app/.venv/bin:$PATH"

@@ -19,7 +19,7 @@ COPY pyproject.toml poetry.lock /code/
 ENV PATH="/code/.venv/bin:$PATH"
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi --no-root
 COPY . /code
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-ansi --only-root
 
 FROM python:3.10-slim-bullseye AS runtime
 ENV PATH="/code/.venv/bin:$PATH"

@@ -10,7 +10,7 @@ WORKDIR /code
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
 
 FROM python:3.12-slim AS runtime
 WORKDIR /code

@@ -8,7 +8,7 @@ WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --with docs --extras "postgres" --no-interaction --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --with docs --extras "postgres" --no-interaction
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --extras "postgres" --no-interaction --only-root
 
 FROM python:3.11-slim-bookworm AS runtime
 WORKDIR /app

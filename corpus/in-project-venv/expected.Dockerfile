@@ -10,7 +10,7 @@ WORKDIR /opt/service
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
 
 ENV PATH="/opt/service/.venv/bin:$PATH"
 

@@ -8,7 +8,7 @@ WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only-root
 
 FROM python:3.12-slim AS runtime
 WORKDIR /app

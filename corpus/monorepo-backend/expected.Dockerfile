@@ -10,7 +10,7 @@ COPY backend/pyproject.toml backend/poetry.lock ./
 ENV PATH="/app/.venv/bin:$PATH"
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-ansi --only main --no-root
 COPY backend/ .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-ansi --only main
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-ansi --only-root
 
 FROM python:3.11-slim AS runtime
 ENV PATH="/app/.venv/bin:$PATH"

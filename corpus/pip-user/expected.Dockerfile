@@ -9,7 +9,7 @@ WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only-root
 
 FROM python:3.11 AS runtime
 WORKDIR /app

@@ -9,8 +9,9 @@ ENV PATH="/root/.local/bin:${PATH}"
 
 WORKDIR /srv
 COPY pyproject.toml poetry.lock README.md ./
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-root
 COPY app ./app
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only-root
 
 FROM python:3.12-slim-bookworm AS runtime
 WORKDIR /srv

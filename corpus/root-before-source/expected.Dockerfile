@@ -10,7 +10,6 @@ COPY pyproject.toml poetry.lock README.md /app/
 ENV PATH="/app/.venv/bin:$PATH"
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-root
 COPY app /app/app
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction
 
 FROM python:3.12-slim AS runtime
 ENV PATH="/app/.venv/bin:$PATH"

@@ -18,7 +18,7 @@ WORKDIR /opt/app
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --without dev --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --without dev
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
 
 FROM ubuntu:22.04 AS runtime
 RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3

@@ -9,7 +9,7 @@ WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only-root
 
 FROM python:3.11-slim AS runtime
 WORKDIR /app

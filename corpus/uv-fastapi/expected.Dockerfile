@@ -9,7 +9,7 @@ WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
 
 FROM python:3.11-slim AS runtime
 ENV PYTHONUNBUFFERED=1

@@ -4,15 +4,14 @@ What it does
     In a stage that runs `poetry install`/`poetry sync` after copying the whole
     build context (`COPY . .`, `COPY . /app`, `ADD . .`, `COPY backend/ .`), puts a
     COPY of the manifests (pyproject.toml, poetry.lock, poetry.toml, with the same
-    flags and destination) in its place, adds `--no-root` to the install, moves the
-    whole-context COPY after it and, when the project installs something itself,
-    adds the same install without `--no-root` after the source. An install of the
-    root before the source is copied gets `--no-root` and the root install after it.
+    flags and destination) in its place, adds `--no-root` to the install and moves
+    the whole-context COPY after it; copies of part of the source before the install
+    (`COPY ./app ./app`, `COPY src/ src/`) move after it too. When the original
+    installed its root project, `poetry install --only-root` follows the source.
 
 Why
-    With the whole context copied first, any change to any file invalidates the
-    layer cache of the dependency install, so every build reinstalls everything.
-    Poetry 2 also refuses to install the root project before its readme exists.
+    With the source copied first, any change to any file invalidates the layer cache
+    of the dependency install, so every build reinstalls everything.
 
 Example
     COPY . .
@@ -22,7 +21,31 @@ Use instead
     COPY pyproject.toml poetry.lock ./
     RUN poetry install --only main --no-root
     COPY . .
-    RUN poetry install --only main
+    RUN poetry install --only-root
+
+Notes on what real files do
+    - Every source copy goes after the dependency install, not only `COPY . .`:
+      `COPY ./app ./app` or `COPY ./data ./data` before it still reinstalled every
+      dependency on each edit. A copy stays (with a warning naming its line) when a
+      step before the install may need it, when a WORKDIR between changes where it
+      lands, or when it brings source along with the manifests; path dependencies
+      stay, as the install builds them.
+    - The root install is the one the original really performed. An install that ran
+      before the source was copied never installed the root (Poetry 1 skipped it with
+      a warning), so the migration installs dependencies only, adding `--no-root`
+      when Poetry 2 runs (pinned, unpinned or unknown: it exits 1 where Poetry 1
+      warned) and the project is not `package-mode = false`. A root install is added
+      only when something needs it: a `poetry run X` in CMD/ENTRYPOINT whose X is a
+      console script of the project that no locked package provides (`poetry run`
+      finds it without an install; MIG003 drops `poetry run`). Then the readme is
+      copied first when the file never copies it, and the root install is held back
+      with a warning when a package of the project is not copied.
+    - The root install after the source is `poetry install --only-root`, without
+      `--with/--without/--only/--all-groups` (Poetry refuses them with it; groups do
+      not matter for the root) and without `--sync` (with no group selected it would
+      remove every dependency; `poetry sync` becomes `poetry install`). Other options
+      (`--compile`, `--no-interaction`, extras) are kept. Poetry before 1.2 has no
+      `--only-root`: there the install is repeated without `--no-root`.
 """
 
 from __future__ import annotations
@@ -31,8 +54,21 @@ import posixpath
 import re
 
 from migrator.analysis import CommandAt, pip_program, poetry_installs, poetry_subcommand, workdir_at
-from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace
+from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace, split_words
 from migrator.project import ProjectContext
+from migrator.root_install import (
+    covers,
+    is_install_input,
+    is_poetry_2,
+    is_source_copy,
+    knows_only_root,
+    poetry_run_program,
+    poetry_version,
+    project_script,
+    root_install_words,
+    root_needs,
+    stage_project,
+)
 from migrator.shell import SimpleCommand, run_commands
 from migrator.transform import Note, Outcome, Safety, Settings, Transform
 
@@ -41,6 +77,8 @@ PACKAGE_MANAGERS = frozenset({"apt-get", "apt", "apk", "dpkg", "update-ca-certif
 HARMLESS = frozenset(
     {"true", "echo", "mkdir", "export", "set", "groupadd", "useradd", "addgroup", "adduser", "curl", "wget"}
 )
+# Commands that may put files of the project in place without a COPY.
+SOURCE_MAKERS = frozenset({"mkdir", "touch", "cp", "mv", "git", "curl", "wget", "tar", "unzip", "ln", "install"})
 POETRY_WITHOUT_SOURCE = frozenset({"config", "self", "lock", "check", "export", "env", "source", "install", "sync"})
 CLEANED_UP_PATHS = ("/var/", "/tmp/", "/root/.cache", "~/.cache", "$HOME/.cache", "${HOME}/.cache")
 PIP_OPTIONS_NEEDING_FILES = ("-r", "--requirement", "-e", "--editable", "-c", "--constraint")
@@ -102,6 +140,8 @@ class StageReorder:
         self.edits: list[Edit] = edits
         self.changes: list[Note] = changes
         self.warnings: list[Note] = warnings
+        self.version = poetry_version(doc, stage, self.install.instruction.index)
+        self.staying: set[int] = set()  # copies of source that stay before the install
 
     def warn(self, instruction: Instruction, message: str) -> None:
         self.warnings.append(TRANSFORM.note(instruction.start_line, message))
@@ -112,6 +152,10 @@ class StageReorder:
     @property
     def install_argv(self) -> list[str]:
         return self.install.command.argv
+
+    @property
+    def workdir(self) -> str:
+        return workdir_at(self.stage, self.install.instruction.index)
 
     def run(self) -> None:
         run = self.install.instruction
@@ -126,85 +170,106 @@ class StageReorder:
                 f"the context is copied {len(source_copies)} times before the install: left alone; keep one copy",
             )
             return
+        partial = self.movable_partial_copies(before, source_copies)
         if source_copies:
-            self.move_source_after_install(source_copies[0], before)
+            self.move_source_after_install(source_copies[0], partial, before)
             return
-        if "--no-root" in self.install_argv:
+        if partial:
+            self.move_partial_copies(partial, before, after)
             return
-        later_copy = next((i for i in after if self.project_dir(i, before) is not None), None)
-        if later_copy is None:
-            later_copy = self.partial_source_copy(after)
-            known = self.project.project("")
-            if later_copy is None or (known is not None and not known.installs_root):
-                return  # only some files come later, and nothing of the project waits for them
-        self.install_root_after_source(later_copy, before)
+        if any(is_source_copy(i) for i in before):
+            return  # source that has to stay before the install (warned about above)
+        self.install_before_source(before, after)
 
-    def partial_source_copy(self, after: list[Instruction]) -> Instruction | None:
-        """The last of the first COPYs of source into the project after the install (`COPY app ./app`)."""
-        workdir = workdir_at(self.stage, self.install.instruction.index)
-        found = None
-        for instruction in after:
-            if instruction.keyword not in ("COPY", "ADD"):
-                if found is not None:
-                    break
+    # which copies of the source come before the install
+
+    def movable_partial_copies(self, before: list[Instruction], whole: list[Instruction]) -> list[Instruction]:
+        """Copies of part of the source before the install (`COPY ./app ./app`) that can move after it."""
+        found = []
+        members = self.member_paths()
+        # From the install backwards: a copy that stays before the install keeps the copies
+        # above it there too, since moving them after it could change which one writes last.
+        for instruction in reversed(before):
+            if instruction in whole or not is_source_copy(instruction) or instruction.heredocs:
                 continue
-            if instruction.flag("from") is not None or instruction.json_args is not None or len(instruction.words) < 2:
+            self.staying.add(instruction.index)
+            if _single_source(instruction) in WHOLE_CONTEXT:
+                continue  # the whole context, elsewhere than where the install runs: not a part of it
+            sources = instruction.json_args[:-1] if instruction.json_args is not None else instruction.words[:-1]
+            if any(is_install_input(s) for s in sources):
+                self.warn(
+                    instruction,
+                    "this COPY brings source along with the manifests, so every source edit reinstalls the "
+                    "dependencies; copy the manifests on their own before the install",
+                )
                 continue
-            destination = posixpath.normpath(
-                posixpath.join(workdir_at(self.stage, instruction.index), instruction.words[-1])
-            )
-            if destination == workdir or destination.startswith(workdir.rstrip("/") + "/"):
-                found = instruction
-        return found
+            if any(posixpath.normpath(s.removeprefix("./")).strip("/") in members for s in sources):
+                self.staying.discard(instruction.index)  # the same files as in the context: no harm
+                continue  # a path dependency: the install builds it
+            if stage_project(self.stage, self.project) is None:
+                self.warn(
+                    instruction,
+                    "this COPY stays before the dependency install: without the project's pyproject.toml, it may "
+                    "be a path dependency the install needs (use --context for the build context)",
+                )
+                continue
+            blocked = self.blocker(instruction, whole=False)
+            if blocked:
+                _, reason = blocked
+                advice = "" if "WORKDIR" in reason else "; move that step after the install to cache the dependencies"
+                self.warn(instruction, f"this COPY stays before the dependency install: {reason}{advice}")
+                continue
+            self.staying.discard(instruction.index)
+            found.append(instruction)
+        return found[::-1]
 
-    def project_dir(self, instruction: Instruction, before: list[Instruction]) -> str | None:
-        source = _single_source(instruction)
-        if source is None:
-            return None
-        # Only a copy into the folder the install runs in is the project being installed
-        # (a path dependency copied to ./libs/common is not).
-        destination = posixpath.normpath(
-            posixpath.join(workdir_at(self.stage, instruction.index), instruction.words[1])
-        )
-        if destination != workdir_at(self.stage, self.install.instruction.index):
-            return None
-        folder = copied_project_dir(instruction, self.project)
-        if folder is not None or self.project.root is not None:
-            return folder
-        # Without the context, a folder copied into the install's working directory with
-        # no pyproject.toml copied before it must be where pyproject.toml comes from.
-        folder = _folder(source)
-        if folder is None or "." in posixpath.basename(folder):
-            return None
-        if any(self.copies_manifest(i) for i in before if i.index < instruction.index):
-            return None
-        return folder
+    def member_paths(self) -> set[str]:
+        known = self.project.project("")
+        members = set()
+        for project in self.project.projects.values():
+            for member in project.workspace_members:
+                base = project.directory or "."
+                members.add(posixpath.normpath(posixpath.join(base, member)))
+        return members if known is not None or self.project.projects else set()
 
-    def copies_manifest(self, instruction: Instruction) -> bool:
-        if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
-            return False
-        return any(posixpath.basename(w.rstrip("*")) == "pyproject.toml" for w in instruction.words[:-1])
+    def blocker(self, copy: Instruction, whole: bool) -> tuple[Instruction, str] | None:
+        """The step that keeps a copy before the install, and why (None: it can move after it)."""
+        run = self.install.instruction
+        between = [i for i in self.stage.instructions if copy.index < i.index < run.index]
+        for instruction in [*between, run]:
+            if instruction.keyword == "WORKDIR":
+                # The whole context goes to the install's folder anyway (checked in project_dir);
+                # another copy keeps its place through an absolute destination (moved_text).
+                if whole or copy.json_args is None or copy.json_args[-1].startswith("/"):
+                    continue
+                return instruction, f"line {instruction.start_line} (WORKDIR) changes where it lands"
+            if instruction.keyword in ("COPY", "ADD"):
+                if instruction.flag("from") is not None or instruction.index in self.staying:
+                    return instruction, f"line {instruction.start_line} (COPY) stays and may write over what it copies"
+                continue
+            reason = needs_source(instruction, self.install)
+            if reason:
+                return instruction, reason
+        if "$" in copy.logical and any(i.keyword in ("ENV", "ARG") for i in between):
+            return copy, "it uses a variable set after it"
+        return None
 
     # `COPY . .` before the install
 
-    def move_source_after_install(self, source_copy: Instruction, before: list[Instruction]) -> None:
+    def move_source_after_install(
+        self, source_copy: Instruction, partial: list[Instruction], before: list[Instruction]
+    ) -> None:
         run = self.install.instruction
-        between = [i for i in before if i.index > source_copy.index]
-        for instruction in [*between, run]:
-            if instruction.keyword == "WORKDIR":
-                continue  # the copy goes to the install's folder anyway (checked in project_dir)
-            reason = needs_source(instruction, self.install)
-            if reason:
-                self.warn(
-                    instruction,
-                    f"COPY of the whole context kept before the install: {reason}; move that step after the install to cache the dependencies",
-                )
-                return
-        if "$" in source_copy.logical and any(i.keyword in ("ENV", "ARG") for i in between):
-            self.warn(source_copy, "COPY of the whole context kept before the install: it uses a variable set after it")
+        blocked = self.blocker(source_copy, whole=True)
+        if blocked:
+            instruction, reason = blocked
+            advice = (
+                "" if instruction is source_copy else "; move that step after the install to cache the dependencies"
+            )
+            self.warn(instruction, f"COPY of the whole context kept before the install: {reason}{advice}")
             return
-        folder = self.project_dir(source_copy, before)
-        assert folder is not None, "source copies are the copies project_dir places"
+        folder = self.project_dir(source_copy, before) or ""  # it is one: run() found it so
+        between = [i for i in before if i.index > source_copy.index]
         workdirs = [i for i in between if i.keyword == "WORKDIR"]
         comments_start = self.doc.leading_comments(source_copy.index)
         if workdirs:
@@ -215,15 +280,33 @@ class StageReorder:
         else:
             manifests = self.manifest_copies(source_copy, folder, before)
             self.edits.append(Edit(comments_start, source_copy.index + 1, manifests))
-        moved = "".join(n.raw for n in self.doc.nodes[comments_start : source_copy.index + 1])
-        root = "" if self.root_installed_later(run) else self.root_install(folder)
-        text = with_line_end(self.with_no_root(run)) + with_line_end(moved) + root
+        moved_copies = sorted([*partial, source_copy], key=lambda i: i.index)
+        for copy in partial:
+            self.edits.append(Edit(self.doc.leading_comments(copy.index), copy.index + 1, ""))
+        moved = "".join(self.moved_text(copy) for copy in moved_copies)
+        performed = "--no-root" not in self.install_argv
+        root = self.root_install_text(folder, performed, run, moved_copies)
+        text = with_line_end(self.with_no_root(run)) + moved + root
         self.edits.append(replace(run, text))
         self.change(
             source_copy,
             f"manifests copied before the dependency install and the source after it (line {run.start_line}): "
             "a source change no longer reinstalls every dependency",
         )
+
+    def moved_text(self, copy: Instruction) -> str:
+        """A copy with the comments above it, its destination made absolute if a WORKDIR came between."""
+        start = self.doc.leading_comments(copy.index)
+        text = copy.raw
+        here = workdir_at(self.stage, copy.index)
+        if here != self.workdir and copy.json_args is None:
+            last = split_words(copy.logical, copy.args_start)[-1]
+            if not last.text.startswith("/"):
+                absolute = posixpath.normpath(posixpath.join(here, last.text))
+                trailing = "/" if last.text.endswith("/") or last.text in (".", "./") else ""
+                text = copy.splice(last.start, last.end, absolute.rstrip("/") + trailing)
+        comments = "".join(n.raw for n in self.doc.nodes[start : copy.index])
+        return with_line_end(comments + text)
 
     def manifest_copies(
         self, source_copy: Instruction, folder: str, before: list[Instruction], destination: str | None = None
@@ -250,19 +333,106 @@ class StageReorder:
             lines.append(f"{keyword} {flags}{inside}/ {destination_dir}{relative}/\n")
         return "".join(lines)
 
-    # the root installed before the source is there
+    # `COPY ./app ./app` before the install, no whole-context copy
 
-    def install_root_after_source(self, later_copy: Instruction, before: list[Instruction]) -> None:
+    def move_partial_copies(
+        self, partial: list[Instruction], before: list[Instruction], after: list[Instruction]
+    ) -> None:
         run = self.install.instruction
-        root = "" if self.root_installed_later(later_copy) else self.root_install(self.project_dir(later_copy, before))
-        self.edits.append(replace(run, self.with_no_root(run)))
+        for copy in partial:
+            self.edits.append(Edit(self.doc.leading_comments(copy.index), copy.index + 1, ""))
+        moved = "".join(self.moved_text(copy) for copy in partial)
+        # The original installed its root only when the packages were there (Poetry 1 warned
+        # and went on without it, Poetry 2 fails): install it again only then.
+        performed = "--no-root" not in self.install_argv and self.root_was_there(before)
+        later = self.partial_source_copy(after)
+        if later is None:
+            root = self.root_install_text("", performed, run, partial)
+            self.edits.append(replace(run, with_line_end(self.with_no_root(run)) + moved + root))
+        else:
+            root = self.root_install_text("", performed, later, [*partial, *self.copies_until(later, after)])
+            self.edits.append(replace(run, with_line_end(self.with_no_root(run)) + moved))
+            if root:
+                self.edits.append(insert_before(later.index + 1, root))
+        # "line N" each time: the pipeline maps every such number back to the user's file.
+        lines = " and ".join(f"line {c.start_line}" for c in partial)
+        self.change(
+            partial[0],
+            f"source copied after the dependency install (line {run.start_line}) rather than before it ({lines}): "
+            "a source change no longer reinstalls every dependency",
+        )
+
+    def copies_until(self, last: Instruction, after: list[Instruction]) -> list[Instruction]:
+        return [i for i in after if i.index <= last.index and i.keyword in ("COPY", "ADD")]
+
+    def root_was_there(self, before: list[Instruction]) -> bool:
+        """Whether the packages of the root were copied when the original installed (context known)."""
+        known = self.project.project("")
+        if known is None:
+            return True  # cannot tell: keep what the file did
+        if not known.package_mode or not known.installs_root:
+            return False
+        packages, _ = root_needs(known, self.project.files)
+        copies = [i for i in before if i.keyword in ("COPY", "ADD")]
+        return bool(packages) and all(
+            covers(self.stage, copies, p, "", self.workdir, self.project.files) for p in packages
+        )
+
+    # the install runs before any source is copied
+
+    def install_before_source(self, before: list[Instruction], after: list[Instruction]) -> None:
+        run = self.install.instruction
+        known = self.project.project("")
+        later_copy = next((i for i in after if self.project_dir(i, before) is not None), None)
+        if later_copy is None:
+            later_copy = self.partial_source_copy(after)
+        needed = self.needed_script() if later_copy is not None else None
+        no_root = "--no-root" not in self.install_argv and (known is None or known.package_mode)
+        if no_root and not is_poetry_2(self.version) and not needed:
+            return  # Poetry 1 only warns when it cannot install the root; nothing to fix
+        if later_copy is None:
+            if no_root and not self.may_create_source(before):
+                self.edits.append(replace(run, self.with_no_root(run)))
+                self.change(
+                    run,
+                    "--no-root added: no source is copied before the install, so the original never installed "
+                    "the project itself and Poetry 2 fails trying",
+                )
+            return
+        root = ""
+        if needed and not self.root_installed_later(later_copy):
+            root = self.root_install_text(
+                self.project_dir(later_copy, before) or "", False, later_copy, self.copies_until(later_copy, after)
+            )
+        if no_root:
+            self.edits.append(replace(run, self.with_no_root(run)))
+            self.change(
+                run,
+                f"--no-root added: the install runs before the source is copied (line {later_copy.start_line}), so "
+                "the original never installed the project itself and Poetry 2 fails trying",
+            )
         if root:
             self.edits.append(insert_before(later_copy.index + 1, root))
-        self.change(
-            run,
-            f"--no-root added: the project itself is installed after the source is copied (line {later_copy.start_line}); "
-            "Poetry 2 cannot install it before its readme is there",
+
+    def may_create_source(self, before: list[Instruction]) -> bool:
+        """Whether a step before the install may put files of the project in place (`mkdir app && touch ...`)."""
+        commands = [c for i in before if i.keyword == "RUN" for c in run_commands(i)]
+        commands += run_commands(self.install.instruction)[: self.install.position]
+        return any(c.program in SOURCE_MAKERS for c in commands) or any(
+            i.keyword == "RUN" and (i.heredocs or i.json_args is not None) for i in before
         )
+
+    def needed_script(self) -> str | None:
+        """A console script of the project that a CMD/ENTRYPOINT runs through `poetry run`."""
+        known = stage_project(self.stage, self.project)
+        if known is None or not known.package_mode or len(self.doc.stages) != 1:
+            return None  # MIG003 drops `poetry run` only when it splits a single stage
+        final = self.doc.stages[-1]
+        for instruction in [*final.instructions, *self.stage.instructions]:
+            program = poetry_run_program(instruction)
+            if program is not None and project_script(program, known, self.project):
+                return program
+        return None
 
     def root_installed_later(self, after: Instruction) -> bool:
         return any(c.instruction.index > after.index and "--no-root" not in c.command.argv for c in self.later_installs)
@@ -275,23 +445,113 @@ class StageReorder:
             return run.raw
         return run.splice(command.end, command.end, " --no-root")
 
-    def root_install(self, folder: str | None) -> str:
-        """The install again, now with the source: only when the project installs something."""
-        if "--no-root" in self.install_argv:
+    def root_install_text(self, folder: str, performed: bool, anchor: Instruction, copies: list[Instruction]) -> str:
+        """The root install after the source: when the original did it, or a console script needs it."""
+        if self.root_installed_later(anchor):
             return ""
         known = self.project.project(folder or "")
         if known is not None and not known.installs_root:
             return ""
+        script = self.needed_script()
+        if not performed and script is None:
+            return ""
+        readme_copy = ""
+        if known is not None and not performed:
+            packages, readmes = root_needs(known, self.project.files)
+            base = known.directory
+            missing = [p for p in packages if not self.covered(p, base, copies) and not self.covered_before(p, base)]
+            if missing or not packages:
+                self.warn(
+                    anchor,
+                    f"`poetry run {script}` needs the project installed, but "
+                    + (f"{missing[0]} is not copied into the image" if missing else "its package cannot be found")
+                    + ": the root install is not added",
+                )
+                return ""
+            absent = [r for r in readmes if not self.covered(r, base, copies) and not self.covered_before(r, base)]
+            if absent:
+                keyword = "copy" if anchor.logical.lstrip()[:1].islower() else "COPY"
+                readme_copy = f"{keyword} {' '.join(absent)} ./\n"
+            self.change(
+                anchor,
+                f"the project installed after its source (`poetry install --only-root`): `{script}` replaces "
+                f"`poetry run {script}` and exists only once the project is installed",
+            )
+        return readme_copy + self.root_install()
+
+    def covered(self, path: str, base: str, copies: list[Instruction]) -> bool:
+        return covers(self.stage, copies, path, base, self.workdir, self.project.files)
+
+    def covered_before(self, path: str, base: str) -> bool:
+        before = [i for i in self.stage.instructions if i.index < self.install.instruction.index]
+        return covers(self.stage, before, path, base, self.workdir, self.project.files)
+
+    def root_install(self) -> str:
+        """`poetry install --only-root` with the install's own setup and options (Poetry < 1.2: the install again)."""
         run = self.install.instruction
         keyword = "run" if run.logical.lstrip()[:1].islower() else "RUN"
         flags = "".join(run.logical[f.start : f.end] + " " for f in run.flags)
         # What the install's RUN set up before it (exported variables, poetry config,
         # a cd) must hold for the root install too.
         setup = [c for c in run_commands(run)[: self.install.position] if sets_up_environment(c)]
-        command = " && ".join(
-            " ".join(run.logical[w.start : w.end] for w in c.words) for c in setup + [self.install.command]
+        parts = [" ".join(run.logical[w.start : w.end] for w in c.words) for c in setup]
+        only_root = knows_only_root(self.version)
+        words = self.install.command.words
+        kept = [words[n] for n in root_install_words(self.install_argv, only_root)]
+        texts = [run.logical[w.start : w.end] for w in kept]
+        if only_root:
+            # `poetry sync --only-root` would remove every dependency, none being selected.
+            if (poetry_subcommand(self.install.command) or ("",))[0] == "sync":
+                texts[texts.index("sync")] = "install"
+            texts.append("--only-root")
+        parts.append(" ".join(texts))
+        return f"{keyword} {flags}{' && '.join(parts)}\n"
+
+    def partial_source_copy(self, after: list[Instruction]) -> Instruction | None:
+        """The last of the first COPYs of source into the project after the install (`COPY app ./app`)."""
+        workdir = self.workdir
+        found = None
+        for instruction in after:
+            if instruction.keyword not in ("COPY", "ADD"):
+                if found is not None:
+                    break
+                continue
+            if instruction.flag("from") is not None or instruction.json_args is not None or len(instruction.words) < 2:
+                continue
+            destination = posixpath.normpath(
+                posixpath.join(workdir_at(self.stage, instruction.index), instruction.words[-1])
+            )
+            if destination == workdir or destination.startswith(workdir.rstrip("/") + "/"):
+                found = instruction
+        return found
+
+    def project_dir(self, instruction: Instruction, before: list[Instruction]) -> str | None:
+        source = _single_source(instruction)
+        if source is None:
+            return None
+        # Only a copy into the folder the install runs in is the project being installed
+        # (a path dependency copied to ./libs/common is not).
+        destination = posixpath.normpath(
+            posixpath.join(workdir_at(self.stage, instruction.index), instruction.words[1])
         )
-        return f"{keyword} {flags}{command}\n"
+        if destination != self.workdir:
+            return None
+        folder = copied_project_dir(instruction, self.project)
+        if folder is not None or self.project.root is not None:
+            return folder
+        # Without the context, a folder copied into the install's working directory with
+        # no pyproject.toml copied before it must be where pyproject.toml comes from.
+        folder = _folder(source)
+        if folder is None or "." in posixpath.basename(folder):
+            return None
+        if any(self.copies_manifest(i) for i in before if i.index < instruction.index):
+            return None
+        return folder
+
+    def copies_manifest(self, instruction: Instruction) -> bool:
+        if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
+            return False
+        return any(posixpath.basename(w.rstrip("*")) == "pyproject.toml" for w in instruction.words[:-1])
 
 
 def sets_up_environment(command) -> bool:

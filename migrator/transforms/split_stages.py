@@ -8,7 +8,11 @@ What it does:
     at the path it was built at) and the instructions that only matter when the
     container runs (CMD, ENTRYPOINT, EXPOSE, HEALTHCHECK, VOLUME, STOPSIGNAL, LABEL,
     USER), moved with the comments above them. `poetry run X` becomes `X`, because
-    the venv is first on PATH. In an already multi-stage file it only removes a copy
+    the venv is first on PATH, when X will be in it: python, a package poetry.lock
+    provides, or a script of the project whose root the build stage installs
+    (`poetry run` finds `[tool.poetry.scripts]` without installing anything; the plain
+    name exists only once the root is installed). Otherwise the file is not split and
+    the warning names the line. In an already multi-stage file it only removes a copy
     of the venv that a copy of its parent folder repeats.
 
 What the build stage made outside the project dir (issue 11):
@@ -78,6 +82,7 @@ from migrator.launchers import NO_LAUNCHERS, Launchers
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, replace, split_words
 from migrator.packages import package_command, split_packages
 from migrator.record import dataclass, field
+from migrator.root_install import missing_program, poetry_run_program
 from migrator.shell import SimpleCommand, run_commands
 from migrator.transform import NOTHING, Note, Outcome, Safety, Transform
 
@@ -176,7 +181,7 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
         end = len(from_.logical.rstrip())
         plan.edits.append(replace(from_, from_.splice(end, end, " as build" if lower else " AS build")))
 
-    moved = _moved(doc, stage, plan)
+    moved = _moved(doc, stage, plan, project)
     repeated = _repeated(stage, project_dir, plan, _moved_user_runs(doc, stage, plan, moved), build_name)
     for instruction, text in moved:
         command = _instruction_lines(text) if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK") else ""
@@ -405,12 +410,20 @@ def _runtime_from(from_: Instruction, lower: bool) -> str:
 # --- what moves ----------------------------------------------------------------
 
 
-def _moved(doc: Dockerfile, stage: Stage, plan: Plan) -> list[tuple[Instruction, str]]:
+def _moved(doc: Dockerfile, stage: Stage, plan: Plan, project) -> list[tuple[Instruction, str]]:
     """(instruction, text) moved to the runtime stage, comments above included."""
     moved = []
     for instruction in stage.instructions:
         if instruction.keyword not in MOVED:
             continue
+        program = poetry_run_program(instruction)
+        missing = missing_program(doc, stage, program, project) if program else None
+        if missing:
+            raise Skip(
+                instruction.start_line,
+                f"not split: `poetry run {program}` cannot become `{program}` in the runtime stage, which has no "
+                f"Poetry: {missing}",
+            )
         moved.append((instruction, _take(doc, instruction, _without_poetry_run(instruction), plan)))
     return moved
 

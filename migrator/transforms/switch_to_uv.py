@@ -51,7 +51,15 @@ import json
 import posixpath
 import re
 
-from migrator.analysis import env_pairs, installs_poetry_itself, pip_program, poetry_subcommand, venv_dir, workdir_at
+from migrator.analysis import (
+    commands_in,
+    env_pairs,
+    installs_poetry_itself,
+    pip_program,
+    poetry_subcommand,
+    venv_dir,
+    workdir_at,
+)
 from migrator.model import Dockerfile, Edit, Instruction, Stage, split_words
 from migrator.record import dataclass, field
 from migrator.shell import SimpleCommand, merge_spans, run_commands
@@ -326,7 +334,7 @@ def _switch_run(stage: Stage, instruction: Instruction, plan: StagePlan, project
             if any("poetry" in w.lower() for w in command.argv):
                 raise Refusal(instruction.start_line, f"`{' '.join(command.argv)}` needs Poetry; switch it by hand")
         elif sub[0] in ("install", "sync"):
-            replaced[k] = " ".join(_uv_sync(instruction, sub[1], project))
+            replaced[k] = " ".join(_uv_sync(instruction, _with_dependency_selection(stage, sub[1]), project))
         elif sub[0] == "run":
             # Poetry ran it in the project's venv; `uv run --no-sync` does the same with the synced one.
             replaced[k] = "uv run --no-sync " + _after_poetry_run(instruction, command)
@@ -418,6 +426,21 @@ def _copied_before(stage: Stage, instruction: Instruction, plan: StagePlan, name
         if any(s in (".", "./") or _manifest_name(s) == name for s in sources):
             return True
     return False
+
+
+def _with_dependency_selection(stage: Stage, args: list[str]) -> list[str]:
+    """`poetry install --only-root` (MIG002's root install) as the stage's dependency install with the project.
+
+    uv has no project-only sync: the root install syncs the same groups and extras as the
+    dependency install before it, which then finds everything already installed.
+    """
+    if "--only-root" not in args:
+        return args
+    for found in commands_in(stage):
+        sub = poetry_subcommand(found.command)
+        if sub and sub[0] in ("install", "sync") and "--only-root" not in sub[1]:
+            return [a for a in sub[1] if a != "--no-root"]
+    return [a for a in args if a != "--only-root"]
 
 
 def _uv_sync(instruction: Instruction, args: list[str], project) -> list[str]:

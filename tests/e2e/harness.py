@@ -23,7 +23,15 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from migrator.verify import Build, BuildStep, dependency_install_step, docker_build, rebuilt_steps
+from migrator.verify import (
+    DEPENDENCY_INSTALL_RE,
+    Build,
+    BuildStep,
+    dependency_install_step,
+    docker_build,
+    dockerfile_steps,
+    rebuilt_steps,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "corpus"
@@ -35,6 +43,9 @@ NOT_COPIED = ("expected.Dockerfile", "e2e.toml", "__pycache__", ".pytest_cache")
 SIDES = ("original", "migrated")
 REBUILD_ATTEMPTS = 3
 POETRY_ITSELF_RE = re.compile(r"\bpip3? install\b(?!.*\s-r\s).*\bpoetry\b")
+STEP_POSITION_RE = re.compile(r"^\[(?:(\S+) )?(\d+)/\d+\]")
+# Installing the project alone (its dependencies already there) resolves nothing.
+PROJECT_ONLY_RE = re.compile(r"--only-root\b|\buv\s+sync\b.*\s--no-deps\b")
 # Set E2E_LOG_DIR to keep every build log (CI artifacts, or reading a surprise by hand).
 LOG_DIR = os.environ.get("E2E_LOG_DIR")
 
@@ -173,6 +184,26 @@ class SideRun:
     def rebuilt(self) -> tuple[str, ...]:
         return rebuilt_steps(list(self.rebuild.steps)) if self.rebuild else ()
 
+    @property
+    def rebuilt_resolving(self) -> tuple[str, ...]:
+        """Steps that re-ran after the source edit and check or install dependencies."""
+        return tuple(i for i in self.rebuilt if resolves_dependencies(i))
+
+
+def resolves_dependencies(instruction: str) -> bool:
+    """A RUN that reads the lock to install dependencies (`poetry install --only-root` does not count)."""
+    return (
+        instruction.startswith("RUN")
+        and DEPENDENCY_INSTALL_RE.search(instruction) is not None
+        and PROJECT_ONLY_RE.search(instruction) is None
+    )
+
+
+def step_position(step: BuildStep) -> tuple[str | None, int] | None:
+    """(stage name, number) of a Dockerfile step: `[build 4/9] COPY ...` -> ("build", 4)."""
+    match = STEP_POSITION_RE.match(step.name)
+    return (match.group(1), int(match.group(2))) if match else None
+
 
 @dataclass
 class CaseRun:
@@ -257,7 +288,18 @@ def cache_disturbed(steps: list[BuildStep]) -> bool:
 
     Colleagues on this engine run cold benchmarks (`docker builder prune`); a rebuild
     that lost its cache that way says nothing about the Dockerfile, so it is retried.
+    A step before the dependency install is out of the edit's reach; source copies
+    after it (`COPY src/ ./src/`) are not.
     """
+    dependency = dependency_install_step(steps)
+    # Only a cached install shows where the edit's reach begins.
+    anchor = step_position(dependency) if dependency is not None and dependency.status == "cached" else None
+    if anchor is not None:
+        for step in dockerfile_steps(steps):
+            position = step_position(step)
+            if step.ran and position is not None and position[0] == anchor[0] and position[1] < anchor[1]:
+                return True
+        return any(POETRY_ITSELF_RE.search(i) for i in rebuilt_steps(steps))
     for instruction in rebuilt_steps(steps):
         if POETRY_ITSELF_RE.search(instruction):
             return True
@@ -312,7 +354,8 @@ def summary_lines(runs: list[CaseRun], total_seconds: float) -> list[str]:
                 f"{label} {size}, uid {side.uid}, build {side.build.seconds:.1f}s, "
                 f"rebuild {side.rebuild.seconds:.1f}s"
                 f"{' (retried: the build cache was pruned meanwhile)' if side.rebuild_attempts > 1 else ''} re-ran {len(side.rebuilt)} steps, dependency install {dep_state}"
-                f" ({dep.name if dep else 'not found'});"
+                f" ({dep.name if dep else 'not found'}); re-ran after the edit: {' | '.join(side.rebuilt) or 'nothing'}"
+                f" ({'none' if not side.rebuilt_resolving else len(side.rebuilt_resolving)} resolving dependencies);"
                 if side.rebuild
                 else f"{label} {size}, uid {side.uid};"
             )

@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SANDBOX = REPO.parent / "shared" / "docker-sandbox"
+# A git worktree lives further from shared/: MIGRATOR_DOCKER_SANDBOX names the folder then.
+SANDBOX = Path(os.environ.get("MIGRATOR_DOCKER_SANDBOX") or REPO.parent / "shared" / "docker-sandbox")
 SETUP_TIMEOUT_SECONDS = 900
 EXPORT_RE = re.compile(r'^export ([A-Z_][A-Z0-9_]*)="(.*)"$')
 

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from migrator.verify import parse_build_log
-from tests.e2e.harness import MIRROR_URL, cache_disturbed, load_cases
+from tests.e2e.harness import MIRROR_URL, cache_disturbed, load_cases, resolves_dependencies
 
 CASES = load_cases()
 
@@ -70,3 +70,48 @@ def test_cache_disturbed(ran):
 )
 def test_cache_not_disturbed(ran):
     assert not cache_disturbed(steps(*ran))
+
+
+def build_log(*lines: tuple[str, str]):
+    """A plain-progress log from (step, status) pairs, status "CACHED" or "DONE"."""
+    text = ""
+    for number, (line, status) in enumerate(lines, start=1):
+        text += f"#{number} {line}\n#{number} {'CACHED' if status == 'CACHED' else 'DONE 1.0s'}\n"
+    return parse_build_log(text)
+
+
+def test_source_copies_after_a_cached_install_are_the_edit():
+    log = build_log(
+        ("[build 4/8] COPY pyproject.toml poetry.lock ./", "CACHED"),
+        ("[build 5/8] RUN poetry install --only main --no-root", "CACHED"),
+        ("[build 6/8] COPY src/ ./src/", "DONE"),
+        ("[build 7/8] COPY README.md ./", "DONE"),
+        ("[build 8/8] RUN poetry install --only-root", "DONE"),
+    )
+    assert not cache_disturbed(log)
+
+
+def test_a_step_before_a_cached_install_that_ran_again_means_a_pruned_cache():
+    log = build_log(
+        ("[build 3/6] RUN apt-get update && apt-get install -y gcc", "DONE"),
+        ("[build 5/6] RUN poetry install --no-root", "CACHED"),
+        ("[build 6/6] COPY . .", "DONE"),
+    )
+    assert cache_disturbed(log)
+
+
+@pytest.mark.parametrize(
+    ("instruction", "resolving"),
+    [
+        ("RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root", False),
+        ("RUN poetry install --only main", True),
+        ("RUN poetry sync --no-root", True),
+        ("RUN pip install -r requirements.txt", True),
+        ("RUN uv sync --locked", True),
+        ("RUN uv sync --locked --no-deps", False),
+        ("COPY . .", False),
+        ("RUN python manage.py collectstatic --noinput", False),
+    ],
+)
+def test_what_resolves_dependencies(instruction, resolving):
+    assert resolves_dependencies(instruction) is resolving

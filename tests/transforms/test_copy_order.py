@@ -43,8 +43,9 @@ UNCHANGED = [
         id="only-root",
     ),
     pytest.param(
+        # Without the context, src/ may be a path dependency the install needs.
         "FROM python:3.12-slim\nWORKDIR /app\nCOPY src/ ./src/\nCOPY pyproject.toml ./\nRUN poetry install\n",
-        id="partial-copy-is-not-the-context",
+        id="partial-copy-without-context",
     ),
 ]
 
@@ -66,7 +67,7 @@ CHANGED = [
         "COPY pyproject.toml poetry.lock* ./\n"
         "RUN poetry install --without dev --no-interaction --no-root\n"
         "COPY . .\n"
-        "RUN poetry install --without dev --no-interaction\n"
+        "RUN poetry install --no-interaction --only-root\n"
         'CMD ["app"]\n',
         id="canonical-without-context",
     ),
@@ -102,7 +103,7 @@ CHANGED = [
         "run poetry install \\\r\n"
         "    --only main --no-root\r\n"
         "add ./ ./\r\n"
-        "run poetry install --only main\r\n",
+        "run poetry install --only-root\r\n",
         id="crlf-lowercase-add-continuation",
     ),
     pytest.param(
@@ -112,9 +113,9 @@ CHANGED = [
         "COPY pyproject.toml poetry.lock ./\n"
         "RUN poetry install --no-root\n"
         "COPY . .\n"
-        "RUN poetry install\n"
         'CMD ["app"]',
-        id="root-installed-before-source-no-final-newline",
+        # The original never installed the root (its source came later): neither does the migration.
+        id="root-never-installed-before-source-no-final-newline",
     ),
     pytest.param(
         "FROM python:3.11\n"
@@ -126,7 +127,7 @@ CHANGED = [
         "COPY pyproject.toml poetry.lock* ./\n"
         "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root\n"
         "COPY . .\n"
-        "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main\n",
+        "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only-root\n",
         id="run-flags-kept-on-root-install",
     ),
     pytest.param(
@@ -136,7 +137,7 @@ CHANGED = [
         "COPY pyproject.toml poetry.lock* ./\n"
         'RUN pip install "poetry==2.2.1" && poetry install --sync --no-root\n'
         "COPY . .\n"
-        "RUN poetry install --sync\n",
+        "RUN poetry install --only-root\n",
         id="poetry-installed-in-the-same-run",
     ),
     pytest.param(
@@ -149,7 +150,7 @@ CHANGED = [
         "COPY pyproject.toml poetry.lock* ./\n"
         "RUN poetry install --without dev --no-root && rm -rf ~/.cache/pypoetry\n"
         "COPY . .\n"
-        "RUN poetry install --without dev\n",
+        "RUN poetry install --only-root\n",
         id="cache-cleanup-in-the-install-run",
     ),
 ]
@@ -195,7 +196,7 @@ def test_context_with_scripts_installs_root(tmp_path):
         "COPY pyproject.toml ./\n"
         "RUN poetry install --only main --no-root\n"
         "COPY . .\n"
-        "RUN poetry install --only main\n"
+        "RUN poetry install --only-root\n"
     )
     assert run_twice(TRANSFORM, NAIVE, read_context(tmp_path)) == after
 
@@ -226,7 +227,7 @@ def test_subfolder_build_without_context():
         "COPY backend/pyproject.toml backend/poetry.lock* ./\n"
         "RUN poetry install --no-root\n"
         "COPY backend/ .\n"
-        "RUN poetry install\n"
+        "RUN poetry install --only-root\n"
     )
     assert run_twice(TRANSFORM, before) == after
 
@@ -275,12 +276,14 @@ PARTIAL = (
 )
 
 
-def test_root_installed_before_its_package_is_copied(tmp_path):
+def test_root_never_installed_before_its_package_is_copied(tmp_path):
+    # Its package came after the install: Poetry 1 skipped the root with a warning, Poetry 2
+    # fails. --no-root, and no root install the original never had (uvicorn needs none).
     make_project(tmp_path, '[tool.poetry]\nname = "app"\nversion = "1"\n', ("poetry.lock", "README.md", "app/"))
-    after = PARTIAL.replace("--no-interaction\n", "--no-interaction --no-root\n").replace(
-        "COPY app /app/app\n", "COPY app /app/app\nRUN poetry install --no-interaction\n"
-    )
+    after = PARTIAL.replace("--no-interaction\n", "--no-interaction --no-root\n")
     assert run_twice(TRANSFORM, PARTIAL, read_context(tmp_path)) == after
+    [note] = outcome_of(TRANSFORM, PARTIAL, read_context(tmp_path)).changes
+    assert note.line == 4 and "the original never installed the project itself" in note.message
 
 
 def test_partial_copy_left_alone_when_nothing_of_the_project_is_installed(tmp_path):
@@ -288,11 +291,11 @@ def test_partial_copy_left_alone_when_nothing_of_the_project_is_installed(tmp_pa
     assert run_twice(TRANSFORM, PARTIAL, read_context(tmp_path)) == PARTIAL
 
 
-def test_whole_context_after_install_gets_no_root_even_without_package(tmp_path):
+def test_package_mode_false_installed_before_the_source_is_left_alone(tmp_path):
+    # Poetry 2 installs no root in package-mode = false: nothing to add.
     make_project(tmp_path, APPLICATION)
     before = "FROM python:3.9\nWORKDIR /code\nCOPY pyproject.toml poetry.lock /code/\nRUN poetry install --no-ansi\nCOPY . /code/\n"
-    after = before.replace("--no-ansi", "--no-ansi --no-root")
-    assert run_twice(TRANSFORM, before, read_context(tmp_path)) == after
+    assert run_twice(TRANSFORM, before, read_context(tmp_path)) == before
 
 
 def test_context_copied_twice_is_left_alone():
@@ -328,7 +331,7 @@ def test_pipeline_orders_manifests_first():
     first_install = result.index("--only main --no-interaction --no-root")
     source = result.index("COPY . .")
     assert manifests < first_install < source
-    assert result.rindex("poetry install --only main --no-interaction\n") > source
+    assert result.rindex("poetry install --no-interaction --only-root\n") > source
 
 
 def test_pipeline_with_context_subfolder_and_crlf(tmp_path):
@@ -347,7 +350,9 @@ def test_pipeline_with_context_subfolder_and_crlf(tmp_path):
     # The project has no dev group: Poetry 2 would reject --without dev, so --no-dev just goes.
     assert "dev" not in result.replace("/dev/", "")
     assert (
-        result.index("poetry install --no-root") < result.index("COPY backend/ .") < result.rindex("poetry install\r\n")
+        result.index("poetry install --no-root")
+        < result.index("COPY backend/ .")
+        < result.rindex("poetry install --only-root\r\n")
     )
 
 
@@ -382,5 +387,214 @@ def test_the_root_install_keeps_what_its_run_set_up_first():
     after = run_twice(TRANSFORM, before)
     # the exported variable and the config hold for the root install too; the unrelated clean-up is not repeated
     assert after.endswith(
-        'COPY . .\nRUN export A="$(cat /x)" && poetry config virtualenvs.in-project true && poetry install --only main\n'
+        'COPY . .\nRUN export A="$(cat /x)" && poetry config virtualenvs.in-project true && poetry install --only-root\n'
     )
+
+
+# --- root installs as the original did them, on real-world shapes ---------------------------
+
+
+def test_poetry_before_1_2_repeats_the_install_for_the_root():
+    # Poetry 1.1 has no --only-root: the install runs again without --no-root.
+    before = (
+        "FROM python:3.9\nRUN pip install poetry==1.1.15\nWORKDIR /app\nCOPY . .\n"
+        "RUN poetry install --no-dev --no-interaction\n"
+    )
+    after = run_twice(TRANSFORM, before)
+    assert after.endswith(
+        "RUN poetry install --no-dev --no-interaction --no-root\nCOPY . .\nRUN poetry install --no-dev --no-interaction\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("install", "root"),
+    [
+        pytest.param("poetry sync --only main", "poetry install --only-root", id="sync-becomes-install"),
+        pytest.param(
+            "poetry install --compile --without dev,test --no-ansi",
+            "poetry install --compile --no-ansi --only-root",
+            id="compile-kept-groups-dropped",
+        ),
+        pytest.param("poetry install --only=main --all-extras", "poetry install --all-extras --only-root", id="only="),
+        pytest.param("poetry install --sync --with docs", "poetry install --only-root", id="sync-option-dropped"),
+    ],
+)
+def test_root_install_is_only_root_without_group_options(install, root):
+    before = f"FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN {install}\n"
+    assert run_twice(TRANSFORM, before).endswith(f"COPY . .\nRUN {root}\n")
+
+
+def test_poetry_1_pinned_install_before_the_source_is_left_alone():
+    # Poetry 1.8 skips a root it cannot install with a warning: nothing breaks, nothing to change.
+    text = (
+        "FROM python:3.11\nRUN pip install poetry==1.8.3\nWORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\nRUN poetry install\nCOPY . .\n"
+    )
+    assert run_twice(TRANSFORM, text) == text
+
+
+def test_unpinned_poetry_install_before_the_source_gets_no_root():
+    before = "FROM python:3.11\nRUN pip install poetry\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install\nCOPY . .\n"
+    assert run_twice(TRANSFORM, before) == before.replace("poetry install\n", "poetry install --no-root\n")
+
+
+def app_context(tmp_path):
+    make_project(tmp_path, APPLICATION, ("poetry.lock", "app/main.py", "data/rates.csv", "core/model.py"))
+    return read_context(tmp_path)
+
+
+SOURCE_COPIES = (
+    "FROM python:3.12-slim\n"
+    "WORKDIR /app\n"
+    "COPY pyproject.toml poetry.lock ./\n"
+    "COPY ./app ./app\n"
+    "# fixtures\n"
+    "COPY ./data ./data\n"
+    "RUN poetry install --only main --no-root\n"
+    'CMD ["uvicorn", "app.main:app"]\n'
+)
+
+
+def test_every_source_copy_goes_after_the_dependency_install(tmp_path):
+    context = app_context(tmp_path)
+    after = (
+        "FROM python:3.12-slim\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install --only main --no-root\n"
+        "COPY ./app ./app\n"
+        "# fixtures\n"
+        "COPY ./data ./data\n"
+        'CMD ["uvicorn", "app.main:app"]\n'
+    )
+    assert run_twice(TRANSFORM, SOURCE_COPIES, context) == after
+    [note] = outcome_of(TRANSFORM, SOURCE_COPIES, context).changes
+    assert note.line == 4 and "(line 7) rather than before it (line 4 and line 6)" in note.message
+
+
+def test_source_copy_a_step_needs_stays_with_a_warning(tmp_path):
+    context = app_context(tmp_path)
+    before = (
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
+        "COPY ./data ./data\nRUN python data/seed.py\nCOPY ./app ./app\nRUN poetry install --only main --no-root\n"
+    )
+    after = run_twice(TRANSFORM, before, context)
+    # ./app moves; ./data stays, as the seed step reads it.
+    assert after.endswith(
+        "COPY ./data ./data\nRUN python data/seed.py\nRUN poetry install --only main --no-root\nCOPY ./app ./app\n"
+    )
+    [warning] = outcome_of(TRANSFORM, before, context).warnings
+    assert warning.line == 4 and "line 5 runs python" in warning.message
+
+
+def test_source_copy_with_the_manifests_stays_with_a_warning():
+    text = "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml poetry.lock main.py ./\nRUN poetry install --no-root\n"
+    assert run_twice(TRANSFORM, text) == text
+    [warning] = outcome_of(TRANSFORM, text).warnings
+    assert warning.line == 3 and "copy the manifests on their own" in warning.message
+
+
+def test_partial_copy_with_its_package_keeps_the_root_install(tmp_path):
+    # The package was there when the original installed: its root was installed, and still is.
+    make_project(tmp_path, '[tool.poetry]\nname = "app"\nversion = "1"\n', ("poetry.lock", "app/"))
+    before = "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nCOPY app ./app\nRUN poetry install --only main\n"
+    after = (
+        "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install --only main --no-root\nCOPY app ./app\nRUN poetry install --only-root\n"
+    )
+    assert run_twice(TRANSFORM, before, read_context(tmp_path)) == after
+
+
+SCRIPT_PROJECT = (
+    '[tool.poetry]\nname = "shelf-check"\nversion = "1"\nreadme = "README.md"\n'
+    'packages = [{ include = "shelf", from = "src" }]\n'
+    '[tool.poetry.scripts]\nshelf-check = "shelf.cli:main"\n'
+)
+SCRIPT_LOCK = '[[package]]\nname = "tabulate"\nversion = "0.9.0"\n'
+SCRIPT_RUN = (
+    "FROM python:3.12\nWORKDIR /srv\nCOPY pyproject.toml poetry.lock ./\n"
+    "RUN poetry install --only main --no-root\nCOPY src/ ./src/\n"
+    'CMD ["poetry", "run", "shelf-check"]\n'
+)
+
+
+def script_context(tmp_path, lock=SCRIPT_LOCK, files=("README.md", "src/shelf/cli.py")):
+    make_project(tmp_path, SCRIPT_PROJECT, files)
+    (tmp_path / "poetry.lock").write_text(lock)
+    return read_context(tmp_path)
+
+
+def test_console_script_that_replaces_poetry_run_gets_the_root_installed(tmp_path):
+    context = script_context(tmp_path)
+    after = SCRIPT_RUN.replace(
+        "COPY src/ ./src/\n", "COPY src/ ./src/\nCOPY README.md ./\nRUN poetry install --only-root\n"
+    )
+    assert run_twice(TRANSFORM, SCRIPT_RUN, context) == after
+    [note] = outcome_of(TRANSFORM, SCRIPT_RUN, context).changes
+    assert note.line == 5 and "`shelf-check` replaces `poetry run shelf-check`" in note.message
+
+
+def test_console_script_a_locked_package_provides_needs_no_root(tmp_path):
+    context = script_context(tmp_path, lock=SCRIPT_LOCK + '[[package]]\nname = "shelf-check"\nversion = "2"\n')
+    assert run_twice(TRANSFORM, SCRIPT_RUN, context) == SCRIPT_RUN
+
+
+def test_console_script_whose_package_is_never_copied_is_held_back(tmp_path):
+    context = script_context(tmp_path)
+    before = SCRIPT_RUN.replace("COPY src/ ./src/\n", "COPY src/shelf/cli.py ./cli.py\n")
+    assert run_twice(TRANSFORM, before, context) == before
+    [warning] = outcome_of(TRANSFORM, before, context).warnings
+    assert warning.line == 5 and "src/shelf is not copied into the image" in warning.message
+
+
+def test_source_copy_before_a_workdir_keeps_where_it_lands(tmp_path):
+    context = app_context(tmp_path)
+    before = (
+        "FROM python:3.10\nCOPY core ./app/core\nCOPY poetry.lock pyproject.toml ./app/\nWORKDIR /app\n"
+        "RUN poetry install --without dev --no-root\n"
+    )
+    after = (
+        "FROM python:3.10\nCOPY poetry.lock pyproject.toml ./app/\nWORKDIR /app\n"
+        "RUN poetry install --without dev --no-root\nCOPY core /app/core\n"
+    )
+    assert run_twice(TRANSFORM, before, context) == after
+
+
+def test_install_with_no_source_ever_copied_gets_no_root():
+    before = "FROM python:3.12\nRUN pip install poetry\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install\n"
+    assert run_twice(TRANSFORM, before) == before.replace("poetry install\n", "poetry install --no-root\n")
+
+
+def test_install_after_a_step_that_may_create_the_package_is_left_alone():
+    # A known trick: an empty package lets Poetry install the root before the source.
+    text = (
+        "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
+        "RUN mkdir app && touch app/__init__.py && poetry install\n"
+    )
+    assert run_twice(TRANSFORM, text) == text
+
+
+def test_source_that_must_stay_before_the_install_keeps_the_root_install():
+    text = "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml ./\nCOPY app ./app\nRUN make\nRUN poetry install\n"
+    assert run_twice(TRANSFORM, text) == text
+
+
+def test_copy_that_stays_keeps_the_copies_above_it_in_place(tmp_path):
+    # settings.py from a mixed COPY overrides app/settings.py: moving ./app after it would undo that.
+    context = app_context(tmp_path)
+    text = (
+        "FROM python:3.12\nWORKDIR /app\nCOPY ./app ./app\n"
+        "COPY pyproject.toml poetry.lock settings.py ./app/\nRUN poetry install --no-root\n"
+    )
+    assert run_twice(TRANSFORM, text, context) == text
+    assert [w.line for w in outcome_of(TRANSFORM, text, context).warnings] == [4, 3]
+
+
+def test_copy_from_another_stage_between_keeps_the_source_before_it():
+    text = (
+        "FROM node:20 AS assets\nFROM python:3.12\nWORKDIR /app\nCOPY . .\n"
+        "COPY --from=assets /dist ./static\nRUN poetry install\n"
+    )
+    assert run_twice(TRANSFORM, text) == text
+    [warning] = outcome_of(TRANSFORM, text).warnings
+    assert warning.line == 5 and "stays and may write over what it copies" in warning.message

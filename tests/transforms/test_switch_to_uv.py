@@ -88,8 +88,8 @@ REFUSALS = [
         id="unknown-subcommand",
     ),
     pytest.param(
-        FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install --only-root\n",
-        "--only-root",
+        FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install --dry-run\n",
+        "--dry-run",
         id="unknown-install-option",
     ),
     pytest.param(
@@ -364,3 +364,18 @@ def test_any_mix_switches_cleanly_or_is_refused(lines):
     result = run_twice(TRANSFORM, text, context(), UV)
     assert not [i.logical for i in parse(result).instructions if "poetry" in i.logical.lower()]
     assert len(dockerfile.parse_string(result)) == len(parse(result).instructions)
+
+
+def test_only_root_install_syncs_what_the_dependency_install_selected():
+    # MIG002 writes the root install as `poetry install --only-root`: uv has no project-only
+    # sync, so it syncs the dependency install's groups again, with the project.
+    text = (
+        FROM
+        + POETRY_SETUP
+        + "WORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install --without dev --no-root\n"
+        + "COPY . .\nRUN poetry install --compile --only-root\n"
+    )
+    result = run_twice(TRANSFORM, text, context(groups=("dev",)), UV)
+    assert result.endswith(
+        "COPY . .\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-editable\n"
+    )

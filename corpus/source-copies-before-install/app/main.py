@@ -1,0 +1,3 @@
+from flask import Flask
+
+server = Flask(__name__)
