@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from migrator import behaviour
 from migrator import verify as verify_module
 from migrator.pipeline import migrate_path
 from migrator.transform import Settings
@@ -320,3 +321,226 @@ def test_verify_on_the_sandbox(monkeypatch):
         assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0, (
             f"{tag} was left behind"
         )
+
+
+# --- the checks that need no input (migrator.behaviour) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(("uvicorn", "app:app"), ("uvicorn",), id="exec-form"),
+        pytest.param(("poetry", "run", "gunicorn", "app:app"), ("poetry", "poetry run gunicorn"), id="poetry-run"),
+        pytest.param(
+            ("/bin/sh", "-c", "alembic upgrade head && exec gunicorn -b :80 app:app"),
+            ("alembic", "gunicorn"),
+            id="shell-form-two-commands",
+        ),
+        pytest.param(
+            ("/bin/sh", "-c", "PORT=80 exec python -m app | tee log"), ("python", "tee"), id="assignment-pipe"
+        ),
+        pytest.param(("/usr/bin/env", "python3", "main.py"), ("python3",), id="env"),
+        pytest.param(("/bin/sh", "-c", "cd /app && $RUNNER"), (), id="variable-command-unknown"),
+        pytest.param((), (), id="no-command"),
+    ],
+)
+def test_named_programs(argv, expected):
+    assert behaviour.named_programs(argv) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(("poetry", "run", "python", "-m", "app"), "poetry-run", id="poetry-run"),
+        pytest.param(("gunicorn", "app:app"), "gunicorn", id="console-script-shebang"),
+        pytest.param((), "python3", id="nothing-named"),
+    ],
+)
+def test_interpreter_hint(argv, expected):
+    assert behaviour.interpreter_hint(argv) == expected
+
+
+def test_project_modules_come_from_the_source_and_pyproject(tmp_path):
+    for name in ("app/__init__.py", "src/lib/__init__.py", "main.py", "setup.py", "tests/__init__.py", "my-script.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    (tmp_path / "notapackage").mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry]\npackages = [{include = "svc", from = "lib"}, {include = "*.py"}, {include = "app"}]\n'
+    )
+    assert behaviour.project_modules(tmp_path) == ("app", "main", "lib", "svc")
+
+
+TRACEBACK = """\
+[2026-12-01 10:00:00 +0000] [1] [INFO] Booting worker with pid: 7
+Traceback (most recent call last):
+  File "/app/.venv/lib/python3.11/site-packages/gunicorn/arbiter.py", line 609, in spawn_worker
+    worker.init_process()
+  File "/app/app.py", line 3, in <module>
+    import requests
+ModuleNotFoundError: No module named 'requests'
+Traceback (most recent call last):
+  File "/app/app.py", line 9, in <module>
+    os.makedirs("instance")
+PermissionError: [Errno 13] Permission denied: 'instance'
+Traceback (most recent call last):
+  File "/app/app.py", line 1, in <module>
+KeyError: 'DATABASE_URL'
+"""
+
+
+def test_named_errors_name_each_kind_once():
+    assert behaviour.named_errors(TRACEBACK + "ModuleNotFoundError: No module named 'requests'\n") == (
+        "ModuleNotFoundError: No module named 'requests'",
+        "PermissionError: [Errno 13] Permission denied: 'instance'",
+        "Traceback: KeyError: 'DATABASE_URL'",
+    )
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        pytest.param(
+            "docker: Error response from daemon: OCI runtime create failed: container_linux.go:380: starting "
+            'container process caused: exec: "uvicorn": executable file not found in $PATH: unknown.',
+            'exec: "uvicorn": executable file not found in $PATH',
+            id="exec-form-runc",
+        ),
+        pytest.param("/bin/sh: 1: gunicorn: not found", "gunicorn: not found", id="shell-form-dash"),
+        pytest.param("sh: line 1: celery: command not found", "celery: not found", id="shell-form-bash"),
+    ],
+)
+def test_named_errors_program_not_found(output, expected):
+    assert behaviour.named_errors(output) == (expected,)
+
+
+PROBE_OUTPUT = "U\t10001\nW\tWORKDIR\t/app\tdenied\nW\tHOME\t/home/app\twritable\nP\tpython\t/app/.venv/bin/python\n"
+
+
+def test_parse_probe():
+    probe = behaviour.parse_probe(PROBE_OUTPUT + "I\tapp\tok\nI\tworker\tModuleNotFoundError: No module named 'x'\n")
+    assert probe.uid == "10001"
+    assert probe.writable == (("WORKDIR", "/app", "denied"), ("HOME", "/home/app", "writable"))
+    assert probe.programs == (("python", "/app/.venv/bin/python"),)
+    assert probe.imports == (("app", "ok"), ("worker", "ModuleNotFoundError: No module named 'x'"))
+    assert probe.problem is None
+
+
+def test_a_probe_that_could_not_run_says_why():
+    probe = behaviour.parse_probe("", 127, 'exec: "/bin/sh": stat /bin/sh: no such file or directory\n')
+    assert (
+        probe.problem
+        == 'the checks could not run in the image: exec: "/bin/sh": stat /bin/sh: no such file or directory'
+    )
+
+
+def seen(command=None, probe=None, http=None, smoke=None):
+    return behaviour.Behaviour(behaviour.ImageConfig(), command, http, probe, smoke)
+
+
+RUNNING = behaviour.CommandRun(True, None, "serving")
+MISSING_REQUESTS = behaviour.CommandRun(
+    False, 3, "ModuleNotFoundError: No module named 'requests'", ("ModuleNotFoundError: No module named 'requests'",)
+)
+
+
+def outcomes(checks):
+    return {check.name: (check.outcome, check.lines) for check in checks}
+
+
+def test_a_command_that_exits_where_it_ran_is_named():
+    checks = behaviour.compare(seen(RUNNING), seen(MISSING_REQUESTS), 10)
+    assert outcomes(checks) == {
+        "own command": (
+            "differs",
+            (
+                "own command: the original still running after 10s, the migrated image exited 3 "
+                "(ModuleNotFoundError: No module named 'requests')",
+            ),
+        )
+    }
+
+
+def test_the_original_failing_the_same_way_is_not_a_difference():
+    assert outcomes(behaviour.compare(seen(MISSING_REQUESTS), seen(MISSING_REQUESTS), 10))["own command"] == (
+        "same",
+        (),
+    )
+
+
+def test_the_original_failing_where_the_migrated_image_works_is_said_so():
+    outcome, lines = outcomes(behaviour.compare(seen(MISSING_REQUESTS), seen(RUNNING), 10))["own command"]
+    assert outcome == "original fails"
+    assert lines == (
+        "the original fails: own command exited 3 (ModuleNotFoundError: No module named 'requests'); "
+        "the migrated image still running after 10s",
+    )
+
+
+def test_an_error_only_the_migrated_image_prints_is_a_difference_even_while_both_run():
+    booting = behaviour.CommandRun(True, None, "Traceback", ("Traceback: KeyError: 'x'",))
+    assert outcomes(behaviour.compare(seen(RUNNING), seen(booting), 10))["own command"] == (
+        "differs",
+        ("own command: only the migrated image prints Traceback: KeyError: 'x'",),
+    )
+
+
+def probe(imports=(), writable=(), programs=(), uid="0"):
+    return behaviour.Probe(tuple(imports), tuple(writable), tuple(programs), uid)
+
+
+def test_probe_differences_one_line_each():
+    before = probe(
+        [("app", "ok"), ("tests", "ModuleNotFoundError: No module named 'pytest'")],
+        [("WORKDIR", "/app", "writable"), ("VOLUME /data", "/data", "writable"), ("HOME", "/root", "writable")],
+        [("poetry", "/usr/local/bin/poetry"), ("poetry run uvicorn", "/root/.cache/venv/bin/uvicorn")],
+    )
+    after = probe(
+        [("app", "ModuleNotFoundError: No module named 'pkg_resources'"), ("tests", "ModuleNotFoundError: x")],
+        [("WORKDIR", "/app", "denied"), ("VOLUME /data", "/data", "denied"), ("HOME", "/home/app", "writable")],
+        [("uvicorn", "")],
+        uid="10001",
+    )
+    assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10)) == {
+        "imports": (
+            "differs",
+            (
+                "import app: ok in the original, fails with ModuleNotFoundError: No module named 'pkg_resources' "
+                "in the migrated image",
+            ),
+        ),
+        "writable": (
+            "differs",
+            (
+                "WORKDIR /app: writable in the original, denied for uid 10001 in the migrated image",
+                "VOLUME /data: writable in the original, denied for uid 10001 in the migrated image",
+            ),
+        ),
+        "PATH": (
+            "differs",
+            ("PATH: uvicorn is not found in the migrated image (the original finds poetry, poetry run uvicorn)",),
+        ),
+    }
+
+
+def test_a_place_only_the_migrated_image_can_write_is_no_difference():
+    before = probe(writable=[("WORKDIR", "/app", "denied")])
+    after = probe(writable=[("WORKDIR", "/app", "writable")])
+    assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10))["writable"] == ("same", ())
+
+
+def test_http_and_smoke_compare_status_and_output():
+    ok = behaviour.HttpAnswer(200, '{"notes": []}')
+    broken = behaviour.HttpAnswer(500, "Internal Server Error")
+    gone = behaviour.HttpAnswer(None, "", "the container exited (1) before answering")
+    assert outcomes(behaviour.compare(seen(http=ok), seen(http=broken), 10))["HTTP probe"] == (
+        "differs",
+        ("HTTP probe: the original answers 200, 13 bytes, the migrated image 500, 21 bytes",),
+    )
+    assert outcomes(behaviour.compare(seen(http=gone), seen(http=ok), 10))["HTTP probe"][0] == "original fails"
+    smoke = behaviour.SmokeRun(0, "v1\n", "")
+    other = behaviour.SmokeRun(0, "v2\n", "")
+    assert outcomes(behaviour.compare(seen(smoke=smoke), seen(smoke=other), 10))["--smoke"] == (
+        "differs",
+        ("--smoke: the output differs (exit 0 in both): at byte 1: '1\\n' became '2\\n'",),
+    )
