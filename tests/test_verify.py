@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import stat
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -544,3 +547,62 @@ def test_http_and_smoke_compare_status_and_output():
         "differs",
         ("--smoke: the output differs (exit 0 in both): at byte 1: '1\\n' became '2\\n'",),
     )
+
+
+# --- the verified recipe of docs/runners.md -----------------------------------------------------
+
+
+def documented_files() -> dict[str, str]:
+    text = (REPO / "docs" / "runners.md").read_text()
+    return dict(re.findall(r"<!-- file: (\S+) -->\s*```\w*\n(.*?)```", text, re.DOTALL))
+
+
+def test_the_verified_recipe_is_a_valid_script_that_verifies_and_writes():
+    script = documented_files()["migrate-verified.sh"]
+    assert subprocess.run(["sh", "-n"], input=script, text=True).returncode == 0
+    assert "exec migrate --write --verify " in script
+
+
+def test_the_pr_body_carries_the_verification_table(tmp_path):
+    verification = Verification(
+        "Dockerfile",
+        False,
+        "WORKDIR /app: writable in the original, denied for uid 10001 in the migrated image",
+        verdict="differs",
+        checks=(
+            behaviour.Check("own command", "still running after 10s", "still running after 10s", "same"),
+            behaviour.Check(
+                "writable",
+                "WORKDIR /app, HOME /root",
+                "HOME /home/app",
+                "differs",
+                ("WORKDIR /app: writable in the original, denied for uid 10001 in the migrated image",),
+            ),
+        ),
+    )
+    report = {
+        "files": [
+            {"path": "Dockerfile", "status": "migrated", "applied": ["MIG003"], "warnings": [], "verification": None},
+            {
+                "path": "svc/Dockerfile",
+                "status": "migrated",
+                "applied": ["MIG003"],
+                "warnings": [],
+                "verification": verification.record(),
+            },
+        ]
+    }
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    (tmp_path / "pr_body.py").write_text(documented_files()["pr_body.py"])
+    body = subprocess.run(
+        [sys.executable, str(tmp_path / "pr_body.py"), str(tmp_path / "report.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    first, second = body.split("### `svc/Dockerfile`")
+    assert "Verified" not in first  # a file verified by nobody gets no table
+    assert "Verified with `migrate --verify`: **differs**." in second
+    assert "| own command | still running after 10s | still running after 10s | same |" in second
+    assert "| writable | WORKDIR /app, HOME /root | HOME /home/app | differs |" in second
+    assert "- WORKDIR /app: writable in the original, denied for uid 10001 in the migrated image" in second
