@@ -112,6 +112,8 @@ def test_the_same_behaviour_exits_0_with_every_check_shown(runs):
     assert record["original"]["dependencies_cached"] is False
     assert record["migrated"]["size_bytes"] < record["original"]["size_bytes"]
     assert "variants/same.Dockerfile: same behaviour" in run.stderr
+    edited = NOTES / record["source_edited"]
+    assert "migrator --verify" not in edited.read_text(), "the source-only edit reached the real project"
 
 
 def test_a_missing_module_is_named(runs):
