@@ -14,6 +14,7 @@ import pytest
 from rich.console import Console
 
 from migrator import behaviour
+from migrator import verify as verify_module
 from migrator.pipeline import migrate_path
 from migrator.transform import Settings
 from migrator.verify import (
@@ -575,3 +576,166 @@ def test_the_pr_body_carries_the_verification_table(tmp_path):
     assert "| own command | still running after 10s | still running after 10s | same |" in second
     assert "| writable | WORKDIR /app, HOME /root | HOME /home/app | differs |" in second
     assert "- WORKDIR /app: writable in the original, denied for uid 10001 in the migrated image" in second
+
+
+# --- the command line: --baseline, the run options, --jobs ----------------------------------------
+
+NAIVE = (
+    "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
+    'RUN poetry install --no-root\nCMD ["python", "-m", "app"]\n'
+)
+
+
+def cli(*args: str):
+    from click.testing import CliRunner
+
+    from migrator.options import cli as command
+
+    return CliRunner().invoke(command, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def pair(tmp_path):
+    (tmp_path / "old.Dockerfile").write_text(NAIVE)
+    (tmp_path / "Dockerfile").write_text(NAIVE.replace("3.11-slim", "3.12-slim"))
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "app"\nversion = "0.1.0"\npackage-mode = false\n')
+    return tmp_path
+
+
+def fake_pair(monkeypatch, verdict: str, lines=()):
+    calls = []
+
+    def verify_pair(path, original, migrated, context_dir, options=None, extra_files=(), baseline=None):
+        calls.append((path, original, migrated, Path(context_dir), options, baseline))
+        check = behaviour.Check("own command", "still running after 10s", "exited 1", "differs" if lines else "same")
+        check = behaviour.Check(check.name, check.original, check.migrated, check.outcome, tuple(lines))
+        failure = None if verdict == "passed" else "\n".join(lines) or "step [2/2] RUN x failed"
+        return Verification(path, verdict == "passed", failure, verdict=verdict, checks=(check,), baseline=baseline)
+
+    monkeypatch.setattr(verify_module, "verify_pair", verify_pair)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("verdict", "lines", "code"),
+    [
+        pytest.param("passed", (), 0, id="same-behaviour"),
+        pytest.param("differs", ("own command: the original still running after 10s, the migrated image exited 1",), 1),
+        pytest.param("original fails", ("the original fails: import app: ...",), 1, id="original-fails"),
+        pytest.param("build failed", (), 123, id="build-failed"),
+    ],
+)
+def test_baseline_compares_the_pair_without_migrating(pair, monkeypatch, verdict, lines, code):
+    calls = fake_pair(monkeypatch, verdict, lines)
+    result = cli(
+        "--verify",
+        "--baseline",
+        str(pair / "old.Dockerfile"),
+        "--env",
+        "TOKEN=x",
+        "--env-file",
+        str(pair / "pyproject.toml"),
+        "--probe-http",
+        "8000/health",
+        "--run-seconds",
+        "3",
+        "--format",
+        "json",
+        str(pair / "Dockerfile"),
+    )
+    assert result.exit_code == code, result.output
+    ((path, original, migrated, context, options, baseline),) = calls
+    assert (original, migrated) == (NAIVE, NAIVE.replace("3.11-slim", "3.12-slim"))  # no transform ran
+    assert context == pair and baseline == str(pair / "old.Dockerfile")
+    assert (options.env, options.env_files, options.probe_http, options.run_seconds) == (
+        ("TOKEN=x",),
+        (str(pair / "pyproject.toml"),),
+        "8000/health",
+        3.0,
+    )
+    document = json.loads(result.stdout)
+    assert document["mode"] == "baseline"
+    record = document["files"][0]["verification"]
+    assert (record["verdict"], record["differences"], record["baseline"]) == (verdict, list(lines), baseline)
+    assert (pair / "Dockerfile").read_text() == NAIVE.replace("3.11-slim", "3.12-slim")
+
+
+def test_baseline_uses_the_context_given(pair, monkeypatch, tmp_path_factory):
+    calls = fake_pair(monkeypatch, "passed")
+    elsewhere = tmp_path_factory.mktemp("context")
+    result = cli(
+        "--verify", "--baseline", str(pair / "old.Dockerfile"), "--context", str(elsewhere), str(pair / "Dockerfile")
+    )
+    assert result.exit_code == 0, result.output
+    assert calls[0][3] == elsewhere
+    assert f"{pair / 'Dockerfile'}: same behaviour" in result.stderr
+
+
+def test_baseline_without_an_engine_exits_123(pair, tmp_path):
+    result = cli(
+        "--verify",
+        "--docker",
+        str(tmp_path / "nodocker"),
+        "--baseline",
+        str(pair / "old.Dockerfile"),
+        str(pair / "Dockerfile"),
+    )
+    assert result.exit_code == 123
+    assert "build failed: no Docker CLI" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--baseline", "{old}", "{new}"], "need --verify", id="baseline-without-verify"),
+        pytest.param(["--env", "A=1", "{new}"], "need --verify", id="env-without-verify"),
+        pytest.param(["--build-jobs", "2", "{new}"], "need --verify", id="build-jobs-without-verify"),
+        pytest.param(["--verify", "--baseline", "{old}", "{new}", "{old}"], "exactly one file", id="two-paths"),
+        pytest.param(["--verify", "--baseline", "{old}", "{dir}"], "exactly one file", id="a-folder"),
+        pytest.param(["--verify", "--write", "--baseline", "{old}", "{new}"], "runs no transform", id="write"),
+        pytest.param(
+            ["--verify", "--probe-http", "web", "--baseline", "{old}", "{new}"], "is not PORT", id="bad-probe"
+        ),
+        pytest.param(
+            ["--verify", "--env", "NOVALUE", "--baseline", "{old}", "{new}"], "is not KEY=VALUE", id="bad-env"
+        ),
+    ],
+)
+def test_baseline_usage_errors(pair, args, message):
+    names = {"old": str(pair / "old.Dockerfile"), "new": str(pair / "Dockerfile"), "dir": str(pair)}
+    result = cli(*[arg.format(**names) for arg in args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_verify_jobs_verifies_files_at_once_in_the_input_order(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    paths = []
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text(NAIVE)
+        paths.append(tmp_path / name / "Dockerfile")
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def fake_verify(result, context_dir, options=None):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.3 if "/a/" in result.path else 0.05)
+        with lock:
+            running[0] -= 1
+        passed = "/b/" not in result.path
+        return Verification(result.path, passed, None if passed else "x", verdict="passed" if passed else "differs")
+
+    monkeypatch.setattr(verify_module, "verify", fake_verify)
+    monkeypatch.setattr(verify_module, "docker_problem", lambda options: None)
+    result = cli("--verify", "--write", "--jobs", "3", "--format", "json", str(tmp_path))
+    assert result.exit_code == 123
+    records = json.loads(result.stdout)["files"]
+    assert [Path(r["path"]).parent.name for r in records] == ["a", "b", "c"]
+    assert [r["written"] for r in records] == [True, False, True]  # exactly the ones that pass
+    assert most[0] > 1
+    assert (tmp_path / "b" / "Dockerfile").read_text() == NAIVE
