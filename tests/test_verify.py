@@ -739,3 +739,20 @@ def test_verify_jobs_verifies_files_at_once_in_the_input_order(tmp_path, monkeyp
     assert [r["written"] for r in records] == [True, False, True]  # exactly the ones that pass
     assert most[0] > 1
     assert (tmp_path / "b" / "Dockerfile").read_text() == NAIVE
+
+
+def test_no_python_to_import_with_is_one_line():
+    before = probe([("notes", "ok")])
+    after = probe([("*", "no Python to import with: poetry is not found")])
+    assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10))["imports"] == (
+        "differs",
+        ("imports: no Python to import with: poetry is not found in the migrated image",),
+    )
+    assert outcomes(behaviour.compare(seen(probe=after), seen(probe=after), 10))["imports"] == ("same", ())
+
+
+def test_an_import_failing_with_a_guessed_python_in_the_original_is_not_blamed_on_it():
+    before = behaviour.parse_probe("U\t0\nX\tfallback\nI\tapp\tModuleNotFoundError: No module named 'flask'\n")
+    after = probe([("app", "ok")])
+    assert before.guessed_python
+    assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10))["imports"] == ("same", ())
