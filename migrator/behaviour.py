@@ -414,7 +414,9 @@ done
 [ -z "$modules" ] && exit 0
 python=""
 if [ "$hint" = poetry-run ]; then
-  if ! command -v poetry >/dev/null 2>&1; then printf 'I\t*\tno Python to import with: poetry is not found\n'; exit 0; fi
+  if ! command -v poetry >/dev/null 2>&1; then
+    printf 'I\t*\tno Python to import with: poetry is not found\n'; exit 0
+  fi
   python="poetry run python"
 else
   found=$(command -v "$hint" 2>/dev/null)
