@@ -118,6 +118,12 @@ class Options:
     network: str | None = None
     platform: str | None = None
     docker: str | None = None
+    baseline: Path | None = None
+    run_seconds: float = 10.0
+    env: tuple[str, ...] = ()
+    env_files: tuple[str, ...] = ()
+    probe_http: str | None = None
+    build_jobs: int = 1
 
 
 def execute(options: Options) -> int:
@@ -151,6 +157,17 @@ def _execute(options: Options) -> int:
         options.smoke or options.build_args or options.network or options.platform or options.docker
     ):
         raise UsageError("--smoke, --build-arg, --network, --platform and --docker need --verify")
+    if not options.verify and (
+        options.baseline
+        or options.env
+        or options.env_files
+        or options.probe_http
+        or options.run_seconds != Options.run_seconds
+        or options.build_jobs != Options.build_jobs
+    ):
+        raise UsageError("--baseline, --env, --env-file, --probe-http, --run-seconds and --build-jobs need --verify")
+    if options.baseline is not None:
+        return _run_baseline(options)
     if "-" in paths and len(paths) > 1:
         raise UsageError("- (stdin) cannot be combined with other paths")
     if paths == ("-",) and options.write and options.output_format != "text":
@@ -242,7 +259,7 @@ def _explain(key: str) -> int:
     raise UsageError(f"--explain: unknown transform {key!r}; `migrate --list` shows the codes and names")
 
 
-def _verifier(options: Options) -> Verifier:
+def _verifier(options: Options, check_engine: bool = True) -> Verifier:
     try:
         from migrator import verify as verifying
     except ImportError:
@@ -253,11 +270,69 @@ def _verifier(options: Options) -> Verifier:
         network=options.network,
         platform=options.platform,
         smoke=options.smoke,
+        env=tuple(options.env),
+        env_files=tuple(options.env_files),
+        run_seconds=options.run_seconds,
+        probe_http=options.probe_http,
+        build_jobs=options.build_jobs,
     )
-    problem = verifying.docker_problem(verify_options)
+    if options.probe_http:
+        try:
+            verifying.parse_probe_http(options.probe_http)
+        except ValueError as exc:
+            raise UsageError(f"--probe-http: {exc}") from None
+    for item in options.env:
+        if "=" not in item or item.startswith("="):
+            raise UsageError(f"--env: {item!r} is not KEY=VALUE")
+    problem = verifying.docker_problem(verify_options) if check_engine else None
     if problem:
         raise UsageError(f"--verify: {problem}")
     return verifying, verify_options
+
+
+def _run_baseline(options: Options) -> int:
+    """`--verify --baseline OLD PATH`: no transform; OLD and PATH built against one context and compared.
+
+    Exit 0 when they behave the same, 1 when they differ (or the baseline fails where
+    PATH works), 123 when a build fails or there is no engine to build with.
+    """
+    if len(options.paths) != 1 or options.paths[0] == "-" or not Path(options.paths[0]).is_file():
+        raise UsageError("--baseline compares one Dockerfile with another: name exactly one file as PATH")
+    if options.write or options.uv or options.select or options.ignore or options.user or options.poetry_version:
+        raise UsageError(
+            "--baseline runs no transform: it cannot be combined with --write, --uv, --select, --ignore, "
+            "--user or --poetry-version"
+        )
+    from migrator.files import WriteError, write_whole
+    from migrator.source import decode
+
+    verifying, verify_options = _verifier(options, check_engine=False)
+    path = Path(options.paths[0])
+    context = options.context or path.parent
+    try:
+        old, new = decode(options.baseline.read_bytes()), decode(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        _err(f"{path}: cannot be read: {exc}")
+        return EXIT_FAILED
+    verification = verifying.verify_pair(str(path), old, new, context, verify_options, baseline=str(options.baseline))
+    if not options.quiet:
+        from rich.console import Console
+
+        verifying.render([verification], Console(file=sys.stderr))
+        _err(f"{path}: {verifying.verdict_line(verification)}")
+    if options.output_format == "json" or options.report_file is not None:
+        document = verifying.baseline_document(verification)
+        if options.report_file is not None:
+            try:
+                write_whole(options.report_file, document.encode("utf-8"))
+            except WriteError as exc:
+                _err(f"the report cannot be written: {exc}")
+                return EXIT_FAILED
+        if options.output_format == "json":
+            from migrator.report import write_exact
+
+            _to_stdout(write_exact, document, sys.stdout)
+    return verifying.exit_code(verification)
 
 
 def _settings_for(overrides: Overrides) -> Settings:
@@ -326,12 +401,11 @@ def _run_paths(
     interrupted = False
     progress = None
     try:
-        for job, result in _results(work, jobs or _cores()):
+        for job, report in _verified_all(_results(work, jobs or _cores()), verifier, jobs or _cores()):
             if not reports:
                 # Started only now that any worker processes exist: forking while the bar's
                 # refresh thread holds a lock could hang a worker.
                 progress = _progress(len(work), run)
-            report = _verified(job, result, verifier)
             if run.writing:
                 # Ctrl-C waits until the file is written and recorded, so the summary tells the truth.
                 with interrupts_deferred():
@@ -374,6 +448,29 @@ def _results(work: list[Job], jobs: int) -> Iterator[tuple[Job, FileResult]]:
     executor.shutdown()
 
 
+def _verified_all(results, verifier, jobs: int):
+    """(job, report) pairs in the input order; with --verify, `jobs` files are verified at once.
+
+    Threads, not processes: a verification waits on Docker. How many builds run at
+    once is bounded inside migrator.verify (--build-jobs), since builds are the heavy part.
+    """
+    if verifier is None or jobs <= 1:
+        for job, result in results:
+            yield job, _verified(job, result, verifier)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    pairs = list(results)
+    executor = ThreadPoolExecutor(max_workers=min(jobs, max(1, len(pairs))))
+    try:
+        reports = executor.map(lambda pair: _verified(pair[0], pair[1], verifier), pairs)
+        yield from zip([job for job, _ in pairs], reports, strict=True)
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown()
+
+
 def _verified(job: Job, result: FileResult, verifier: Verifier | None) -> FileReport:
     """The result as a report, verified with Docker when asked; a failed build makes the file failed."""
     from migrator.pipeline import Status
@@ -389,9 +486,7 @@ def _verified(job: Job, result: FileResult, verifier: Verifier | None) -> FileRe
         return report
     verifying, options = verifier
     verification = verifying.verify(result, job.context or job.path.parent, options)
-    failure = (
-        None if verification.passed else f"{result.path}: verification failed: {_first_line(verification.failure)}"
-    )
+    failure = None if verification.passed else f"{result.path}: not verified: {verifying.verdict_line(verification)}"
     return FileReport(result, label, failure=failure, verification=verification)
 
 

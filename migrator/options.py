@@ -67,6 +67,42 @@ from migrator.cli import Options, UsageError, execute
 @click.option("--network", help="With --verify: the network for RUN steps (e.g. host).")
 @click.option("--platform", help="With --verify: the target platform.")
 @click.option("--docker", metavar="PATH", help="With --verify: the docker client to use.")
+@click.option(
+    "--baseline",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="OLD_DOCKERFILE",
+    help="With --verify: compare PATH against this Dockerfile instead of migrating it (no transform runs); "
+    "exit 0 same behaviour, 1 different, 123 a build failed.",
+)
+@click.option(
+    "--run-seconds",
+    type=click.FloatRange(min=1),
+    default=10.0,
+    show_default=True,
+    help="With --verify: how long each image's own command is watched.",
+)
+@click.option(
+    "--env", "env", multiple=True, metavar="KEY=VALUE", help="With --verify: an environment variable for every run."
+)
+@click.option(
+    "--env-file",
+    "env_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="With --verify: a file of environment variables for every run.",
+)
+@click.option(
+    "--probe-http",
+    metavar="PORT[/PATH]",
+    help="With --verify: GET this port and path in both images and compare status and body.",
+)
+@click.option(
+    "--build-jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="With --verify: builds at once (files are verified --jobs at a time).",
+)
 @click.version_option(__version__, prog_name="migrate")
 @click.pass_context
 def cli(ctx: click.Context, /, **parameters: Any) -> None:

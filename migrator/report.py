@@ -232,7 +232,12 @@ def file_record(report: FileReport) -> dict[str, Any]:
             error = {"line": result.error_line, "message": result.error or "failed"}
     verification = None
     if report.verification is not None:
-        verification = {"passed": bool(report.verification.passed), "failure": report.verification.failure}
+        record = getattr(report.verification, "record", None)  # migrator.verify.Verification.record
+        verification = (
+            record()
+            if record is not None
+            else {"passed": bool(report.verification.passed), "failure": report.verification.failure}
+        )
     diff = file_diff(report)
     return {
         "path": result.path,

@@ -5,29 +5,37 @@ behaves as the old one did and keeps its promise (dependency layers survive a
 source-only edit). This module proves that on a real engine: it copies the build
 context to a temporary directory, writes both Dockerfiles beside the copy, builds
 each with BuildKit (``--progress=plain``, whose log says which steps ran and which
-came from the cache), optionally runs a smoke command in both images, edits one
-source file and builds again, and reports the figures. Temporary images and
-contexts are always removed, whatever happens.
+came from the cache), asks both images the same questions (migrator.behaviour: their
+own command, imports, writable places, programs on PATH, and the user's --smoke and
+--probe-http), edits one source file and builds again, and reports one row per check
+and one line per difference. Temporary images, containers and contexts are always
+removed, whatever happens.
+
+The same comparison serves any pair of Dockerfiles (`--verify --baseline OLD PATH`):
+the migration is only where the second file came from.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from migrator import behaviour
 from migrator.pipeline import FileResult
 from migrator.record import dataclass, field
 from migrator.source import encode
 
 LOG_TAIL_LINES = 15
-SMOKE_TIMEOUT_SECONDS = 300
 BUILD_TIMEOUT_SECONDS = 1800
 MANIFESTS = frozenset({"pyproject.toml", "poetry.lock", "poetry.toml", "uv.lock", "requirements.txt"})
 LIKELY_IGNORED = frozenset({"tests", "test", "docs", "examples"})
@@ -41,6 +49,12 @@ class VerifyOptions:
     network: str | None = None
     platform: str | None = None
     smoke: str | None = None  # a shell command run in both images; exit code and output must match
+    env: tuple[str, ...] = ()  # KEY=VALUE, passed to every run (not to builds)
+    env_files: tuple[str, ...] = ()  # --env-file for every run
+    run_seconds: float = 10.0  # how long the image's own command is watched
+    probe_http: str | None = None  # "PORT[/PATH]": a GET whose status and body must match
+    build_jobs: int = 1  # builds at once across files verified concurrently
+    rebuild: bool = True  # build again after a source-only edit (tests that need no figures turn it off)
 
 
 # --- reading BuildKit's plain progress output -------------------------------------------------
@@ -251,39 +265,20 @@ def image_size(docker: str, tag: str) -> int | None:
     return int(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip().isdigit() else None
 
 
-def image_user(docker: str, tag: str) -> tuple[str, str | None]:
-    """USER as the image declares it, and the uid `id -u` reports inside (None: no `id`)."""
-    configured = _run([docker, "image", "inspect", "-f", "{{.Config.User}}", tag]).stdout.strip()
-    probe = _run([docker, "run", "--rm", "--entrypoint", "id", tag, "-u"], timeout=120)
-    uid = probe.stdout.strip() if probe.returncode == 0 and probe.stdout.strip().isdigit() else None
-    return configured or "root", uid
-
-
 def remove_images(docker: str, tags: list[str]) -> None:
     if tags:
         _run([docker, "image", "rm", "-f", *tags], timeout=120)
 
 
-@dataclass(frozen=True)
-class SmokeRun:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-
-def smoke_run(docker: str, tag: str, command: str, network: str | None) -> SmokeRun:
-    args = [docker, "run", "--rm"]
-    if network:
-        args += ["--network", network]
-    args += ["--entrypoint", "/bin/sh", tag, "-c", command]
-    try:
-        done = _run(args, timeout=SMOKE_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        return SmokeRun(-1, "", f"timed out after {SMOKE_TIMEOUT_SECONDS}s")
-    return SmokeRun(done.returncode, done.stdout, done.stderr)
-
-
 # --- the verdict -----------------------------------------------------------------------------
+
+PASSED, DIFFERS, ORIGINAL_FAILS, BUILD_FAILED, NOT_RUN = (
+    "passed",
+    "differs",
+    "original fails",
+    "build failed",
+    "not run",
+)
 
 
 @dataclass(frozen=True)
@@ -301,12 +296,56 @@ class ImageFigures:
 class Verification:
     path: str
     passed: bool
-    failure: str | None = None
+    failure: str | None = None  # every difference, one line each, then the output worth reading
     original: ImageFigures | None = None
     migrated: ImageFigures | None = None
     smoke_matched: bool | None = None  # None: no smoke command
     source_edited: str | None = None  # the file touched for the rebuild
     note: str | None = None  # why nothing was built (unchanged file)
+    verdict: str = ""  # passed | differs | original fails | build failed | not run
+    checks: tuple[behaviour.Check, ...] = ()
+    baseline: str | None = None  # the Dockerfile compared against, with --baseline
+
+    @property
+    def differences(self) -> tuple[str, ...]:
+        return tuple(line for check in self.checks for line in check.lines)
+
+    def record(self) -> dict:
+        """The verification as the JSON report carries it."""
+        figures = {
+            side: None
+            if value is None
+            else {
+                "build_seconds": round(value.build_seconds, 1),
+                "rebuild_seconds": None if value.rebuild_seconds is None else round(value.rebuild_seconds, 1),
+                "rebuilt": list(value.rebuilt),
+                "dependencies_cached": value.dependencies_cached,
+                "size_bytes": value.size_bytes,
+                "user": value.user,
+                "uid": value.uid,
+            }
+            for side, value in (("original", self.original), ("migrated", self.migrated))
+        }
+        return {
+            "passed": bool(self.passed),
+            "verdict": self.verdict or (PASSED if self.passed else DIFFERS),
+            "failure": self.failure,
+            "differences": list(self.differences),
+            "checks": [
+                {
+                    "check": c.name,
+                    "original": c.original,
+                    "migrated": c.migrated,
+                    "outcome": c.outcome,
+                    "lines": list(c.lines),
+                }
+                for c in self.checks
+            ],
+            "source_edited": self.source_edited,
+            "baseline": self.baseline,
+            "note": self.note,
+            **figures,
+        }
 
 
 def pick_source_file(context: Path) -> Path | None:
@@ -331,8 +370,8 @@ def copy_context(source: Path, target: Path) -> None:
     shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(".git"))
 
 
-def write_extra_files(context: Path, result: FileResult) -> None:
-    for extra in result.extra_files:
+def write_extra_files(context: Path, extra_files) -> None:
+    for extra in extra_files:
         path = context / extra.path
         if extra.migrated is None:
             path.unlink(missing_ok=True)
@@ -341,30 +380,83 @@ def write_extra_files(context: Path, result: FileResult) -> None:
             path.write_bytes(encode(extra.migrated))
 
 
-def verify(result: FileResult, context_dir: Path, options: VerifyOptions = VerifyOptions()) -> Verification:
+@functools.cache
+def _build_slots(count: int) -> threading.BoundedSemaphore:
+    """One semaphore per bound, shared by every file verified in this process."""
+    return threading.BoundedSemaphore(max(1, count))
+
+
+def parse_probe_http(value: str) -> tuple[int, str]:
+    """`8000` or `8000/health` -> (8000, "/health"); ValueError with a one-line reason otherwise."""
+    port, slash, path = value.partition("/")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not PORT or PORT/PATH (e.g. 8000/health)")
+    return int(port), "/" + path if slash else "/"
+
+
+def verify(result: FileResult, context_dir: Path, options: VerifyOptions | None = None) -> Verification:
     """Build, compare and rebuild the original and migrated Dockerfile of one result."""
+    options = options or VerifyOptions()
     if not result.changed:
-        return Verification(result.path, passed=True, note=f"{result.status.value}: nothing to verify")
+        return Verification(result.path, passed=True, note=f"{result.status.value}: nothing to verify", verdict=NOT_RUN)
+    return verify_pair(result.path, result.original, result.migrated, Path(context_dir), options, result.extra_files)
+
+
+def verify_pair(
+    path: str,
+    original: str,
+    migrated: str,
+    context_dir: Path,
+    options: VerifyOptions | None = None,
+    extra_files=(),
+    baseline: str | None = None,
+) -> Verification:
+    """Build two Dockerfiles against one context and compare how the images behave."""
+    options = options or VerifyOptions()
     command = build_command(options)
     if isinstance(command, str):
-        return Verification(result.path, passed=False, failure=command)
+        return Verification(path, passed=False, failure=command, verdict=BUILD_FAILED, baseline=baseline)
     docker = command[0]
     token = uuid.uuid4().hex[:12]
     tags = {"original": f"migrator-verify-original:{token}", "migrated": f"migrator-verify-migrated:{token}"}
     built: list[str] = []
     with tempfile.TemporaryDirectory(prefix="migrator-verify-") as scratch:
         root = Path(scratch)
+        pair = _Pair(path, original, migrated, Path(context_dir), tuple(extra_files), baseline)
         try:
-            return _verify_in(result, Path(context_dir), options, command, docker, root, token, tags, built)
+            return _verify_in(pair, options, command, docker, root, token, tags, built)
         except (OSError, subprocess.SubprocessError) as exc:
-            return Verification(result.path, passed=False, failure=f"verification could not run: {exc}")
+            return Verification(
+                path,
+                passed=False,
+                failure=f"verification could not run: {exc}",
+                verdict=BUILD_FAILED,
+                baseline=baseline,
+            )
         finally:
             remove_images(docker, built)
 
 
+@dataclass(frozen=True)
+class _Pair:
+    path: str
+    original: str
+    migrated: str
+    context_dir: Path
+    extra_files: tuple
+    baseline: str | None
+
+
+def _build(command, context, dockerfile, tag, options, built) -> Build:
+    with _build_slots(options.build_jobs):
+        build = docker_build(command, context, dockerfile, tag, options)
+    if build.ok:
+        built.append(tag)
+    return build
+
+
 def _verify_in(
-    result: FileResult,
-    context_dir: Path,
+    pair: _Pair,
     options: VerifyOptions,
     command: list[str],
     docker: str,
@@ -374,75 +466,43 @@ def _verify_in(
     built: list[str],
 ) -> Verification:
     contexts = {"original": root / "context-original"}
-    copy_context(context_dir, contexts["original"])
-    if result.extra_files:
+    copy_context(pair.context_dir, contexts["original"])
+    if pair.extra_files:
         contexts["migrated"] = root / "context-migrated"
-        copy_context(context_dir, contexts["migrated"])
-        write_extra_files(contexts["migrated"], result)
+        copy_context(pair.context_dir, contexts["migrated"])
+        write_extra_files(contexts["migrated"], pair.extra_files)
     else:
         contexts["migrated"] = contexts["original"]
     dockerfiles = {
         "original": root / f"Dockerfile.original-{token}",
         "migrated": root / f"Dockerfile.migrated-{token}",
     }
-    dockerfiles["original"].write_bytes(encode(result.original))
-    dockerfiles["migrated"].write_bytes(encode(result.migrated))
+    dockerfiles["original"].write_bytes(encode(pair.original))
+    dockerfiles["migrated"].write_bytes(encode(pair.migrated))
+    done = functools.partial(Verification, pair.path, baseline=pair.baseline)
 
-    first: dict[str, Build] = {}
-    for side in ("original", "migrated"):
-        build = docker_build(command, contexts[side], dockerfiles[side], tags[side], options)
-        if build.ok:
-            built.append(tags[side])
-        first[side] = build
-    if not first["original"].ok:
-        return Verification(
-            result.path,
-            False,
-            f"the original does not build, so there is nothing to compare:\n{first['original'].failure}",
-        )
-    if not first["migrated"].ok:
-        return Verification(result.path, False, f"the migrated Dockerfile does not build:\n{first['migrated'].failure}")
+    first = {side: _build(command, contexts[side], dockerfiles[side], tags[side], options, built) for side in tags}
+    if not first["original"].ok or not first["migrated"].ok:
+        return done(passed=False, failure=_build_failure(first), verdict=BUILD_FAILED, checks=_build_checks(first))
 
-    smoke_matched = None
-    failure = None
-    if options.smoke:
-        runs = {side: smoke_run(docker, tags[side], options.smoke, options.network) for side in tags}
-        smoke_matched = (runs["original"].exit_code, runs["original"].stdout) == (
-            runs["migrated"].exit_code,
-            runs["migrated"].stdout,
-        )
-        if not smoke_matched:
-            failure = (
-                f"--smoke {options.smoke!r} answers differently: original exit {runs['original'].exit_code}, "
-                f"migrated exit {runs['migrated'].exit_code}\n"
-                f"  original: {runs['original'].stdout.strip()[-400:]!r} {runs['original'].stderr.strip()[-400:]!r}\n"
-                f"  migrated: {runs['migrated'].stdout.strip()[-400:]!r} {runs['migrated'].stderr.strip()[-400:]!r}"
-            )
+    settings = behaviour.RunSettings(docker, options.env, options.env_files, options.run_seconds)
+    modules = behaviour.project_modules(contexts["original"])
+    http = parse_probe_http(options.probe_http) if options.probe_http else None
+    # Both images at once: most of the time is the own command's run_seconds.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            side: pool.submit(behaviour.observe, settings, tags[side], modules, options.smoke, http) for side in tags
+        }
+        seen = {side: future.result() for side, future in futures.items()}
+    checks = behaviour.compare(seen["original"], seen["migrated"], options.run_seconds)
 
-    sizes = {side: image_size(docker, tags[side]) for side in tags}
-    users = {side: image_user(docker, tags[side]) for side in tags}
-    edited = None
-    rebuilds: dict[str, Build] = {}
-    for context in {id(c): c for c in contexts.values()}.values():
-        source = pick_source_file(context)
-        if source is not None:
-            with source.open("a", encoding="utf-8", newline="") as handle:
-                # Unique: BuildKit's cache is content-addressed, and an edit an earlier
-                # run made would come from the cache and prove nothing.
-                handle.write(f"\n# migrator --verify: source-only edit {token}\n")
-            edited = source.relative_to(context).as_posix()
+    edited, rebuilds = None, {}
+    if options.rebuild:
+        edited = _edit_source(contexts, token)
     if edited is not None:
-        for side in ("original", "migrated"):
+        for side in tags:
             # A tag of its own, so that the first image is not left behind untagged.
-            rebuild_tag = f"{tags[side]}-rebuild"
-            rebuilds[side] = docker_build(command, contexts[side], dockerfiles[side], rebuild_tag, options)
-            if rebuilds[side].ok:
-                built.append(rebuild_tag)
-        if failure is None and not rebuilds["migrated"].ok:
-            failure = (
-                f"the migrated Dockerfile does not rebuild after a source-only edit:\n{rebuilds['migrated'].failure}"
-            )
-
+            rebuilds[side] = _build(command, contexts[side], dockerfiles[side], f"{tags[side]}-rebuild", options, built)
     figures = {
         side: ImageFigures(
             build_seconds=first[side].seconds,
@@ -451,21 +511,117 @@ def _verify_in(
             dependencies_cached=_cached(dependency_install_step(list(rebuilds[side].steps)))
             if side in rebuilds
             else None,
-            size_bytes=sizes[side],
-            user=users[side][0],
-            uid=users[side][1],
+            size_bytes=image_size(docker, tags[side]),
+            user=seen[side].config.user or "root",
+            uid=seen[side].probe.uid if seen[side].probe else None,
         )
         for side in tags
     }
-    return Verification(
-        result.path,
-        passed=failure is None,
+    checks = [*_figure_checks(figures, rebuilds, edited), *checks]
+    verdict = _verdict(checks)
+    smoke = next((c for c in checks if c.name == "--smoke"), None)
+    failure = _failure_text(checks) if verdict != PASSED else None
+    return done(
+        passed=verdict == PASSED,
         failure=failure,
         original=figures["original"],
         migrated=figures["migrated"],
-        smoke_matched=smoke_matched,
+        smoke_matched=None if smoke is None else smoke.outcome == behaviour.SAME,
         source_edited=edited,
+        verdict=verdict,
+        checks=tuple(checks),
     )
+
+
+def _edit_source(contexts: dict[str, Path], token: str) -> str | None:
+    edited = None
+    for context in {id(c): c for c in contexts.values()}.values():
+        source = pick_source_file(context)
+        if source is not None:
+            with source.open("a", encoding="utf-8", newline="") as handle:
+                # Unique: BuildKit's cache is content-addressed, and an edit an earlier
+                # run made would come from the cache and prove nothing.
+                handle.write(f"\n# migrator --verify: source-only edit {token}\n")
+            edited = source.relative_to(context).as_posix()
+    return edited
+
+
+def _build_failure(first: dict[str, Build]) -> str:
+    original, migrated = first["original"], first["migrated"]
+    if not original.ok and not migrated.ok:
+        return (
+            f"neither Dockerfile builds, so there is nothing to compare:\noriginal: {original.failure}\n"
+            f"migrated: {migrated.failure}"
+        )
+    if not original.ok:
+        return f"the original fails: it does not build, so there is nothing to compare:\n{original.failure}"
+    return f"the migrated Dockerfile does not build:\n{migrated.failure}"
+
+
+def _build_checks(first: dict[str, Build]) -> list[behaviour.Check]:
+    said = {side: f"{'built' if b.ok else 'fails'} in {b.seconds:.0f}s" for side, b in first.items()}
+    original, migrated = first["original"].ok, first["migrated"].ok
+    if original and not migrated:
+        outcome, lines = behaviour.DIFFERS, ("build: the migrated Dockerfile does not build",)
+    elif migrated and not original:
+        outcome, lines = behaviour.ORIGINAL_FAILS, ("the original fails: it does not build",)
+    else:
+        outcome, lines = behaviour.SAME, ()
+    return [behaviour.Check("build", said["original"], said["migrated"], outcome, lines)]
+
+
+def _figure_checks(figures: dict[str, ImageFigures], rebuilds: dict[str, Build], edited: str | None):
+    original, migrated = figures["original"], figures["migrated"]
+    checks = [
+        behaviour.Check("build", _seconds(original.build_seconds), _seconds(migrated.build_seconds), ""),
+        behaviour.Check("size", f"{_megabytes(original.size_bytes)} MB", f"{_megabytes(migrated.size_bytes)} MB", ""),
+        behaviour.Check("user", _user(original), _user(migrated), ""),
+    ]
+    if rebuilds:
+        said = {side: _rebuild_said(figures[side], rebuilds[side]) for side in rebuilds}
+        lines: tuple[str, ...] = ()
+        outcome = ""
+        if not rebuilds["migrated"].ok and rebuilds["original"].ok:
+            outcome = behaviour.DIFFERS
+            lines = (f"rebuild: the migrated Dockerfile does not build again after editing {edited}",)
+        checks.append(
+            behaviour.Check(
+                f"rebuild after editing {edited}",
+                said["original"],
+                said["migrated"],
+                outcome,
+                lines,
+                "" if not lines else f"migrated rebuild:\n{rebuilds['migrated'].failure}",
+            )
+        )
+    return checks
+
+
+def _rebuild_said(figures: ImageFigures, build: Build) -> str:
+    if not build.ok:
+        return "fails"
+    deps = {True: ", deps cached", False: ", deps re-ran", None: ""}[figures.dependencies_cached]
+    return f"{_seconds(figures.rebuild_seconds)}, {len(figures.rebuilt)} steps re-ran{deps}"
+
+
+def _user(figures: ImageFigures) -> str:
+    return f"{figures.user} (uid {figures.uid or '?'})"
+
+
+def _verdict(checks) -> str:
+    outcomes = {c.outcome for c in checks}
+    if behaviour.DIFFERS in outcomes:
+        return DIFFERS
+    if behaviour.ORIGINAL_FAILS in outcomes:
+        return ORIGINAL_FAILS
+    return PASSED
+
+
+def _failure_text(checks) -> str:
+    lines = [line for c in checks for line in c.lines]
+    details = [f"{c.name}:\n{c.detail}" for c in checks if c.detail and c.outcome == behaviour.DIFFERS]
+    details += [f"{c.name}:\n{c.detail}" for c in checks if c.detail and c.outcome == behaviour.ORIGINAL_FAILS]
+    return "\n".join([*lines, *details])
 
 
 def _cached(step: BuildStep | None) -> bool | None:
@@ -491,8 +647,16 @@ def _pair(original: str, migrated: str) -> str:
     return f"{original}→{migrated}"
 
 
+VERDICT_STYLES = {PASSED: "green", DIFFERS: "red", ORIGINAL_FAILS: "yellow", BUILD_FAILED: "red", NOT_RUN: "dim"}
+OUTCOME_STYLES = {behaviour.SAME: "green", behaviour.DIFFERS: "red", behaviour.ORIGINAL_FAILS: "yellow"}
+
+
+def verdict_of(item: Verification) -> str:
+    return item.verdict or (PASSED if item.passed else DIFFERS)
+
+
 def render(verifications, console) -> None:
-    """A table of the verdicts and figures, then each failure in full."""
+    """One table of verdicts and figures, a table of checks per verified file, then each failure in full."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -506,16 +670,17 @@ def render(verifications, console) -> None:
         if item.note and item.original is None:
             table.add_row(escape(item.path), f"[dim]{escape(item.note.split(':')[0])}[/dim]", "", "", "", "", "")
             continue
-        verdict = "[green]passed[/green]" if item.passed else "[red]failed[/red]"
+        verdict = verdict_of(item)
+        cell = f"[{VERDICT_STYLES.get(verdict, 'red')}]{verdict}[/]"
         if item.failure:
             failures.append(item)
         original, migrated = item.original, item.migrated
         if original is None or migrated is None:
-            table.add_row(escape(item.path), verdict, "", "", "", "", "")
+            table.add_row(escape(item.path), cell, "", "", "", "", "")
             continue
         table.add_row(
             escape(item.path),
-            verdict,
+            cell,
             _pair(_seconds(original.build_seconds), _seconds(migrated.build_seconds)),
             _pair(_seconds(original.rebuild_seconds), _seconds(migrated.rebuild_seconds)),
             _pair(_yes_no(original.dependencies_cached), _yes_no(migrated.dependencies_cached)),
@@ -523,5 +688,64 @@ def render(verifications, console) -> None:
             _pair(original.uid or "?", migrated.uid or "?"),
         )
     console.print(table)
+    for item in verifications:
+        if not item.checks:
+            continue
+        checks = Table(title=escape(item.path), title_justify="left")
+        for column in (
+            "check",
+            "original" if item.baseline is None else "baseline",
+            "migrated" if item.baseline is None else "this file",
+            "result",
+        ):
+            checks.add_column(column, overflow="fold")
+        for check in item.checks:
+            result = f"[{OUTCOME_STYLES[check.outcome]}]{check.outcome}[/]" if check.outcome else ""
+            checks.add_row(escape(check.name), escape(check.original), escape(check.migrated), result)
+        console.print(checks)
     for item in failures:
         console.print(f"[red]{escape(item.path)}[/red]: {escape(item.failure)}", highlight=False)
+
+
+def markdown_table(record: dict) -> str:
+    """A verification record of the JSON report as a Markdown table, for a pull request body."""
+    rows = ["| check | before | after | result |", "|---|---|---|---|"]
+    for check in record.get("checks") or []:
+        cells = [check["check"], check["original"], check["migrated"], check["outcome"]]
+        rows.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows)
+
+
+def verdict_line(item: Verification) -> str:
+    """One line: the verdict and, when it is not a pass, what differs first."""
+    verdict = verdict_of(item)
+    if verdict == PASSED:
+        return "same behaviour" if item.baseline else "passed"
+    lines = item.differences or tuple((item.failure or verdict).splitlines()[:1])
+    more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+    return f"{verdict}: {lines[0]}{more}"
+
+
+def exit_code(item: Verification) -> int:
+    """--baseline's exit code: 0 same behaviour, 1 different, 123 a build failed or no engine."""
+    verdict = verdict_of(item)
+    if verdict == BUILD_FAILED:
+        return 123
+    return 0 if verdict == PASSED else 1
+
+
+def baseline_document(item: Verification) -> str:
+    """The JSON report of a --baseline comparison: the same verification record as a migration's."""
+    from migrator.redact import redact
+
+    def redacted(value):
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, dict):
+            return {key: redacted(v) for key, v in value.items()}
+        if isinstance(value, list):
+            return [redacted(v) for v in value]
+        return value
+
+    document = {"version": 1, "mode": "baseline", "files": [{"path": item.path, "verification": item.record()}]}
+    return json.dumps(redacted(document), indent=2, ensure_ascii=False) + "\n"

@@ -8,7 +8,6 @@ import shlex
 import subprocess
 import sys
 import types
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -502,29 +501,19 @@ def test_bad_config_fails_only_the_files_it_covers(tmp_path: Path):
 # --- verification ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FakeVerification:
-    passed: bool
-    failure: str | None
-
-
 def _fake_verify(monkeypatch, passes: bool, problem: str | None = None):
-    module = types.ModuleType("migrator.verify")
-    calls = []
+    """migrator.verify with the engine faked: its options, verdicts and rendering stay real."""
+    import migrator.verify as real
 
-    @dataclass(frozen=True)
-    class VerifyOptions:
-        docker: str = "docker"
-        build_args: tuple = ()
-        network: str | None = None
-        platform: str | None = None
-        smoke: str | None = None
+    module = types.ModuleType("migrator.verify")
+    module.__dict__.update(real.__dict__)
+    calls = []
 
     def verify(result, context_dir, options):
         calls.append((result.path, Path(context_dir), options))
-        return FakeVerification(passes, None if passes else "RUN poetry install exited 1")
+        failure = None if passes else "RUN poetry install exited 1"
+        return real.Verification(result.path, passes, failure, verdict=real.PASSED if passes else real.BUILD_FAILED)
 
-    module.VerifyOptions = VerifyOptions
     module.docker_problem = lambda options: problem
     module.verify = verify
     module.render = lambda verifications, console: console.print(f"{len(verifications)} verified")
@@ -542,7 +531,7 @@ def test_verify_passes_options_and_writes_only_files_that_pass(naive: Path, monk
     )
     assert result.exit_code == 123
     assert naive.read_text() == NAIVE
-    assert f"{naive}: verification failed: RUN poetry install exited 1" in result.stderr
+    assert f"{naive}: not verified: build failed: RUN poetry install exited 1" in result.stderr
     ((path, context, options),) = calls
     assert (options.smoke, options.build_args, options.network) == ("app --help", ("A=1",), "host")
     assert context == naive.parent

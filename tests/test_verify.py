@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import stat
 import subprocess
-import uuid
+import sys
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
+from migrator import behaviour
 from migrator import verify as verify_module
 from migrator.migrate_file import migrate_path
 from migrator.transform import Settings
@@ -27,7 +30,6 @@ from migrator.verify import (
     render,
     verify,
 )
-from tests.e2e.sandbox import start_sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -294,29 +296,463 @@ def test_render_shows_figures_and_failures():
     assert "│ same/Dockerfile │ unchanged" in text
 
 
-@pytest.mark.e2e
-def test_verify_on_the_sandbox(monkeypatch):
-    problem = start_sandbox()
-    if problem:
-        pytest.fail(problem, pytrace=False)
-    this_run = uuid.uuid4()  # a fresh token: the source edit must not be in BuildKit's cache yet
-    monkeypatch.setattr(verify_module.uuid, "uuid4", lambda: this_run)
-    case = REPO / "corpus" / "e2e-venv-path"
-    result = migrate_path(case / "Dockerfile", Settings())
-    assert result.changed, result.error
-    smoke = "/app/.venv/bin/python -c 'from svc.page import render; print(render(\"/<x>\"))'; exit 4"
-    verification = verify(result, case, VerifyOptions(network="host", smoke=smoke))
-    assert verification.passed, verification.failure
-    assert verification.smoke_matched
-    assert verification.source_edited is not None
-    assert verification.migrated.dependencies_cached is True
-    assert verification.original.dependencies_cached is False
-    assert verification.migrated.size_bytes < verification.original.size_bytes
-    assert "migrator --verify" not in (case / verification.source_edited).read_text(), (
-        "the edit reached the real project"
+# --- the checks that need no input (migrator.behaviour) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(("uvicorn", "app:app"), ("uvicorn",), id="exec-form"),
+        pytest.param(("poetry", "run", "gunicorn", "app:app"), ("poetry", "poetry run gunicorn"), id="poetry-run"),
+        pytest.param(
+            ("/bin/sh", "-c", "alembic upgrade head && exec gunicorn -b :80 app:app"),
+            ("alembic", "gunicorn"),
+            id="shell-form-two-commands",
+        ),
+        pytest.param(
+            ("/bin/sh", "-c", "PORT=80 exec python -m app | tee log"), ("python", "tee"), id="assignment-pipe"
+        ),
+        pytest.param(("/usr/bin/env", "python3", "main.py"), ("python3",), id="env"),
+        pytest.param(("/bin/sh", "-c", "cd /app && $RUNNER"), (), id="variable-command-unknown"),
+        pytest.param((), (), id="no-command"),
+    ],
+)
+def test_named_programs(argv, expected):
+    assert behaviour.named_programs(argv) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        pytest.param(("poetry", "run", "python", "-m", "app"), "poetry-run", id="poetry-run"),
+        pytest.param(("gunicorn", "app:app"), "gunicorn", id="console-script-shebang"),
+        pytest.param((), "python3", id="nothing-named"),
+    ],
+)
+def test_interpreter_hint(argv, expected):
+    assert behaviour.interpreter_hint(argv) == expected
+
+
+def test_project_modules_come_from_the_source_and_pyproject(tmp_path):
+    for name in ("app/__init__.py", "src/lib/__init__.py", "main.py", "setup.py", "tests/__init__.py", "my-script.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    (tmp_path / "notapackage").mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry]\npackages = [{include = "svc", from = "lib"}, {include = "*.py"}, {include = "app"}]\n'
     )
-    token = this_run.hex[:12]
-    for tag in (f"migrator-verify-original:{token}", f"migrator-verify-migrated:{token}"):
-        assert subprocess.run(["docker", "image", "inspect", tag], capture_output=True).returncode != 0, (
-            f"{tag} was left behind"
+    assert behaviour.project_modules(tmp_path) == ("app", "main", "lib", "svc")
+
+
+TRACEBACK = """\
+[2026-12-01 10:00:00 +0000] [1] [INFO] Booting worker with pid: 7
+Traceback (most recent call last):
+  File "/app/.venv/lib/python3.11/site-packages/gunicorn/arbiter.py", line 609, in spawn_worker
+    worker.init_process()
+  File "/app/app.py", line 3, in <module>
+    import requests
+ModuleNotFoundError: No module named 'requests'
+Traceback (most recent call last):
+  File "/app/app.py", line 9, in <module>
+    os.makedirs("instance")
+PermissionError: [Errno 13] Permission denied: 'instance'
+Traceback (most recent call last):
+  File "/app/app.py", line 1, in <module>
+KeyError: 'DATABASE_URL'
+"""
+
+
+def test_named_errors_name_each_kind_once():
+    assert behaviour.named_errors(TRACEBACK + "ModuleNotFoundError: No module named 'requests'\n") == (
+        "ModuleNotFoundError: No module named 'requests'",
+        "PermissionError: [Errno 13] Permission denied: 'instance'",
+        "Traceback: KeyError: 'DATABASE_URL'",
+    )
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        pytest.param(
+            "docker: Error response from daemon: OCI runtime create failed: container_linux.go:380: starting "
+            'container process caused: exec: "uvicorn": executable file not found in $PATH: unknown.',
+            'exec: "uvicorn": executable file not found in $PATH',
+            id="exec-form-runc",
+        ),
+        pytest.param("/bin/sh: 1: gunicorn: not found", "gunicorn: not found", id="shell-form-dash"),
+        pytest.param("sh: line 1: celery: command not found", "celery: not found", id="shell-form-bash"),
+    ],
+)
+def test_named_errors_program_not_found(output, expected):
+    assert behaviour.named_errors(output) == (expected,)
+
+
+PROBE_OUTPUT = "U\t10001\nW\tWORKDIR\t/app\tdenied\nW\tHOME\t/home/app\twritable\nP\tpython\t/app/.venv/bin/python\n"
+
+
+def test_parse_probe():
+    probe = behaviour.parse_probe(PROBE_OUTPUT + "I\tapp\tok\nI\tworker\tModuleNotFoundError: No module named 'x'\n")
+    assert probe.uid == "10001"
+    assert probe.writable == (("WORKDIR", "/app", "denied"), ("HOME", "/home/app", "writable"))
+    assert probe.programs == (("python", "/app/.venv/bin/python"),)
+    assert probe.imports == (("app", "ok"), ("worker", "ModuleNotFoundError: No module named 'x'"))
+    assert probe.problem is None
+
+
+def test_a_probe_that_could_not_run_says_why():
+    probe = behaviour.parse_probe("", 127, 'exec: "/bin/sh": stat /bin/sh: no such file or directory\n')
+    assert (
+        probe.problem
+        == 'the checks could not run in the image: exec: "/bin/sh": stat /bin/sh: no such file or directory'
+    )
+
+
+def seen(command=None, probe=None, http=None, smoke=None):
+    return behaviour.Behaviour(behaviour.ImageConfig(), command, http, probe, smoke)
+
+
+RUNNING = behaviour.CommandRun(True, None, "serving")
+MISSING_REQUESTS = behaviour.CommandRun(
+    False, 3, "ModuleNotFoundError: No module named 'requests'", ("ModuleNotFoundError: No module named 'requests'",)
+)
+
+
+def outcomes(checks):
+    return {check.name: (check.outcome, check.lines) for check in checks}
+
+
+def test_a_command_that_exits_where_it_ran_is_named():
+    checks = behaviour.compare(seen(RUNNING), seen(MISSING_REQUESTS), 10)
+    assert outcomes(checks) == {
+        "own command": (
+            "differs",
+            (
+                "own command: the original still running after 10s, the migrated image exited 3 "
+                "(ModuleNotFoundError: No module named 'requests')",
+            ),
         )
+    }
+
+
+def test_the_original_failing_the_same_way_is_not_a_difference():
+    assert outcomes(behaviour.compare(seen(MISSING_REQUESTS), seen(MISSING_REQUESTS), 10))["own command"] == (
+        "same",
+        (),
+    )
+
+
+def test_the_original_failing_where_the_migrated_image_works_is_said_so():
+    outcome, lines = outcomes(behaviour.compare(seen(MISSING_REQUESTS), seen(RUNNING), 10))["own command"]
+    assert outcome == "original fails"
+    assert lines == (
+        "the original fails: own command exited 3 (ModuleNotFoundError: No module named 'requests'); "
+        "the migrated image still running after 10s",
+    )
+
+
+def test_an_error_only_the_migrated_image_prints_is_a_difference_even_while_both_run():
+    booting = behaviour.CommandRun(True, None, "Traceback", ("Traceback: KeyError: 'x'",))
+    assert outcomes(behaviour.compare(seen(RUNNING), seen(booting), 10))["own command"] == (
+        "differs",
+        ("own command: only the migrated image prints Traceback: KeyError: 'x'",),
+    )
+
+
+def probe(imports=(), writable=(), programs=(), uid="0"):
+    return behaviour.Probe(tuple(imports), tuple(writable), tuple(programs), uid)
+
+
+def test_probe_differences_one_line_each():
+    before = probe(
+        [("app", "ok"), ("tests", "ModuleNotFoundError: No module named 'pytest'")],
+        [("WORKDIR", "/app", "writable"), ("VOLUME /data", "/data", "writable"), ("HOME", "/root", "writable")],
+        [("poetry", "/usr/local/bin/poetry"), ("poetry run uvicorn", "/root/.cache/venv/bin/uvicorn")],
+    )
+    after = probe(
+        [("app", "ModuleNotFoundError: No module named 'pkg_resources'"), ("tests", "ModuleNotFoundError: x")],
+        [("WORKDIR", "/app", "denied"), ("VOLUME /data", "/data", "denied"), ("HOME", "/home/app", "writable")],
+        [("uvicorn", "")],
+        uid="10001",
+    )
+    assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10)) == {
+        "imports": (
+            "differs",
+            (
+                "import app: ok in the original, fails with ModuleNotFoundError: No module named 'pkg_resources' "
+                "in the migrated image",
+            ),
+        ),
+        "writable": (
+            "differs",
+            (
+                "WORKDIR /app: writable in the original, denied for uid 10001 in the migrated image",
+                "VOLUME /data: writable in the original, denied for uid 10001 in the migrated image",
+            ),
+        ),
+        "PATH": (
+            "differs",
+            ("PATH: uvicorn is not found in the migrated image (the original finds poetry, poetry run uvicorn)",),
+        ),
+    }
+
+
+def test_a_place_only_the_migrated_image_can_write_is_no_difference():
+    before = probe(writable=[("WORKDIR", "/app", "denied")])
+    after = probe(writable=[("WORKDIR", "/app", "writable")])
+    assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10))["writable"] == ("same", ())
+
+
+def test_http_and_smoke_compare_status_and_output():
+    ok = behaviour.HttpAnswer(200, '{"notes": []}')
+    broken = behaviour.HttpAnswer(500, "Internal Server Error")
+    gone = behaviour.HttpAnswer(None, "", "the container exited (1) before answering")
+    assert outcomes(behaviour.compare(seen(http=ok), seen(http=broken), 10))["HTTP probe"] == (
+        "differs",
+        ("HTTP probe: the original answers 200, 13 bytes, the migrated image 500, 21 bytes",),
+    )
+    assert outcomes(behaviour.compare(seen(http=gone), seen(http=ok), 10))["HTTP probe"][0] == "original fails"
+    smoke = behaviour.SmokeRun(0, "v1\n", "")
+    other = behaviour.SmokeRun(0, "v2\n", "")
+    assert outcomes(behaviour.compare(seen(smoke=smoke), seen(smoke=other), 10))["--smoke"] == (
+        "differs",
+        ("--smoke: the output differs (exit 0 in both): at byte 1: '1\\n' became '2\\n'",),
+    )
+
+
+# --- the verified recipe of docs/runners.md -----------------------------------------------------
+
+
+def documented_files() -> dict[str, str]:
+    text = (REPO / "docs" / "runners.md").read_text()
+    return dict(re.findall(r"<!-- file: (\S+) -->\s*```\w*\n(.*?)```", text, re.DOTALL))
+
+
+def test_the_verified_recipe_is_a_valid_script_that_verifies_and_writes():
+    script = documented_files()["migrate-verified.sh"]
+    assert subprocess.run(["sh", "-n"], input=script, text=True).returncode == 0
+    assert "exec migrate --write --verify " in script
+
+
+def test_the_pr_body_carries_the_verification_table(tmp_path):
+    verification = Verification(
+        "Dockerfile",
+        False,
+        "WORKDIR /app: writable in the original, denied for uid 10001 in the migrated image",
+        verdict="differs",
+        checks=(
+            behaviour.Check("own command", "still running after 10s", "still running after 10s", "same"),
+            behaviour.Check(
+                "writable",
+                "WORKDIR /app, HOME /root",
+                "HOME /home/app",
+                "differs",
+                ("WORKDIR /app: writable in the original, denied for uid 10001 in the migrated image",),
+            ),
+        ),
+    )
+    report = {
+        "files": [
+            {"path": "Dockerfile", "status": "migrated", "applied": ["MIG003"], "warnings": [], "verification": None},
+            {
+                "path": "svc/Dockerfile",
+                "status": "migrated",
+                "applied": ["MIG003"],
+                "warnings": [],
+                "verification": verification.record(),
+            },
+        ]
+    }
+    (tmp_path / "report.json").write_text(json.dumps(report))
+    (tmp_path / "pr_body.py").write_text(documented_files()["pr_body.py"])
+    body = subprocess.run(
+        [sys.executable, str(tmp_path / "pr_body.py"), str(tmp_path / "report.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    first, second = body.split("### `svc/Dockerfile`")
+    assert "Verified" not in first  # a file verified by nobody gets no table
+    assert "Verified with `migrate --verify`: **differs**." in second
+    assert "| own command | still running after 10s | still running after 10s | same |" in second
+    assert "| writable | WORKDIR /app, HOME /root | HOME /home/app | differs |" in second
+    assert "- WORKDIR /app: writable in the original, denied for uid 10001 in the migrated image" in second
+
+
+# --- the command line: --baseline, the run options, --jobs ----------------------------------------
+
+NAIVE = (
+    "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
+    'RUN poetry install --no-root\nCMD ["python", "-m", "app"]\n'
+)
+
+
+def cli(*args: str):
+    from click.testing import CliRunner
+
+    from migrator.options import cli as command
+
+    return CliRunner().invoke(command, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def pair(tmp_path):
+    (tmp_path / "old.Dockerfile").write_text(NAIVE)
+    (tmp_path / "Dockerfile").write_text(NAIVE.replace("3.11-slim", "3.12-slim"))
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "app"\nversion = "0.1.0"\npackage-mode = false\n')
+    return tmp_path
+
+
+def fake_pair(monkeypatch, verdict: str, lines=()):
+    calls = []
+
+    def verify_pair(path, original, migrated, context_dir, options=None, extra_files=(), baseline=None):
+        calls.append((path, original, migrated, Path(context_dir), options, baseline))
+        check = behaviour.Check("own command", "still running after 10s", "exited 1", "differs" if lines else "same")
+        check = behaviour.Check(check.name, check.original, check.migrated, check.outcome, tuple(lines))
+        failure = None if verdict == "passed" else "\n".join(lines) or "step [2/2] RUN x failed"
+        return Verification(path, verdict == "passed", failure, verdict=verdict, checks=(check,), baseline=baseline)
+
+    monkeypatch.setattr(verify_module, "verify_pair", verify_pair)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("verdict", "lines", "code"),
+    [
+        pytest.param("passed", (), 0, id="same-behaviour"),
+        pytest.param("differs", ("own command: the original still running after 10s, the migrated image exited 1",), 1),
+        pytest.param("original fails", ("the original fails: import app: ...",), 1, id="original-fails"),
+        pytest.param("build failed", (), 123, id="build-failed"),
+    ],
+)
+def test_baseline_compares_the_pair_without_migrating(pair, monkeypatch, verdict, lines, code):
+    calls = fake_pair(monkeypatch, verdict, lines)
+    result = cli(
+        "--verify",
+        "--baseline",
+        str(pair / "old.Dockerfile"),
+        "--env",
+        "TOKEN=x",
+        "--env-file",
+        str(pair / "pyproject.toml"),
+        "--probe-http",
+        "8000/health",
+        "--run-seconds",
+        "3",
+        "--format",
+        "json",
+        str(pair / "Dockerfile"),
+    )
+    assert result.exit_code == code, result.output
+    ((path, original, migrated, context, options, baseline),) = calls
+    assert (original, migrated) == (NAIVE, NAIVE.replace("3.11-slim", "3.12-slim"))  # no transform ran
+    assert context == pair and baseline == str(pair / "old.Dockerfile")
+    assert (options.env, options.env_files, options.probe_http, options.run_seconds) == (
+        ("TOKEN=x",),
+        (str(pair / "pyproject.toml"),),
+        "8000/health",
+        3.0,
+    )
+    document = json.loads(result.stdout)
+    assert document["mode"] == "baseline"
+    record = document["files"][0]["verification"]
+    assert (record["verdict"], record["differences"], record["baseline"]) == (verdict, list(lines), baseline)
+    assert (pair / "Dockerfile").read_text() == NAIVE.replace("3.11-slim", "3.12-slim")
+
+
+def test_baseline_uses_the_context_given(pair, monkeypatch, tmp_path_factory):
+    calls = fake_pair(monkeypatch, "passed")
+    elsewhere = tmp_path_factory.mktemp("context")
+    result = cli(
+        "--verify", "--baseline", str(pair / "old.Dockerfile"), "--context", str(elsewhere), str(pair / "Dockerfile")
+    )
+    assert result.exit_code == 0, result.output
+    assert calls[0][3] == elsewhere
+    assert f"{pair / 'Dockerfile'}: same behaviour" in result.stderr
+
+
+def test_baseline_without_an_engine_exits_123(pair, tmp_path):
+    result = cli(
+        "--verify",
+        "--docker",
+        str(tmp_path / "nodocker"),
+        "--baseline",
+        str(pair / "old.Dockerfile"),
+        str(pair / "Dockerfile"),
+    )
+    assert result.exit_code == 123
+    assert "build failed: no Docker CLI" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--baseline", "{old}", "{new}"], "need --verify", id="baseline-without-verify"),
+        pytest.param(["--env", "A=1", "{new}"], "need --verify", id="env-without-verify"),
+        pytest.param(["--build-jobs", "2", "{new}"], "need --verify", id="build-jobs-without-verify"),
+        pytest.param(["--verify", "--baseline", "{old}", "{new}", "{old}"], "exactly one file", id="two-paths"),
+        pytest.param(["--verify", "--baseline", "{old}", "{dir}"], "exactly one file", id="a-folder"),
+        pytest.param(["--verify", "--write", "--baseline", "{old}", "{new}"], "runs no transform", id="write"),
+        pytest.param(
+            ["--verify", "--probe-http", "web", "--baseline", "{old}", "{new}"], "is not PORT", id="bad-probe"
+        ),
+        pytest.param(
+            ["--verify", "--env", "NOVALUE", "--baseline", "{old}", "{new}"], "is not KEY=VALUE", id="bad-env"
+        ),
+    ],
+)
+def test_baseline_usage_errors(pair, args, message):
+    names = {"old": str(pair / "old.Dockerfile"), "new": str(pair / "Dockerfile"), "dir": str(pair)}
+    result = cli(*[arg.format(**names) for arg in args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_verify_jobs_verifies_files_at_once_in_the_input_order(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    paths = []
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text(NAIVE)
+        paths.append(tmp_path / name / "Dockerfile")
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def fake_verify(result, context_dir, options=None):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.3 if "/a/" in result.path else 0.05)
+        with lock:
+            running[0] -= 1
+        passed = "/b/" not in result.path
+        return Verification(result.path, passed, None if passed else "x", verdict="passed" if passed else "differs")
+
+    monkeypatch.setattr(verify_module, "verify", fake_verify)
+    monkeypatch.setattr(verify_module, "docker_problem", lambda options: None)
+    result = cli("--verify", "--write", "--jobs", "3", "--format", "json", str(tmp_path))
+    assert result.exit_code == 123
+    records = json.loads(result.stdout)["files"]
+    assert [Path(r["path"]).parent.name for r in records] == ["a", "b", "c"]
+    assert [r["written"] for r in records] == [True, False, True]  # exactly the ones that pass
+    assert most[0] > 1
+    assert (tmp_path / "b" / "Dockerfile").read_text() == NAIVE
+
+
+def test_no_python_to_import_with_is_one_line():
+    before = probe([("notes", "ok")])
+    after = probe([("*", "no Python to import with: poetry is not found")])
+    assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10))["imports"] == (
+        "differs",
+        ("imports: no Python to import with: poetry is not found in the migrated image",),
+    )
+    assert outcomes(behaviour.compare(seen(probe=after), seen(probe=after), 10))["imports"] == ("same", ())
+
+
+def test_an_import_failing_with_a_guessed_python_in_the_original_is_not_blamed_on_it():
+    before = behaviour.parse_probe("U\t0\nX\tfallback\nI\tapp\tModuleNotFoundError: No module named 'flask'\n")
+    after = probe([("app", "ok")])
+    assert before.guessed_python
+    assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10))["imports"] == ("same", ())
