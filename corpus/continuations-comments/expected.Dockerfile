@@ -23,9 +23,9 @@ workdir /app
 copy pyproject.toml poetry.lock ./
 env PATH="/app/.venv/bin:$PATH"
 # production dependencies only
-run --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-root
+run --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --compile --no-root
 copy . .
-run --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction
+run --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --compile
 
 from python:3.11-slim-bookworm as runtime
 env PYTHONUNBUFFERED=1

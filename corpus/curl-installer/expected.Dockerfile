@@ -15,9 +15,9 @@ ENV PATH="/root/.local/bin:$PATH"
 WORKDIR /code
 COPY pyproject.toml poetry.lock /code/
 ENV PATH="/code/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi --compile --no-root
 COPY . /code
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi --compile
 
 FROM python:3.10-slim-bullseye AS runtime
 ENV PATH="/code/.venv/bin:$PATH"

@@ -12,7 +12,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install --upgrade pip && pip 
 WORKDIR /code
 COPY pyproject.toml poetry.lock /code/
 ENV PATH="/code/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-ansi --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi --compile --no-root
 COPY . /code/
 
 FROM python:3.9-bullseye AS runtime

@@ -6,9 +6,9 @@ ENV POETRY_VERSION=1.8.3 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /lib
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile
 
 FROM python:3.11-slim AS runtime
 WORKDIR /lib

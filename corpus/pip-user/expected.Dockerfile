@@ -7,9 +7,9 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 ENV PATH=/root/.local/bin:$PATH
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile
 
 FROM python:3.11 AS runtime
 WORKDIR /app

@@ -10,7 +10,7 @@ ENV PATH="/root/.local/bin:${PATH}"
 WORKDIR /srv
 COPY pyproject.toml poetry.lock README.md ./
 COPY app ./app
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --compile
 
 FROM python:3.12-slim-bookworm AS runtime
 WORKDIR /srv

@@ -9,7 +9,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
 COPY ./pyproject.toml ./poetry.lock* /app/
 
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --without dev
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main --compile
 
 COPY ./app /app/app
 USER 10001:10001

@@ -14,9 +14,9 @@ ENV PATH="/root/.local/bin:$PATH"
 
 WORKDIR /opt/app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --without dev --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --without dev --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --without dev
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --without dev --compile
 
 FROM ubuntu:22.04 AS runtime
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \

@@ -25,7 +25,26 @@ Use instead
         POETRY_NO_INTERACTION=1 \\
         POETRY_VIRTUALENVS_IN_PROJECT=true
     RUN pip install "poetry==$POETRY_VERSION"
-    RUN poetry install --without dev
+    RUN poetry install --only main --compile
+
+Notes (defects found on real projects)
+    - A pin the base image's Python can run: Poetry 2.0-2.2 needs Python >= 3.9, 2.3+
+      >= 3.10, 1.6-1.8 >= 3.8, 1.2-1.5 >= 3.7 (migrator/poetry_releases.py has the table
+      and its source). The Python is read from the FROM tag (`python:3.8`,
+      `...:python3.8`, ARG defaults, a `python3.X` that runs the installer, Ubuntu and
+      Debian's python3); the pin is the newest release that Python runs, said in a note.
+      When the tag says nothing, an unpinned install is left as it is, with a warning.
+    - Options only the pinned Poetry knows: `--only main` needs 1.2 (1.1 keeps
+      `--no-dev`), `--compile` 1.4, `poetry sync` 2.0.
+    - A maintainer's pin stays: `poetry==1.1.13` and `POETRY_VERSION=1.1.13` are kept, a
+      range (`poetry<2`, `~=1.7.0`) gets its newest release, and get-poetry.py or
+      install-poetry.py (which only ever installed 1.x) stay on 1.x; only
+      `--poetry-version` moves across a major version.
+    - `--no-dev` -> `--only main` is exact: Poetry 1.2 and later read it that way
+      (`--without dev` would add other non-optional groups).
+    - `--compile` on each dependency install where the pinned Poetry knows it: Poetry 1.4+
+      installs without compiling bytecode (pip, which Poetry 1.1-1.3 used, compiled), so
+      without it every new container compiles its packages on first import.
 """
 
 from __future__ import annotations
@@ -34,7 +53,16 @@ import posixpath
 import re
 from collections import defaultdict
 
-from migrator.analysis import CommandAt, commands_in, env_pairs, pip_program, poetry_subcommand, workdir_at
+from migrator import poetry_releases as releases
+from migrator.analysis import (
+    CommandAt,
+    commands_in,
+    env_pairs,
+    expanded_base_image,
+    pip_program,
+    poetry_subcommand,
+    workdir_at,
+)
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, insert_before, replace, split_words
 from migrator.project import ProjectContext
 from migrator.record import dataclass
@@ -50,6 +78,7 @@ FED_BY_VARIABLE_RE = re.compile(r"^==\s*\$\{?POETRY_VERSION\}?$")
 INSTALLER_PATH_MARKERS = (".poetry/", "/.local/share/pypoetry", "/.local/pipx", "$POETRY_HOME", "${POETRY_HOME}")
 BIN_POETRY_RE = re.compile(r"(^|/)bin/poetry$")
 INSTALLER_URL_MARKERS = ("install.python-poetry.org", "get-poetry.py", "install-poetry.py")
+LEGACY_INSTALLERS = ("get-poetry.py", "install-poetry.py")
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 SYSTEM_PROGRAM_RE = re.compile(r"/usr/(local/)?bin/(?!poetry\b)")
 EXPLICIT_VENV_KEYS = ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_PATH")
@@ -106,6 +135,8 @@ class Installer:
     commands: tuple[CommandAt, ...]  # one, or the `curl ... | python -` pair
     pin: str | None  # an exact version the input already chose
     fed: bool  # already `pip install "poetry==$POETRY_VERSION"`
+    spec: str = ""  # a range the input gave (`poetry<2`, `poetry~=1.8`)
+    legacy_installer: bool = False  # get-poetry.py / install-poetry.py: Poetry 1.x only
 
     @property
     def instruction(self) -> Instruction:
@@ -185,6 +216,10 @@ def _removal_spans(commands: list[SimpleCommand], gone: set[int]) -> list[tuple[
         else:
             spans.append((commands[k].start, commands[k + 1].start, ""))
     return spans
+
+
+def _compiles(words) -> bool:
+    return any(w.text == "--compile" for w in words)
 
 
 def _by_name(command) -> bool:
@@ -272,7 +307,8 @@ def find_installers(stage: Stage) -> list[Installer]:
                 spec = POETRY_REQUIREMENT_RE.match(requirement).group("spec") or ""
                 pin = EXACT_PIN_RE.match(spec.strip())
                 fed = kind == "pip" and bool(FED_BY_VARIABLE_RE.match(spec.strip()))
-                found.append(Installer(kind, (at,), pin.group("version") if pin else None, fed))
+                ranged = "" if pin or fed or "$" in spec else spec.strip()
+                found.append(Installer(kind, (at,), pin.group("version") if pin else None, fed, ranged))
             continue
         if command.program in ("curl", "wget") and any(
             marker in word for word in command.argv for marker in INSTALLER_URL_MARKERS
@@ -284,7 +320,10 @@ def find_installers(stage: Stage) -> list[Installer]:
                 and following.command.operator == "|"
                 and re.fullmatch(r"python[0-9.]*", following.command.program)
             ):
-                found.append(Installer("curl", (at, following), _installer_version(following.command), False))
+                legacy = any(m in word for word in command.argv for m in LEGACY_INSTALLERS)
+                found.append(
+                    Installer("curl", (at, following), _installer_version(following.command), False, "", legacy)
+                )
     return found
 
 
@@ -366,8 +405,8 @@ class StageModerniser:
         env = self.inherited | stage_env(self.doc, self.stage)
         version = self.target_version(installer) if installer else self.inherited_version()
         mode = self.switch_to_venv(env)
-        exports_left = self.replace_export(mode)
-        if installer:
+        exports_left = self.replace_export(mode, version)
+        if installer and version is not None:
             modern = (parse_version(version) or (0,)) >= (2,)
             plugin = exports_left and modern and "poetry-plugin-export" not in self.doc.text
             self.pin_poetry(installer, version, plugin)
@@ -386,15 +425,78 @@ class StageModerniser:
                 return installer.pin or stage_env(self.doc, parent).get("POETRY_VERSION") or None
         return None
 
-    def target_version(self, installer: Installer) -> str:
+    def base_python(self, installer: Installer | None) -> tuple[releases.Version | None, bool, Instruction]:
+        """The Python that runs Poetry's installer, read from the base image's tag (through
+        global ARG defaults and parent stages), whether it is externally managed, and the FROM line."""
+        root = ([self.stage, *parent_stages(self.doc, self.stage)])[-1]
+        image = expanded_base_image(self.doc, root)
+        program = None
+        if installer is not None:
+            command = installer.commands[-1].command
+            program = next((w for w in command.argv if "=" not in w), None)
+        version, managed = releases.image_python(image, program)
+        return version, managed, root.from_instruction
+
+    def target_version(self, installer: Installer) -> str | None:
+        """The Poetry to pin; None keeps the file's own unpinned install (its Python is unknown)."""
         defined = stage_env(self.doc, self.stage, installer.instruction.index).get("POETRY_VERSION")
+        python, _, from_line = self.base_python(installer)
         if self.settings.poetry_version_explicit:
+            wanted = parse_version(self.settings.poetry_version) or (0,)
+            if python is not None and not releases.runs_on(wanted, python):
+                self.warn(
+                    installer.instruction,
+                    f"Poetry {self.settings.poetry_version} (--poetry-version) needs Python >= "
+                    f"{releases.show(releases.python_floor(wanted) or ())}; line {from_line.start_line} "
+                    f"gives Python {releases.show(python)}",
+                )
             return self.settings.poetry_version
         if installer.pin:
-            return installer.pin
+            return installer.pin  # the maintainer's own pin
         if defined and "$" not in defined:
             return defined
-        return self.settings.poetry_version
+        spec = installer.spec
+        if installer.legacy_installer and not spec:
+            spec = "<2"  # get-poetry.py and install-poetry.py only ever installed Poetry 1.x
+        if python is None:
+            self.warn(
+                installer.instruction,
+                f"Poetry left as installed: cannot tell which Python the base image on line {from_line.start_line} "
+                f"({from_line.arguments.strip()}) has, so no pin is known to install there; pass --poetry-version",
+            )
+            return None
+        default = parse_version(self.settings.poetry_version)
+        chosen = releases.newest(python, spec, at_most=default)
+        if chosen is None:
+            self.warn(
+                installer.instruction,
+                f"Poetry left as installed: no release within {spec or 'any version'} runs on "
+                f"Python {releases.show(python)} (line {from_line.start_line})",
+            )
+            return None
+        version = releases.show(chosen)
+        if version != self.settings.poetry_version:
+            why = []
+            if spec:
+                why.append(
+                    f"within {spec}"
+                    + (
+                        " (the installer only ever installed 1.x)"
+                        if installer.legacy_installer and not installer.spec
+                        else ""
+                    )
+                )
+            if python != releases.LATEST and default is not None and not releases.runs_on(default, python):
+                why.append(
+                    f"the newest that Python {releases.show(python)} of line {from_line.start_line} can run "
+                    f"(Poetry {self.settings.poetry_version} needs Python >= "
+                    f"{releases.show(releases.python_floor(default) or ())})"
+                )
+            self.change(
+                installer.instruction,
+                f"Poetry pinned to {version}: " + ", ".join(why or ["the newest release that fits"]),
+            )
+        return version
 
     def pin_poetry(self, installer: Installer, version: str, plugin: bool) -> None:
         definitions = version_definitions(self.stage, installer.instruction.index)
@@ -434,11 +536,6 @@ class StageModerniser:
             for word in words:
                 if POETRY_REQUIREMENT_RE.match(word.text):
                     self.out.splice(instruction, word.start, word.end, requirement)
-                    if "<" in word.text and not self.settings.poetry_version_explicit:
-                        self.warn(
-                            instruction,
-                            f"{word.text} capped Poetry's version; check the build with Poetry {self.settings.poetry_version} or pass --poetry-version",
-                        )
                 elif word.text == "--user" and not hard_path:
                     # A --user install lands in ~/.local/bin, which may not be on PATH.
                     self.drop_word(instruction, words, word)
@@ -505,11 +602,15 @@ class StageModerniser:
                 if old_pin:
                     self.warn(
                         instruction,
-                        f"--no-dev kept: Poetry {version} predates --without dev; pass --poetry-version to move to Poetry 2",
+                        f"--no-dev kept: Poetry {version} predates --only main; pass --poetry-version to move to Poetry 2",
                     )
                 else:
                     word = next(w for w in words if w.text == "--no-dev")
-                    self.replace_no_dev(instruction, words, word)
+                    self.out.splice(instruction, word.start, word.end, "--only main")
+                    self.change(
+                        instruction,
+                        "--no-dev -> --only main: the same selection (Poetry 1.2 and later read --no-dev as --only main), and Poetry 2 removed --no-dev",
+                    )
             if sub == "install" and modern and any(w.text == "--sync" for w in words):
                 install = next(w for w in words if w.text == "install")
                 sync = next(w for w in words if w.text == "--sync")
@@ -522,30 +623,12 @@ class StageModerniser:
                     instruction,
                     "poetry lock --no-update -> poetry lock: Poetry 2 removed the option (it is the default)",
                 )
-
-    def replace_no_dev(self, instruction: Instruction, words, word) -> None:
-        # Poetry 2 fails with "Group(s) not found: dev" on --without dev when the
-        # project has no dev group, so the replacement depends on the project.
-        project_dir = self.project_dir()
-        local = self.project.project(project_dir) if project_dir is not None else None
-        if local is None:
-            self.out.splice(instruction, word.start, word.end, "--only main")
-            self.change(
-                instruction,
-                "--no-dev -> --only main: --no-dev was removed in Poetry 2, and without the project at hand --without dev could name a group it lacks",
-            )
-            self.warn(
-                instruction,
-                "--only main also leaves out non-optional groups other than dev; run with the build context (--context) to keep them",
-            )
-        elif "dev" in local.groups:
-            self.out.splice(instruction, word.start, word.end, "--without dev")
-            self.change(instruction, "--no-dev -> --without dev: --no-dev was removed in Poetry 2")
-        else:
-            self.drop_word(instruction, words, word)
-            self.change(
-                instruction, "--no-dev removed: Poetry 2 dropped it, and this project has no dev group to leave out"
-            )
+            if sub in ("install", "sync") and releases.supports(parsed, "--compile") and not _compiles(words):
+                self.out.splice(instruction, words[-1].end, words[-1].end, " --compile")
+                self.change(
+                    instruction,
+                    f"--compile added: Poetry {version} installs without compiling bytecode, so every new container would compile the packages on first import",
+                )
 
     def drop_word(self, instruction: Instruction, words, word) -> None:
         position = words.index(word)
@@ -680,16 +763,16 @@ class StageModerniser:
 
     # poetry export | pip install
 
-    def replace_export(self, mode: str) -> bool:
+    def replace_export(self, mode: str, version: str | None) -> bool:
         """Replace each export + pip pair; True when an export is left (it needs the plugin)."""
         left = False
         for number, at in enumerate(self.commands):
             sub = poetry_subcommand(at.command)
             if sub is not None and sub[0] == "export":
-                left |= not self.replace_one_export(number, at, mode)
+                left |= not self.replace_one_export(number, at, mode, version)
         return left
 
-    def replace_one_export(self, number: int, export: CommandAt, mode: str) -> bool:
+    def replace_one_export(self, number: int, export: CommandAt, mode: str, version: str | None) -> bool:
         options, output = export_options(export.command)
         instruction = export.instruction
         if options is None:
@@ -730,6 +813,8 @@ class StageModerniser:
                 f"poetry export left alone: line {others[0].instruction.start_line} uses {output}",
             )
             return False
+        if releases.supports(parse_version(version), "--compile"):
+            options = [*options, "--compile"]  # pip compiled what it installed; Poetry 1.4+ does not unless asked
         text = "poetry install --no-root " + " ".join(options)
         if pip is piped:
             self.out.splice(instruction, export.command.start, pip.command.end, text.rstrip())

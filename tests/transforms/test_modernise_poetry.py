@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from migrator.project import read_context
@@ -8,7 +10,15 @@ from tests.support import check_any_mix_of_lines, outcome_of, run_pipeline, run_
 RUN_APP = 'CMD ["poetry", "run", "app"]\n'
 ENV_BLOCK = "ENV POETRY_VERSION=2.2.1 \\\n    POETRY_NO_INTERACTION=1 \\\n    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
 
-UNCHANGED = [
+
+def compiled(text: str) -> str:
+    """The text with ` --compile` after each `poetry install`/`poetry sync` command, as MIG001
+    adds it wherever the pinned Poetry (1.4 and later) knows the option."""
+    return re.sub(r"(poetry (?:install|sync)\b[^\n&|;\\]*?)(?=[ \t]*(?:\\\r?\n|&&|\r?\n|$))", r"\1 --compile", text)
+
+
+# Already what MIG001 makes, except for bytecode compilation.
+COMPILE_ONLY = [
     pytest.param(
         "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.9\n"
         "ENV POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1\n"
@@ -38,6 +48,9 @@ UNCHANGED = [
         "RUN poetry install --only main\n",
         id="fed-by-arg-unquoted",
     ),
+]
+
+UNCHANGED = [
     pytest.param(
         "FROM python:3.12\nRUN pip install requests\nCMD python -m http.server\n",
         id="no-poetry",
@@ -70,6 +83,12 @@ UNCHANGED = [
 @pytest.mark.parametrize("text", UNCHANGED)
 def test_left_alone(text):
     assert run_twice(TRANSFORM, text) == text
+
+
+@pytest.mark.parametrize("text", COMPILE_ONLY)
+def test_only_bytecode_compilation_added(text):
+    assert compiled(text) != text
+    assert run_twice(TRANSFORM, text) == compiled(text)
 
 
 CHANGED = [
@@ -176,7 +195,9 @@ CHANGED = [
         "FROM python:3.8\n"
         "RUN curl -sSL https://raw.githubusercontent.com/python-poetry/poetry/master/get-poetry.py | python\n"
         "RUN poetry install\n",
-        "FROM python:3.8\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        "FROM python:3.8\n"
+        + ENV_BLOCK.replace("2.2.1", "1.8.5")
+        + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
         id="get-poetry",
     ),
     pytest.param(
@@ -347,10 +368,12 @@ CHANGED = [
 
 
 @pytest.mark.parametrize(("before", "after"), CHANGED)
-def test_modernised(before, after):
-    # These cases run with no build context: --no-dev becomes --only main, since
-    # --without dev fails on a project with no dev group (the tests below cover both).
-    assert run_twice(TRANSFORM, before) == after
+def test_modernised(request, before, after):
+    # Poetry 1.1 has no --compile (it installs through pip, which compiles anyway).
+    # Nor is there a version to check with a Poetry the base image brings.
+    plain = ("old-pin-keeps-no-dev", "poetry-from-base-image")
+    expected = after if request.node.callspec.id in plain else compiled(after)
+    assert run_twice(TRANSFORM, before) == expected
 
 
 def test_explicit_version_overrides_pin():
@@ -361,7 +384,7 @@ def test_explicit_version_overrides_pin():
         "ENV POETRY_NO_INTERACTION=1 \\\n    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
         'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n'
     )
-    assert run_twice(TRANSFORM, before, settings=settings) == after
+    assert run_twice(TRANSFORM, before, settings=settings) == compiled(after)
 
 
 def test_poetry_toml_create_false_overridden(tmp_path):
@@ -375,7 +398,7 @@ def test_poetry_toml_create_false_overridden(tmp_path):
         + 'RUN pip install "poetry==$POETRY_VERSION"\nWORKDIR /app\nCOPY . .\nRUN poetry install\n'
         + RUN_APP
     )
-    assert run_twice(TRANSFORM, before, project) == after
+    assert run_twice(TRANSFORM, before, project) == compiled(after)
 
 
 def test_poetry_path_reference_keeps_installer():
@@ -385,7 +408,7 @@ def test_poetry_path_reference_keeps_installer():
         "RUN curl -sSL https://install.python-poetry.org | python3 -\n"
         "RUN /root/.local/bin/poetry install\n"
     )
-    assert run_twice(TRANSFORM, text) == text
+    assert run_twice(TRANSFORM, text) == compiled(text)
     warnings = outcome_of(TRANSFORM, text).warnings
     assert [w.line for w in warnings] == [3]
     assert "line 4" in warnings[0].message
@@ -405,7 +428,7 @@ def test_installer_paths_used_later_keep_the_installer(later):
         "ENV POETRY_HOME=/opt/poetry POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_IN_PROJECT=true\n"
         "RUN curl -sSL https://install.python-poetry.org | python3 -\n" + later
     )
-    assert run_twice(TRANSFORM, text) == text
+    assert run_twice(TRANSFORM, text) == compiled(text)
     assert "left alone" in outcome_of(TRANSFORM, text).warnings[0].message
 
 
@@ -431,20 +454,30 @@ def test_final_stage_of_a_multi_stage_file_gets_the_venv():
         "RUN poetry config virtualenvs.create false && poetry install --only main\n",
         'ENV PATH="/app/.venv/bin:$PATH"\nRUN poetry install --only main\n',
     )
-    assert run_twice(TRANSFORM, MULTI_STAGE) == after
+    assert run_twice(TRANSFORM, MULTI_STAGE) == compiled(after)
 
 
 def test_stage_another_stage_copies_from_keeps_system_packages():
     text = MULTI_STAGE + "FROM python:3.11-slim\nCOPY --from=app /usr/local /usr/local\n"
-    assert run_twice(TRANSFORM, text) == text
+    assert run_twice(TRANSFORM, text) == compiled(text)
     assert "line 12 takes files from this stage" in outcome_of(TRANSFORM, text).warnings[0].message
 
 
-def test_capped_range_is_replaced_with_a_warning():
-    text = 'FROM python:3.11\nRUN pip install "poetry<2"\nRUN poetry install\n' + RUN_APP
-    outcome = outcome_of(TRANSFORM, text)
-    assert [(w.line, w.message.split(" ")[0]) for w in outcome.warnings] == [(2, "poetry<2")]
-    assert 'pip install "poetry==$POETRY_VERSION"' in run_twice(TRANSFORM, text)
+@pytest.mark.parametrize(
+    ("requirement", "pinned"),
+    [
+        pytest.param('"poetry<2"', "1.8.5", id="below-2"),
+        pytest.param("'poetry~=1.7.0'", "1.7.1", id="compatible-release"),
+        pytest.param('"poetry>=1.2,<1.8.3"', "1.8.2", id="window"),
+        pytest.param('"poetry>=1.8"', "2.2.1", id="floor-only"),
+    ],
+)
+def test_a_range_is_pinned_to_its_newest_release(requirement, pinned):
+    text = f"FROM python:3.11\nRUN pip install {requirement}\nRUN poetry install\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert f"ENV POETRY_VERSION={pinned} " in after
+    assert 'pip install "poetry==$POETRY_VERSION"' in after
+    assert outcome_of(TRANSFORM, text).warnings == ()
 
 
 def test_every_change_has_a_reason():
@@ -492,23 +525,26 @@ def test_any_mix_of_naive_lines_is_idempotent_and_parses():
 
 
 @pytest.mark.parametrize(
-    "groups, expected",
+    "groups",
     [
+        pytest.param('[tool.poetry.group.dev.dependencies]\npytest = "*"\n', id="has-dev-group"),
         pytest.param(
-            '[tool.poetry.group.dev.dependencies]\npytest = "*"\n',
-            "RUN poetry install --without dev\n",
-            id="has-dev-group",
+            '[tool.poetry.group.dev.dependencies]\npytest = "*"\n[tool.poetry.group.test.dependencies]\nx = "*"\n',
+            id="more-groups",
         ),
-        pytest.param("", "RUN poetry install\n", id="no-dev-group"),
+        pytest.param("", id="no-dev-group"),
     ],
 )
-def test_no_dev_follows_the_project_s_groups(tmp_path, groups, expected):
+def test_no_dev_becomes_only_main_whatever_the_groups(tmp_path, groups):
+    # Poetry 1.2+ reads --no-dev as --only main (group_command.py), so that is exact;
+    # --without dev would add a non-optional `test` group.
     (tmp_path / "pyproject.toml").write_text(
         '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\npackage-mode = false\n' + groups
     )
     before = 'FROM python:3.11\nENV POETRY_VERSION=2.2.1 POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install "poetry==$POETRY_VERSION"\nCOPY . .\nRUN poetry install --no-dev\n'
     after = run_twice(TRANSFORM, before, read_context(tmp_path))
-    assert after.endswith(expected)
+    assert after.endswith("RUN poetry install --only main --compile\n")
+    assert outcome_of(TRANSFORM, before, read_context(tmp_path)).warnings == ()
 
 
 def test_the_env_block_continues_lines_with_the_file_s_escape_character():
@@ -540,3 +576,92 @@ def test_a_later_step_that_runs_the_system_python_by_path_keeps_the_system_insta
     )
     assert "virtualenvs.create false" in run_twice(TRANSFORM, before)
     assert any("kept" in w.message for w in outcome_of(TRANSFORM, before).warnings)
+
+
+@pytest.mark.parametrize(
+    ("head", "pinned"),
+    [
+        pytest.param("FROM python:3.8\n", "1.8.5", id="python-3.8"),
+        pytest.param("FROM python:3.7-slim-buster\n", "1.5.1", id="python-3.7-slim-buster"),
+        pytest.param("FROM tiangolo/uvicorn-gunicorn-fastapi:python3.8-slim\n", "1.8.5", id="tiangolo-tag"),
+        pytest.param("ARG PYTHON_VERSION=3.8\nFROM python:${PYTHON_VERSION}-slim\n", "1.8.5", id="arg-default"),
+        pytest.param("FROM ubuntu:20.04\n", "1.8.5", id="ubuntu-focal-python3"),
+        pytest.param("FROM python:3.9-slim\n", "2.2.1", id="python-3.9-takes-the-default"),
+        pytest.param("FROM python:3\n", "2.2.1", id="python-3-is-current"),
+    ],
+)
+def test_the_pin_runs_on_the_base_image_s_python(head, pinned):
+    text = head + "RUN pip3 install poetry\nRUN poetry install --no-dev\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert f"ENV POETRY_VERSION={pinned} " in after
+    # 1.5 and later know both --only (1.2) and --compile (1.4)
+    assert "RUN poetry install --only main --compile\n" in after
+    notes = [n.message for n in outcome_of(TRANSFORM, text).changes if n.message.startswith("Poetry pinned")]
+    if pinned == "2.2.1":
+        assert notes == []
+    else:
+        assert len(notes) == 1 and f"Poetry pinned to {pinned}: the newest that Python 3." in notes[0]
+
+
+def test_python_3_6_gets_poetry_1_1_and_its_own_options():
+    text = "FROM python:3.6-slim\nRUN pip install poetry\nRUN poetry install --no-dev\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert "ENV POETRY_VERSION=1.1.15 " in after
+    assert "RUN poetry install --no-dev\n" in after  # no --only (1.2), no --compile (1.4)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        pytest.param("FROM registry.example.com/base/python-app:2.4\n", id="custom-image"),
+        pytest.param("ARG BASE\nFROM ${BASE}\n", id="arg-without-default"),
+    ],
+)
+def test_unknown_python_keeps_the_unpinned_install_and_warns(head):
+    text = head + "RUN pip install poetry\nRUN poetry install --no-dev\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert "RUN pip install poetry\n" in after and "POETRY_VERSION" not in after
+    from_line = head.count("\n")
+    warnings = [w for w in outcome_of(TRANSFORM, text).warnings if w.message.startswith("Poetry left as installed")]
+    assert [w.line for w in warnings] == [from_line + 1]
+    assert f"line {from_line}" in warnings[0].message
+
+
+@pytest.mark.parametrize(
+    ("base", "pinned"),
+    [
+        pytest.param("python:3.12", "1.8.5", id="get-poetry-stays-1.x"),
+        pytest.param("python:3.7", "1.5.1", id="and-on-3.7"),
+    ],
+)
+def test_legacy_installer_stays_within_poetry_1(base, pinned):
+    text = (
+        f"FROM {base}\n"
+        "RUN curl -sSL https://raw.githubusercontent.com/python-poetry/poetry/master/get-poetry.py | python\n"
+        "RUN poetry install --no-dev\n" + RUN_APP
+    )
+    assert f"ENV POETRY_VERSION={pinned} " in run_twice(TRANSFORM, text)
+
+
+@pytest.mark.parametrize(
+    "pin",
+    [
+        pytest.param("RUN pip install poetry==1.1.13\n", id="pip-pin"),
+        pytest.param(
+            "ENV POETRY_VERSION=1.1.13\nRUN curl -sSL https://install.python-poetry.org | python -\n", id="env-pin"
+        ),
+    ],
+)
+def test_an_explicit_pin_is_kept(pin):
+    text = "FROM python:3.11\n" + pin + "RUN poetry install --no-dev\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert "POETRY_VERSION=1.1.13" in after and "2.2.1" not in after
+    assert "--no-dev" in after and "--compile" not in after
+
+
+def test_an_explicit_poetry_version_the_python_cannot_run_is_pinned_with_a_warning():
+    settings = Settings(poetry_version="2.2.1", poetry_version_explicit=True)
+    text = "FROM python:3.8\nRUN pip install poetry==1.1.13\nRUN poetry install\n" + RUN_APP
+    assert "POETRY_VERSION=2.2.1" in run_twice(TRANSFORM, text, settings=settings)
+    warnings = outcome_of(TRANSFORM, text, settings=settings).warnings
+    assert [(w.line, "needs Python >= 3.9; line 1 gives Python 3.8" in w.message) for w in warnings] == [(2, True)]
