@@ -12,6 +12,7 @@ import os
 import tomllib
 from pathlib import Path
 
+from migrator.python_imports import ProjectImports, read_imports
 from migrator.record import dataclass, field
 
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
@@ -69,6 +70,7 @@ class ProjectContext:
     files: frozenset[str] = frozenset()  # relative paths seen (bounded, posix separators)
     dockerignore: tuple[str, ...] | None = None  # patterns, None when there is no .dockerignore
     warnings: tuple[str, ...] = ()
+    imports: dict[str, ProjectImports] = field(default_factory=dict)  # per project folder, as `projects`
 
     @property
     def known(self) -> bool:
@@ -132,6 +134,7 @@ def read_context(root: Path | None) -> ProjectContext:
         files=frozenset(files),
         dockerignore=dockerignore,
         warnings=tuple(warnings),
+        imports=read_imports(root, [d for d, p in projects.items() if p.is_poetry]),
     )
 
 

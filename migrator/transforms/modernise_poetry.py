@@ -54,6 +54,7 @@ import re
 from collections import defaultdict
 
 from migrator import poetry_releases as releases
+from migrator import python_imports
 from migrator.analysis import (
     CommandAt,
     commands_in,
@@ -79,6 +80,7 @@ INSTALLER_PATH_MARKERS = (".poetry/", "/.local/share/pypoetry", "/.local/pipx", 
 BIN_POETRY_RE = re.compile(r"(^|/)bin/poetry$")
 INSTALLER_URL_MARKERS = ("install.python-poetry.org", "get-poetry.py", "install-poetry.py")
 LEGACY_INSTALLERS = ("get-poetry.py", "install-poetry.py")
+POETRY_VENV = "/opt/poetry"
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 SYSTEM_PROGRAM_RE = re.compile(r"/usr/(local/)?bin/(?!poetry\b)")
 EXPLICIT_VENV_KEYS = ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_PATH")
@@ -386,6 +388,10 @@ class StageModerniser:
         self.inherited: dict[str, str] = {}
         self.moved_into_venv: list[Instruction] = []  # RUNs whose packages now land in the venv
         self.later_runs_need_path = False  # a later RUN runs a program by name that now lives in the venv
+        self.installer: Installer | None = None
+        self.isolating = False  # Poetry goes into a venv of its own (POETRY_VENV)
+        self.uses_poetry_dependencies = False  # the app imports what pip installed beside Poetry
+        self.version: str | None = None  # the Poetry pinned (or inherited); None when unknown
 
     def change(self, instruction: Instruction, message: str) -> None:
         self.changes.append(TRANSFORM.note(instruction.start_line, message))
@@ -404,12 +410,21 @@ class StageModerniser:
         anchor = min(candidates, key=lambda i: i.index)  # before whatever runs Poetry first
         env = self.inherited | stage_env(self.doc, self.stage)
         version = self.target_version(installer) if installer else self.inherited_version()
+        self.installer, self.version = installer, version
         mode = self.switch_to_venv(env)
         exports_left = self.replace_export(mode, version)
         if installer and version is not None:
             modern = (parse_version(version) or (0,)) >= (2,)
             plugin = exports_left and modern and "poetry-plugin-export" not in self.doc.text
-            self.pin_poetry(installer, version, plugin)
+            managed = self.base_python(installer)[1]
+            # Poetry in a venv of its own wherever the app's packages go into the system Python
+            # (or that Python is externally managed, PEP 668): never beside them.
+            self.isolating = managed or (
+                mode == "system"
+                and not self.uses_poetry_dependencies
+                and (self.shares_interpreter() or installer.kind != "pip")
+            )
+            self.pin_poetry(installer, version, plugin, isolate=self.isolating and installer.kind == "pip")
         self.rewrite_options(version)
         added = self.add_env_block(anchor, env, mode == "venv")
         self.put_venv_on_path(env)
@@ -498,15 +513,55 @@ class StageModerniser:
             )
         return version
 
-    def pin_poetry(self, installer: Installer, version: str, plugin: bool) -> None:
+    def pin_poetry(self, installer: Installer, version: str, plugin: bool, isolate: bool = False) -> None:
         definitions = version_definitions(self.stage, installer.instruction.index)
         if definitions:
             current = stage_env(self.doc, self.stage, installer.instruction.index).get("POETRY_VERSION")
             self.edit_definition(definitions[-1], version, current)
         else:
             self.new_env.append(("POETRY_VERSION", version))
+        if isolate and self.isolate_poetry(installer, plugin):
+            return
         if not installer.fed:
             self.replace_installer(installer, plugin)
+
+    def isolate_poetry(self, installer: Installer, plugin: bool) -> bool:
+        """Poetry into a venv of its own at /opt/poetry, as Poetry's docs recommend, so that
+        installing the app into the system Python cannot change Poetry's own dependencies."""
+        at = installer.commands[0]
+        command = at.command
+        args = pip_program(command) or []
+        others = [a for a in args[args.index("install") + 1 :] if not a.startswith("-") and not POETRY_REQUIREMENT_RE.match(a)]
+        env = stage_env(self.doc, self.stage, installer.instruction.index)
+        if others or env.get("POETRY_HOME", POETRY_VENV) != POETRY_VENV:
+            why = "it installs other packages too" if others else "the stage sets another POETRY_HOME"
+            self.warn(
+                installer.instruction,
+                f"Poetry left in the system Python beside the app's packages ({why}); "
+                f"install it into a venv of its own ({POETRY_VENV}) so the app cannot change its dependencies",
+            )
+            return False
+        program = next(w for w in command.argv if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w))
+        python = re.sub(r"^pip", "python", program) if program.startswith("pip") else program
+        options = [a for a in args[args.index("install") + 1 :] if a.startswith("-") and a != "--user"]
+        self.out.splice(at.instruction, command.start, command.end, self.venv_install(python, plugin, options))
+        self.change(
+            at.instruction,
+            f"Poetry installed into a venv of its own at {POETRY_VENV}: the app's packages go into the system Python, "
+            "where installing them could change Poetry's own dependencies",
+        )
+        return True
+
+    def venv_install(self, python: str, plugin: bool, options: list[str] = ()) -> str:
+        """`python -m venv /opt/poetry && /opt/poetry/bin/pip install "poetry==..."`, and its ENV."""
+        env = stage_env(self.doc, self.stage)
+        if "POETRY_HOME" not in env:
+            # Poetry before 1.8 installs into its own venv, not the system Python, unless
+            # that venv is under POETRY_HOME (EnvManager.get_system_env).
+            self.new_env.append(("POETRY_HOME", POETRY_VENV))
+        self.new_env.append(("PATH", f'"$PATH:{POETRY_VENV}/bin"'))  # after the system python, which runs the app
+        requirement = '"poetry==$POETRY_VERSION"' + (" poetry-plugin-export" if plugin else "")
+        return f"{python} -m venv {POETRY_VENV} && {POETRY_VENV}/bin/pip install {' '.join([*options, requirement])}"
 
     def edit_definition(self, instruction: Instruction, version: str, current: str | None) -> None:
         if current == version:
@@ -551,7 +606,11 @@ class StageModerniser:
             )
             return
         last = installer.commands[-1].command
-        self.out.splice(instruction, first.start, last.end, "pip install " + requirement)
+        if self.isolating:
+            python = last.program if installer.kind == "curl" else "python3"
+            self.out.splice(instruction, first.start, last.end, self.venv_install(python, plugin))
+        else:
+            self.out.splice(instruction, first.start, last.end, "pip install " + requirement)
         if installer.kind == "pipx":
             self.remove_pipx_setup(installer)
         how = "pipx" if installer.kind == "pipx" else "its curl installer"
@@ -703,6 +762,10 @@ class StageModerniser:
 
     def venv_blocker(self) -> str | None:
         """Why the packages must stay in the system Python, if they must."""
+        # First, also because it decides whether Poetry may leave the system Python.
+        system_import = self.import_from_the_system()
+        if system_import:
+            return system_import
         user = used_by_other_stage(self.doc, self.stage)
         if user is not None:
             return f"line {user} takes files from this stage, maybe the system site-packages"
@@ -727,6 +790,44 @@ class StageModerniser:
                 return (
                     f"line {at.instruction.start_line} runs {program}, which expects the packages in the system Python"
                 )
+        return None
+
+    def shares_interpreter(self) -> bool:
+        """Whether Poetry is pip-installed into the interpreter the app's packages go to."""
+        installer = self.installer
+        if installer is None:
+            return False
+        # `--user` too: root's user site is on the system Python's path.
+        return installer.kind == "pip" and _by_name(installer.commands[0].command)
+
+    def import_from_the_system(self) -> str | None:
+        """An import of the project's code that only the system interpreter provides today."""
+        project_dir = self.project_dir()
+        local = self.project.imports.get(project_dir.strip("/")) if project_dir is not None else None
+        if local is None or local.locked is None:
+            return None
+        python = self.base_python(self.installer)[0]
+        poetry = parse_version(self.version)
+        # Before 2.0 (and 1.7 on Python 3.12) Poetry seeded its venvs with setuptools.
+        venv_setuptools = poetry is not None and poetry < (2,) and python is not None and python < (3, 12)
+        system_setuptools = python is None or python < (3, 12)
+        beside_poetry = self.installer is None or self.shares_interpreter()
+        for site in local.sites:
+            module = site.module
+            if module in local.own or python_imports.provided_by(module, local.locked):
+                continue
+            if module in python_imports.SETUPTOOLS_IMPORTS and system_setuptools and not venv_setuptools:
+                source, dist = "the base image's setuptools", "setuptools"
+            elif module in python_imports.POETRY_DEPENDENCY_IMPORTS and beside_poetry:
+                source, dist = "Poetry's own dependencies", python_imports.POETRY_DEPENDENCY_IMPORTS[module]
+                # Poetry stays beside the app too: a venv of its own would take the import away.
+                self.uses_poetry_dependencies = True
+            else:
+                continue
+            return (
+                f"{site.path}:{site.line} imports {module}, which poetry.lock does not provide "
+                f"(it comes from {source} in the system Python); declare it (`poetry add {dist}`) to move to a venv"
+            )
         return None
 
     def remove_env_key(self, instruction: Instruction, key: str) -> None:

@@ -20,14 +20,6 @@ def compiled(text: str) -> str:
 # Already what MIG001 makes, except for bytecode compilation.
 COMPILE_ONLY = [
     pytest.param(
-        "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.9\n"
-        "ENV POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1\n"
-        'RUN pip install "poetry==$POETRY_VERSION" && poetry config virtualenvs.create false\n'
-        "COPY ./pyproject.toml ./poetry.lock* /app/\n"
-        "RUN poetry install --no-root --without dev\n",
-        id="base-image-command-needs-system-packages",
-    ),
-    pytest.param(
         "FROM python:3.12-slim\n"
         "ENV POETRY_VERSION=2.2.1 \\\n"
         "    POETRY_NO_INTERACTION=1 \\\n"
@@ -329,11 +321,13 @@ CHANGED = [
         "RUN python manage.py collectstatic\n",
         "FROM python:3.11\n"
         "ENV POETRY_VERSION=2.2.1 \\\n"
-        "    POETRY_NO_INTERACTION=1\n"
-        'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "    POETRY_NO_INTERACTION=1 \\\n"
+        "    POETRY_HOME=/opt/poetry \\\n"
+        '    PATH="$PATH:/opt/poetry/bin"\n'
+        'RUN python -m venv /opt/poetry && /opt/poetry/bin/pip install "poetry==$POETRY_VERSION"\n'
         "RUN poetry config virtualenvs.create false && poetry install\n"
         "RUN python manage.py collectstatic\n",
-        id="create-false-kept-when-python-needs-packages",
+        id="create-false-kept-when-python-needs-packages-and-poetry-gets-its-own-venv",
     ),
     pytest.param(
         "FROM python:3.11-slim\n"
@@ -459,7 +453,12 @@ def test_final_stage_of_a_multi_stage_file_gets_the_venv():
 
 def test_stage_another_stage_copies_from_keeps_system_packages():
     text = MULTI_STAGE + "FROM python:3.11-slim\nCOPY --from=app /usr/local /usr/local\n"
-    assert run_twice(TRANSFORM, text) == compiled(text)
+    isolated = text.replace(
+        'RUN pip install "poetry==$POETRY_VERSION"\n',
+        'ENV POETRY_HOME=/opt/poetry \\\n    PATH="$PATH:/opt/poetry/bin"\n'
+        'RUN python -m venv /opt/poetry && /opt/poetry/bin/pip install "poetry==$POETRY_VERSION"\n',
+    )
+    assert run_twice(TRANSFORM, text) == compiled(isolated)
     assert "line 12 takes files from this stage" in outcome_of(TRANSFORM, text).warnings[0].message
 
 
@@ -665,3 +664,81 @@ def test_an_explicit_poetry_version_the_python_cannot_run_is_pinned_with_a_warni
     assert "POETRY_VERSION=2.2.1" in run_twice(TRANSFORM, text, settings=settings)
     warnings = outcome_of(TRANSFORM, text, settings=settings).warnings
     assert [(w.line, "needs Python >= 3.9; line 1 gives Python 3.8" in w.message) for w in warnings] == [(2, True)]
+
+
+def test_a_system_install_on_a_base_image_s_command_gets_poetry_its_own_venv():
+    text = (
+        "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.9\n"
+        "ENV POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1\n"
+        'RUN pip install "poetry==$POETRY_VERSION" && poetry config virtualenvs.create false\n'
+        "COPY ./pyproject.toml ./poetry.lock* /app/\n"
+        "RUN poetry install --no-root --without dev\n"
+    )
+    assert run_twice(TRANSFORM, text) == (
+        "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.9\n"
+        "ENV POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1\n"
+        "ENV POETRY_HOME=/opt/poetry \\\n"
+        '    PATH="$PATH:/opt/poetry/bin"\n'
+        'RUN python -m venv /opt/poetry && /opt/poetry/bin/pip install "poetry==$POETRY_VERSION"'
+        " && poetry config virtualenvs.create false\n"
+        "COPY ./pyproject.toml ./poetry.lock* /app/\n"
+        "RUN poetry install --no-root --without dev --compile\n"
+    )
+    messages = [w.message for w in outcome_of(TRANSFORM, text).warnings]
+    assert any(m.startswith("virtualenvs.create false kept: the image's command comes from the base image") for m in messages)
+    assert not any("POETRY_VIRTUALENVS_IN_PROJECT" in m for m in messages)
+
+
+SYSTEM_INSTALL = (
+    "FROM python:3.11-slim\n"
+    "RUN pip install poetry{pin}\n"
+    "WORKDIR /srv\n"
+    "COPY . .\n"
+    "RUN poetry config virtualenvs.create false && poetry install --only main\n"
+    'CMD ["python", "app.py"]\n'
+)
+LOCK = '[[package]]\nname = "{name}"\nversion = "1.0"\ngroups = ["main"]\n'
+
+
+def _project(tmp_path, imports: str, locked: tuple[str, ...]):
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "svc"\nversion = "0.1.0"\npackage-mode = false\n')
+    (tmp_path / "poetry.lock").write_text("\n".join(LOCK.format(name=n) for n in locked))
+    (tmp_path / "app.py").write_text("import os\n\n" + imports)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_app.py").write_text("import requests\n")  # tests do not run in the image
+    return read_context(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("imports", "locked", "pin", "kept"),
+    [
+        pytest.param("import requests\n", ("bottle",), "", "app.py:3 imports requests", id="requests-beside-poetry"),
+        pytest.param("from requests.auth import HTTPBasicAuth\n", ("requests",), "", None, id="requests-locked"),
+        pytest.param("import pkg_resources\n", ("bottle",), "", "app.py:3 imports pkg_resources", id="pkg-resources"),
+        pytest.param("import pkg_resources\n", ("setuptools",), "", None, id="setuptools-locked"),
+        # Poetry 1.x seeds its venvs with setuptools on Python 3.11
+        pytest.param("import pkg_resources\n", ("bottle",), "==1.8.3", None, id="poetry-1-venv-has-setuptools"),
+        pytest.param("import yaml\n", ("pyyaml",), "", None, id="pyyaml-gives-yaml"),
+    ],
+)
+def test_a_system_install_stays_when_the_code_imports_what_only_the_system_has(tmp_path, imports, locked, pin, kept):
+    project = _project(tmp_path, imports, locked)
+    text = SYSTEM_INSTALL.format(pin=pin)
+    after = run_twice(TRANSFORM, text, project)
+    warnings = [w for w in outcome_of(TRANSFORM, text, project).warnings if w.message.startswith("virtualenvs.create")]
+    if kept is None:
+        assert "virtualenvs.create false" not in after and warnings == []
+        assert 'ENV PATH="/srv/.venv/bin:$PATH"' in after
+    else:
+        assert "virtualenvs.create false" in after and "/srv/.venv" not in after
+        assert [w.line for w in warnings] == [5]
+        assert kept in warnings[0].message and "`poetry add " in warnings[0].message
+        assert "POETRY_VIRTUALENVS_IN_PROJECT" not in after
+        # Poetry gets a venv of its own, unless that would take the import away from the app
+        assert ("/opt/poetry/bin/pip install" in after) == (kept != "app.py:3 imports requests")
+
+
+def test_poetry_installed_with_its_curl_installer_brings_no_requests(tmp_path):
+    project = _project(tmp_path, "import requests\n", ("bottle",))
+    text = SYSTEM_INSTALL.replace("RUN pip install poetry{pin}", "RUN curl -sSL https://install.python-poetry.org | python3 -")
+    assert "virtualenvs.create false" not in run_twice(TRANSFORM, text, project)
