@@ -531,7 +531,9 @@ class StageModerniser:
         at = installer.commands[0]
         command = at.command
         args = pip_program(command) or []
-        others = [a for a in args[args.index("install") + 1 :] if not a.startswith("-") and not POETRY_REQUIREMENT_RE.match(a)]
+        others = [
+            a for a in args[args.index("install") + 1 :] if not a.startswith("-") and not POETRY_REQUIREMENT_RE.match(a)
+        ]
         env = stage_env(self.doc, self.stage, installer.instruction.index)
         if others or env.get("POETRY_HOME", POETRY_VENV) != POETRY_VENV:
             why = "it installs other packages too" if others else "the stage sets another POETRY_HOME"
@@ -577,27 +579,38 @@ class StageModerniser:
     def replace_installer(self, installer: Installer, plugin: bool) -> None:
         instruction = installer.instruction
         requirement = '"poetry==$POETRY_VERSION"' + (" poetry-plugin-export" if plugin else "")
-        if installer.kind == "curl" and "python" not in self.stage.base_image.lower():
-            hint = "" if installer.pin else "; pin it with the installer's --version"
-            self.warn(
-                instruction,
-                f"Poetry's installer left alone: the base image may have no pip to install Poetry with{hint}",
-            )
-            return
-        hard_path = self.poetry_path_reference(installer)
+        hard_path, path_entries = self.poetry_path_references(installer)
         first = installer.commands[0].command
         if installer.kind == "pip":
             words = list(first.words)
             for word in words:
                 if POETRY_REQUIREMENT_RE.match(word.text):
                     self.out.splice(instruction, word.start, word.end, requirement)
-                elif word.text == "--user" and not hard_path:
+                elif word.text == "--user" and not hard_path and not path_entries:
                     # A --user install lands in ~/.local/bin, which may not be on PATH.
                     self.drop_word(instruction, words, word)
             self.change(
                 instruction,
                 "Poetry installed at the pinned $POETRY_VERSION: an unpinned or ranged Poetry changes under the build",
             )
+            return
+        used = hard_path or (path_entries[0].start_line if path_entries else None)
+        if not installer.legacy_installer and (used or "python" not in self.stage.base_image.lower()):
+            # Keeping the installer is the smaller change: what depends on where it puts
+            # Poetry keeps working, and it reads the version to install from POETRY_VERSION.
+            why = (
+                f"line {used} uses where it puts Poetry"
+                if used
+                else "the base image may have no pip to install Poetry with"
+            )
+            if installer.kind == "pipx":
+                word = next(w for w in first.words if POETRY_REQUIREMENT_RE.match(w.text))
+                self.out.splice(instruction, word.start, word.end, '"poetry==$POETRY_VERSION"')
+                self.change(instruction, f"pipx kept, installing the pinned $POETRY_VERSION: {why}")
+            else:
+                self.change(
+                    instruction, f"Poetry's installer kept, pinned through POETRY_VERSION (which it reads): {why}"
+                )
             return
         if hard_path:
             self.warn(
@@ -613,11 +626,18 @@ class StageModerniser:
             self.out.splice(instruction, first.start, last.end, "pip install " + requirement)
         if installer.kind == "pipx":
             self.remove_pipx_setup(installer)
+        for entry in path_entries:
+            self.remove_path_entries(entry, installer)
         how = "pipx" if installer.kind == "pipx" else "its curl installer"
-        self.change(
-            instruction,
-            f"Poetry pip-installed at the pinned $POETRY_VERSION instead of {how}: one pinned download, on PATH",
+        if installer.legacy_installer:
+            how = "get-poetry.py/install-poetry.py, which Poetry removed in 2023 (#8059)"
+        where = f"into a venv of its own at {POETRY_VENV}" if self.isolating else "with pip"
+        gone = (
+            f" (its PATH entry on line {', '.join(str(e.start_line) for e in path_entries)} removed)"
+            if path_entries
+            else ""
         )
+        self.change(instruction, f"Poetry installed {where} at the pinned $POETRY_VERSION instead of {how}{gone}")
 
     def remove_pipx_setup(self, installer: Installer) -> None:
         """`pip install pipx` and `pipx ensurepath` only served the pipx install of Poetry."""
@@ -632,20 +652,80 @@ class StageModerniser:
         for at in setup:
             self.out.remove_command(at)
 
-    def poetry_path_reference(self, installer: Installer) -> int | None:
-        """A later line that uses a path only the old installer creates (an ENV PATH entry is harmless)."""
+    def installer_markers(self, installer: Installer) -> tuple[str, ...]:
         home = stage_env(self.doc, self.stage, installer.instruction.index + 1).get("POETRY_HOME")
-        markers = INSTALLER_PATH_MARKERS + ((home.rstrip("/"),) if home and "$" not in home else ())
+        return INSTALLER_PATH_MARKERS + ((home.rstrip("/"),) if home and "$" not in home else ())
+
+    def poetry_path_references(self, installer: Installer) -> tuple[int | None, list[Instruction]]:
+        """A later line that uses a path only the old installer creates, and the ENV PATH entries pointing there.
+
+        `source $HOME/.poetry/env` and `ln -s .../bin/poetry` are such uses, which only a
+        legacy installer (whose download is gone) makes worth removing: see remove_uses.
+        """
+        markers = self.installer_markers(installer)
+        hard: int | None = None
+        entries: list[Instruction] = []
         for stage in self.doc.stages[self.stage.number :]:
             for instruction in stage.instructions:
-                if instruction.index <= installer.instruction.index or instruction.keyword in ("ENV", "ARG"):
+                if instruction.keyword == "ARG" or instruction.index == installer.instruction.index:
+                    continue
+                if instruction.index < installer.instruction.index and instruction.keyword != "ENV":
+                    continue
+                if instruction.keyword == "ENV":  # before the install too: PATH set up for it
+                    path = dict(env_pairs(instruction)).get("PATH", "")
+                    if any(self.installer_path_entry(p, markers) for p in path.split(":")):
+                        entries.append(instruction)
+                    continue
+                if installer.legacy_installer and self.remove_uses(instruction, markers):
                     continue
                 for word in instruction.json_args or instruction.words:
                     if any(m in word for m in markers) or (
                         BIN_POETRY_RE.search(word) and "/usr/local/bin/" not in word
                     ):
-                        return instruction.start_line
-        return None
+                        hard = hard or instruction.start_line
+        return hard, entries
+
+    @staticmethod
+    def installer_path_entry(entry: str, markers: tuple[str, ...]) -> bool:
+        entry = entry.strip().strip('"')
+        return entry.endswith(("/.local/bin", "/.poetry/bin")) or (
+            entry.endswith("/bin") and any(m.rstrip("/") in entry for m in markers)
+        )
+
+    def remove_uses(self, instruction: Instruction, markers: tuple[str, ...]) -> bool:
+        """Remove `source .../.poetry/env` and `ln -s .../bin/poetry ...`; True when nothing else uses the paths."""
+        if instruction.keyword != "RUN":
+            return False
+        ats = [c for c in self.commands if c.instruction is instruction]
+        if not ats:
+            return False
+        uses = [c for c in ats if any(any(m in w for m in markers) for w in c.command.argv)]
+        removable = [
+            c
+            for c in uses
+            if (c.command.program in ("source", ".") and c.command.argv[1:2] and c.command.argv[1].endswith("/env"))
+            or (c.command.program == "ln" and any(BIN_POETRY_RE.search(w) for w in c.command.argv))
+        ]
+        if not uses or len(removable) != len(uses):
+            return False
+        for at in removable:
+            self.out.remove_command(at)
+        self.change(instruction, "what served the old installer's Poetry removed: Poetry is on PATH now")
+        return True
+
+    def remove_path_entries(self, instruction: Instruction, installer: Installer) -> None:
+        """Drop the old installer's folder from an ENV PATH (the whole key when nothing else is left)."""
+        markers = self.installer_markers(installer)
+        word = env_word(instruction, "PATH")
+        if word is None:
+            return
+        value = dict(env_pairs(instruction))["PATH"]
+        kept = [p for p in value.split(":") if not self.installer_path_entry(p, markers)]
+        if all(re.fullmatch(r"\$\{?PATH\}?", p) for p in kept):
+            self.remove_env_key(instruction, "PATH")
+            return
+        quote = '"' if word.text.split("=", 1)[1].startswith('"') else ""
+        self.out.splice(instruction, word.start, word.end, f"PATH={quote}{':'.join(kept)}{quote}")
 
     # Options Poetry removed
 
@@ -812,6 +892,7 @@ class StageModerniser:
         venv_setuptools = poetry is not None and poetry < (2,) and python is not None and python < (3, 12)
         system_setuptools = python is None or python < (3, 12)
         beside_poetry = self.installer is None or self.shares_interpreter()
+        found: list[str] = []
         for site in local.sites:
             module = site.module
             if module in local.own or python_imports.provided_by(module, local.locked):
@@ -824,11 +905,14 @@ class StageModerniser:
                 self.uses_poetry_dependencies = True
             else:
                 continue
-            return (
+            found.append(
                 f"{site.path}:{site.line} imports {module}, which poetry.lock does not provide "
                 f"(it comes from {source} in the system Python); declare it (`poetry add {dist}`) to move to a venv"
             )
-        return None
+        if not found:
+            return None
+        also = [f"{m.split(' imports ', 1)[1].split(',', 1)[0]} ({m.split(' imports ', 1)[0]})" for m in found[1:]]
+        return found[0] + (f"; also {', '.join(also)}" if also else "")
 
     def remove_env_key(self, instruction: Instruction, key: str) -> None:
         words = split_words(instruction.logical, instruction.args_start)
@@ -945,11 +1029,26 @@ class StageModerniser:
             return {}
         keyword = keyword_case(anchor, "ENV")
         lines = [f"{key}={value}" for key, value in pairs]
+        keys = {k for k, _ in pairs}
+        why = [
+            what
+            for key, what in (
+                ("POETRY_VERSION", "a pinned Poetry"),
+                ("POETRY_NO_INTERACTION", "that never prompts"),
+                ("POETRY_VIRTUALENVS_IN_PROJECT", "with the app's venv at a fixed path"),
+                ("POETRY_VIRTUALENVS_CREATE", "with the app's venv at a fixed path"),
+                ("POETRY_HOME", f"in a venv of its own at {POETRY_VENV}"),
+            )
+            if key in keys
+        ]
         text = f"{keyword} " + f" {self.doc.escape}\n    ".join(lines) + "\n"
         self.out.insert_before(self.doc.leading_comments(anchor.index), text)
         self.change(
             anchor,
-            f"ENV {', '.join(k for k, _ in pairs)} added: a pinned, non-interactive Poetry with its venv at a fixed path",
+            f"ENV {', '.join(k for k, _ in pairs)} added: "
+            + " ".join(dict.fromkeys(why)).replace("Poetry that", "Poetry, that")
+            if why
+            else f"ENV {', '.join(k for k, _ in pairs)} added",
         )
         return dict(pairs)
 

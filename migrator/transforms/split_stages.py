@@ -43,6 +43,7 @@ from migrator.analysis import (
     base_image_family,
     env_at,
     expanded_base_image,
+    installs_into_system,
     installs_poetry_itself,
     pip_program,
     poetry_installs,
@@ -120,6 +121,9 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
         raise Skip(line, f"not split: `poetry install` runs as USER {user}; the runtime copy's ownership would differ")
     venv = venv_dir(stage, install.index)
     if venv is None:
+        if installs_into_system(stage, install.index):
+            # MIG001 keeps such an install only for a reason it names; do not contradict it.
+            raise Skip(line, "not split: Poetry installs into the system Python (virtualenvs.create false)")
         raise Skip(
             line,
             "not split: cannot tell where Poetry puts the venv (set POETRY_VIRTUALENVS_IN_PROJECT=true, as MIG001 does)",

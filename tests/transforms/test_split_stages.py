@@ -300,8 +300,14 @@ SKIPPED = [
     pytest.param(
         "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
         'RUN poetry config virtualenvs.create false && poetry install\nCMD ["python", "-m", "svc"]\n',
+        "Poetry installs into the system Python (virtualenvs.create false)",
+        id="system-install",
+    ),
+    pytest.param(
+        "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
+        'RUN poetry install\nCMD ["python", "-m", "svc"]\n',
         "where Poetry puts the venv",
-        id="system-install-venv-unknown",
+        id="venv-unknown",
     ),
     pytest.param(
         "FROM python:3.11-slim\n" + POETRY + 'ENTRYPOINT ["sh", "-c", "poetry run alembic upgrade head && svc"]\n',
