@@ -822,6 +822,7 @@ class StageModerniser:
         blocker = self.venv_blocker()
         if blocker:
             self.warn(first_line, f"virtualenvs.create false kept: {blocker}")
+            self.create_false_as_env(commands, env_instructions)
             return "system"
         self.moved_into_venv += [c.instruction for c in self.commands if is_dependency_install(c.command)][:1]
         for at in commands:
@@ -839,6 +840,24 @@ class StageModerniser:
         if from_poetry_toml:
             self.new_env.append(("POETRY_VIRTUALENVS_CREATE", "true"))
         return "venv"
+
+    def create_false_as_env(self, commands: list[CommandAt], env_instructions: list[Instruction]) -> None:
+        """`poetry config virtualenvs.create false` -> ENV POETRY_VIRTUALENVS_CREATE=false: one setting
+        that every install sees, so that an install MIG002 adds does not repeat the config."""
+        # Only beside an install: that RUN is the one MIG002 copies for the root install.
+        installs = {c.instruction.index for c in self.commands if is_dependency_install(c.command)}
+        global_config = [at for at in commands if "--local" not in at.command.argv and at.instruction.index in installs]
+        if self.installer is None or not global_config or len(global_config) != len(commands):
+            return  # one setting left where it was would still decide; keep them all
+        for at in global_config:
+            self.out.remove_command(at)
+            self.change(
+                at.instruction,
+                "poetry config virtualenvs.create false -> ENV POETRY_VIRTUALENVS_CREATE=false: "
+                "the same setting, seen by every install without repeating it",
+            )
+        if not env_instructions:
+            self.new_env.append(("POETRY_VIRTUALENVS_CREATE", "false"))
 
     def venv_blocker(self) -> str | None:
         """Why the packages must stay in the system Python, if they must."""

@@ -51,6 +51,9 @@ class Case:
     expected_body: str | None = None
     expected_stdout: str | None = None
     expected_exit_code: int = 0
+    # A case that keeps a system install is not split, so its image cannot shrink:
+    # it may grow at most by this ratio (None: it must be smaller).
+    max_size_ratio: float | None = None
 
 
 def load_cases(corpus: Path = CORPUS) -> list[Case]:

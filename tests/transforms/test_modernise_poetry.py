@@ -323,10 +323,11 @@ CHANGED = [
         "FROM python:3.11\n"
         "ENV POETRY_VERSION=2.2.1 \\\n"
         "    POETRY_NO_INTERACTION=1 \\\n"
+        "    POETRY_VIRTUALENVS_CREATE=false \\\n"
         "    POETRY_HOME=/opt/poetry \\\n"
         '    PATH="$PATH:/opt/poetry/bin"\n'
         'RUN python -m venv /opt/poetry && /opt/poetry/bin/pip install "poetry==$POETRY_VERSION"\n'
-        "RUN poetry config virtualenvs.create false && poetry install\n"
+        "RUN poetry install\n"
         "RUN python manage.py collectstatic\n",
         id="create-false-kept-when-python-needs-packages-and-poetry-gets-its-own-venv",
     ),
@@ -457,9 +458,10 @@ def test_stage_another_stage_copies_from_keeps_system_packages():
     text = MULTI_STAGE + "FROM python:3.11-slim\nCOPY --from=app /usr/local /usr/local\n"
     isolated = text.replace(
         'RUN pip install "poetry==$POETRY_VERSION"\n',
-        'ENV POETRY_HOME=/opt/poetry \\\n    PATH="$PATH:/opt/poetry/bin"\n'
+        "ENV POETRY_VIRTUALENVS_CREATE=false \\\n    POETRY_HOME=/opt/poetry \\\n"
+        '    PATH="$PATH:/opt/poetry/bin"\n'
         'RUN python -m venv /opt/poetry && /opt/poetry/bin/pip install "poetry==$POETRY_VERSION"\n',
-    )
+    ).replace("RUN poetry config virtualenvs.create false && poetry install", "RUN poetry install")
     assert run_twice(TRANSFORM, text) == compiled(isolated)
     assert "line 12 takes files from this stage" in outcome_of(TRANSFORM, text).warnings[0].message
 
@@ -575,7 +577,9 @@ def test_a_later_step_that_runs_the_system_python_by_path_keeps_the_system_insta
         "RUN /usr/local/bin/python manage.py collectstatic --noinput\n"
         'CMD ["gunicorn", "mysite.wsgi"]\n'
     )
-    assert "virtualenvs.create false" in run_twice(TRANSFORM, before)
+    after = run_twice(TRANSFORM, before)
+    assert "virtualenvs.create false" not in after and "POETRY_VIRTUALENVS_CREATE=false" in after
+    assert "/app/.venv" not in after
     assert any("kept" in w.message for w in outcome_of(TRANSFORM, before).warnings)
 
 
@@ -734,7 +738,8 @@ def test_a_system_install_stays_when_the_code_imports_what_only_the_system_has(t
         assert "virtualenvs.create false" not in after and warnings == []
         assert 'ENV PATH="/srv/.venv/bin:$PATH"' in after
     else:
-        assert "virtualenvs.create false" in after and "/srv/.venv" not in after
+        assert "POETRY_VIRTUALENVS_CREATE=false" in after and "/srv/.venv" not in after
+        assert "RUN poetry install --only main --compile\n" in after  # one setting, not a config per install
         assert [w.line for w in warnings] == [5]
         assert kept in warnings[0].message and "`poetry add " in warnings[0].message
         assert "POETRY_VIRTUALENVS_IN_PROJECT" not in after
