@@ -4,8 +4,8 @@ FROM tiangolo/uvicorn-gunicorn-fastapi:python3.9
 ENV POETRY_VERSION=2.2.1 \
     POETRY_NO_INTERACTION=1 \
     POETRY_HOME=/opt/poetry \
-    PATH="$PATH:/opt/poetry/bin"
-RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/poetry && /opt/poetry/bin/pip install "poetry==$POETRY_VERSION" && \
+    PATH="$PATH:/opt/poetry/venv/bin"
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION" && \
     poetry config virtualenvs.create false
 
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app

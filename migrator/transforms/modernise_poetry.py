@@ -80,7 +80,11 @@ INSTALLER_PATH_MARKERS = (".poetry/", "/.local/share/pypoetry", "/.local/pipx", 
 BIN_POETRY_RE = re.compile(r"(^|/)bin/poetry$")
 INSTALLER_URL_MARKERS = ("install.python-poetry.org", "get-poetry.py", "install-poetry.py")
 LEGACY_INSTALLERS = ("get-poetry.py", "install-poetry.py")
-POETRY_VENV = "/opt/poetry"
+# Poetry's own venv, laid out as its official installer does ($POETRY_HOME/venv): Poetry
+# before 1.8 recognises it as its own only under POETRY_HOME (EnvManager.get_system_env),
+# and its bin folder, with python and pip in it, never shadows the system ones.
+POETRY_HOME = "/opt/poetry"
+POETRY_VENV = f"{POETRY_HOME}/venv"
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 SYSTEM_PROGRAM_RE = re.compile(r"/usr/(local/)?bin/(?!poetry\b)")
 EXPLICIT_VENV_KEYS = ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_PATH")
@@ -534,13 +538,12 @@ class StageModerniser:
         others = [
             a for a in args[args.index("install") + 1 :] if not a.startswith("-") and not POETRY_REQUIREMENT_RE.match(a)
         ]
-        env = stage_env(self.doc, self.stage, installer.instruction.index)
-        if others or env.get("POETRY_HOME", POETRY_VENV) != POETRY_VENV:
-            why = "it installs other packages too" if others else "the stage sets another POETRY_HOME"
+        if others:
+            why = "it installs other packages too"
             self.warn(
                 installer.instruction,
                 f"Poetry left in the system Python beside the app's packages ({why}); "
-                f"install it into a venv of its own ({POETRY_VENV}) so the app cannot change its dependencies",
+                f"install it into a venv of its own ({self.poetry_venv()}) so the app cannot change its dependencies",
             )
             return False
         program = next(w for w in command.argv if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w))
@@ -549,21 +552,28 @@ class StageModerniser:
         self.out.splice(at.instruction, command.start, command.end, self.venv_install(python, plugin, options))
         self.change(
             at.instruction,
-            f"Poetry installed into a venv of its own at {POETRY_VENV}: the app's packages go into the system Python, "
+            f"Poetry installed into a venv of its own at {self.poetry_venv()}: the app's packages go into the system Python, "
             "where installing them could change Poetry's own dependencies",
         )
         return True
 
+    def poetry_venv(self) -> str:
+        """$POETRY_HOME/venv: under a POETRY_HOME the file sets, else under /opt/poetry."""
+        home = self.inherited.get("POETRY_HOME") or stage_env(self.doc, self.stage).get("POETRY_HOME", "")
+        home = home.strip().strip('"').rstrip("/")
+        return f"{home}/venv" if home.startswith("/") and "$" not in home else POETRY_VENV
+
     def venv_install(self, python: str, plugin: bool, options: list[str] = ()) -> str:
-        """`python -m venv /opt/poetry && /opt/poetry/bin/pip install "poetry==..."`, and its ENV."""
-        env = stage_env(self.doc, self.stage)
+        """`python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==..."`, and its ENV."""
+        env = self.inherited | stage_env(self.doc, self.stage)
+        venv = self.poetry_venv()
         if "POETRY_HOME" not in env:
             # Poetry before 1.8 installs into its own venv, not the system Python, unless
             # that venv is under POETRY_HOME (EnvManager.get_system_env).
-            self.new_env.append(("POETRY_HOME", POETRY_VENV))
-        self.new_env.append(("PATH", f'"$PATH:{POETRY_VENV}/bin"'))  # after the system python, which runs the app
+            self.new_env.append(("POETRY_HOME", POETRY_HOME))
+        self.new_env.append(("PATH", f'"$PATH:{venv}/bin"'))  # after the system python, which runs the app
         requirement = '"poetry==$POETRY_VERSION"' + (" poetry-plugin-export" if plugin else "")
-        return f"{python} -m venv {POETRY_VENV} && {POETRY_VENV}/bin/pip install {' '.join([*options, requirement])}"
+        return f"{python} -m venv {venv} && {venv}/bin/pip install {' '.join([*options, requirement])}"
 
     def edit_definition(self, instruction: Instruction, version: str, current: str | None) -> None:
         if current == version:
@@ -631,7 +641,7 @@ class StageModerniser:
         how = "pipx" if installer.kind == "pipx" else "its curl installer"
         if installer.legacy_installer:
             how = "get-poetry.py/install-poetry.py, which Poetry removed in 2023 (#8059)"
-        where = f"into a venv of its own at {POETRY_VENV}" if self.isolating else "with pip"
+        where = f"into a venv of its own at {self.poetry_venv()}" if self.isolating else "with pip"
         gone = (
             f" (its PATH entry on line {', '.join(str(e.start_line) for e in path_entries)} removed)"
             if path_entries
@@ -821,7 +831,9 @@ class StageModerniser:
             return "venv"
         blocker = self.venv_blocker()
         if blocker:
-            self.warn(first_line, f"virtualenvs.create false kept: {blocker}")
+            # On the install, a line that stays whatever this transform rewrites around it.
+            install = next((c.instruction for c in self.commands if is_dependency_install(c.command)), first_line)
+            self.warn(install, f"virtualenvs.create false kept: {blocker}")
             self.create_false_as_env(commands, env_instructions)
             return "system"
         self.moved_into_venv += [c.instruction for c in self.commands if is_dependency_install(c.command)][:1]
@@ -1056,7 +1068,7 @@ class StageModerniser:
                 ("POETRY_NO_INTERACTION", "that never prompts"),
                 ("POETRY_VIRTUALENVS_IN_PROJECT", "with the app's venv at a fixed path"),
                 ("POETRY_VIRTUALENVS_CREATE", "with the app's venv at a fixed path"),
-                ("POETRY_HOME", f"in a venv of its own at {POETRY_VENV}"),
+                ("POETRY_HOME", f"in a venv of its own at {self.poetry_venv()}"),
             )
             if key in keys
         ]

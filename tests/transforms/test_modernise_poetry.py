@@ -325,8 +325,8 @@ CHANGED = [
         "    POETRY_NO_INTERACTION=1 \\\n"
         "    POETRY_VIRTUALENVS_CREATE=false \\\n"
         "    POETRY_HOME=/opt/poetry \\\n"
-        '    PATH="$PATH:/opt/poetry/bin"\n'
-        'RUN python -m venv /opt/poetry && /opt/poetry/bin/pip install "poetry==$POETRY_VERSION"\n'
+        '    PATH="$PATH:/opt/poetry/venv/bin"\n'
+        'RUN python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION"\n'
         "RUN poetry install\n"
         "RUN python manage.py collectstatic\n",
         id="create-false-kept-when-python-needs-packages-and-poetry-gets-its-own-venv",
@@ -459,8 +459,8 @@ def test_stage_another_stage_copies_from_keeps_system_packages():
     isolated = text.replace(
         'RUN pip install "poetry==$POETRY_VERSION"\n',
         "ENV POETRY_VIRTUALENVS_CREATE=false \\\n    POETRY_HOME=/opt/poetry \\\n"
-        '    PATH="$PATH:/opt/poetry/bin"\n'
-        'RUN python -m venv /opt/poetry && /opt/poetry/bin/pip install "poetry==$POETRY_VERSION"\n',
+        '    PATH="$PATH:/opt/poetry/venv/bin"\n'
+        'RUN python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION"\n',
     ).replace("RUN poetry config virtualenvs.create false && poetry install", "RUN poetry install")
     assert run_twice(TRANSFORM, text) == compiled(isolated)
     assert "line 12 takes files from this stage" in outcome_of(TRANSFORM, text).warnings[0].message
@@ -684,8 +684,8 @@ def test_a_system_install_on_a_base_image_s_command_gets_poetry_its_own_venv():
         "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.9\n"
         "ENV POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1\n"
         "ENV POETRY_HOME=/opt/poetry \\\n"
-        '    PATH="$PATH:/opt/poetry/bin"\n'
-        'RUN python -m venv /opt/poetry && /opt/poetry/bin/pip install "poetry==$POETRY_VERSION"'
+        '    PATH="$PATH:/opt/poetry/venv/bin"\n'
+        'RUN python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION"'
         " && poetry config virtualenvs.create false\n"
         "COPY ./pyproject.toml ./poetry.lock* /app/\n"
         "RUN poetry install --no-root --without dev --compile\n"
@@ -744,7 +744,7 @@ def test_a_system_install_stays_when_the_code_imports_what_only_the_system_has(t
         assert kept in warnings[0].message and "`poetry add " in warnings[0].message
         assert "POETRY_VIRTUALENVS_IN_PROJECT" not in after
         # Poetry gets a venv of its own, unless that would take the import away from the app
-        assert ("/opt/poetry/bin/pip install" in after) == (kept != "app.py:3 imports requests")
+        assert ("/opt/poetry/venv/bin/pip install" in after) == (kept != "app.py:3 imports requests")
 
 
 def test_poetry_installed_with_its_curl_installer_brings_no_requests(tmp_path):
