@@ -165,8 +165,8 @@ def image_python(image: str, program: str | None = None) -> tuple[Version | None
         if versioned:
             return (int(versioned.group("major")), int(versioned.group("minor"))), False
     lowered = image.lower().split("@", 1)[0]
-    if "$" in lowered:
-        return None, False
+    if "$" in lowered or ("@" in image and ":" not in lowered.rsplit("/", 1)[-1]):
+        return None, False  # a variable, or a digest with no tag: nothing says which Python
     repository, _, tag = lowered.rpartition(":") if ":" in lowered.rsplit("/", 1)[-1] else (lowered, "", "latest")
     name = repository.rsplit("/", 1)[-1]
     if name == "python":

@@ -395,6 +395,7 @@ class StageModerniser:
         self.installer: Installer | None = None
         self.isolating = False  # Poetry goes into a venv of its own (POETRY_VENV)
         self.uses_poetry_dependencies = False  # the app imports what pip installed beside Poetry
+        self.version_edited = False  # an existing POETRY_VERSION set to another version
         self.version: str | None = None  # the Poetry pinned (or inherited); None when unknown
 
     def change(self, instruction: Instruction, message: str) -> None:
@@ -519,10 +520,11 @@ class StageModerniser:
 
     def pin_poetry(self, installer: Installer, version: str, plugin: bool, isolate: bool = False) -> None:
         definitions = version_definitions(self.stage, installer.instruction.index)
+        current = stage_env(self.doc, self.stage, installer.instruction.index).get("POETRY_VERSION")
         if definitions:
-            current = stage_env(self.doc, self.stage, installer.instruction.index).get("POETRY_VERSION")
+            self.version_edited = current != version
             self.edit_definition(definitions[-1], version, current)
-        else:
+        elif current != version:  # a parent stage may define it already
             self.new_env.append(("POETRY_VERSION", version))
         if isolate and self.isolate_poetry(installer, plugin):
             return
@@ -617,7 +619,8 @@ class StageModerniser:
                 word = next(w for w in first.words if POETRY_REQUIREMENT_RE.match(w.text))
                 self.out.splice(instruction, word.start, word.end, '"poetry==$POETRY_VERSION"')
                 self.change(instruction, f"pipx kept, installing the pinned $POETRY_VERSION: {why}")
-            else:
+            elif installer.pin is None and any(k == "POETRY_VERSION" for k, _ in self.new_env) or self.version_edited:
+                # Only when this transform sets the version it now reads.
                 self.change(
                     instruction, f"Poetry's installer kept, pinned through POETRY_VERSION (which it reads): {why}"
                 )
@@ -675,6 +678,11 @@ class StageModerniser:
         markers = self.installer_markers(installer)
         hard: int | None = None
         entries: list[Instruction] = []
+        for parent in parent_stages(self.doc, self.stage):  # a PATH set up in a base stage
+            for instruction in parent.instructions:
+                path = dict(env_pairs(instruction)).get("PATH", "") if instruction.keyword == "ENV" else ""
+                if any(self.installer_path_entry(p, markers) for p in path.split(":")):
+                    hard = hard or instruction.start_line  # other stages may need that PATH: not removed here
         for stage in self.doc.stages[self.stage.number :]:
             for instruction in stage.instructions:
                 if instruction.keyword == "ARG" or instruction.index == installer.instruction.index:
@@ -1064,23 +1072,18 @@ class StageModerniser:
         why = [
             what
             for key, what in (
-                ("POETRY_VERSION", "a pinned Poetry"),
-                ("POETRY_NO_INTERACTION", "that never prompts"),
-                ("POETRY_VIRTUALENVS_IN_PROJECT", "with the app's venv at a fixed path"),
-                ("POETRY_VIRTUALENVS_CREATE", "with the app's venv at a fixed path"),
-                ("POETRY_HOME", f"in a venv of its own at {self.poetry_venv()}"),
+                ("POETRY_VERSION", "Poetry pinned"),
+                ("POETRY_NO_INTERACTION", "it never prompts"),
+                ("POETRY_VIRTUALENVS_IN_PROJECT", "the app's venv at a fixed path"),
+                ("POETRY_VIRTUALENVS_CREATE", "the same venv setting for every install"),
+                ("POETRY_HOME", "the folder Poetry before 1.8 looks for its own venv in"),
+                ("PATH", f"Poetry's own venv at {self.poetry_venv()} on PATH, after the system Python"),
             )
             if key in keys
         ]
         text = f"{keyword} " + f" {self.doc.escape}\n    ".join(lines) + "\n"
         self.out.insert_before(self.doc.leading_comments(anchor.index), text)
-        self.change(
-            anchor,
-            f"ENV {', '.join(k for k, _ in pairs)} added: "
-            + " ".join(dict.fromkeys(why)).replace("Poetry that", "Poetry, that")
-            if why
-            else f"ENV {', '.join(k for k, _ in pairs)} added",
-        )
+        self.change(anchor, f"ENV {', '.join(k for k, _ in pairs)} added: {'; '.join(dict.fromkeys(why))}")
         return dict(pairs)
 
 
