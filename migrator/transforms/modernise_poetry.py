@@ -429,7 +429,8 @@ class StageModerniser:
                 and not self.uses_poetry_dependencies
                 and (self.shares_interpreter() or installer.kind != "pip")
             )
-            self.pin_poetry(installer, version, plugin, isolate=self.isolating and installer.kind == "pip")
+            by_name = _by_name(installer.commands[0].command)  # not already a venv's own pip
+            self.pin_poetry(installer, version, plugin, isolate=self.isolating and installer.kind == "pip" and by_name)
         self.rewrite_options(version)
         added = self.add_env_block(anchor, env, mode == "venv")
         self.put_venv_on_path(env)
@@ -550,7 +551,8 @@ class StageModerniser:
             return False
         program = next(w for w in command.argv if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w))
         python = re.sub(r"^pip", "python", program) if program.startswith("pip") else program
-        options = [a for a in args[args.index("install") + 1 :] if a.startswith("-") and a != "--user"]
+        dropped = ("--user", "--break-system-packages")  # neither means anything in a venv of its own
+        options = [a for a in args[args.index("install") + 1 :] if a.startswith("-") and a not in dropped]
         self.out.splice(at.instruction, command.start, command.end, self.venv_install(python, plugin, options))
         self.change(
             at.instruction,

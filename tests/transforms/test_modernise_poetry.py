@@ -805,3 +805,34 @@ def test_poetry_installed_with_its_curl_installer_brings_no_requests(tmp_path):
 )
 def test_installer_swaps_leave_nothing_behind(before, after):
     assert run_twice(TRANSFORM, before) == after
+
+
+def test_never_pip_installs_into_an_externally_managed_python():
+    text = (
+        "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y python3 python3-venv python3-pip\n"
+        "RUN pip3 install --break-system-packages poetry\n"
+        "WORKDIR /app\nCOPY . .\nRUN poetry install --only main\n" + RUN_APP
+    )
+    after = run_twice(TRANSFORM, text)
+    assert (
+        'RUN python3 -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION"\n' in after
+    )
+    assert 'PATH="$PATH:/opt/poetry/venv/bin"' in after and "--break-system-packages" not in after
+
+
+@pytest.mark.parametrize(
+    ("install", "kept"),
+    [
+        pytest.param("RUN pipx install poetry\n", 'RUN pipx install "poetry==$POETRY_VERSION"\n', id="pipx"),
+        pytest.param(
+            "RUN curl -sSL https://install.python-poetry.org | python3 -\n",
+            "RUN curl -sSL https://install.python-poetry.org | python3 -\n",
+            id="official-installer",
+        ),
+    ],
+)
+def test_installers_that_make_their_own_venv_stay_on_a_distribution_s_python(install, kept):
+    text = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y python3 python3-venv pipx curl\n" + install
+    text += "WORKDIR /app\nCOPY . .\nRUN poetry install --only main\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert kept in after and "POETRY_VERSION=2.2.1" in after and 'pip install "poetry' not in after
