@@ -195,6 +195,17 @@ def _poetry_config_before(stage: Stage, node_index: int, key: str) -> str | None
     return value
 
 
+def installs_into_system(stage: Stage, install_node_index: int) -> bool:
+    """Whether `poetry install` at a node runs with virtualenvs.create false (and no VIRTUAL_ENV)."""
+    env = env_at(stage, install_node_index)
+    if env.get("VIRTUAL_ENV"):
+        return False
+    create = _poetry_config_before(stage, install_node_index, "virtualenvs.create")
+    if create is None:
+        create = env.get("POETRY_VIRTUALENVS_CREATE")
+    return create is not None and create.lower() not in TRUE_WORDS
+
+
 def venv_dir(stage: Stage, install_node_index: int) -> str | None:
     """Where `poetry install` at a node puts the virtual environment, when the file says.
 

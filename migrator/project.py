@@ -15,6 +15,7 @@ from typing import Any
 
 from migrator.launchers import NO_LAUNCHERS, Launchers, read_launchers
 from migrator.poetry_lock import read_locked_names
+from migrator.python_imports import ProjectImports, read_imports
 from migrator.record import dataclass, field
 from migrator.run_files import read_run_files
 
@@ -79,6 +80,7 @@ class ProjectContext:
     run_files: dict[str, str] = field(default_factory=dict)
     # project folder -> normalised package names its poetry.lock provides (absent: unknown)
     locked: dict[str, frozenset[str]] = field(default_factory=dict)
+    imports: dict[str, ProjectImports] = field(default_factory=dict)  # per project folder, as `projects`
 
     @property
     def known(self) -> bool:
@@ -145,6 +147,7 @@ def read_context(root: Path | None) -> ProjectContext:
         launchers=read_launchers(root, frozenset(files)),
         run_files=read_run_files(root, files),
         locked=read_locked_names(root, [d for d, p in projects.items() if p.has_poetry_lock]),
+        imports=read_imports(root, [d for d, p in projects.items() if p.is_poetry]),
     )
 
 

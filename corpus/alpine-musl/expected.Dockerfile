@@ -10,7 +10,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 ENV PATH="/app/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root --compile
 COPY . .
 
 FROM python:3.11-alpine AS runtime

@@ -6,9 +6,9 @@ ENV POETRY_VERSION=1.8.3 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root --compile
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --compile
 
 FROM python:3.12-slim AS runtime
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home app

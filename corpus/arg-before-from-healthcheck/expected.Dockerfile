@@ -10,7 +10,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==${POETRY_VER
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 ENV PATH="/app/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main --compile
 COPY . .
 
 FROM python:${PYTHON_VERSION}-slim AS runtime

@@ -19,7 +19,7 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 WORKDIR $PYSETUP_PATH
 COPY poetry.lock pyproject.toml ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry \
-    poetry install --no-root
+    poetry install --no-root --compile
 COPY . .
 
 FROM python:3.13-slim AS runtime

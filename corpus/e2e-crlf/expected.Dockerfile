@@ -15,7 +15,7 @@ RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install \
         --without dev \
         # the root package is not needed, only its dependencies
         --no-root \
-        --no-interaction
+        --no-interaction --compile
 COPY . .
 
 FROM python:3.11-slim AS runtime

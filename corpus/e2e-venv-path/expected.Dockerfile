@@ -6,7 +6,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 ENV POETRY_VIRTUALENVS_IN_PROJECT=true
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --compile
 COPY . .
 
 FROM python:3.11 AS runtime

@@ -12,7 +12,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 WORKDIR /app
 COPY poetry.lock pyproject.toml ./
 ENV PATH="/app/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --without dev
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main --compile
 
 COPY . .
 

@@ -10,7 +10,6 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
 ENV POETRY_NO_INTERACTION=1 \
     POETRY_VIRTUALENVS_IN_PROJECT=true
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
-ENV PATH="${PATH}:/root/.poetry/bin"
 
 WORKDIR /usr/src/app
 COPY pyproject.toml poetry.lock ./

@@ -17,7 +17,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip3 install "poetry==$POETRY_VER
 WORKDIR /workspace
 COPY pyproject.toml poetry.lock ./
 ENV PATH="/workspace/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main --compile
 COPY . .
 
 FROM nvidia/cuda:12.2.0-runtime-ubuntu22.04 AS runtime

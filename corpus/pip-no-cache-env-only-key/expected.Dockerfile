@@ -8,7 +8,7 @@ RUN --mount=type=cache,target=/root/.cache/pip python -m pip install --upgrade p
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 ENV PATH="/app/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main --compile
 COPY . .
 
 FROM python:3.11-slim-bookworm AS runtime

@@ -14,11 +14,11 @@ WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 RUN touch README.md
 
-RUN --mount=type=cache,target=/tmp/poetry_cache poetry install --without dev --no-root
+RUN --mount=type=cache,target=/tmp/poetry_cache poetry install --without dev --no-root --compile
 
 COPY annapurna ./annapurna
 
-RUN --mount=type=cache,target=/tmp/poetry_cache poetry install --without dev
+RUN --mount=type=cache,target=/tmp/poetry_cache poetry install --without dev --compile
 
 FROM python:3.11-buster AS runtime
 WORKDIR /app

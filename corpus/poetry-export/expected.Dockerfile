@@ -8,7 +8,7 @@ ENV POETRY_VERSION=1.8.2 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 COPY pyproject.toml poetry.lock ./
 ENV PATH="/app/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main --compile
 COPY . .
 
 FROM python:3.10 AS runtime

@@ -11,7 +11,7 @@ ENV PATH="/opt/poetry/bin:$PATH"
 
 WORKDIR /app
 ADD pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --without dev
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main --compile
 ADD . .
 
 FROM python:3.11-slim AS runtime

@@ -6,9 +6,9 @@ ENV POETRY_VERSION=2.1.1 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry sync --no-root --only main
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry sync --no-root --only main --compile
 COPY src ./src
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry sync --only main
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry sync --only main --compile
 
 FROM python:3.13-slim-bookworm AS runtime
 WORKDIR /app

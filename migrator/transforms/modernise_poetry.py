@@ -25,7 +25,26 @@ Use instead
         POETRY_NO_INTERACTION=1 \\
         POETRY_VIRTUALENVS_IN_PROJECT=true
     RUN pip install "poetry==$POETRY_VERSION"
-    RUN poetry install --without dev
+    RUN poetry install --only main --compile
+
+Notes (defects found on real projects)
+    - A pin the base image's Python can run: Poetry 2.0-2.2 needs Python >= 3.9, 2.3+
+      >= 3.10, 1.6-1.8 >= 3.8, 1.2-1.5 >= 3.7 (migrator/poetry_releases.py has the table
+      and its source). The Python is read from the FROM tag (`python:3.8`,
+      `...:python3.8`, ARG defaults, a `python3.X` that runs the installer, Ubuntu and
+      Debian's python3); the pin is the newest release that Python runs, said in a note.
+      When the tag says nothing, an unpinned install is left as it is, with a warning.
+    - Options only the pinned Poetry knows: `--only main` needs 1.2 (1.1 keeps
+      `--no-dev`), `--compile` 1.4, `poetry sync` 2.0.
+    - A maintainer's pin stays: `poetry==1.1.13` and `POETRY_VERSION=1.1.13` are kept, a
+      range (`poetry<2`, `~=1.7.0`) gets its newest release, and get-poetry.py or
+      install-poetry.py (which only ever installed 1.x) stay on 1.x; only
+      `--poetry-version` moves across a major version.
+    - `--no-dev` -> `--only main` is exact: Poetry 1.2 and later read it that way
+      (`--without dev` would add other non-optional groups).
+    - `--compile` on each dependency install where the pinned Poetry knows it: Poetry 1.4+
+      installs without compiling bytecode (pip, which Poetry 1.1-1.3 used, compiled), so
+      without it every new container compiles its packages on first import.
 """
 
 from __future__ import annotations
@@ -34,7 +53,17 @@ import posixpath
 import re
 from collections import defaultdict
 
-from migrator.analysis import CommandAt, commands_in, env_pairs, pip_program, poetry_subcommand, workdir_at
+from migrator import poetry_releases as releases
+from migrator import python_imports
+from migrator.analysis import (
+    CommandAt,
+    commands_in,
+    env_pairs,
+    expanded_base_image,
+    pip_program,
+    poetry_subcommand,
+    workdir_at,
+)
 from migrator.entrypoints import login_shell
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, insert_before, replace, split_words
 from migrator.project import ProjectContext
@@ -51,6 +80,12 @@ FED_BY_VARIABLE_RE = re.compile(r"^==\s*\$\{?POETRY_VERSION\}?$")
 INSTALLER_PATH_MARKERS = (".poetry/", "/.local/share/pypoetry", "/.local/pipx", "$POETRY_HOME", "${POETRY_HOME}")
 BIN_POETRY_RE = re.compile(r"(^|/)bin/poetry$")
 INSTALLER_URL_MARKERS = ("install.python-poetry.org", "get-poetry.py", "install-poetry.py")
+LEGACY_INSTALLERS = ("get-poetry.py", "install-poetry.py")
+# Poetry's own venv, laid out as its official installer does ($POETRY_HOME/venv): Poetry
+# before 1.8 recognises it as its own only under POETRY_HOME (EnvManager.get_system_env),
+# and its bin folder, with python and pip in it, never shadows the system ones.
+POETRY_HOME = "/opt/poetry"
+POETRY_VENV = f"{POETRY_HOME}/venv"
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 SYSTEM_PROGRAM_RE = re.compile(r"/usr/(local/)?bin/(?!poetry\b)")
 EXPLICIT_VENV_KEYS = ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_PATH")
@@ -107,6 +142,8 @@ class Installer:
     commands: tuple[CommandAt, ...]  # one, or the `curl ... | python -` pair
     pin: str | None  # an exact version the input already chose
     fed: bool  # already `pip install "poetry==$POETRY_VERSION"`
+    spec: str = ""  # a range the input gave (`poetry<2`, `poetry~=1.8`)
+    legacy_installer: bool = False  # get-poetry.py / install-poetry.py: Poetry 1.x only
 
     @property
     def instruction(self) -> Instruction:
@@ -186,6 +223,10 @@ def _removal_spans(commands: list[SimpleCommand], gone: set[int]) -> list[tuple[
         else:
             spans.append((commands[k].start, commands[k + 1].start, ""))
     return spans
+
+
+def _compiles(words) -> bool:
+    return any(w.text == "--compile" for w in words)
 
 
 def _by_name(command) -> bool:
@@ -273,7 +314,8 @@ def find_installers(stage: Stage) -> list[Installer]:
                 spec = requirement.group("spec") or ""
                 pin = EXACT_PIN_RE.match(spec.strip())
                 fed = kind == "pip" and bool(FED_BY_VARIABLE_RE.match(spec.strip()))
-                found.append(Installer(kind, (at,), pin.group("version") if pin else None, fed))
+                ranged = "" if pin or fed or "$" in spec else spec.strip()
+                found.append(Installer(kind, (at,), pin.group("version") if pin else None, fed, ranged))
             continue
         if command.program in ("curl", "wget") and any(
             marker in word for word in command.argv for marker in INSTALLER_URL_MARKERS
@@ -285,7 +327,10 @@ def find_installers(stage: Stage) -> list[Installer]:
                 and following.command.operator == "|"
                 and re.fullmatch(r"python[0-9.]*", following.command.program)
             ):
-                found.append(Installer("curl", (at, following), _installer_version(following.command), False))
+                legacy = any(m in word for word in command.argv for m in LEGACY_INSTALLERS)
+                found.append(
+                    Installer("curl", (at, following), _installer_version(following.command), False, "", legacy)
+                )
     return found
 
 
@@ -348,6 +393,11 @@ class StageModerniser:
         self.inherited: dict[str, str] = {}
         self.moved_into_venv: list[Instruction] = []  # RUNs whose packages now land in the venv
         self.later_runs_need_path = False  # a later RUN runs a program by name that now lives in the venv
+        self.installer: Installer | None = None
+        self.isolating = False  # Poetry goes into a venv of its own (POETRY_VENV)
+        self.uses_poetry_dependencies = False  # the app imports what pip installed beside Poetry
+        self.version_edited = False  # an existing POETRY_VERSION set to another version
+        self.version: str | None = None  # the Poetry pinned (or inherited); None when unknown
 
     def change(self, instruction: Instruction, message: str) -> None:
         self.changes.append(TRANSFORM.note(instruction.start_line, message))
@@ -366,12 +416,22 @@ class StageModerniser:
         anchor = min(candidates, key=lambda i: i.index)  # before whatever runs Poetry first
         env = self.inherited | stage_env(self.doc, self.stage)
         version = self.target_version(installer) if installer else self.inherited_version()
+        self.installer, self.version = installer, version
         mode = self.switch_to_venv(env)
-        exports_left = self.replace_export(mode)
-        if installer and version is not None:  # target_version always has one
+        exports_left = self.replace_export(mode, version)
+        if installer and version is not None:
             modern = (parse_version(version) or (0,)) >= (2,)
             plugin = exports_left and modern and "poetry-plugin-export" not in self.doc.text
-            self.pin_poetry(installer, version, plugin)
+            managed = self.base_python(installer)[1]
+            # Poetry in a venv of its own wherever the app's packages go into the system Python
+            # (or that Python is externally managed, PEP 668): never beside them.
+            self.isolating = managed or (
+                mode == "system"
+                and not self.uses_poetry_dependencies
+                and (self.shares_interpreter() or installer.kind != "pip")
+            )
+            by_name = _by_name(installer.commands[0].command)  # not already a venv's own pip
+            self.pin_poetry(installer, version, plugin, isolate=self.isolating and installer.kind == "pip" and by_name)
         self.rewrite_options(version)
         added = self.add_env_block(anchor, env, mode == "venv")
         self.put_venv_on_path(env)
@@ -387,25 +447,138 @@ class StageModerniser:
                 return installer.pin or stage_env(self.doc, parent).get("POETRY_VERSION") or None
         return None
 
-    def target_version(self, installer: Installer) -> str:
+    def base_python(self, installer: Installer | None) -> tuple[releases.Version | None, bool, Instruction]:
+        """The Python that runs Poetry's installer, read from the base image's tag (through
+        global ARG defaults and parent stages), whether it is externally managed, and the FROM line."""
+        root = ([self.stage, *parent_stages(self.doc, self.stage)])[-1]
+        image = expanded_base_image(self.doc, root)
+        program = None
+        if installer is not None:
+            command = installer.commands[-1].command
+            program = next((w for w in command.argv if "=" not in w), None)
+        version, managed = releases.image_python(image, program)
+        return version, managed, root.from_instruction
+
+    def target_version(self, installer: Installer) -> str | None:
+        """The Poetry to pin; None keeps the file's own unpinned install (its Python is unknown)."""
         defined = stage_env(self.doc, self.stage, installer.instruction.index).get("POETRY_VERSION")
+        python, _, from_line = self.base_python(installer)
         if self.settings.poetry_version_explicit:
+            wanted = parse_version(self.settings.poetry_version) or (0,)
+            if python is not None and not releases.runs_on(wanted, python):
+                self.warn(
+                    installer.instruction,
+                    f"Poetry {self.settings.poetry_version} (--poetry-version) needs Python >= "
+                    f"{releases.show(releases.python_floor(wanted) or ())}; line {from_line.start_line} "
+                    f"gives Python {releases.show(python)}",
+                )
             return self.settings.poetry_version
         if installer.pin:
-            return installer.pin
+            return installer.pin  # the maintainer's own pin
         if defined and "$" not in defined:
             return defined
-        return self.settings.poetry_version
+        spec = installer.spec
+        if installer.legacy_installer and not spec:
+            spec = "<2"  # get-poetry.py and install-poetry.py only ever installed Poetry 1.x
+        if python is None:
+            self.warn(
+                installer.instruction,
+                f"Poetry left as installed: cannot tell which Python the base image on line {from_line.start_line} "
+                f"({from_line.arguments.strip()}) has, so no pin is known to install there; pass --poetry-version",
+            )
+            return None
+        default = parse_version(self.settings.poetry_version)
+        chosen = releases.newest(python, spec, at_most=default)
+        if chosen is None:
+            self.warn(
+                installer.instruction,
+                f"Poetry left as installed: no release within {spec or 'any version'} runs on "
+                f"Python {releases.show(python)} (line {from_line.start_line})",
+            )
+            return None
+        version = releases.show(chosen)
+        if version != self.settings.poetry_version:
+            why = []
+            if spec:
+                why.append(
+                    f"within {spec}"
+                    + (
+                        " (the installer only ever installed 1.x)"
+                        if installer.legacy_installer and not installer.spec
+                        else ""
+                    )
+                )
+            if python != releases.LATEST and default is not None and not releases.runs_on(default, python):
+                why.append(
+                    f"the newest that Python {releases.show(python)} of line {from_line.start_line} can run "
+                    f"(Poetry {self.settings.poetry_version} needs Python >= "
+                    f"{releases.show(releases.python_floor(default) or ())})"
+                )
+            self.change(
+                installer.instruction,
+                f"Poetry pinned to {version}: " + ", ".join(why or ["the newest release that fits"]),
+            )
+        return version
 
-    def pin_poetry(self, installer: Installer, version: str, plugin: bool) -> None:
+    def pin_poetry(self, installer: Installer, version: str, plugin: bool, isolate: bool = False) -> None:
         definitions = version_definitions(self.stage, installer.instruction.index)
+        current = stage_env(self.doc, self.stage, installer.instruction.index).get("POETRY_VERSION")
         if definitions:
-            current = stage_env(self.doc, self.stage, installer.instruction.index).get("POETRY_VERSION")
+            self.version_edited = current != version
             self.edit_definition(definitions[-1], version, current)
-        else:
+        elif current != version:  # a parent stage may define it already
             self.new_env.append(("POETRY_VERSION", version))
+        if isolate and self.isolate_poetry(installer, plugin):
+            return
         if not installer.fed:
             self.replace_installer(installer, plugin)
+
+    def isolate_poetry(self, installer: Installer, plugin: bool) -> bool:
+        """Poetry into a venv of its own at /opt/poetry, as Poetry's docs recommend, so that
+        installing the app into the system Python cannot change Poetry's own dependencies."""
+        at = installer.commands[0]
+        command = at.command
+        args = pip_program(command) or []
+        others = [
+            a for a in args[args.index("install") + 1 :] if not a.startswith("-") and not POETRY_REQUIREMENT_RE.match(a)
+        ]
+        if others:
+            why = "it installs other packages too"
+            self.warn(
+                installer.instruction,
+                f"Poetry left in the system Python beside the app's packages ({why}); "
+                f"install it into a venv of its own ({self.poetry_venv()}) so the app cannot change its dependencies",
+            )
+            return False
+        program = next(w for w in command.argv if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w))
+        python = re.sub(r"^pip", "python", program) if program.startswith("pip") else program
+        dropped = ("--user", "--break-system-packages")  # neither means anything in a venv of its own
+        options = [a for a in args[args.index("install") + 1 :] if a.startswith("-") and a not in dropped]
+        self.out.splice(at.instruction, command.start, command.end, self.venv_install(python, plugin, options))
+        self.change(
+            at.instruction,
+            f"Poetry installed into a venv of its own at {self.poetry_venv()}: the app's packages go into the system Python, "
+            "where installing them could change Poetry's own dependencies",
+        )
+        return True
+
+    def poetry_venv(self) -> str:
+        """$POETRY_HOME/venv: under a POETRY_HOME the file sets, else under /opt/poetry."""
+        home = self.inherited.get("POETRY_HOME") or stage_env(self.doc, self.stage).get("POETRY_HOME", "")
+        home = home.strip().strip('"').rstrip("/")
+        return f"{home}/venv" if home.startswith("/") and "$" not in home else POETRY_VENV
+
+    def venv_install(self, python: str, plugin: bool, options: list[str] = ()) -> str:
+        """`python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==..."`, and its ENV."""
+        env = self.inherited | stage_env(self.doc, self.stage)
+        venv = self.poetry_venv()
+        if "POETRY_HOME" not in env:
+            # Poetry before 1.8 installs into its own venv, not the system Python, unless
+            # that venv is under POETRY_HOME (EnvManager.get_system_env).
+            self.new_env.append(("POETRY_HOME", POETRY_HOME))
+        self.new_env.append(("PATH", f'"$PATH:{venv}/bin"'))  # after the system python, which runs the app
+        requirement = '"poetry==$POETRY_VERSION"' + (" poetry-plugin-export" if plugin else "")
+        return f"{python} -m venv {venv} && {venv}/bin/pip install {' '.join([*options, requirement])}"
 
     def edit_definition(self, instruction: Instruction, version: str, current: str | None) -> None:
         if current == version:
@@ -421,32 +594,39 @@ class StageModerniser:
     def replace_installer(self, installer: Installer, plugin: bool) -> None:
         instruction = installer.instruction
         requirement = '"poetry==$POETRY_VERSION"' + (" poetry-plugin-export" if plugin else "")
-        if installer.kind == "curl" and "python" not in self.stage.base_image.lower():
-            hint = "" if installer.pin else "; pin it with the installer's --version"
-            self.warn(
-                instruction,
-                f"Poetry's installer left alone: the base image may have no pip to install Poetry with{hint}",
-            )
-            return
-        hard_path = self.poetry_path_reference(installer)
+        hard_path, path_entries = self.poetry_path_references(installer)
         first = installer.commands[0].command
         if installer.kind == "pip":
             words = list(first.words)
             for word in words:
                 if POETRY_REQUIREMENT_RE.match(word.text):
                     self.out.splice(instruction, word.start, word.end, requirement)
-                    if "<" in word.text and not self.settings.poetry_version_explicit:
-                        self.warn(
-                            instruction,
-                            f"{word.text} capped Poetry's version; check the build with Poetry {self.settings.poetry_version} or pass --poetry-version",
-                        )
-                elif word.text == "--user" and not hard_path:
+                elif word.text == "--user" and not hard_path and not path_entries:
                     # A --user install lands in ~/.local/bin, which may not be on PATH.
                     self.drop_word(instruction, words, word)
             self.change(
                 instruction,
                 "Poetry installed at the pinned $POETRY_VERSION: an unpinned or ranged Poetry changes under the build",
             )
+            return
+        used = hard_path or (path_entries[0].start_line if path_entries else None)
+        if not installer.legacy_installer and (used or "python" not in self.stage.base_image.lower()):
+            # Keeping the installer is the smaller change: what depends on where it puts
+            # Poetry keeps working, and it reads the version to install from POETRY_VERSION.
+            why = (
+                f"line {used} uses where it puts Poetry"
+                if used
+                else "the base image may have no pip to install Poetry with"
+            )
+            if installer.kind == "pipx":
+                word = next(w for w in first.words if POETRY_REQUIREMENT_RE.match(w.text))
+                self.out.splice(instruction, word.start, word.end, '"poetry==$POETRY_VERSION"')
+                self.change(instruction, f"pipx kept, installing the pinned $POETRY_VERSION: {why}")
+            elif installer.pin is None and any(k == "POETRY_VERSION" for k, _ in self.new_env) or self.version_edited:
+                # Only when this transform sets the version it now reads.
+                self.change(
+                    instruction, f"Poetry's installer kept, pinned through POETRY_VERSION (which it reads): {why}"
+                )
             return
         if hard_path:
             self.warn(
@@ -455,14 +635,25 @@ class StageModerniser:
             )
             return
         last = installer.commands[-1].command
-        self.out.splice(instruction, first.start, last.end, "pip install " + requirement)
+        if self.isolating:
+            python = last.program if installer.kind == "curl" else "python3"
+            self.out.splice(instruction, first.start, last.end, self.venv_install(python, plugin))
+        else:
+            self.out.splice(instruction, first.start, last.end, "pip install " + requirement)
         if installer.kind == "pipx":
             self.remove_pipx_setup(installer)
+        for entry in path_entries:
+            self.remove_path_entries(entry, installer)
         how = "pipx" if installer.kind == "pipx" else "its curl installer"
-        self.change(
-            instruction,
-            f"Poetry pip-installed at the pinned $POETRY_VERSION instead of {how}: one pinned download, on PATH",
+        if installer.legacy_installer:
+            how = "get-poetry.py/install-poetry.py, which Poetry removed in 2023 (#8059)"
+        where = f"into a venv of its own at {self.poetry_venv()}" if self.isolating else "with pip"
+        gone = (
+            f" (its PATH entry on line {', '.join(str(e.start_line) for e in path_entries)} removed)"
+            if path_entries
+            else ""
         )
+        self.change(instruction, f"Poetry installed {where} at the pinned $POETRY_VERSION instead of {how}{gone}")
 
     def remove_pipx_setup(self, installer: Installer) -> None:
         """`pip install pipx` and `pipx ensurepath` only served the pipx install of Poetry."""
@@ -477,20 +668,85 @@ class StageModerniser:
         for at in setup:
             self.out.remove_command(at)
 
-    def poetry_path_reference(self, installer: Installer) -> int | None:
-        """A later line that uses a path only the old installer creates (an ENV PATH entry is harmless)."""
+    def installer_markers(self, installer: Installer) -> tuple[str, ...]:
         home = stage_env(self.doc, self.stage, installer.instruction.index + 1).get("POETRY_HOME")
-        markers = INSTALLER_PATH_MARKERS + ((home.rstrip("/"),) if home and "$" not in home else ())
+        return INSTALLER_PATH_MARKERS + ((home.rstrip("/"),) if home and "$" not in home else ())
+
+    def poetry_path_references(self, installer: Installer) -> tuple[int | None, list[Instruction]]:
+        """A later line that uses a path only the old installer creates, and the ENV PATH entries pointing there.
+
+        `source $HOME/.poetry/env` and `ln -s .../bin/poetry` are such uses, which only a
+        legacy installer (whose download is gone) makes worth removing: see remove_uses.
+        """
+        markers = self.installer_markers(installer)
+        hard: int | None = None
+        entries: list[Instruction] = []
+        for parent in parent_stages(self.doc, self.stage):  # a PATH set up in a base stage
+            for instruction in parent.instructions:
+                path = dict(env_pairs(instruction)).get("PATH", "") if instruction.keyword == "ENV" else ""
+                if any(self.installer_path_entry(p, markers) for p in path.split(":")):
+                    hard = hard or instruction.start_line  # other stages may need that PATH: not removed here
         for stage in self.doc.stages[self.stage.number :]:
             for instruction in stage.instructions:
-                if instruction.index <= installer.instruction.index or instruction.keyword in ("ENV", "ARG"):
+                if instruction.keyword == "ARG" or instruction.index == installer.instruction.index:
+                    continue
+                if instruction.index < installer.instruction.index and instruction.keyword != "ENV":
+                    continue
+                if instruction.keyword == "ENV":  # before the install too: PATH set up for it
+                    path = dict(env_pairs(instruction)).get("PATH", "")
+                    if any(self.installer_path_entry(p, markers) for p in path.split(":")):
+                        entries.append(instruction)
+                    continue
+                if installer.legacy_installer and self.remove_uses(instruction, markers):
                     continue
                 for word in instruction.json_args or instruction.words:
                     if any(m in word for m in markers) or (
                         BIN_POETRY_RE.search(word) and "/usr/local/bin/" not in word
                     ):
-                        return instruction.start_line
-        return None
+                        hard = hard or instruction.start_line
+        return hard, entries
+
+    @staticmethod
+    def installer_path_entry(entry: str, markers: tuple[str, ...]) -> bool:
+        entry = entry.strip().strip('"')
+        return entry.endswith(("/.local/bin", "/.poetry/bin")) or (
+            entry.endswith("/bin") and any(m.rstrip("/") in entry for m in markers)
+        )
+
+    def remove_uses(self, instruction: Instruction, markers: tuple[str, ...]) -> bool:
+        """Remove `source .../.poetry/env` and `ln -s .../bin/poetry ...`; True when nothing else uses the paths."""
+        if instruction.keyword != "RUN":
+            return False
+        ats = [c for c in self.commands if c.instruction is instruction]
+        if not ats:
+            return False
+        uses = [c for c in ats if any(any(m in w for m in markers) for w in c.command.argv)]
+        removable = [
+            c
+            for c in uses
+            if (c.command.program in ("source", ".") and c.command.argv[1:2] and c.command.argv[1].endswith("/env"))
+            or (c.command.program == "ln" and any(BIN_POETRY_RE.search(w) for w in c.command.argv))
+        ]
+        if not uses or len(removable) != len(uses):
+            return False
+        for at in removable:
+            self.out.remove_command(at)
+        self.change(instruction, "what served the old installer's Poetry removed: Poetry is on PATH now")
+        return True
+
+    def remove_path_entries(self, instruction: Instruction, installer: Installer) -> None:
+        """Drop the old installer's folder from an ENV PATH (the whole key when nothing else is left)."""
+        markers = self.installer_markers(installer)
+        word = env_word(instruction, "PATH")
+        if word is None:
+            return
+        value = dict(env_pairs(instruction))["PATH"]
+        kept = [p for p in value.split(":") if not self.installer_path_entry(p, markers)]
+        if all(re.fullmatch(r"\$\{?PATH\}?", p) for p in kept):
+            self.remove_env_key(instruction, "PATH")
+            return
+        quote = '"' if word.text.split("=", 1)[1].startswith('"') else ""
+        self.out.splice(instruction, word.start, word.end, f"PATH={quote}{':'.join(kept)}{quote}")
 
     # Options Poetry removed
 
@@ -506,11 +762,15 @@ class StageModerniser:
                 if old_pin:
                     self.warn(
                         instruction,
-                        f"--no-dev kept: Poetry {version} predates --without dev; pass --poetry-version to move to Poetry 2",
+                        f"--no-dev kept: Poetry {version} predates --only main; pass --poetry-version to move to Poetry 2",
                     )
                 else:
                     word = next(w for w in words if w.text == "--no-dev")
-                    self.replace_no_dev(instruction, words, word)
+                    self.out.splice(instruction, word.start, word.end, "--only main")
+                    self.change(
+                        instruction,
+                        "--no-dev -> --only main: the same selection (Poetry 1.2 and later read --no-dev as --only main), and Poetry 2 removed --no-dev",
+                    )
             if sub == "install" and modern and any(w.text == "--sync" for w in words):
                 install = next(w for w in words if w.text == "install")
                 sync = next(w for w in words if w.text == "--sync")
@@ -523,30 +783,12 @@ class StageModerniser:
                     instruction,
                     "poetry lock --no-update -> poetry lock: Poetry 2 removed the option (it is the default)",
                 )
-
-    def replace_no_dev(self, instruction: Instruction, words, word) -> None:
-        # Poetry 2 fails with "Group(s) not found: dev" on --without dev when the
-        # project has no dev group, so the replacement depends on the project.
-        project_dir = self.project_dir()
-        local = self.project.project(project_dir) if project_dir is not None else None
-        if local is None:
-            self.out.splice(instruction, word.start, word.end, "--only main")
-            self.change(
-                instruction,
-                "--no-dev -> --only main: --no-dev was removed in Poetry 2, and without the project at hand --without dev could name a group it lacks",
-            )
-            self.warn(
-                instruction,
-                "--only main also leaves out non-optional groups other than dev; run with the build context (--context) to keep them",
-            )
-        elif "dev" in local.groups:
-            self.out.splice(instruction, word.start, word.end, "--without dev")
-            self.change(instruction, "--no-dev -> --without dev: --no-dev was removed in Poetry 2")
-        else:
-            self.drop_word(instruction, words, word)
-            self.change(
-                instruction, "--no-dev removed: Poetry 2 dropped it, and this project has no dev group to leave out"
-            )
+            if sub in ("install", "sync") and releases.supports(parsed, "--compile") and not _compiles(words):
+                self.out.splice(instruction, words[-1].end, words[-1].end, " --compile")
+                self.change(
+                    instruction,
+                    f"--compile added: Poetry {version} installs without compiling bytecode, so every new container would compile the packages on first import",
+                )
 
     def drop_word(self, instruction: Instruction, words, word) -> None:
         position = words.index(word)
@@ -600,7 +842,10 @@ class StageModerniser:
             return "venv"
         blocker = self.venv_blocker()
         if blocker:
-            self.warn(first_line, f"virtualenvs.create false kept: {blocker}")
+            # On the install, a line that stays whatever this transform rewrites around it.
+            install = next((c.instruction for c in self.commands if is_dependency_install(c.command)), first_line)
+            self.warn(install, f"virtualenvs.create false kept: {blocker}")
+            self.create_false_as_env(commands, env_instructions)
             return "system"
         self.moved_into_venv += [c.instruction for c in self.commands if is_dependency_install(c.command)][:1]
         for at in commands:
@@ -619,8 +864,30 @@ class StageModerniser:
             self.new_env.append(("POETRY_VIRTUALENVS_CREATE", "true"))
         return "venv"
 
+    def create_false_as_env(self, commands: list[CommandAt], env_instructions: list[Instruction]) -> None:
+        """`poetry config virtualenvs.create false` -> ENV POETRY_VIRTUALENVS_CREATE=false: one setting
+        that every install sees, so that an install MIG002 adds does not repeat the config."""
+        # Only beside an install: that RUN is the one MIG002 copies for the root install.
+        installs = {c.instruction.index for c in self.commands if is_dependency_install(c.command)}
+        global_config = [at for at in commands if "--local" not in at.command.argv and at.instruction.index in installs]
+        if self.installer is None or not global_config or len(global_config) != len(commands):
+            return  # one setting left where it was would still decide; keep them all
+        for at in global_config:
+            self.out.remove_command(at)
+            self.change(
+                at.instruction,
+                "poetry config virtualenvs.create false -> ENV POETRY_VIRTUALENVS_CREATE=false: "
+                "the same setting, seen by every install without repeating it",
+            )
+        if not env_instructions:
+            self.new_env.append(("POETRY_VIRTUALENVS_CREATE", "false"))
+
     def venv_blocker(self) -> str | None:
         """Why the packages must stay in the system Python, if they must."""
+        # First, also because it decides whether Poetry may leave the system Python.
+        system_import = self.import_from_the_system()
+        if system_import:
+            return system_import
         user = used_by_other_stage(self.doc, self.stage)
         if user is not None:
             return f"line {user} takes files from this stage, maybe the system site-packages"
@@ -656,6 +923,48 @@ class StageModerniser:
                 )
         return None
 
+    def shares_interpreter(self) -> bool:
+        """Whether Poetry is pip-installed into the interpreter the app's packages go to."""
+        installer = self.installer
+        if installer is None:
+            return False
+        # `--user` too: root's user site is on the system Python's path.
+        return installer.kind == "pip" and _by_name(installer.commands[0].command)
+
+    def import_from_the_system(self) -> str | None:
+        """An import of the project's code that only the system interpreter provides today."""
+        project_dir = self.project_dir()
+        local = self.project.imports.get(project_dir.strip("/")) if project_dir is not None else None
+        if local is None or local.locked is None:
+            return None
+        python = self.base_python(self.installer)[0]
+        poetry = parse_version(self.version)
+        # Before 2.0 (and 1.7 on Python 3.12) Poetry seeded its venvs with setuptools.
+        venv_setuptools = poetry is not None and poetry < (2,) and python is not None and python < (3, 12)
+        system_setuptools = python is None or python < (3, 12)
+        beside_poetry = self.installer is None or self.shares_interpreter()
+        found: list[str] = []
+        for site in local.sites:
+            module = site.module
+            if module in local.own or python_imports.provided_by(module, local.locked):
+                continue
+            if module in python_imports.SETUPTOOLS_IMPORTS and system_setuptools and not venv_setuptools:
+                source, dist = "the base image's setuptools", "setuptools"
+            elif module in python_imports.POETRY_DEPENDENCY_IMPORTS and beside_poetry:
+                source, dist = "Poetry's own dependencies", python_imports.POETRY_DEPENDENCY_IMPORTS[module]
+                # Poetry stays beside the app too: a venv of its own would take the import away.
+                self.uses_poetry_dependencies = True
+            else:
+                continue
+            found.append(
+                f"{site.path}:{site.line} imports {module}, which poetry.lock does not provide "
+                f"(it comes from {source} in the system Python); declare it (`poetry add {dist}`) to move to a venv"
+            )
+        if not found:
+            return None
+        also = [f"{m.split(' imports ', 1)[1].split(',', 1)[0]} ({m.split(' imports ', 1)[0]})" for m in found[1:]]
+        return found[0] + (f"; also {', '.join(also)}" if also else "")
+
     def remove_env_key(self, instruction: Instruction, key: str) -> None:
         words = split_words(instruction.logical, instruction.args_start)
         pairs = env_pairs(instruction)
@@ -690,16 +999,16 @@ class StageModerniser:
 
     # poetry export | pip install
 
-    def replace_export(self, mode: str) -> bool:
+    def replace_export(self, mode: str, version: str | None) -> bool:
         """Replace each export + pip pair; True when an export is left (it needs the plugin)."""
         left = False
         for number, at in enumerate(self.commands):
             sub = poetry_subcommand(at.command)
             if sub is not None and sub[0] == "export":
-                left |= not self.replace_one_export(number, at, mode)
+                left |= not self.replace_one_export(number, at, mode, version)
         return left
 
-    def replace_one_export(self, number: int, export: CommandAt, mode: str) -> bool:
+    def replace_one_export(self, number: int, export: CommandAt, mode: str, version: str | None) -> bool:
         options, output = export_options(export.command)
         instruction = export.instruction
         if options is None:
@@ -740,6 +1049,8 @@ class StageModerniser:
                 f"poetry export left alone: line {others[0].instruction.start_line} uses {output}",
             )
             return False
+        if releases.supports(parse_version(version), "--compile"):
+            options = [*options, "--compile"]  # pip compiled what it installed; Poetry 1.4+ does not unless asked
         text = "poetry install --no-root " + " ".join(options)
         if pip is piped:
             self.out.splice(instruction, export.command.start, pip.command.end, text.rstrip())
@@ -769,12 +1080,22 @@ class StageModerniser:
             return {}
         keyword = keyword_case(anchor, "ENV")
         lines = [f"{key}={value}" for key, value in pairs]
+        keys = {k for k, _ in pairs}
+        why = [
+            what
+            for key, what in (
+                ("POETRY_VERSION", "Poetry pinned"),
+                ("POETRY_NO_INTERACTION", "it never prompts"),
+                ("POETRY_VIRTUALENVS_IN_PROJECT", "the app's venv at a fixed path"),
+                ("POETRY_VIRTUALENVS_CREATE", "the same venv setting for every install"),
+                ("POETRY_HOME", "the folder Poetry before 1.8 looks for its own venv in"),
+                ("PATH", f"Poetry's own venv at {self.poetry_venv()} on PATH, after the system Python"),
+            )
+            if key in keys
+        ]
         text = f"{keyword} " + f" {self.doc.escape}\n    ".join(lines) + "\n"
         self.out.insert_before(self.doc.leading_comments(anchor.index), text)
-        self.change(
-            anchor,
-            f"ENV {', '.join(k for k, _ in pairs)} added: a pinned, non-interactive Poetry with its venv at a fixed path",
-        )
+        self.change(anchor, f"ENV {', '.join(k for k, _ in pairs)} added: {'; '.join(dict.fromkeys(why))}")
         return dict(pairs)
 
 

@@ -70,6 +70,7 @@ from migrator.analysis import (
     commands_in,
     env_at,
     expanded_base_image,
+    installs_into_system,
     installs_poetry_itself,
     pip_program,
     poetry_installs,
@@ -167,6 +168,9 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
             "which the runtime stage would not have",
         )
     if venv is None:
+        if installs_into_system(stage, install.index):
+            # MIG001 keeps such an install only for a reason it names; do not contradict it.
+            raise Skip(line, "not split: Poetry installs into the system Python (virtualenvs.create false)")
         raise Skip(
             line,
             "not split: cannot tell where Poetry puts the venv (set POETRY_VIRTUALENVS_IN_PROJECT=true, as MIG001 does)",

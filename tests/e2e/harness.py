@@ -64,6 +64,9 @@ class Case:
     expected_exit_code: int = 0
     # The image must start as root (its entrypoint drops to its own user): the migration leaves USER alone.
     starts_as_root: bool = False
+    # A case that keeps a system install is not split, so its image cannot shrink:
+    # it may grow at most by this ratio (None: it must be smaller).
+    max_size_ratio: float | None = None
 
 
 def load_cases(corpus: Path = CORPUS) -> list[Case]:

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from migrator.project import read_context
@@ -8,15 +10,15 @@ from tests.support import check_any_mix_of_lines, outcome_of, run_pipeline, run_
 RUN_APP = 'CMD ["poetry", "run", "app"]\n'
 ENV_BLOCK = "ENV POETRY_VERSION=2.2.1 \\\n    POETRY_NO_INTERACTION=1 \\\n    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
 
-UNCHANGED = [
-    pytest.param(
-        "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.9\n"
-        "ENV POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1\n"
-        'RUN pip install "poetry==$POETRY_VERSION" && poetry config virtualenvs.create false\n'
-        "COPY ./pyproject.toml ./poetry.lock* /app/\n"
-        "RUN poetry install --no-root --without dev\n",
-        id="base-image-command-needs-system-packages",
-    ),
+
+def compiled(text: str) -> str:
+    """The text with ` --compile` after each `poetry install`/`poetry sync` command, as MIG001
+    adds it wherever the pinned Poetry (1.4 and later) knows the option."""
+    return re.sub(r"(poetry (?:install|sync)\b[^\n&|;\\]*?)(?=[ \t]*(?:\\\r?\n|&&|\r?\n|$))", r"\1 --compile", text)
+
+
+# Already what MIG001 makes, except for bytecode compilation.
+COMPILE_ONLY = [
     pytest.param(
         "FROM python:3.12-slim\n"
         "ENV POETRY_VERSION=2.2.1 \\\n"
@@ -38,6 +40,9 @@ UNCHANGED = [
         "RUN poetry install --only main\n",
         id="fed-by-arg-unquoted",
     ),
+]
+
+UNCHANGED = [
     pytest.param(
         "FROM python:3.12\nRUN pip install requests\nCMD python -m http.server\n",
         id="no-poetry",
@@ -70,6 +75,12 @@ UNCHANGED = [
 @pytest.mark.parametrize("text", UNCHANGED)
 def test_left_alone(text):
     assert run_twice(TRANSFORM, text) == text
+
+
+@pytest.mark.parametrize("text", COMPILE_ONLY)
+def test_only_bytecode_compilation_added(text):
+    assert compiled(text) != text
+    assert run_twice(TRANSFORM, text) == compiled(text)
 
 
 CHANGED = [
@@ -146,11 +157,12 @@ CHANGED = [
         "RUN curl -sSL https://install.python-poetry.org | python3 -\n"
         'ENV PATH="$POETRY_HOME/bin:$PATH"\n'
         "RUN poetry install\n",
+        # The installer stays (its bin folder is on PATH), pinned through POETRY_VERSION.
         "FROM python:3.11\n"
-        "ENV POETRY_HOME=/opt/poetry\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "ENV POETRY_HOME=/opt/poetry\n" + ENV_BLOCK + "RUN curl -sSL https://install.python-poetry.org | python3 -\n"
         'ENV PATH="$POETRY_HOME/bin:$PATH"\n'
         "RUN poetry install\n",
-        id="curl-installer",
+        id="curl-installer-kept-for-its-path-entry",
     ),
     pytest.param(
         "FROM python:3.11\n"
@@ -176,7 +188,9 @@ CHANGED = [
         "FROM python:3.8\n"
         "RUN curl -sSL https://raw.githubusercontent.com/python-poetry/poetry/master/get-poetry.py | python\n"
         "RUN poetry install\n",
-        "FROM python:3.8\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
+        "FROM python:3.8\n"
+        + ENV_BLOCK.replace("2.2.1", "1.8.5")
+        + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n',
         id="get-poetry",
     ),
     pytest.param(
@@ -308,11 +322,14 @@ CHANGED = [
         "RUN python manage.py collectstatic\n",
         "FROM python:3.11\n"
         "ENV POETRY_VERSION=2.2.1 \\\n"
-        "    POETRY_NO_INTERACTION=1\n"
-        'RUN pip install "poetry==$POETRY_VERSION"\n'
-        "RUN poetry config virtualenvs.create false && poetry install\n"
+        "    POETRY_NO_INTERACTION=1 \\\n"
+        "    POETRY_VIRTUALENVS_CREATE=false \\\n"
+        "    POETRY_HOME=/opt/poetry \\\n"
+        '    PATH="$PATH:/opt/poetry/venv/bin"\n'
+        'RUN python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION"\n'
+        "RUN poetry install\n"
         "RUN python manage.py collectstatic\n",
-        id="create-false-kept-when-python-needs-packages",
+        id="create-false-kept-when-python-needs-packages-and-poetry-gets-its-own-venv",
     ),
     pytest.param(
         "FROM python:3.11-slim\n"
@@ -347,10 +364,12 @@ CHANGED = [
 
 
 @pytest.mark.parametrize(("before", "after"), CHANGED)
-def test_modernised(before, after):
-    # These cases run with no build context: --no-dev becomes --only main, since
-    # --without dev fails on a project with no dev group (the tests below cover both).
-    assert run_twice(TRANSFORM, before) == after
+def test_modernised(request, before, after):
+    # Poetry 1.1 has no --compile (it installs through pip, which compiles anyway).
+    # Nor is there a version to check with a Poetry the base image brings.
+    plain = ("old-pin-keeps-no-dev", "poetry-from-base-image")
+    expected = after if request.node.callspec.id in plain else compiled(after)
+    assert run_twice(TRANSFORM, before) == expected
 
 
 def test_explicit_version_overrides_pin():
@@ -361,7 +380,7 @@ def test_explicit_version_overrides_pin():
         "ENV POETRY_NO_INTERACTION=1 \\\n    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
         'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n'
     )
-    assert run_twice(TRANSFORM, before, settings=settings) == after
+    assert run_twice(TRANSFORM, before, settings=settings) == compiled(after)
 
 
 def test_poetry_toml_create_false_overridden(tmp_path):
@@ -375,7 +394,7 @@ def test_poetry_toml_create_false_overridden(tmp_path):
         + 'RUN pip install "poetry==$POETRY_VERSION"\nWORKDIR /app\nCOPY . .\nRUN poetry install\n'
         + RUN_APP
     )
-    assert run_twice(TRANSFORM, before, project) == after
+    assert run_twice(TRANSFORM, before, project) == compiled(after)
 
 
 def test_poetry_path_reference_keeps_installer():
@@ -385,10 +404,19 @@ def test_poetry_path_reference_keeps_installer():
         "RUN curl -sSL https://install.python-poetry.org | python3 -\n"
         "RUN /root/.local/bin/poetry install\n"
     )
-    assert run_twice(TRANSFORM, text) == text
-    warnings = outcome_of(TRANSFORM, text).warnings
-    assert [w.line for w in warnings] == [3]
-    assert "line 4" in warnings[0].message
+    assert run_twice(TRANSFORM, text) == compiled(text)
+    outcome = outcome_of(TRANSFORM, text)
+    # Already pinned through POETRY_VERSION, which the installer reads: nothing to say about it.
+    assert outcome.warnings == () and [c.line for c in outcome.changes] == [4]
+
+
+def test_the_kept_installer_is_pinned_through_poetry_version():
+    text = "FROM python:3.11\nRUN curl -sSL https://install.python-poetry.org | python3 -\nRUN /root/.local/bin/poetry install\n"
+    after = run_twice(TRANSFORM, text)
+    assert after.startswith("FROM python:3.11\nENV POETRY_VERSION=2.2.1 \\\n")
+    assert "RUN curl -sSL https://install.python-poetry.org | python3 -\n" in after
+    kept = [c for c in outcome_of(TRANSFORM, text).changes if c.line == 2 and "installer kept" in c.message]
+    assert len(kept) == 1 and "pinned through POETRY_VERSION (which it reads): line 3 uses" in kept[0].message
 
 
 @pytest.mark.parametrize(
@@ -405,8 +433,8 @@ def test_installer_paths_used_later_keep_the_installer(later):
         "ENV POETRY_HOME=/opt/poetry POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_IN_PROJECT=true\n"
         "RUN curl -sSL https://install.python-poetry.org | python3 -\n" + later
     )
-    assert run_twice(TRANSFORM, text) == text
-    assert "left alone" in outcome_of(TRANSFORM, text).warnings[0].message
+    assert run_twice(TRANSFORM, text) == compiled(text)
+    assert outcome_of(TRANSFORM, text).warnings == ()
 
 
 MULTI_STAGE = (
@@ -431,20 +459,36 @@ def test_final_stage_of_a_multi_stage_file_gets_the_venv():
         "RUN poetry config virtualenvs.create false && poetry install --only main\n",
         'ENV PATH="/app/.venv/bin:$PATH"\nRUN poetry install --only main\n',
     )
-    assert run_twice(TRANSFORM, MULTI_STAGE) == after
+    assert run_twice(TRANSFORM, MULTI_STAGE) == compiled(after)
 
 
 def test_stage_another_stage_copies_from_keeps_system_packages():
     text = MULTI_STAGE + "FROM python:3.11-slim\nCOPY --from=app /usr/local /usr/local\n"
-    assert run_twice(TRANSFORM, text) == text
+    isolated = text.replace(
+        'RUN pip install "poetry==$POETRY_VERSION"\n',
+        "ENV POETRY_VIRTUALENVS_CREATE=false \\\n    POETRY_HOME=/opt/poetry \\\n"
+        '    PATH="$PATH:/opt/poetry/venv/bin"\n'
+        'RUN python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION"\n',
+    ).replace("RUN poetry config virtualenvs.create false && poetry install", "RUN poetry install")
+    assert run_twice(TRANSFORM, text) == compiled(isolated)
     assert "line 12 takes files from this stage" in outcome_of(TRANSFORM, text).warnings[0].message
 
 
-def test_capped_range_is_replaced_with_a_warning():
-    text = 'FROM python:3.11\nRUN pip install "poetry<2"\nRUN poetry install\n' + RUN_APP
-    outcome = outcome_of(TRANSFORM, text)
-    assert [(w.line, w.message.split(" ")[0]) for w in outcome.warnings] == [(2, "poetry<2")]
-    assert 'pip install "poetry==$POETRY_VERSION"' in run_twice(TRANSFORM, text)
+@pytest.mark.parametrize(
+    ("requirement", "pinned"),
+    [
+        pytest.param('"poetry<2"', "1.8.5", id="below-2"),
+        pytest.param("'poetry~=1.7.0'", "1.7.1", id="compatible-release"),
+        pytest.param('"poetry>=1.2,<1.8.3"', "1.8.2", id="window"),
+        pytest.param('"poetry>=1.8"', "2.2.1", id="floor-only"),
+    ],
+)
+def test_a_range_is_pinned_to_its_newest_release(requirement, pinned):
+    text = f"FROM python:3.11\nRUN pip install {requirement}\nRUN poetry install\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert f"ENV POETRY_VERSION={pinned} " in after
+    assert 'pip install "poetry==$POETRY_VERSION"' in after
+    assert outcome_of(TRANSFORM, text).warnings == ()
 
 
 def test_every_change_has_a_reason():
@@ -492,23 +536,26 @@ def test_any_mix_of_naive_lines_is_idempotent_and_parses():
 
 
 @pytest.mark.parametrize(
-    "groups, expected",
+    "groups",
     [
+        pytest.param('[tool.poetry.group.dev.dependencies]\npytest = "*"\n', id="has-dev-group"),
         pytest.param(
-            '[tool.poetry.group.dev.dependencies]\npytest = "*"\n',
-            "RUN poetry install --without dev\n",
-            id="has-dev-group",
+            '[tool.poetry.group.dev.dependencies]\npytest = "*"\n[tool.poetry.group.test.dependencies]\nx = "*"\n',
+            id="more-groups",
         ),
-        pytest.param("", "RUN poetry install\n", id="no-dev-group"),
+        pytest.param("", id="no-dev-group"),
     ],
 )
-def test_no_dev_follows_the_project_s_groups(tmp_path, groups, expected):
+def test_no_dev_becomes_only_main_whatever_the_groups(tmp_path, groups):
+    # Poetry 1.2+ reads --no-dev as --only main (group_command.py), so that is exact;
+    # --without dev would add a non-optional `test` group.
     (tmp_path / "pyproject.toml").write_text(
         '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\npackage-mode = false\n' + groups
     )
     before = 'FROM python:3.11\nENV POETRY_VERSION=2.2.1 POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install "poetry==$POETRY_VERSION"\nCOPY . .\nRUN poetry install --no-dev\n'
     after = run_twice(TRANSFORM, before, read_context(tmp_path))
-    assert after.endswith(expected)
+    assert after.endswith("RUN poetry install --only main --compile\n")
+    assert outcome_of(TRANSFORM, before, read_context(tmp_path)).warnings == ()
 
 
 def test_the_env_block_continues_lines_with_the_file_s_escape_character():
@@ -538,5 +585,254 @@ def test_a_later_step_that_runs_the_system_python_by_path_keeps_the_system_insta
         "RUN /usr/local/bin/python manage.py collectstatic --noinput\n"
         'CMD ["gunicorn", "mysite.wsgi"]\n'
     )
-    assert "virtualenvs.create false" in run_twice(TRANSFORM, before)
+    after = run_twice(TRANSFORM, before)
+    assert "virtualenvs.create false" not in after and "POETRY_VIRTUALENVS_CREATE=false" in after
+    assert "/app/.venv" not in after
     assert any("kept" in w.message for w in outcome_of(TRANSFORM, before).warnings)
+
+
+@pytest.mark.parametrize(
+    ("head", "pinned"),
+    [
+        pytest.param("FROM python:3.8\n", "1.8.5", id="python-3.8"),
+        pytest.param("FROM python:3.7-slim-buster\n", "1.5.1", id="python-3.7-slim-buster"),
+        pytest.param("FROM tiangolo/uvicorn-gunicorn-fastapi:python3.8-slim\n", "1.8.5", id="tiangolo-tag"),
+        pytest.param("ARG PYTHON_VERSION=3.8\nFROM python:${PYTHON_VERSION}-slim\n", "1.8.5", id="arg-default"),
+        pytest.param("FROM ubuntu:20.04\n", "1.8.5", id="ubuntu-focal-python3"),
+        pytest.param("FROM python:3.9-slim\n", "2.2.1", id="python-3.9-takes-the-default"),
+        pytest.param("FROM python:3\n", "2.2.1", id="python-3-is-current"),
+    ],
+)
+def test_the_pin_runs_on_the_base_image_s_python(head, pinned):
+    text = head + "RUN pip3 install poetry\nRUN poetry install --no-dev\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert f"ENV POETRY_VERSION={pinned} " in after
+    # 1.5 and later know both --only (1.2) and --compile (1.4)
+    assert "RUN poetry install --only main --compile\n" in after
+    notes = [n.message for n in outcome_of(TRANSFORM, text).changes if n.message.startswith("Poetry pinned")]
+    if pinned == "2.2.1":
+        assert notes == []
+    else:
+        assert len(notes) == 1 and f"Poetry pinned to {pinned}: the newest that Python 3." in notes[0]
+
+
+def test_python_3_6_gets_poetry_1_1_and_its_own_options():
+    text = "FROM python:3.6-slim\nRUN pip install poetry\nRUN poetry install --no-dev\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert "ENV POETRY_VERSION=1.1.15 " in after
+    assert "RUN poetry install --no-dev\n" in after  # no --only (1.2), no --compile (1.4)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        pytest.param("FROM registry.example.com/base/python-app:2.4\n", id="custom-image"),
+        pytest.param("ARG BASE\nFROM ${BASE}\n", id="arg-without-default"),
+    ],
+)
+def test_unknown_python_keeps_the_unpinned_install_and_warns(head):
+    text = head + "RUN pip install poetry\nRUN poetry install --no-dev\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert "RUN pip install poetry\n" in after and "POETRY_VERSION" not in after
+    from_line = head.count("\n")
+    warnings = [w for w in outcome_of(TRANSFORM, text).warnings if w.message.startswith("Poetry left as installed")]
+    assert [w.line for w in warnings] == [from_line + 1]
+    assert f"line {from_line}" in warnings[0].message
+
+
+@pytest.mark.parametrize(
+    ("base", "pinned"),
+    [
+        pytest.param("python:3.12", "1.8.5", id="get-poetry-stays-1.x"),
+        pytest.param("python:3.7", "1.5.1", id="and-on-3.7"),
+    ],
+)
+def test_legacy_installer_stays_within_poetry_1(base, pinned):
+    text = (
+        f"FROM {base}\n"
+        "RUN curl -sSL https://raw.githubusercontent.com/python-poetry/poetry/master/get-poetry.py | python\n"
+        "RUN poetry install --no-dev\n" + RUN_APP
+    )
+    assert f"ENV POETRY_VERSION={pinned} " in run_twice(TRANSFORM, text)
+
+
+@pytest.mark.parametrize(
+    "pin",
+    [
+        pytest.param("RUN pip install poetry==1.1.13\n", id="pip-pin"),
+        pytest.param(
+            "ENV POETRY_VERSION=1.1.13\nRUN curl -sSL https://install.python-poetry.org | python -\n", id="env-pin"
+        ),
+    ],
+)
+def test_an_explicit_pin_is_kept(pin):
+    text = "FROM python:3.11\n" + pin + "RUN poetry install --no-dev\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert "POETRY_VERSION=1.1.13" in after and "2.2.1" not in after
+    assert "--no-dev" in after and "--compile" not in after
+
+
+def test_an_explicit_poetry_version_the_python_cannot_run_is_pinned_with_a_warning():
+    settings = Settings(poetry_version="2.2.1", poetry_version_explicit=True)
+    text = "FROM python:3.8\nRUN pip install poetry==1.1.13\nRUN poetry install\n" + RUN_APP
+    assert "POETRY_VERSION=2.2.1" in run_twice(TRANSFORM, text, settings=settings)
+    warnings = outcome_of(TRANSFORM, text, settings=settings).warnings
+    assert [(w.line, "needs Python >= 3.9; line 1 gives Python 3.8" in w.message) for w in warnings] == [(2, True)]
+
+
+def test_a_system_install_on_a_base_image_s_command_gets_poetry_its_own_venv():
+    text = (
+        "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.9\n"
+        "ENV POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1\n"
+        'RUN pip install "poetry==$POETRY_VERSION" && poetry config virtualenvs.create false\n'
+        "COPY ./pyproject.toml ./poetry.lock* /app/\n"
+        "RUN poetry install --no-root --without dev\n"
+    )
+    assert run_twice(TRANSFORM, text) == (
+        "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.9\n"
+        "ENV POETRY_VERSION=1.8.3 POETRY_NO_INTERACTION=1\n"
+        "ENV POETRY_HOME=/opt/poetry \\\n"
+        '    PATH="$PATH:/opt/poetry/venv/bin"\n'
+        'RUN python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION"'
+        " && poetry config virtualenvs.create false\n"
+        "COPY ./pyproject.toml ./poetry.lock* /app/\n"
+        "RUN poetry install --no-root --without dev --compile\n"
+    )
+    messages = [w.message for w in outcome_of(TRANSFORM, text).warnings]
+    assert any(
+        m.startswith("virtualenvs.create false kept: the image's command comes from the base image") for m in messages
+    )
+    assert not any("POETRY_VIRTUALENVS_IN_PROJECT" in m for m in messages)
+
+
+SYSTEM_INSTALL = (
+    "FROM python:3.11-slim\n"
+    "RUN pip install poetry{pin}\n"
+    "WORKDIR /srv\n"
+    "COPY . .\n"
+    "RUN poetry config virtualenvs.create false && poetry install --only main\n"
+    'CMD ["python", "app.py"]\n'
+)
+LOCK = '[[package]]\nname = "{name}"\nversion = "1.0"\ngroups = ["main"]\n'
+
+
+def _project(tmp_path, imports: str, locked: tuple[str, ...]):
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "svc"\nversion = "0.1.0"\npackage-mode = false\n')
+    (tmp_path / "poetry.lock").write_text("\n".join(LOCK.format(name=n) for n in locked))
+    (tmp_path / "app.py").write_text("import os\n\n" + imports)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_app.py").write_text("import requests\n")  # tests do not run in the image
+    return read_context(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("imports", "locked", "pin", "kept"),
+    [
+        pytest.param("import requests\n", ("bottle",), "", "app.py:3 imports requests", id="requests-beside-poetry"),
+        pytest.param("from requests.auth import HTTPBasicAuth\n", ("requests",), "", None, id="requests-locked"),
+        pytest.param("import pkg_resources\n", ("bottle",), "", "app.py:3 imports pkg_resources", id="pkg-resources"),
+        pytest.param("import pkg_resources\n", ("setuptools",), "", None, id="setuptools-locked"),
+        # Poetry 1.x seeds its venvs with setuptools on Python 3.11
+        pytest.param("import pkg_resources\n", ("bottle",), "==1.8.3", None, id="poetry-1-venv-has-setuptools"),
+        pytest.param("import yaml\n", ("pyyaml",), "", None, id="pyyaml-gives-yaml"),
+    ],
+)
+def test_a_system_install_stays_when_the_code_imports_what_only_the_system_has(tmp_path, imports, locked, pin, kept):
+    project = _project(tmp_path, imports, locked)
+    text = SYSTEM_INSTALL.format(pin=pin)
+    after = run_twice(TRANSFORM, text, project)
+    warnings = [w for w in outcome_of(TRANSFORM, text, project).warnings if w.message.startswith("virtualenvs.create")]
+    if kept is None:
+        assert "virtualenvs.create false" not in after and warnings == []
+        assert 'ENV PATH="/srv/.venv/bin:$PATH"' in after
+    else:
+        assert "POETRY_VIRTUALENVS_CREATE=false" in after and "/srv/.venv" not in after
+        assert "RUN poetry install --only main --compile\n" in after  # one setting, not a config per install
+        assert [w.line for w in warnings] == [5]
+        assert kept in warnings[0].message and "`poetry add " in warnings[0].message
+        assert "POETRY_VIRTUALENVS_IN_PROJECT" not in after
+        # Poetry gets a venv of its own, unless that would take the import away from the app
+        assert ("/opt/poetry/venv/bin/pip install" in after) == (kept != "app.py:3 imports requests")
+
+
+def test_poetry_installed_with_its_curl_installer_brings_no_requests(tmp_path):
+    project = _project(tmp_path, "import requests\n", ("bottle",))
+    text = SYSTEM_INSTALL.replace(
+        "RUN pip install poetry{pin}", "RUN curl -sSL https://install.python-poetry.org | python3 -"
+    )
+    assert "virtualenvs.create false" not in run_twice(TRANSFORM, text, project)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(
+            "FROM python:3.8-slim\n"
+            "RUN curl -sSL https://raw.githubusercontent.com/python-poetry/poetry/master/get-poetry.py | python\n"
+            'ENV PATH="${PATH}:/root/.poetry/bin"\n'
+            "RUN . $HOME/.poetry/env && poetry install --no-dev\n" + RUN_APP,
+            "FROM python:3.8-slim\n"
+            + ENV_BLOCK.replace("2.2.1", "1.8.5")
+            + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+            "RUN poetry install --only main --compile\n" + RUN_APP,
+            id="get-poetry-path-and-source",
+        ),
+        pytest.param(
+            "FROM python:3.10\n"
+            "ENV POETRY_HOME=/opt/poetry PATH=/opt/poetry/bin:/usr/local/bin:$PATH\n"
+            "RUN curl -sSL https://raw.githubusercontent.com/python-poetry/poetry/master/install-poetry.py | python -\n"
+            "RUN ln -s /opt/poetry/bin/poetry /usr/local/bin/poetry && poetry --version\n"
+            "RUN poetry install\n" + RUN_APP,
+            "FROM python:3.10\n"
+            "ENV POETRY_HOME=/opt/poetry PATH=/usr/local/bin:$PATH\n"
+            + ENV_BLOCK.replace("2.2.1", "1.8.5")
+            + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+            "RUN poetry --version\n"
+            "RUN poetry install --compile\n" + RUN_APP,
+            id="install-poetry-home-link",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\n"
+            "RUN pip install pipx && pipx install poetry\n"
+            'ENV PATH="/root/.local/bin:${PATH}"\n'
+            "RUN poetry install\n" + RUN_APP,
+            "FROM python:3.12-slim\n" + ENV_BLOCK + 'RUN pip install pipx && pipx install "poetry==$POETRY_VERSION"\n'
+            'ENV PATH="/root/.local/bin:${PATH}"\n'
+            "RUN poetry install --compile\n" + RUN_APP,
+            id="pipx-kept-for-its-path-entry",
+        ),
+    ],
+)
+def test_installer_swaps_leave_nothing_behind(before, after):
+    assert run_twice(TRANSFORM, before) == after
+
+
+def test_never_pip_installs_into_an_externally_managed_python():
+    text = (
+        "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y python3 python3-venv python3-pip\n"
+        "RUN pip3 install --break-system-packages poetry\n"
+        "WORKDIR /app\nCOPY . .\nRUN poetry install --only main\n" + RUN_APP
+    )
+    after = run_twice(TRANSFORM, text)
+    assert (
+        'RUN python3 -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION"\n' in after
+    )
+    assert 'PATH="$PATH:/opt/poetry/venv/bin"' in after and "--break-system-packages" not in after
+
+
+@pytest.mark.parametrize(
+    ("install", "kept"),
+    [
+        pytest.param("RUN pipx install poetry\n", 'RUN pipx install "poetry==$POETRY_VERSION"\n', id="pipx"),
+        pytest.param(
+            "RUN curl -sSL https://install.python-poetry.org | python3 -\n",
+            "RUN curl -sSL https://install.python-poetry.org | python3 -\n",
+            id="official-installer",
+        ),
+    ],
+)
+def test_installers_that_make_their_own_venv_stay_on_a_distribution_s_python(install, kept):
+    text = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y python3 python3-venv pipx curl\n" + install
+    text += "WORKDIR /app\nCOPY . .\nRUN poetry install --only main\n" + RUN_APP
+    after = run_twice(TRANSFORM, text)
+    assert kept in after and "POETRY_VERSION=2.2.1" in after and 'pip install "poetry' not in after

@@ -304,6 +304,12 @@ SKIPPED = [
         id="system-install-venv-unknown",
     ),
     pytest.param(
+        "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
+        'RUN poetry install\nCMD ["python", "-m", "svc"]\n',
+        "where Poetry puts the venv",
+        id="venv-unknown",
+    ),
+    pytest.param(
         "FROM python:3.11-slim\n" + POETRY + 'ENTRYPOINT ["sh", "-c", "poetry run alembic upgrade head && svc"]\n',
         "still runs Poetry",
         id="runtime-still-needs-poetry",
