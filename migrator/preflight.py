@@ -223,9 +223,11 @@ def find_breaks(doc: Dockerfile, project: ProjectContext | None = None) -> list[
                 found.extend(scope.run_breaks(instruction))
     found.extend(_start_breaks(doc))
     found.extend(_venv_not_on_path(doc, project))
+    # One break a line; one no transform fixes wins over one a transform fixes.
     by_line: dict[int, Break] = {}
     for item in found:
-        by_line.setdefault(item.line, item)
+        if item.line not in by_line or (by_line[item.line].fixable and not item.fixable):
+            by_line[item.line] = item
     return sorted(by_line.values(), key=lambda b: b.line)
 
 
@@ -800,7 +802,7 @@ class StageScope:
             found += self._bashisms(instruction, commands)
         found += self._sudo(instruction, commands)
         found += self._poetry(instruction, commands, env, workdir)
-        return found[:1]
+        return found
 
     # sudo, bash-isms
 
@@ -926,20 +928,22 @@ class StageScope:
             sub = poetry_subcommand(command)
             if not sub or sub[0] not in ("install", "sync"):
                 continue
+            # A break a transform fixes must not hide one it does not: both are listed.
             found = self._no_dev(instruction, command, commands[:k], env)
-            if found:
-                return found
             where = _poetry_directory(sub[1], cwd, env)
             if where and self.family is not None and not self._pyproject_possible(instruction, commands[:k], where):
                 return [
+                    *found,
                     Break(
                         "no-pyproject",
                         instruction.start_line,
                         f"`poetry {sub[0]}` runs in {where}, where no pyproject.toml was copied (nor in a folder "
                         'above), so Poetry stops with "could not find a pyproject.toml file"',
                         f"copy pyproject.toml and poetry.lock into {where} before it",
-                    )
+                    ),
                 ]
+            if found:
+                return found
         return []
 
     def _poetry_installed(self, instruction: Instruction, same_run: list[SimpleCommand]) -> bool:

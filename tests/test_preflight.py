@@ -371,6 +371,14 @@ def test_a_fixable_break_the_selected_transforms_leave_in_place_fails():
     assert "--no-dev" in result.error
 
 
+def test_a_break_a_transform_fixes_does_not_hide_one_it_does_not():
+    # No COPY at all: --no-dev is fixed by MIG001, the missing pyproject.toml by nothing.
+    text = "FROM python:3.9\nRUN pip install poetry\nRUN poetry install --no-dev\n"
+    assert [(b.rule, b.fixable) for b in find_breaks(parse(text))] == [("no-pyproject", False)]
+    result = run(text)
+    assert result.status is Status.FAILED and "pyproject.toml" in result.error
+
+
 def test_a_file_that_is_not_poetry_is_still_skipped():
     result = run("FROM python:3.11-slim\nRUN sudo apt-get update\n")
     assert result.status is Status.SKIPPED

@@ -238,8 +238,9 @@ def test_migrate_path_switches_dockerfile_and_project_together(project):
 
 def test_migrate_path_refusal_leaves_everything_unchanged(project):
     (project / "Dockerfile").write_text(
+        # After Poetry's install: before it, the file could not build (preflight would refuse it first).
         POST_PIPELINE_DOCKERFILE.replace(
-            "RUN --mount=type=cache,target=/root/.cache/pip", "RUN poetry self add poetry-plugin-bundle\nRUN"
+            "WORKDIR /app\nCOPY pyproject", "RUN poetry self add poetry-plugin-bundle\nWORKDIR /app\nCOPY pyproject"
         )
     )
     result = migrate_path(project / "Dockerfile", UV)
