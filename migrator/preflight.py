@@ -173,27 +173,42 @@ def checked(text: str, migration, project: ProjectContext):
     """The migration of ``text``, or CannotBuild when the original cannot build or start.
 
     A break a transform fixes by its nature passes once the migrated text is free of
-    it; it is then named in a note. ``migration`` is a pipeline.Migration.
+    it; it is then named in a note. The migrated text is held to the same rules: a
+    break the migration would bring in refuses the file too, unchanged (a second run
+    would refuse the output anyway). ``migration`` is a pipeline.Migration.
     """
     if migration.skipped:
         return migration
     breaks = find_breaks(parse(text), project)
-    if not breaks:
-        return migration
     unfixable = [b for b in breaks if not b.fixable]
-    if not unfixable:
-        left = {b.rule for b in find_breaks(parse(migration.text), project)}
-        unfixable = [b for b in breaks if b.rule in left]
     if unfixable:
-        first = unfixable[0]
-        more = [b.line for b in unfixable[1:]]
-        also = f"; also line{'s' if len(more) > 1 else ''} {', '.join(map(str, more))}" if more else ""
-        raise CannotBuild(first.line, first.message + also)
+        raise CannotBuild(unfixable[0].line, unfixable[0].message + _also(unfixable[1:]))
+    if migration.text == text:
+        return migration
+    after = find_breaks(parse(migration.text), project)
+    left = {b.rule for b in after}
+    unfixed = [b for b in breaks if b.rule in left]
+    if unfixed:
+        raise CannotBuild(unfixed[0].line, unfixed[0].message + _also(unfixed[1:]))
+    brought = [b for b in after if b.rule not in {o.rule for o in breaks}]
+    if brought:
+        # Line numbers of the migrated text, which the user does not have: named in the message.
+        raise CannotBuild(
+            None,  # type: ignore[arg-type]
+            f"the migration would break line {brought[0].line} of its output ({brought[0].reason}); "
+            "the file is left unchanged: please report it",
+        )
     notes = tuple(
         Note("preflight", b.line, f"the original as written fails here: {b.reason}; fixed by {b.fixed_by}")
         for b in breaks
     )
     return replace(migration, warnings=notes + tuple(migration.warnings))
+
+
+def _also(more: list[Break]) -> str:
+    if not more:
+        return ""
+    return f"; also line{'s' if len(more) > 1 else ''} {', '.join(str(b.line) for b in more)}"
 
 
 def find_breaks(doc: Dockerfile, project: ProjectContext | None = None) -> list[Break]:

@@ -379,6 +379,24 @@ def test_a_break_a_transform_fixes_does_not_hide_one_it_does_not():
     assert result.status is Status.FAILED and "pyproject.toml" in result.error
 
 
+def test_a_break_the_migration_would_bring_in_refuses_the_file(monkeypatch):
+    from migrator import pipeline
+    from migrator.model import replace as replace_node
+    from migrator.transform import Outcome, Safety, Transform
+
+    def drop_the_manifests(doc, project, settings):
+        copy = next((i for i in doc.instructions if i.keyword == "COPY"), None)
+        return Outcome(edits=(replace_node(copy, ""),)) if copy else Outcome()
+
+    broken = Transform("MIG990", "drop-copy", "test", Safety.SAFE, drop_the_manifests, "")
+    monkeypatch.setattr(pipeline, "selected_transforms", lambda settings: [broken])
+    text = POETRY + 'COPY pyproject.toml poetry.lock ./\nRUN poetry install\nCMD ["python", "-m", "app"]\n'
+    result = run(text)
+    assert result.status is Status.FAILED and result.migrated == text
+    assert result.error.startswith("the migration would break line 4 of its output (`poetry install` runs in /app")
+    assert result.error.endswith("the file is left unchanged: please report it")
+
+
 def test_a_file_that_is_not_poetry_is_still_skipped():
     result = run("FROM python:3.11-slim\nRUN sudo apt-get update\n")
     assert result.status is Status.SKIPPED
