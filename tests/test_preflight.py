@@ -458,3 +458,28 @@ def test_a_server_that_may_be_on_path_is_not_flagged(context, text, poetry_toml)
 
 def test_without_the_context_a_venv_off_path_is_not_judged():
     assert find_breaks(parse(VENV_CMD), EMPTY_CONTEXT) == []
+
+
+# --- on the command line: a failed file, exit 123, the JSON report's error -----------
+
+
+def test_the_command_line_names_the_break_exits_123_and_writes_nothing(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from migrator.options import cli
+
+    text = POETRY + "COPY . .\nRUN poetry install\nCMD ['python', 'main.py']\n"
+    path = tmp_path / "Dockerfile"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["--write", str(path)], catch_exceptions=False)
+    assert result.exit_code == 123
+    assert f"{path}:6: CMD ['python', 'main.py'] is not JSON" in result.stderr
+    assert "1 file failed" in result.stderr
+    assert path.read_text() == text
+    report = CliRunner().invoke(cli, ["--check", "--format", "json", str(path)], catch_exceptions=False)
+    assert report.exit_code == 123
+    record = json.loads(report.stdout)["files"][0]
+    assert record["status"] == "failed" and record["diff"] is None
+    assert record["error"]["line"] == 6 and record["error"]["message"].startswith("CMD ['python', 'main.py']")
