@@ -23,8 +23,8 @@ Example
     CMD ['python', 'app/main.py']
 
     -> Dockerfile:5: CMD ['python', 'app/main.py'] is not JSON (single quotes), so
-       Docker runs it through /bin/sh as one shell word `[python,` and the container
-       cannot start (use double quotes: CMD ["python", "app/main.py"])
+       /bin/sh runs `[python,` and the container cannot start (write CMD ["python",
+       "app/main.py"])
 
 Use instead
     Fix the line the message names, then run the migration again.
@@ -35,7 +35,8 @@ a rule that cannot be sure says nothing):
 - invalid-json: CMD/ENTRYPOINT/RUN/SHELL written as a JSON array that is not JSON
   (single quotes, missing commas). BuildKit's parser then falls back to the shell
   form, so /bin/sh runs a first word such as ``[python,``. ``RUN [ -f x ] && ...``
-  (the ``[`` command) and bash's ``[[`` are shell form on purpose and never flagged.
+  (the ``[`` command) and bash's ``[[`` are shell form on purpose and never flagged;
+  text after a valid array is ignored by BuildKit (``CMD ["a"]  # note`` is exec form).
 - exec-with-spaces: an exec form whose program contains blanks
   (``CMD ["poetry run python main.py"]``): exec of a program by that name. A CMD is
   only judged when no ENTRYPOINT can take it as arguments (``ENTRYPOINT ["sh", "-c"]``
@@ -61,9 +62,17 @@ a rule that cannot be sure says nothing):
   busybox sh has ``source``, so alpine is never judged). ``.`` works; a SHELL
   naming bash before the RUN makes them fine.
 
+- venv-not-on-path: with the project context only, an exec-form CMD naming an app
+  server (uvicorn, gunicorn, ...) that only `poetry install` installed, into a venv
+  no ENV puts on PATH. MIG001 (an in-project venv) and MIG003 (the runtime stage puts
+  it on PATH) fix it by their nature.
+
 A command that fails only breaks its RUN when its status reaches the end of the
 command list: ``source x; pip install y`` builds (the last status wins), ``|| true``
 hides it, ``&&`` carries it. A RUN with shell control structures is not judged.
+Only the stages the final image needs are judged (an unknown flag fails the parse
+of any stage). The migrated text is held to the same rules, so a migration that would
+bring a break in is refused too, and a second run never refuses what a first wrote.
 """
 
 from __future__ import annotations
