@@ -328,7 +328,7 @@ def plain_image(image: str | None) -> str | None:
 
 def python_version(image: str | None) -> tuple[int, int] | None:
     """The Python of an official python image's tag; a tag without a version is today's 3.x."""
-    if plain_image(image) != "python":
+    if image is None or plain_image(image) != "python":
         return None
     tag = image.lower().split("@", 1)[0].partition(":")[2]
     match = PYTHON_TAG_RE.match(tag)
@@ -433,7 +433,7 @@ def _is_poetry(command: SimpleCommand) -> bool:
     argv = _argv(command)[k:] if k is not None else []
     return (
         len(argv) >= 3
-        and re.fullmatch(r"python[0-9.]*", argv[0].rsplit("/", 1)[-1] or "")
+        and re.fullmatch(r"python[0-9.]*", argv[0].rsplit("/", 1)[-1]) is not None
         and argv[1:3]
         == [
             "-m",
