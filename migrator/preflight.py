@@ -875,8 +875,10 @@ class StageScope:
                             return True
                         program_dirs.update(d for d in expanded.split(":") if d.startswith("/"))
         for before in self.before(instruction.index):
-            if before.keyword == "RUN" and (before.heredocs or before.json_args is not None):
-                return True
+            if before.keyword == "ONBUILD" or (
+                before.keyword == "RUN" and (before.heredocs or before.json_args is not None)
+            ):
+                return True  # a trigger or a script that may put anything anywhere
             if before.keyword == "ADD" or (before.keyword == "COPY" and (before.flag("from") or before.heredocs)):
                 return True
             if before.keyword != "COPY":
@@ -1060,8 +1062,10 @@ class StageScope:
             if _pyproject_possible_at(folder, target, False, holds):
                 return True
         for before in self.before(instruction.index):
-            if before.keyword == "RUN" and (before.heredocs or before.json_args is not None):
-                return True
+            if before.keyword == "ONBUILD" or (
+                before.keyword == "RUN" and (before.heredocs or before.json_args is not None)
+            ):
+                return True  # a trigger or a script that may put anything anywhere
             if before.keyword not in ("COPY", "ADD"):
                 continue
             if before.heredocs or before.flag("from") or before.flag("parents"):

@@ -256,6 +256,11 @@ NOT_FLAGGED = [
     pytest.param(POETRY + "COPY . .\nRUN poetry install -C $PROJECT_DIR\n", id="directory-option-unknown-target"),
     pytest.param(POETRY + "ADD app.tar.gz /app/\nRUN poetry install\n", id="archive"),
     pytest.param(
+        "FROM python:3.11-slim AS base\nRUN pip install poetry\nONBUILD COPY . /app\nFROM base\nWORKDIR /app\n"
+        "RUN poetry install\n",
+        id="onbuild-trigger",
+    ),
+    pytest.param(
         "FROM myorg/app-base\nRUN pip install poetry\nWORKDIR /app\nRUN poetry install\n", id="base-may-hold-project"
     ),
     pytest.param(
