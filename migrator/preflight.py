@@ -23,8 +23,8 @@ Example
     CMD ['python', 'app/main.py']
 
     -> Dockerfile:5: CMD ['python', 'app/main.py'] is not JSON (single quotes), so
-       Docker runs it through /bin/sh as one shell word `[python,` and the container
-       cannot start (use double quotes: CMD ["python", "app/main.py"])
+       /bin/sh runs `[python,` and the container cannot start (write CMD ["python",
+       "app/main.py"])
 
 Use instead
     Fix the line the message names, then run the migration again.
@@ -35,7 +35,8 @@ a rule that cannot be sure says nothing):
 - invalid-json: CMD/ENTRYPOINT/RUN/SHELL written as a JSON array that is not JSON
   (single quotes, missing commas). BuildKit's parser then falls back to the shell
   form, so /bin/sh runs a first word such as ``[python,``. ``RUN [ -f x ] && ...``
-  (the ``[`` command) and bash's ``[[`` are shell form on purpose and never flagged.
+  (the ``[`` command) and bash's ``[[`` are shell form on purpose and never flagged;
+  text after a valid array is ignored by BuildKit (``CMD ["a"]  # note`` is exec form).
 - exec-with-spaces: an exec form whose program contains blanks
   (``CMD ["poetry run python main.py"]``): exec of a program by that name. A CMD is
   only judged when no ENTRYPOINT can take it as arguments (``ENTRYPOINT ["sh", "-c"]``
@@ -61,9 +62,17 @@ a rule that cannot be sure says nothing):
   busybox sh has ``source``, so alpine is never judged). ``.`` works; a SHELL
   naming bash before the RUN makes them fine.
 
+- venv-not-on-path: with the project context only, an exec-form CMD naming an app
+  server (uvicorn, gunicorn, ...) that only `poetry install` installed, into a venv
+  no ENV puts on PATH. MIG001 (an in-project venv) and MIG003 (the runtime stage puts
+  it on PATH) fix it by their nature.
+
 A command that fails only breaks its RUN when its status reaches the end of the
 command list: ``source x; pip install y`` builds (the last status wins), ``|| true``
 hides it, ``&&`` carries it. A RUN with shell control structures is not judged.
+Only the stages the final image needs are judged (an unknown flag fails the parse
+of any stage). The migrated text is held to the same rules, so a migration that would
+bring a break in is refused too, and a second run never refuses what a first wrote.
 """
 
 from __future__ import annotations
@@ -173,27 +182,42 @@ def checked(text: str, migration, project: ProjectContext):
     """The migration of ``text``, or CannotBuild when the original cannot build or start.
 
     A break a transform fixes by its nature passes once the migrated text is free of
-    it; it is then named in a note. ``migration`` is a pipeline.Migration.
+    it; it is then named in a note. The migrated text is held to the same rules: a
+    break the migration would bring in refuses the file too, unchanged (a second run
+    would refuse the output anyway). ``migration`` is a pipeline.Migration.
     """
     if migration.skipped:
         return migration
     breaks = find_breaks(parse(text), project)
-    if not breaks:
-        return migration
     unfixable = [b for b in breaks if not b.fixable]
-    if not unfixable:
-        left = {b.rule for b in find_breaks(parse(migration.text), project)}
-        unfixable = [b for b in breaks if b.rule in left]
     if unfixable:
-        first = unfixable[0]
-        more = [b.line for b in unfixable[1:]]
-        also = f"; also line{'s' if len(more) > 1 else ''} {', '.join(map(str, more))}" if more else ""
-        raise CannotBuild(first.line, first.message + also)
+        raise CannotBuild(unfixable[0].line, unfixable[0].message + _also(unfixable[1:]))
+    if migration.text == text:
+        return migration
+    after = find_breaks(parse(migration.text), project)
+    left = {b.rule for b in after}
+    unfixed = [b for b in breaks if b.rule in left]
+    if unfixed:
+        raise CannotBuild(unfixed[0].line, unfixed[0].message + _also(unfixed[1:]))
+    brought = [b for b in after if b.rule not in {o.rule for o in breaks}]
+    if brought:
+        # Line numbers of the migrated text, which the user does not have: named in the message.
+        raise CannotBuild(
+            None,  # type: ignore[arg-type]
+            f"the migration would break line {brought[0].line} of its output ({brought[0].reason}); "
+            "the file is left unchanged: please report it",
+        )
     notes = tuple(
         Note("preflight", b.line, f"the original as written fails here: {b.reason}; fixed by {b.fixed_by}")
         for b in breaks
     )
     return replace(migration, warnings=notes + tuple(migration.warnings))
+
+
+def _also(more: list[Break]) -> str:
+    if not more:
+        return ""
+    return f"; also line{'s' if len(more) > 1 else ''} {', '.join(str(b.line) for b in more)}"
 
 
 def find_breaks(doc: Dockerfile, project: ProjectContext | None = None) -> list[Break]:
@@ -223,9 +247,11 @@ def find_breaks(doc: Dockerfile, project: ProjectContext | None = None) -> list[
                 found.extend(scope.run_breaks(instruction))
     found.extend(_start_breaks(doc))
     found.extend(_venv_not_on_path(doc, project))
+    # One break a line; one no transform fixes wins over one a transform fixes.
     by_line: dict[int, Break] = {}
     for item in found:
-        by_line.setdefault(item.line, item)
+        if item.line not in by_line or (by_line[item.line].fixable and not item.fixable):
+            by_line[item.line] = item
     return sorted(by_line.values(), key=lambda b: b.line)
 
 
@@ -302,7 +328,7 @@ def plain_image(image: str | None) -> str | None:
 
 def python_version(image: str | None) -> tuple[int, int] | None:
     """The Python of an official python image's tag; a tag without a version is today's 3.x."""
-    if plain_image(image) != "python":
+    if image is None or plain_image(image) != "python":
         return None
     tag = image.lower().split("@", 1)[0].partition(":")[2]
     match = PYTHON_TAG_RE.match(tag)
@@ -407,7 +433,7 @@ def _is_poetry(command: SimpleCommand) -> bool:
     argv = _argv(command)[k:] if k is not None else []
     return (
         len(argv) >= 3
-        and re.fullmatch(r"python[0-9.]*", argv[0].rsplit("/", 1)[-1] or "")
+        and re.fullmatch(r"python[0-9.]*", argv[0].rsplit("/", 1)[-1]) is not None
         and argv[1:3]
         == [
             "-m",
@@ -800,7 +826,7 @@ class StageScope:
             found += self._bashisms(instruction, commands)
         found += self._sudo(instruction, commands)
         found += self._poetry(instruction, commands, env, workdir)
-        return found[:1]
+        return found
 
     # sudo, bash-isms
 
@@ -849,8 +875,10 @@ class StageScope:
                             return True
                         program_dirs.update(d for d in expanded.split(":") if d.startswith("/"))
         for before in self.before(instruction.index):
-            if before.keyword == "RUN" and (before.heredocs or before.json_args is not None):
-                return True
+            if before.keyword == "ONBUILD" or (
+                before.keyword == "RUN" and (before.heredocs or before.json_args is not None)
+            ):
+                return True  # a trigger or a script that may put anything anywhere
             if before.keyword == "ADD" or (before.keyword == "COPY" and (before.flag("from") or before.heredocs)):
                 return True
             if before.keyword != "COPY":
@@ -926,20 +954,22 @@ class StageScope:
             sub = poetry_subcommand(command)
             if not sub or sub[0] not in ("install", "sync"):
                 continue
+            # A break a transform fixes must not hide one it does not: both are listed.
             found = self._no_dev(instruction, command, commands[:k], env)
-            if found:
-                return found
             where = _poetry_directory(sub[1], cwd, env)
             if where and self.family is not None and not self._pyproject_possible(instruction, commands[:k], where):
                 return [
+                    *found,
                     Break(
                         "no-pyproject",
                         instruction.start_line,
                         f"`poetry {sub[0]}` runs in {where}, where no pyproject.toml was copied (nor in a folder "
                         'above), so Poetry stops with "could not find a pyproject.toml file"',
                         f"copy pyproject.toml and poetry.lock into {where} before it",
-                    )
+                    ),
                 ]
+            if found:
+                return found
         return []
 
     def _poetry_installed(self, instruction: Instruction, same_run: list[SimpleCommand]) -> bool:
@@ -1032,8 +1062,10 @@ class StageScope:
             if _pyproject_possible_at(folder, target, False, holds):
                 return True
         for before in self.before(instruction.index):
-            if before.keyword == "RUN" and (before.heredocs or before.json_args is not None):
-                return True
+            if before.keyword == "ONBUILD" or (
+                before.keyword == "RUN" and (before.heredocs or before.json_args is not None)
+            ):
+                return True  # a trigger or a script that may put anything anywhere
             if before.keyword not in ("COPY", "ADD"):
                 continue
             if before.heredocs or before.flag("from") or before.flag("parents"):

@@ -256,6 +256,11 @@ NOT_FLAGGED = [
     pytest.param(POETRY + "COPY . .\nRUN poetry install -C $PROJECT_DIR\n", id="directory-option-unknown-target"),
     pytest.param(POETRY + "ADD app.tar.gz /app/\nRUN poetry install\n", id="archive"),
     pytest.param(
+        "FROM python:3.11-slim AS base\nRUN pip install poetry\nONBUILD COPY . /app\nFROM base\nWORKDIR /app\n"
+        "RUN poetry install\n",
+        id="onbuild-trigger",
+    ),
+    pytest.param(
         "FROM myorg/app-base\nRUN pip install poetry\nWORKDIR /app\nRUN poetry install\n", id="base-may-hold-project"
     ),
     pytest.param(
@@ -371,6 +376,32 @@ def test_a_fixable_break_the_selected_transforms_leave_in_place_fails():
     assert "--no-dev" in result.error
 
 
+def test_a_break_a_transform_fixes_does_not_hide_one_it_does_not():
+    # No COPY at all: --no-dev is fixed by MIG001, the missing pyproject.toml by nothing.
+    text = "FROM python:3.9\nRUN pip install poetry\nRUN poetry install --no-dev\n"
+    assert [(b.rule, b.fixable) for b in find_breaks(parse(text))] == [("no-pyproject", False)]
+    result = run(text)
+    assert result.status is Status.FAILED and "pyproject.toml" in result.error
+
+
+def test_a_break_the_migration_would_bring_in_refuses_the_file(monkeypatch):
+    from migrator import pipeline
+    from migrator.model import replace as replace_node
+    from migrator.transform import Outcome, Safety, Transform
+
+    def drop_the_manifests(doc, project, settings):
+        copy = next((i for i in doc.instructions if i.keyword == "COPY"), None)
+        return Outcome(edits=(replace_node(copy, ""),)) if copy else Outcome()
+
+    broken = Transform("MIG990", "drop-copy", "test", Safety.SAFE, drop_the_manifests, "")
+    monkeypatch.setattr(pipeline, "selected_transforms", lambda settings: [broken])
+    text = POETRY + 'COPY pyproject.toml poetry.lock ./\nRUN poetry install\nCMD ["python", "-m", "app"]\n'
+    result = run(text)
+    assert result.status is Status.FAILED and result.migrated == text
+    assert result.error.startswith("the migration would break line 4 of its output (`poetry install` runs in /app")
+    assert result.error.endswith("the file is left unchanged: please report it")
+
+
 def test_a_file_that_is_not_poetry_is_still_skipped():
     result = run("FROM python:3.11-slim\nRUN sudo apt-get update\n")
     assert result.status is Status.SKIPPED
@@ -432,3 +463,28 @@ def test_a_server_that_may_be_on_path_is_not_flagged(context, text, poetry_toml)
 
 def test_without_the_context_a_venv_off_path_is_not_judged():
     assert find_breaks(parse(VENV_CMD), EMPTY_CONTEXT) == []
+
+
+# --- on the command line: a failed file, exit 123, the JSON report's error -----------
+
+
+def test_the_command_line_names_the_break_exits_123_and_writes_nothing(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from migrator.options import cli
+
+    text = POETRY + "COPY . .\nRUN poetry install\nCMD ['python', 'main.py']\n"
+    path = tmp_path / "Dockerfile"
+    path.write_text(text)
+    result = CliRunner().invoke(cli, ["--write", str(path)], catch_exceptions=False)
+    assert result.exit_code == 123
+    assert f"{path}:6: CMD ['python', 'main.py'] is not JSON" in result.stderr
+    assert "1 file failed" in result.stderr
+    assert path.read_text() == text
+    report = CliRunner().invoke(cli, ["--check", "--format", "json", str(path)], catch_exceptions=False)
+    assert report.exit_code == 123
+    record = json.loads(report.stdout)["files"][0]
+    assert record["status"] == "failed" and record["diff"] is None
+    assert record["error"]["line"] == 6 and record["error"]["message"].startswith("CMD ['python', 'main.py']")

@@ -263,8 +263,9 @@ def test_a_uv_run_converts_the_project_once_and_runs_the_pipeline_once(project, 
 
 def test_migrate_path_refusal_leaves_everything_unchanged(project):
     (project / "Dockerfile").write_text(
+        # After Poetry's install: before it, the file could not build (preflight would refuse it first).
         POST_PIPELINE_DOCKERFILE.replace(
-            "RUN --mount=type=cache,target=/root/.cache/pip", "RUN poetry self add poetry-plugin-bundle\nRUN"
+            "WORKDIR /app\nCOPY pyproject", "RUN poetry self add poetry-plugin-bundle\nWORKDIR /app\nCOPY pyproject"
         )
     )
     result = migrate_path(project / "Dockerfile", UV)
