@@ -882,6 +882,18 @@ class StageModerniser:
         if not env_instructions:
             self.new_env.append(("POETRY_VIRTUALENVS_CREATE", "false"))
 
+    def in_project_venv_hidden(self) -> str | None:
+        """Why an in-project venv would be hidden at run time (issue 11 item 6), or None."""
+        install = next((c for c in self.commands if is_dependency_install(c.command)), None)
+        if install is None:
+            return None
+        venv = posixpath.join(workdir_at(self.stage, install.instruction.index), ".venv")
+        hidden = self.project.launchers.hidden_by_bind(venv)
+        if hidden is None:
+            return None
+        service, source, target = hidden
+        return f"{service.file} bind-mounts {source} over {target} (service {service.name}), hiding a venv there"
+
     def venv_blocker(self) -> str | None:
         """Why the packages must stay in the system Python, if they must."""
         # First, also because it decides whether Poetry may leave the system Python.
@@ -904,12 +916,9 @@ class StageModerniser:
         installs = [i for i, c in enumerate(self.commands) if is_dependency_install(c.command)]
         if not installs:
             return None
-        # Issue 11 item 6: compose bind-mounting the source over the project folder would hide an in-project venv.
-        venv = posixpath.join(workdir_at(self.stage, self.commands[installs[0]].instruction.index), ".venv")
-        hidden = self.project.launchers.hidden_by_bind(venv)
+        hidden = self.in_project_venv_hidden()  # issue 11 item 6: compose's bind mount over the project folder
         if hidden is not None:
-            service, source, target = hidden
-            return f"{service.file} bind-mounts {source} over {target} (service {service.name}), hiding a venv there"
+            return hidden
         for at in self.commands[installs[0] + 1 :]:
             program = at.command.program
             if program and program not in VENV_NEUTRAL_PROGRAMS and not is_dependency_install(at.command):
@@ -1074,7 +1083,13 @@ class StageModerniser:
             pairs.append(("POETRY_NO_INTERACTION", "1"))
         in_project_configured = any(is_in_project_config(c.command) for c in self.poetry_commands)
         if venv and "POETRY_VIRTUALENVS_IN_PROJECT" not in env and not in_project_configured:
-            pairs.append(("POETRY_VIRTUALENVS_IN_PROJECT", "true"))
+            hidden = self.in_project_venv_hidden()
+            if hidden is None:
+                pairs.append(("POETRY_VIRTUALENVS_IN_PROJECT", "true"))
+            else:
+                self.warn(
+                    anchor, f"POETRY_VIRTUALENVS_IN_PROJECT not set: {hidden}; the venv stays where Poetry puts it"
+                )
         pairs += [p for p in self.new_env if p[0] != "POETRY_VERSION"]
         if not pairs:
             return {}

@@ -158,8 +158,8 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
         service, source, target = hidden
         raise Skip(
             line,
-            f"not split: the packages stay in the system Python, because {service.file} bind-mounts {source} over "
-            f"{target} (service {service.name}), which would hide a venv there",
+            f"not split: {service.file} bind-mounts {source} over {target} (service {service.name}), which would "
+            "hide an in-project venv, so the packages stay where Poetry puts them",
         )
     if venv is None and _creates_no_venv(stage, install.index):
         raise Skip(
