@@ -45,6 +45,28 @@ Notes (defects found on real projects)
     - `--compile` on each dependency install where the pinned Poetry knows it: Poetry 1.4+
       installs without compiling bytecode (pip, which Poetry 1.1-1.3 used, compiled), so
       without it every new container compiles its packages on first import.
+    - A system install moves into a venv only when the venv holds what the code imports:
+      an import of the project's own code (migrator/python_imports.py reads them) that
+      poetry.lock does not provide and that the system Python gives today (the base
+      image's setuptools for pkg_resources, or Poetry's own dependencies such as requests
+      when Poetry was pip-installed beside the app) keeps `virtualenvs.create false`, with
+      one line naming the import, its file and line, and `poetry add` to declare it.
+      What the lock's own packages import cannot be read here (their code is not in
+      the build context).
+    - Beside a kept system install Poetry goes into a venv of its own,
+      $POETRY_HOME/venv (python -m venv + pip, as Poetry's docs recommend), after the
+      system Python on PATH, so installing the app cannot change Poetry's dependencies; the
+      config becomes ENV POETRY_VIRTUALENVS_CREATE=false, which a second install sees
+      without repeating it. Not when the code imports Poetry's own dependencies: they must
+      stay where the app finds them.
+    - Installer swaps leave nothing behind: get-poetry.py and install-poetry.py (their
+      downloads are gone since 2023) are replaced, with the PATH entries, `source
+      $HOME/.poetry/env` and `ln -s .../bin/poetry` that served them; the official
+      installer and pipx stay, pinned, when a later line (or a base stage's PATH) uses
+      where they put Poetry. An externally managed Python (PEP 668: Ubuntu 23.04+, Debian
+      12+) never gets Poetry pip-installed into it: a venv of its own instead.
+    - Messages agree with what was done: no POETRY_VIRTUALENVS_IN_PROJECT where no venv is
+      made, each ENV key's note says what it is for, every kept or left-alone line says why.
 """
 
 from __future__ import annotations
