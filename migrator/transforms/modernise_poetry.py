@@ -468,10 +468,14 @@ class StageModerniser:
                 return installer.pin or stage_env(self.doc, parent).get("POETRY_VERSION") or None
         return None
 
+    def root_stage(self) -> Stage:
+        """The stage whose FROM names an image (this one, or the base stage it is built from)."""
+        return ([self.stage, *parent_stages(self.doc, self.stage)])[-1]
+
     def base_python(self, installer: Installer | None) -> tuple[releases.Version | None, bool, Instruction]:
         """The Python that runs Poetry's installer, read from the base image's tag (through
         global ARG defaults and parent stages), whether it is externally managed, and the FROM line."""
-        root = ([self.stage, *parent_stages(self.doc, self.stage)])[-1]
+        root = self.root_stage()
         image = expanded_base_image(self.doc, root)
         program = None
         if installer is not None:
@@ -505,7 +509,8 @@ class StageModerniser:
             self.warn(
                 installer.instruction,
                 f"Poetry left as installed: cannot tell which Python the base image on line {from_line.start_line} "
-                f"({from_line.arguments.strip()}) has, so no pin is known to install there; pass --poetry-version",
+                f"({expanded_base_image(self.doc, self.root_stage())}) has, so no pin is known to install there; "
+                "pass --poetry-version",
             )
             return None
         default = parse_version(self.settings.poetry_version)
