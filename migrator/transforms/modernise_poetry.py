@@ -955,9 +955,8 @@ class StageModerniser:
         if local is None or local.locked is None:
             return None
         python = self.base_python(self.installer)[0]
-        poetry = parse_version(self.version)
-        # Before 2.0 (and 1.7 on Python 3.12) Poetry seeded its venvs with setuptools.
-        venv_setuptools = poetry is not None and poetry < (2,) and python is not None and python < (3, 12)
+        # Poetry 1.x seeds its venvs with the newest setuptools, which has no pkg_resources
+        # since 82 (seen in a real build): a venv never stands in for the image's setuptools.
         system_setuptools = python is None or python < (3, 12)
         beside_poetry = self.installer is None or self.shares_interpreter()
         found: list[str] = []
@@ -965,7 +964,7 @@ class StageModerniser:
             module = site.module
             if module in local.own or python_imports.provided_by(module, local.locked):
                 continue
-            if module in python_imports.SETUPTOOLS_IMPORTS and system_setuptools and not venv_setuptools:
+            if module in python_imports.SETUPTOOLS_IMPORTS and system_setuptools:
                 source, dist = "the base image's setuptools", "setuptools"
             elif module in python_imports.POETRY_DEPENDENCY_IMPORTS and beside_poetry:
                 source, dist = "Poetry's own dependencies", python_imports.POETRY_DEPENDENCY_IMPORTS[module]
