@@ -258,7 +258,7 @@ def test_a_shell_comment_after_a_command_is_not_edited():
     """`# --no-dev` after the command is a shell comment: nothing may be added inside it."""
     data = NAIVE.replace(b"RUN poetry install --no-dev\n", b"RUN poetry install # --no-dev && rm -rf /root/.cache\n")
     output = encode(run(data).migrated)
-    assert b"poetry install --no-root # --no-dev && rm -rf /root/.cache\n" in output
+    assert b"poetry install --compile --no-root # --no-dev && rm -rf /root/.cache\n" in output
     assert b"# --without dev" not in output
 
 

@@ -45,6 +45,28 @@ Notes (defects found on real projects)
     - `--compile` on each dependency install where the pinned Poetry knows it: Poetry 1.4+
       installs without compiling bytecode (pip, which Poetry 1.1-1.3 used, compiled), so
       without it every new container compiles its packages on first import.
+    - A system install moves into a venv only when the venv holds what the code imports:
+      an import of the project's own code (migrator/python_imports.py reads them) that
+      poetry.lock does not provide and that the system Python gives today (the base
+      image's setuptools for pkg_resources, or Poetry's own dependencies such as requests
+      when Poetry was pip-installed beside the app) keeps `virtualenvs.create false`, with
+      one line naming the import, its file and line, and `poetry add` to declare it.
+      What the lock's own packages import cannot be read here (their code is not in
+      the build context).
+    - Beside a kept system install Poetry goes into a venv of its own,
+      $POETRY_HOME/venv (python -m venv + pip, as Poetry's docs recommend), after the
+      system Python on PATH, so installing the app cannot change Poetry's dependencies; the
+      config becomes ENV POETRY_VIRTUALENVS_CREATE=false, which a second install sees
+      without repeating it. Not when the code imports Poetry's own dependencies: they must
+      stay where the app finds them.
+    - Installer swaps leave nothing behind: get-poetry.py and install-poetry.py (their
+      downloads are gone since 2023) are replaced, with the PATH entries, `source
+      $HOME/.poetry/env` and `ln -s .../bin/poetry` that served them; the official
+      installer and pipx stay, pinned, when a later line (or a base stage's PATH) uses
+      where they put Poetry. An externally managed Python (PEP 668: Ubuntu 23.04+, Debian
+      12+) never gets Poetry pip-installed into it: a venv of its own instead.
+    - Messages agree with what was done: no POETRY_VIRTUALENVS_IN_PROJECT where no venv is
+      made, each ENV key's note says what it is for, every kept or left-alone line says why.
 """
 
 from __future__ import annotations
@@ -447,10 +469,14 @@ class StageModerniser:
                 return installer.pin or stage_env(self.doc, parent).get("POETRY_VERSION") or None
         return None
 
+    def root_stage(self) -> Stage:
+        """The stage whose FROM names an image (this one, or the base stage it is built from)."""
+        return ([self.stage, *parent_stages(self.doc, self.stage)])[-1]
+
     def base_python(self, installer: Installer | None) -> tuple[releases.Version | None, bool, Instruction]:
         """The Python that runs Poetry's installer, read from the base image's tag (through
         global ARG defaults and parent stages), whether it is externally managed, and the FROM line."""
-        root = ([self.stage, *parent_stages(self.doc, self.stage)])[-1]
+        root = self.root_stage()
         image = expanded_base_image(self.doc, root)
         program = None
         if installer is not None:
@@ -484,7 +510,8 @@ class StageModerniser:
             self.warn(
                 installer.instruction,
                 f"Poetry left as installed: cannot tell which Python the base image on line {from_line.start_line} "
-                f"({from_line.arguments.strip()}) has, so no pin is known to install there; pass --poetry-version",
+                f"({expanded_base_image(self.doc, self.root_stage())}) has, so no pin is known to install there; "
+                "pass --poetry-version",
             )
             return None
         default = parse_version(self.settings.poetry_version)
@@ -947,9 +974,8 @@ class StageModerniser:
         if local is None or local.locked is None:
             return None
         python = self.base_python(self.installer)[0]
-        poetry = parse_version(self.version)
-        # Before 2.0 (and 1.7 on Python 3.12) Poetry seeded its venvs with setuptools.
-        venv_setuptools = poetry is not None and poetry < (2,) and python is not None and python < (3, 12)
+        # Poetry 1.x seeds its venvs with the newest setuptools, which has no pkg_resources
+        # since 82 (seen in a real build): a venv never stands in for the image's setuptools.
         system_setuptools = python is None or python < (3, 12)
         beside_poetry = self.installer is None or self.shares_interpreter()
         found: list[str] = []
@@ -957,7 +983,7 @@ class StageModerniser:
             module = site.module
             if module in local.own or python_imports.provided_by(module, local.locked):
                 continue
-            if module in python_imports.SETUPTOOLS_IMPORTS and system_setuptools and not venv_setuptools:
+            if module in python_imports.SETUPTOOLS_IMPORTS and system_setuptools:
                 source, dist = "the base image's setuptools", "setuptools"
             elif module in python_imports.POETRY_DEPENDENCY_IMPORTS and beside_poetry:
                 source, dist = "Poetry's own dependencies", python_imports.POETRY_DEPENDENCY_IMPORTS[module]

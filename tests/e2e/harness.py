@@ -67,6 +67,9 @@ class Case:
     # A case that keeps a system install is not split, so its image cannot shrink:
     # it may grow at most by this ratio (None: it must be smaller).
     max_size_ratio: float | None = None
+    # False: `migrate --uv` must leave the case alone and say why (a system install that
+    # MIG001 keeps cannot move into uv's venv either); the uv tests check that instead.
+    uv: bool = True
 
 
 def load_cases(corpus: Path = CORPUS) -> list[Case]:
