@@ -34,7 +34,7 @@ What it does:
       variable (NLTK_DATA, HF_HOME, PLAYWRIGHT_BROWSERS_PATH, PYTHONUSERBASE...) or
       download option already points outside /root. NLTK data is relocated instead
       where one word does it: `python -m nltk.downloader` gets `-d
-      /usr/local/share/nltk_data` and a `COPY --from` of /root/nltk_data lands there,
+      /usr/local/share/nltk_data` and a COPY into /root/nltk_data lands there,
       a folder on NLTK's default search path, so no variable is needed.
     A user the file already creates (with useradd/adduser, but no USER) is reused by
     its numeric ids rather than a second one created beside it; one created without a
