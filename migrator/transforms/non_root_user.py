@@ -34,7 +34,7 @@ What it does:
       variable (NLTK_DATA, HF_HOME, PLAYWRIGHT_BROWSERS_PATH, PYTHONUSERBASE...) or
       download option already points outside /root. NLTK data is relocated instead
       where one word does it: `python -m nltk.downloader` gets `-d
-      /usr/local/share/nltk_data` and a `COPY --from` of /root/nltk_data lands there,
+      /usr/local/share/nltk_data` and a COPY into /root/nltk_data lands there,
       a folder on NLTK's default search path, so no variable is needed.
     A user the file already creates (with useradd/adduser, but no USER) is reused by
     its numeric ids rather than a second one created beside it; one created without a
@@ -470,20 +470,26 @@ def _nltk_relocations(stage: Stage) -> tuple[set[int], list[Edit], list[Note]]:
                     f"NLTK data downloaded to {NLTK_FOLDER} (on NLTK's default search path) instead of /root/nltk_data, which only root can read",
                 )
             )
-    for copy in stage.find("COPY"):
-        args = copy.json_args if copy.json_args is not None else copy.words
-        if copy.flag("from") is None or copy.json_args is not None or len(args) != 2:
+    for copy in stage.instructions:
+        if copy.keyword not in ("COPY", "ADD") or copy.json_args is not None or copy.heredocs:
             continue
-        if {a.rstrip("/") for a in args} == {"/root/nltk_data"}:
-            target = split_words(copy.logical, copy.args_start)[-1]
-            moved.add(copy.index)
-            edits.append(replace(copy, copy.splice(target.start, target.end, NLTK_FOLDER)))
-            notes.append(
-                TRANSFORM.note(
-                    copy.start_line,
-                    f"NLTK data copied to {NLTK_FOLDER} (on NLTK's default search path) instead of /root/nltk_data, which only root can read",
-                )
+        words = split_words(copy.logical, copy.args_start)
+        target = words[-1] if len(words) >= 2 else None
+        if target is None or not (target.text + "/").startswith("/root/nltk_data/"):
+            continue
+        # A stage's /root/nltk_data copied to itself, or files from the context put into it.
+        sources = [w.text.rstrip("/") for w in words[:-1]]
+        if copy.flag("from") is not None and sources != [target.text.rstrip("/")]:
+            continue
+        relocated = NLTK_FOLDER + target.text[len("/root/nltk_data") :]
+        moved.add(copy.index)
+        edits.append(replace(copy, copy.splice(target.start, target.end, relocated)))
+        notes.append(
+            TRANSFORM.note(
+                copy.start_line,
+                f"NLTK data copied to {relocated} (on NLTK's default search path) instead of {target.text}, which only root can read",
             )
+        )
     return moved, edits, notes
 
 
@@ -520,12 +526,14 @@ def _leaves_data_under_root(doc: Dockerfile, stage: Stage, chain: list[Stage], r
                     instruction.start_line,
                     f"no non-root user added: this RUN leaves {what} under /root, which is mode 0700 and unreadable to any other user; {hint}, then add a user",
                 )
-    for copy in stage.find("COPY"):
+    for copy in stage.instructions:
+        if copy.keyword not in ("COPY", "ADD"):
+            continue
         destination = (copy.json_args or copy.words or [""])[-1]
-        if copy.flag("from") is not None and _under_root_home(destination) and copy.index not in relocated:
+        if _under_root_home(destination) and copy.index not in relocated:
             return TRANSFORM.note(
                 copy.start_line,
-                f"no non-root user added: this COPY puts {destination} under /root, which is mode 0700 and unreadable to any other user; copy it outside /root (and point the tool's variable there), then add a user",
+                f"no non-root user added: this {copy.keyword} puts {destination} under /root, which is mode 0700 and unreadable to any other user; copy it outside /root (and point the tool's variable there), then add a user",
             )
     return None
 

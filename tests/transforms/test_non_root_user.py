@@ -611,3 +611,16 @@ def test_nltk_data_is_relocated_to_its_default_shared_folder_rather_than_held_ba
     )
     notes = [c.message for c in outcome_of(TRANSFORM, before).changes]
     assert sum("NLTK data" in n and "default search path" in n for n in notes) == 2
+
+
+def test_nltk_data_from_the_context_is_copied_to_the_shared_folder():
+    before = SPLIT + 'COPY nltk_data/corpora /root/nltk_data/corpora\nCMD ["svc"]\n'
+    after = run_twice(TRANSFORM, before)
+    assert "COPY nltk_data/corpora /usr/local/share/nltk_data/corpora\n" in after
+    assert "USER 10001:10001\n" in after
+
+
+def test_other_files_copied_under_root_hold_the_user_back():
+    outcome = outcome_of(TRANSFORM, SPLIT + 'COPY config.ini /root/.config/app/config.ini\nCMD ["svc"]\n')
+    assert not outcome.edits
+    assert "this COPY puts /root/.config/app/config.ini under /root" in outcome.warnings[0].message

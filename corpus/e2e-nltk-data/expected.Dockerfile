@@ -1,0 +1,20 @@
+# syntax=docker/dockerfile:1
+FROM python:3.11-slim AS build
+ENV POETRY_VERSION=2.2.1 \
+    POETRY_NO_INTERACTION=1
+RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+WORKDIR /app
+COPY pyproject.toml poetry.lock ./
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.in-project true && poetry install --only main --no-root
+COPY . .
+# The corpora the app needs, kept in the repository: root's nltk_data is NLTK's first search folder.
+COPY nltk_data/corpora /root/nltk_data/corpora
+
+FROM python:3.11-slim AS runtime
+WORKDIR /app
+ENV PATH="/app/.venv/bin:$PATH"
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
+COPY --from=build --chown=10001:10001 /app /app
+COPY nltk_data/corpora /usr/local/share/nltk_data/corpora
+USER 10001:10001
+CMD ["python", "-m", "lexicon"]
