@@ -9,11 +9,11 @@ ENV POETRY_VERSION=1.8.3 \
     POETRY_VIRTUALENVS_IN_PROJECT=true
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
-COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry [[ -f pyproject.toml ]] && poetry install --no-root --without dev
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
+COPY --chown=10001:10001 pyproject.toml poetry.lock ./
+RUN --mount=type=cache,target=/root/.cache/pypoetry [[ -f pyproject.toml ]] && poetry install --no-root --only main --compile
 RUN python -m venv /tmp/check && source /tmp/check/bin/activate && python -V
-COPY . .
+COPY --chown=10001:10001 . .
 RUN [ -f app/main.py ] && echo "source is there"
 USER 10001:10001
 # the one string is the argument of bash -c, not a program

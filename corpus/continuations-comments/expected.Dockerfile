@@ -25,9 +25,9 @@ workdir /app
 copy pyproject.toml poetry.lock ./
 env PATH="/app/.venv/bin:$PATH"
 # production dependencies only
-run --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-root
+run --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --compile --no-root
 copy . .
-run --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
+run --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --compile --only-root
 
 from python:3.11-slim-bookworm as runtime
 env PYTHONUNBUFFERED=1

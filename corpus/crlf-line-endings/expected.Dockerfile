@@ -8,9 +8,9 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 ENV PATH="/app/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --compile --only-root
 
 FROM python:3.11-slim AS runtime
 ENV PATH="/app/.venv/bin:$PATH"

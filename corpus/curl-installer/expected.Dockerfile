@@ -11,15 +11,15 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
 ENV POETRY_VERSION=2.2.1 \
     POETRY_NO_INTERACTION=1 \
     POETRY_VIRTUALENVS_IN_PROJECT=true
-RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+RUN curl -sSL https://install.python-poetry.org | python3 -
 ENV PATH="/root/.local/bin:$PATH"
 
 WORKDIR /code
 COPY pyproject.toml poetry.lock /code/
 ENV PATH="/code/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi --compile --no-root
 COPY . /code
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-ansi --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-ansi --compile --only-root
 
 FROM python:3.10-slim-bullseye AS runtime
 ENV PATH="/code/.venv/bin:$PATH"

@@ -13,7 +13,7 @@ COPY . .
 FROM registry.example.com/platform/python-base:2024.1 AS runtime
 WORKDIR /app
 ENV PATH="/app/.venv/bin:$PATH"
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
 COPY --from=build --chown=10001:10001 /app /app
 USER 10001:10001
 CMD ["python", "-m", "app"]

@@ -6,9 +6,9 @@ ENV POETRY_VERSION=1.8.3 \
     POETRY_VIRTUALENVS_IN_PROJECT=true
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile --only-root
 
 FROM python:3.12-slim AS runtime
 WORKDIR /worker

@@ -14,7 +14,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install --upgrade pip && pip 
 WORKDIR /code
 COPY pyproject.toml poetry.lock /code/
 ENV PATH="/code/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-ansi
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi --compile
 COPY . /code/
 
 FROM python:3.9-bullseye AS runtime

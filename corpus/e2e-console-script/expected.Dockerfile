@@ -8,9 +8,9 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 
 WORKDIR /code
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --compile --only-root
 
 FROM python:3.12-slim AS runtime
 WORKDIR /code

@@ -16,14 +16,14 @@ ENV POETRY_VERSION=2.2.1 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.in-project true && poetry install --no-root --only main
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.in-project true && poetry install --no-root --only main --compile
 COPY . .
 
 FROM python:3.11-slim AS runtime
 WORKDIR /app
 ENV PATH="/app/.venv/bin:$PATH"
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
 COPY --from=build --chown=10001:10001 /app /app
-COPY --from=build --chown=10001:10001 /usr/local/bin/pip.whl /usr/local/bin/pip.whl
+COPY --from=build /usr/local/bin/pip.whl /usr/local/bin/pip.whl
 USER 10001:10001
 CMD ["python", "-m", "report"]

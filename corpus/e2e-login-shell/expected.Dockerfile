@@ -1,12 +1,15 @@
 # syntax=docker/dockerfile:1
 FROM python:3.11-slim
 ENV POETRY_VERSION=2.2.1 \
-    POETRY_NO_INTERACTION=1
-RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+    POETRY_NO_INTERACTION=1 \
+    POETRY_VIRTUALENVS_CREATE=false \
+    POETRY_HOME=/opt/poetry \
+    PATH="$PATH:/opt/poetry/venv/bin"
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
 COPY --chown=10001:10001 pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.create false && poetry install --only main --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root --compile
 COPY --chown=10001:10001 . .
 USER 10001:10001
 ENTRYPOINT ["/app/docker-entrypoint.sh"]

@@ -7,7 +7,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 RUN groupadd --gid 1500 web && useradd --uid 1500 --gid web --create-home web
 WORKDIR /srv/web
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.in-project true && poetry install --only main --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.in-project true && poetry install --only main --compile --no-root
 COPY . .
 
 FROM python:3.11-slim AS runtime

@@ -6,9 +6,9 @@ ENV POETRY_NO_INTERACTION=1 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --with docs --extras "postgres" --no-interaction --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --with docs --extras "postgres" --no-interaction --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --extras "postgres" --no-interaction --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --extras "postgres" --no-interaction --compile --only-root
 
 FROM python:3.11-slim-bookworm AS runtime
 WORKDIR /app

@@ -8,9 +8,9 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 
 WORKDIR /opt/service
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --compile --only-root
 
 ENV PATH="/opt/service/.venv/bin:$PATH"
 

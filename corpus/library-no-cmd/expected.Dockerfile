@@ -7,7 +7,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 WORKDIR /lib
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile --only-root
 USER 10001:10001

@@ -8,9 +8,9 @@ ENV POETRY_VERSION=1.8.3 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 COPY backend/pyproject.toml backend/poetry.lock ./
 ENV PATH="/app/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-ansi --only main --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-ansi --only main --compile --no-root
 COPY backend/ .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-ansi --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-ansi --compile --only-root
 
 FROM python:3.11-slim AS runtime
 ENV PATH="/app/.venv/bin:$PATH"

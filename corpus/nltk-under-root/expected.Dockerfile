@@ -6,7 +6,7 @@ ENV POETRY_VERSION=2.2.1 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root --compile
 
 FROM python:3.11-slim
 WORKDIR /app

@@ -7,7 +7,7 @@ ENV POETRY_VERSION=2.1.1 \
     POETRY_VIRTUALENVS_IN_PROJECT=true
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=cache,target=/root/.cache/pypoetry \
-    pip install "poetry==$POETRY_VERSION" && poetry install --without dev --no-root
+    pip install "poetry==$POETRY_VERSION" && poetry install --only main --no-root --compile
 COPY . .
 
 FROM python:3.12-slim AS runtime

@@ -12,9 +12,9 @@ ENV POETRY_VERSION=2.2.1 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --compile --only-root
 
 FROM python:3.11-slim AS runtime
 ENV PYTHONUNBUFFERED=1

@@ -3,13 +3,13 @@ FROM python:3.11 AS build
 ENV POETRY_VERSION=2.2.1 \
     POETRY_NO_INTERACTION=1 \
     POETRY_VIRTUALENVS_IN_PROJECT=true
-RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+RUN --mount=type=cache,target=/root/.cache/pip pip install --user "poetry==$POETRY_VERSION"
 ENV PATH=/root/.local/bin:$PATH
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile --only-root
 
 FROM python:3.11 AS runtime
 WORKDIR /app

@@ -4,14 +4,14 @@ FROM python:3.12-slim-bookworm AS build
 ENV POETRY_VERSION=2.2.1 \
     POETRY_NO_INTERACTION=1 \
     POETRY_VIRTUALENVS_IN_PROJECT=true
-RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+RUN --mount=type=cache,target=/root/.cache/pip pip install pipx && pipx install "poetry==$POETRY_VERSION"
 ENV PATH="/root/.local/bin:${PATH}"
 
 WORKDIR /srv
 COPY pyproject.toml poetry.lock README.md ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --compile --no-root
 COPY app ./app
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile --only-root
 
 FROM python:3.12-slim-bookworm AS runtime
 WORKDIR /srv

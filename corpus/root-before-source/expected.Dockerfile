@@ -8,7 +8,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 WORKDIR /app
 COPY pyproject.toml poetry.lock README.md /app/
 ENV PATH="/app/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --compile --no-root
 COPY app /app/app
 
 FROM python:3.12-slim AS runtime

@@ -2,11 +2,13 @@
 FROM python:3.11-slim AS builder
 WORKDIR /app
 ENV POETRY_VERSION=1.8.3 \
-    POETRY_NO_INTERACTION=1
-RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+    POETRY_NO_INTERACTION=1 \
+    POETRY_HOME=/opt/poetry \
+    PATH="$PATH:/opt/poetry/venv/bin"
+RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION"
 ENV POETRY_VIRTUALENVS_CREATE=false
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main --compile
 
 FROM python:3.11-slim
 WORKDIR /app

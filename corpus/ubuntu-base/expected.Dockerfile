@@ -16,9 +16,9 @@ ENV PATH="/root/.local/bin:$PATH"
 
 WORKDIR /opt/app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --without dev --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --without dev --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --compile --only-root
 
 FROM ubuntu:22.04 AS runtime
 RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends python3

@@ -7,9 +7,9 @@ ENV POETRY_VERSION=1.8.3 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --compile --no-root
 COPY . .
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only-root
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile --only-root
 
 FROM python:3.11-slim AS runtime
 WORKDIR /app
