@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shlex
 import shutil
@@ -173,16 +174,22 @@ def measure_case(case_dir: Path, scratch: Path, prefix: str, samples: int, compi
         rebuild = docker_build(["docker", "build"], context, context / "Dockerfile", record.tag, options)
         record.rebuild_seconds = rebuild.seconds if rebuild.ok else None
         record.rebuilt = list(rebuilt_steps(list(rebuild.steps)))
-        if figures.module is None:
+    if figures.module is None:
+        for record in figures.sides.values():
             record.import_problem = "cannot tell which module the app imports from its command"
-            continue
-        through_poetry = words[:2] == ["poetry", "run"] and side == "original"
-        for _ in range(samples):
+        return figures
+    # Round-robin over the images, so that a change in the machine's load (it is shared)
+    # falls on every side alike rather than on whichever was measured last.
+    for _ in range(samples):
+        for side, record in figures.sides.items():
+            if not record.build_ok or record.import_problem:
+                continue
+            through_poetry = words[:2] == ["poetry", "run"] and side == "original"
             seconds, problem = time_import(record.tag, figures.module, through_poetry)
             if seconds is None:
                 record.import_problem = problem
-                break
-            record.import_seconds.append(seconds)
+            else:
+                record.import_seconds.append(seconds)
     return figures
 
 
@@ -245,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
                 if tags:
                     docker("image", "rm", "-f", *tags)
     lines = report(results)
+    lines.append(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     print("\n".join(lines))
     OUT.mkdir(exist_ok=True)
     (OUT / "startup.json").write_text(
