@@ -30,6 +30,7 @@ SCRIPT_DISTRIBUTIONS = {
     "fastapi": "fastapi-cli",
     "huey_consumer": "huey",
     "jupyter-lab": "jupyterlab",
+    "poe": "poethepoet",
     "pip": "pip",
 }
 # Programs every Debian-based Python image has: the runtime stage comes from the same image.
