@@ -31,7 +31,6 @@ SCRIPT_DISTRIBUTIONS = {
     "huey_consumer": "huey",
     "jupyter-lab": "jupyterlab",
     "poe": "poethepoet",
-    "pip": "pip",
 }
 # Programs every Debian-based Python image has: the runtime stage comes from the same image.
 BASE_IMAGE_PROGRAMS = frozenset({"sh", "bash", "dash", "env"})
