@@ -4,7 +4,8 @@ Two figures per project, original against migrated, measured in one run on the
 Docker engine the e2e suite uses (`../shared/docker-sandbox`):
 
 1. Import time of the app in a fresh container: `docker run` of the image, in which
-   Python times `import <the app's module>` (uvicorn's `app.main:app` -> `app.main`,
+   Python times (CPU time of the process, which the machine's load barely moves)
+   `import <the app's module>` (uvicorn's `app.main:app` -> `app.main`,
    `python -m nightly` -> `nightly`, a console script -> its module), as the image
    runs it (`poetry run python` when the original's command went through Poetry;
    Poetry's own start is not counted). Every sample is a new container, so nothing
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shlex
 import shutil
@@ -49,7 +51,8 @@ CORPUS = REPO / "corpus"
 TARGET = 0.7
 NETWORK = "host"  # the PyPI mirror listens on 127.0.0.1
 NOT_COPIED = ("expected.Dockerfile", "e2e.toml", "__pycache__", ".pytest_cache")
-TIMER = "import sys, time; t = time.perf_counter(); import {module}; print('IMPORT', time.perf_counter() - t)"
+# CPU time, not wall time: on a shared machine the wall clock mostly measures the neighbours.
+TIMER = "import sys, time; t = time.process_time(); import {module}; print('IMPORT', time.process_time() - t)"
 SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "flask", "celery", "daphne", "granian"})
 APP_RE = re.compile(r"^([A-Za-z_][\w.]*):[A-Za-z_]\w*")
 
@@ -173,16 +176,22 @@ def measure_case(case_dir: Path, scratch: Path, prefix: str, samples: int, compi
         rebuild = docker_build(["docker", "build"], context, context / "Dockerfile", record.tag, options)
         record.rebuild_seconds = rebuild.seconds if rebuild.ok else None
         record.rebuilt = list(rebuilt_steps(list(rebuild.steps)))
-        if figures.module is None:
+    if figures.module is None:
+        for record in figures.sides.values():
             record.import_problem = "cannot tell which module the app imports from its command"
-            continue
-        through_poetry = words[:2] == ["poetry", "run"] and side == "original"
-        for _ in range(samples):
+        return figures
+    # Round-robin over the images, so that a change in the machine's load (it is shared)
+    # falls on every side alike rather than on whichever was measured last.
+    for _ in range(samples):
+        for side, record in figures.sides.items():
+            if not record.build_ok or record.import_problem:
+                continue
+            through_poetry = words[:2] == ["poetry", "run"] and side == "original"
             seconds, problem = time_import(record.tag, figures.module, through_poetry)
             if seconds is None:
                 record.import_problem = problem
-                break
-            record.import_seconds.append(seconds)
+            else:
+                record.import_seconds.append(seconds)
     return figures
 
 
@@ -245,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                 if tags:
                     docker("image", "rm", "-f", *tags)
     lines = report(results)
+    lines.append(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     print("\n".join(lines))
     OUT.mkdir(exist_ok=True)
     (OUT / "startup.json").write_text(

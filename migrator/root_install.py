@@ -30,7 +30,7 @@ SCRIPT_DISTRIBUTIONS = {
     "fastapi": "fastapi-cli",
     "huey_consumer": "huey",
     "jupyter-lab": "jupyterlab",
-    "pip": "pip",
+    "poe": "poethepoet",
 }
 # Programs every Debian-based Python image has: the runtime stage comes from the same image.
 BASE_IMAGE_PROGRAMS = frozenset({"sh", "bash", "dash", "env"})

@@ -50,6 +50,7 @@ Notes on what real files do
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 
@@ -460,12 +461,17 @@ class StageReorder:
             packages, readmes = root_needs(known, self.project.files)
             base = known.directory
             missing = [p for p in packages if not self.covered(p, base, copies) and not self.covered_before(p, base)]
-            if missing or not packages:
+            # Poetry 2 fails on a readme it cannot read: one the context lacks (names are case-sensitive
+            # in the image) or .dockerignore keeps out.
+            unreadable = [r for r in readmes if r not in self.project.files or self.dockerignored(r)]
+            if missing or not packages or unreadable:
+                if missing or not packages:
+                    why = f"{missing[0]} is not copied into the image" if missing else "its package cannot be found"
+                else:
+                    why = f"the readme {unreadable[0]} that pyproject.toml names is not in the build context"
                 self.warn(
                     anchor,
-                    f"`poetry run {script}` needs the project installed, but "
-                    + (f"{missing[0]} is not copied into the image" if missing else "its package cannot be found")
-                    + ": the root install is not added",
+                    f"`poetry run {script}` needs the project installed, but {why}: the root install is not added",
                 )
                 return ""
             absent = [r for r in readmes if not self.covered(r, base, copies) and not self.covered_before(r, base)]
@@ -478,6 +484,18 @@ class StageReorder:
                 f"`poetry run {script}` and exists only once the project is installed",
             )
         return readme_copy + self.root_install()
+
+    def dockerignored(self, path: str) -> bool:
+        """Whether .dockerignore keeps a file out of the context (the last matching pattern decides)."""
+        ignored = False
+        for pattern in self.project.dockerignore or ():
+            keep = pattern.startswith("!")
+            pattern = pattern.removeprefix("!").strip().lstrip("/").removeprefix("./")
+            if fnmatch.fnmatchcase(path, pattern) or (
+                pattern.startswith("**/") and fnmatch.fnmatchcase(posixpath.basename(path), pattern[3:])
+            ):
+                ignored = not keep
+        return ignored
 
     def covered(self, path: str, base: str, copies: list[Instruction]) -> bool:
         return covers(self.stage, copies, path, base, self.workdir, self.project.files)

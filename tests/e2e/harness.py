@@ -356,14 +356,16 @@ def summary_lines(runs: list[CaseRun], total_seconds: float) -> list[str]:
             size = f"{side.size_bytes / 1e6:.1f} MB" if side.size_bytes else "?"
             dep = side.dependency_step
             dep_state = "?" if dep is None else ("cached" if dep.status == "cached" else "re-ran")
+            if side.rebuild is None:
+                parts.append(f"{label} {size}, uid {side.uid};")
+                continue
+            retried = " (retried: the build cache was pruned meanwhile)" if side.rebuild_attempts > 1 else ""
+            resolving = len(side.rebuilt_resolving) or "none"
             parts.append(
                 f"{label} {size}, uid {side.uid}, build {side.build.seconds:.1f}s, "
-                f"rebuild {side.rebuild.seconds:.1f}s"
-                f"{' (retried: the build cache was pruned meanwhile)' if side.rebuild_attempts > 1 else ''} re-ran {len(side.rebuilt)} steps, dependency install {dep_state}"
-                f" ({dep.name if dep else 'not found'}); re-ran after the edit: {' | '.join(side.rebuilt) or 'nothing'}"
-                f" ({'none' if not side.rebuilt_resolving else len(side.rebuilt_resolving)} resolving dependencies);"
-                if side.rebuild
-                else f"{label} {size}, uid {side.uid};"
+                f"rebuild {side.rebuild.seconds:.1f}s{retried} re-ran {len(side.rebuilt)} steps, "
+                f"dependency install {dep_state} ({dep.name if dep else 'not found'}); "
+                f"re-ran after the edit: {' | '.join(side.rebuilt) or 'nothing'} ({resolving} resolving dependencies);"
             )
         lines.append(" ".join(parts))
     return lines

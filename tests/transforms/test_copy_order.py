@@ -598,3 +598,21 @@ def test_copy_from_another_stage_between_keeps_the_source_before_it():
     assert run_twice(TRANSFORM, text) == text
     [warning] = outcome_of(TRANSFORM, text).warnings
     assert warning.line == 5 and "stays and may write over what it copies" in warning.message
+
+
+@pytest.mark.parametrize(
+    ("files", "ignore", "why"),
+    [
+        pytest.param(("readme.md", "src/shelf/cli.py"), None, "the readme README.md", id="readme-named-otherwise"),
+        pytest.param(("README.md", "src/shelf/cli.py"), "*.md\n", "the readme README.md", id="readme-dockerignored"),
+    ],
+)
+def test_console_script_whose_readme_poetry_cannot_read_is_held_back(tmp_path, files, ignore, why):
+    make_project(tmp_path, SCRIPT_PROJECT, files)
+    (tmp_path / "poetry.lock").write_text(SCRIPT_LOCK)
+    if ignore:
+        (tmp_path / ".dockerignore").write_text(ignore)
+    context = read_context(tmp_path)
+    assert run_twice(TRANSFORM, SCRIPT_RUN, context) == SCRIPT_RUN
+    [warning] = outcome_of(TRANSFORM, SCRIPT_RUN, context).warnings
+    assert warning.line == 5 and why in warning.message and "root install is not added" in warning.message
