@@ -29,8 +29,8 @@ the image. A comment inside a removed command's lines moves above the RUN.
 apt (issue 11): Debian and Ubuntu bases ship ``/etc/apt/apt.conf.d/docker-clean``, which
 deletes every downloaded package after each install, so a ``/var/cache/apt`` mount alone
 caches nothing. In a stage that does not ship (the build stage), the first mounted apt
-step removes it as Docker's documentation shows (``rm -f .../docker-clean && echo
-'Binary::apt::APT::Keep-Downloaded-Packages "true";' > .../keep-cache``) and gets
+step removes it as Docker's documentation shows (``rm -f .../docker-clean``, then
+``Binary::apt::APT::Keep-Downloaded-Packages "true";`` written to ``.../keep-cache``) and gets
 ``/var/cache/apt`` and ``/var/lib/apt``. The final stage keeps the base's apt configuration
 (it ships, and later ``apt-get install``s in images built on it must stay clean), so it
 gets only ``/var/lib/apt/lists`` and keeps its ``apt-get clean``. When any apt install of a

@@ -331,7 +331,7 @@ def test_pipeline_orders_manifests_first():
     first_install = result.index("--only main --no-interaction --compile --no-root")
     source = result.index("COPY . .")
     assert manifests < first_install < source
-    assert result.rindex("poetry install --no-interaction --only-root\n") > source
+    assert result.rindex("poetry install --no-interaction --compile --only-root\n") > source
 
 
 def test_pipeline_with_context_subfolder_and_crlf(tmp_path):
@@ -350,9 +350,9 @@ def test_pipeline_with_context_subfolder_and_crlf(tmp_path):
     # --no-dev is --only main (exactly so since Poetry 1.2), whatever the groups.
     assert "--no-dev" not in result and "--without dev" not in result
     assert (
-        result.index("poetry install --no-root")
+        result.index("poetry install --only main --compile --no-root")
         < result.index("COPY backend/ .")
-        < result.rindex("poetry install --only-root\r\n")
+        < result.rindex("poetry install --compile --only-root\r\n")
     )
 
 

@@ -324,7 +324,7 @@ def test_the_pipeline_accepts_the_numeric_form_of_the_same_user():
 
 from pathlib import Path  # noqa: E402
 
-from migrator.pipeline import migrate_path  # noqa: E402
+from migrator.migrate_file import migrate_path  # noqa: E402
 from migrator.project import ProjectContext, read_context  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
