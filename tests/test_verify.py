@@ -756,3 +756,14 @@ def test_an_import_failing_with_a_guessed_python_in_the_original_is_not_blamed_o
     after = probe([("app", "ok")])
     assert before.guessed_python
     assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10))["imports"] == ("same", ())
+
+
+def test_a_command_watched_longer_says_how_long():
+    race = behaviour.Race()
+    race.exited("migrated")
+    assert race.other_exited("original") and not race.other_exited("migrated")
+    longer = behaviour.CommandRun(True, None, "serving", watched_seconds=30.4)
+    assert outcomes(behaviour.compare(seen(longer), seen(MISSING_REQUESTS), 10))["own command"][1] == (
+        "own command: the original still running after 30s, the migrated image exited 3 "
+        "(ModuleNotFoundError: No module named 'requests')",
+    )
