@@ -28,8 +28,9 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "corpus" / "verify"
 NOTES = CORPUS / "notes"
 VARIANTS = CORPUS / "variants"
-# Long enough for the service to start and serve (it does in about a second), short for CI.
-RUN_SECONDS = "4"
+# The default: long enough for the service to start even on a loaded machine (the broken
+# variant that exits must have exited by then).
+RUN_SECONDS = "10"
 COMMON = ("--verify", "--network", "host", "--run-seconds", RUN_SECONDS, "--format", "json")
 PARALLEL_RUNS = 3
 
