@@ -610,7 +610,10 @@ def _compare_command(original: CommandRun, migrated: CommandRun, seconds: float)
             )
         else:
             lines.append(f"own command: {said}")
-    elif only_migrated:
+    elif only_migrated and original.works:
+        # Both exited with the same failing code: the original fails the same way, whatever
+        # each printed on the way out. While both run (or both exit 0), a new traceback
+        # is a crash the exit code hides (gunicorn restarting workers that die at boot).
         lines.append(f"own command: only the migrated image prints {only_migrated[0]}")
     outcome, found = _outcome(lines, original_fails)
     detail = ""

@@ -767,3 +767,11 @@ def test_a_command_watched_longer_says_how_long():
         "own command: the original still running after 30s, the migrated image exited 3 "
         "(ModuleNotFoundError: No module named 'requests')",
     )
+
+
+def test_both_failing_with_the_same_code_is_the_same_whatever_each_prints():
+    original = behaviour.CommandRun(False, 1, "/usr/bin/python3: No module named flask")
+    migrated = behaviour.CommandRun(
+        False, 1, "...", ("Traceback: ImportError: cannot import name 'soft_unicode' from 'markupsafe'",)
+    )
+    assert outcomes(behaviour.compare(seen(original), seen(migrated), 10))["own command"] == ("same", ())
