@@ -775,3 +775,9 @@ def test_both_failing_with_the_same_code_is_the_same_whatever_each_prints():
         False, 1, "...", ("Traceback: ImportError: cannot import name 'soft_unicode' from 'markupsafe'",)
     )
     assert outcomes(behaviour.compare(seen(original), seen(migrated), 10))["own command"] == ("same", ())
+
+
+def test_an_import_that_timed_out_is_no_difference():
+    before = probe([("db", "ok")])
+    after = probe([("db", "timed out")])
+    assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10))["imports"] == ("same", ())
