@@ -29,6 +29,7 @@ import json
 import re
 import shlex
 import subprocess
+import threading
 import time
 import tomllib
 import uuid
@@ -203,9 +204,11 @@ class CommandRun:
     exit_code: int | None
     tail: str
     errors: tuple[str, ...] = ()  # tracebacks, ModuleNotFoundError, PermissionError, exec not found
+    watched_seconds: float | None = None  # how long it was watched, when longer than run_seconds
 
     def describe(self, seconds: float) -> str:
-        state = f"still running after {seconds:g}s" if self.running else f"exited {self.exit_code}"
+        watched = self.watched_seconds or seconds
+        state = f"still running after {watched:.0f}s" if self.running else f"exited {self.exit_code}"
         return f"{state} ({self.errors[0]})" if self.errors else state
 
     @property
@@ -306,13 +309,45 @@ def _docker(settings: RunSettings, *args: str, timeout: float = 60) -> subproces
     return subprocess.run([settings.docker, *args], capture_output=True, text=True, timeout=timeout, errors="replace")
 
 
-def run_own_command(settings: RunSettings, tag: str, http_port: int | None = None, http_path: str = "/"):
+GRACE_FACTOR = 3  # how much longer a command is watched when the other image's has exited
+
+
+class Race:
+    """Tells each image's watch whether the other image's command has exited already.
+
+    A command still running after run_seconds while the other's exited is watched up
+    to GRACE_FACTOR times as long: a slow start (`poetry run` on a loaded machine) that
+    ends in the same exit is no difference, and a server that keeps running stays one.
+    """
+
+    def __init__(self) -> None:
+        self._exited: set[str] = set()
+        self._lock = threading.Lock()
+
+    def exited(self, side: str) -> None:
+        with self._lock:
+            self._exited.add(side)
+
+    def other_exited(self, side: str) -> bool:
+        with self._lock:
+            return bool(self._exited - {side})
+
+
+def run_own_command(
+    settings: RunSettings,
+    tag: str,
+    http_port: int | None = None,
+    http_path: str = "/",
+    race: Race | None = None,
+    side: str = "",
+):
     """Start the image as `docker run` would, watch it for run_seconds, ask it over HTTP if asked.
 
     The container gets its own network namespace (Docker's default network): a
     privileged port, a sysctl or a bind address behaves as in production, not as on
     the host. For the HTTP probe the port is published on a free port of 127.0.0.1.
     """
+    race = race or Race()
     name = f"migrator-verify-{uuid.uuid4().hex[:12]}"
     args = ["run", "-d", "--name", name, *settings.run_args()]
     if http_port is not None:
@@ -321,6 +356,7 @@ def run_own_command(settings: RunSettings, tag: str, http_port: int | None = Non
         started = _docker(settings, *args, tag)
         begun = time.monotonic()
         if started.returncode != 0:
+            race.exited(side)
             output = started.stderr + started.stdout
             answer = HttpAnswer(None, "", "the container did not start") if http_port is not None else None
             return CommandRun(False, started.returncode, _tail(output), named_errors(output)), answer
@@ -328,6 +364,12 @@ def run_own_command(settings: RunSettings, tag: str, http_port: int | None = Non
         if http_port is not None:
             answer = _ask_http(settings, name, http_port, http_path)
         running, exit_code = _watch(settings, name, begun + settings.run_seconds)
+        watched = None
+        if running and race.other_exited(side):
+            running, exit_code = _watch(settings, name, begun + GRACE_FACTOR * settings.run_seconds)
+            watched = time.monotonic() - begun if running else None
+        if not running:
+            race.exited(side)
         logs = subprocess.run(
             [settings.docker, "logs", "--tail", str(LOG_LINES_READ), name],
             stdout=subprocess.PIPE,
@@ -336,7 +378,7 @@ def run_own_command(settings: RunSettings, tag: str, http_port: int | None = Non
             errors="replace",
             timeout=60,
         ).stdout
-        return CommandRun(running, exit_code, _tail(logs), named_errors(logs)), answer
+        return CommandRun(running, exit_code, _tail(logs), named_errors(logs), watched), answer
     finally:
         _docker(settings, "rm", "-f", "-v", name, timeout=120)
 
@@ -436,15 +478,19 @@ $python -c "$checker" $modules
 
 IMPORT_CHECKER = f"""
 import subprocess, sys
+code = "import importlib, sys; importlib.import_module(sys.argv[1])"
 for name in sys.argv[1:]:
-    try:
-        code = "import importlib, sys; importlib.import_module(sys.argv[1])"
-        done = subprocess.run([sys.executable, "-c", code, name],
-                              capture_output=True, text=True, timeout={IMPORT_TIMEOUT_SECONDS}, errors="replace")
+    # Twice at most: a first import may spend its time compiling bytecode on a busy machine.
+    for attempt in (1, 2):
+        try:
+            done = subprocess.run([sys.executable, "-c", code, name],
+                                  capture_output=True, text=True, timeout={IMPORT_TIMEOUT_SECONDS}, errors="replace")
+        except subprocess.TimeoutExpired:
+            result = "timed out"
+            continue
         lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
         result = "ok" if done.returncode == 0 else (lines[-1] if lines else "exit %d" % done.returncode)
-    except subprocess.TimeoutExpired:
-        result = "timed out"
+        break
     print("I", name, result.replace("\\t", " ")[:300], sep="\\t", flush=True)
 """
 
@@ -461,7 +507,7 @@ def probe_image(settings: RunSettings, tag: str, config: ImageConfig, modules: t
         words += ["module", module]
     args = ["run", "--rm", *settings.run_args(), "--entrypoint", "/bin/sh", tag, "-c", PROBE_SCRIPT, "probe"]
     args += [interpreter_hint(config.argv), IMPORT_CHECKER, *words]
-    timeout = PROBE_TIMEOUT_SECONDS + IMPORT_TIMEOUT_SECONDS * len(modules)
+    timeout = PROBE_TIMEOUT_SECONDS + 2 * IMPORT_TIMEOUT_SECONDS * len(modules)
     try:
         done = _docker(settings, *args, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -504,10 +550,12 @@ def observe(
     modules: tuple[str, ...],
     smoke: str | None = None,
     http: tuple[int, str] | None = None,
+    race: Race | None = None,
+    side: str = "",
 ) -> Behaviour:
     """Every check on one image."""
     config = read_config(settings.docker, tag)
-    command, answer = run_own_command(settings, tag, *(http or (None, "/")))
+    command, answer = run_own_command(settings, tag, *(http or (None, "/")), race=race, side=side)
     probe = probe_image(settings, tag, config, modules)
     smoked = smoke_run(settings, tag, smoke) if smoke else None
     return Behaviour(config, command, answer, probe, smoked)
@@ -566,7 +614,10 @@ def _compare_command(original: CommandRun, migrated: CommandRun, seconds: float)
             )
         else:
             lines.append(f"own command: {said}")
-    elif only_migrated:
+    elif only_migrated and original.works:
+        # Both exited with the same failing code: the original fails the same way, whatever
+        # each printed on the way out. While both run (or both exit 0), a new traceback
+        # is a crash the exit code hides (gunicorn restarting workers that die at boot).
         lines.append(f"own command: only the migrated image prints {only_migrated[0]}")
     outcome, found = _outcome(lines, original_fails)
     detail = ""
@@ -636,8 +687,8 @@ def _compare_imports(original: Probe, migrated: Probe) -> Check:
     else:
         for module in dict.fromkeys([*before, *after]):
             was, now = before.get(module, "not checked"), after.get(module, "not checked")
-            if _exception(was) == _exception(now):
-                continue
+            if _exception(was) == _exception(now) or "timed out" in (was, now):
+                continue  # a timeout says nothing either way: the row still shows it
             if now != "ok":
                 lines.append(f"import {module}: {_said(was)} in the original, {_said(now)} in the migrated image")
             else:

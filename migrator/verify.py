@@ -489,9 +489,11 @@ def _verify_in(
     modules = behaviour.project_modules(contexts["original"])
     http = parse_probe_http(options.probe_http) if options.probe_http else None
     # Both images at once: most of the time is the own command's run_seconds.
+    race = behaviour.Race()
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            side: pool.submit(behaviour.observe, settings, tags[side], modules, options.smoke, http) for side in tags
+            side: pool.submit(behaviour.observe, settings, tags[side], modules, options.smoke, http, race, side)
+            for side in tags
         }
         seen = {side: future.result() for side, future in futures.items()}
     checks = behaviour.compare(seen["original"], seen["migrated"], options.run_seconds)

@@ -756,3 +756,28 @@ def test_an_import_failing_with_a_guessed_python_in_the_original_is_not_blamed_o
     after = probe([("app", "ok")])
     assert before.guessed_python
     assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10))["imports"] == ("same", ())
+
+
+def test_a_command_watched_longer_says_how_long():
+    race = behaviour.Race()
+    race.exited("migrated")
+    assert race.other_exited("original") and not race.other_exited("migrated")
+    longer = behaviour.CommandRun(True, None, "serving", watched_seconds=30.4)
+    assert outcomes(behaviour.compare(seen(longer), seen(MISSING_REQUESTS), 10))["own command"][1] == (
+        "own command: the original still running after 30s, the migrated image exited 3 "
+        "(ModuleNotFoundError: No module named 'requests')",
+    )
+
+
+def test_both_failing_with_the_same_code_is_the_same_whatever_each_prints():
+    original = behaviour.CommandRun(False, 1, "/usr/bin/python3: No module named flask")
+    migrated = behaviour.CommandRun(
+        False, 1, "...", ("Traceback: ImportError: cannot import name 'soft_unicode' from 'markupsafe'",)
+    )
+    assert outcomes(behaviour.compare(seen(original), seen(migrated), 10))["own command"] == ("same", ())
+
+
+def test_an_import_that_timed_out_is_no_difference():
+    before = probe([("db", "ok")])
+    after = probe([("db", "timed out")])
+    assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10))["imports"] == ("same", ())

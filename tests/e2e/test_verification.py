@@ -14,6 +14,7 @@ the tests then read their exit codes and JSON reports.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -28,8 +29,9 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "corpus" / "verify"
 NOTES = CORPUS / "notes"
 VARIANTS = CORPUS / "variants"
-# Long enough for the service to start and serve (it does in about a second), short for CI.
-RUN_SECONDS = "4"
+# The default: long enough for the service to start even on a loaded machine (the broken
+# variant that exits must have exited by then).
+RUN_SECONDS = "10"
 COMMON = ("--verify", "--network", "host", "--run-seconds", RUN_SECONDS, "--format", "json")
 PARALLEL_RUNS = 3
 
@@ -123,10 +125,14 @@ def test_a_missing_module_is_named(runs):
         "import notes: ok in the original, fails with ModuleNotFoundError: No module named 'attrs' "
         "in the migrated image" in differences(run)
     )
-    assert (
-        f"own command: the original still running after {RUN_SECONDS}s, the migrated image exited 1 "
-        "(ModuleNotFoundError: No module named 'attrs')" in differences(run)
-    )
+    assert any(
+        re.fullmatch(
+            r"own command: the original still running after \d+s, the migrated image exited 1 "
+            r"\(ModuleNotFoundError: No module named 'attrs'\)",
+            line,
+        )
+        for line in differences(run)
+    ), differences(run)
 
 
 def test_a_write_denied_is_named(runs):
@@ -152,9 +158,9 @@ def test_a_program_not_on_path_is_named(runs):
 def test_a_command_that_exits_where_it_ran_is_the_one_difference(runs):
     run = runs["exits"]
     assert run.returncode == 1, run.stderr[-3000:]
-    assert differences(run) == [
-        f"own command: the original still running after {RUN_SECONDS}s, the migrated image exited 0"
-    ]
+    # The original is watched longer once the other exited (up to 3 x 10 s): it keeps running.
+    [line] = differences(run)
+    assert re.fullmatch(r"own command: the original still running after \d+s, the migrated image exited 0", line)
     assert "notes: NOTES_PORT is not set, nothing to serve" in verification(run)["failure"]
 
 
