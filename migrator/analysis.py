@@ -278,7 +278,7 @@ def created_user_id(doc: Dockerfile, name: str) -> str | None:
 
 def created_user_ids(doc: Dockerfile) -> set[str]:
     """The numeric `uid:gid` (or `uid`) of every user the file creates with an explicit id."""
-    names = set()
+    names: set[str] = set()
     for instruction in doc.instructions:
         if instruction.keyword == "RUN":
             names.update(

@@ -125,7 +125,7 @@ def _script_programs(script: str) -> list[str]:
 
 
 def _command_programs(words: list[str]) -> list[str]:
-    words = [w for w in words]
+    words = list(words)
     while words and (re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]) or words[0] in ("exec", "env")):
         words = words[1:]
     if not words or "$" in words[0] or words[0] in ("cd", "export", "set", "true", ":", "[", "test", "echo"):
@@ -292,12 +292,12 @@ def named_errors(output: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(e[:300] for e in found))
 
 
-def _named(pattern: re.Pattern, match: re.Match, line: str) -> str:
+def _named(pattern: re.Pattern[str], match: re.Match[str], line: str) -> str:
     if pattern is NAMED_ERROR_RES[0]:
         return f'exec: "{match.group(1)}": executable file not found in $PATH'
     if pattern is NAMED_ERROR_RES[1]:
         return f"{match.group(1)}: not found"
-    return match.group(1)
+    return str(match.group(1))
 
 
 def _tail(text: str, lines: int = OUTPUT_TAIL_LINES) -> str:
@@ -305,7 +305,7 @@ def _tail(text: str, lines: int = OUTPUT_TAIL_LINES) -> str:
     return "\n".join(kept[-lines:])
 
 
-def _docker(settings: RunSettings, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def _docker(settings: RunSettings, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run([settings.docker, *args], capture_output=True, text=True, timeout=timeout, errors="replace")
 
 
@@ -340,7 +340,7 @@ def run_own_command(
     http_path: str = "/",
     race: Race | None = None,
     side: str = "",
-):
+) -> tuple[CommandRun, HttpAnswer | None]:
     """Start the image as `docker run` would, watch it for run_seconds, ask it over HTTP if asked.
 
     The container gets its own network namespace (Docker's default network): a
@@ -555,7 +555,8 @@ def observe(
 ) -> Behaviour:
     """Every check on one image."""
     config = read_config(settings.docker, tag)
-    command, answer = run_own_command(settings, tag, *(http or (None, "/")), race=race, side=side)
+    http_port, http_path = http if http is not None else (None, "/")
+    command, answer = run_own_command(settings, tag, http_port, http_path, race=race, side=side)
     probe = probe_image(settings, tag, config, modules)
     smoked = smoke_run(settings, tag, smoke) if smoke else None
     return Behaviour(config, command, answer, probe, smoked)
@@ -739,7 +740,8 @@ def _writable_list(places: dict[str, tuple[str, str]]) -> str:
 
 def _compare_programs(original: Probe, migrated: Probe) -> Check:
     before, after = dict(original.programs), dict(migrated.programs)
-    lines, original_fails = [], []
+    lines: list[str] = []
+    original_fails: list[str] = []
     original_resolves = all(before.values())
     for program, found in after.items():
         if found:
@@ -753,11 +755,10 @@ def _compare_programs(original: Probe, migrated: Probe) -> Check:
             continue  # missing from both: the same failure
         else:
             lines.append(f"PATH: {program} is not found in the migrated image")
-    if not lines:
-        original_fails = [f"PATH: {p} is not found in the original" for p, found in before.items() if not found]
-        original_fails = original_fails if all(after.values()) else []
-    outcome, found = _outcome(lines, original_fails)
-    return Check("PATH", _programs_list(before), _programs_list(after), outcome, found)
+    if not lines and all(after.values()):
+        original_fails = [f"PATH: {p} is not found in the original" for p, resolved in before.items() if not resolved]
+    outcome, named = _outcome(lines, original_fails)
+    return Check("PATH", _programs_list(before), _programs_list(after), outcome, named)
 
 
 def _programs_list(programs: dict[str, str]) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -310,6 +310,7 @@ def _run_baseline(options: Options) -> int:
     path = Path(options.paths[0])
     context = options.context or path.parent
     try:
+        assert options.baseline is not None, "only --baseline runs come here"
         old, new = decode(options.baseline.read_bytes()), decode(path.read_bytes())
     except (OSError, ValueError) as exc:
         _err(f"{path}: cannot be read: {exc}")
@@ -332,7 +333,8 @@ def _run_baseline(options: Options) -> int:
             from migrator.report import write_exact
 
             _to_stdout(write_exact, document, sys.stdout)
-    return verifying.exit_code(verification)
+    code: int = verifying.exit_code(verification)
+    return code
 
 
 def _settings_for(overrides: Overrides) -> Settings:
@@ -448,7 +450,9 @@ def _results(work: list[Job], jobs: int) -> Iterator[tuple[Job, FileResult]]:
     executor.shutdown()
 
 
-def _verified_all(results, verifier, jobs: int):
+def _verified_all(
+    results: Iterable[tuple[Job, FileResult]], verifier: Verifier | None, jobs: int
+) -> Iterator[tuple[Job, FileReport]]:
     """(job, report) pairs in the input order; with --verify, `jobs` files are verified at once.
 
     Threads, not processes: a verification waits on Docker. How many builds run at

@@ -17,6 +17,7 @@ from __future__ import annotations
 import posixpath
 import re
 from pathlib import Path
+from typing import Any
 
 from migrator.record import dataclass
 
@@ -358,7 +359,7 @@ def _parsed_services(label: str, text: str, context: str) -> list[Service]:
     services = _mapping(nested)
     ours: list[Service] = []
     built_images: set[str] = set()
-    others: list[tuple[str, dict]] = []
+    others: list[tuple[str, dict[str, Any]]] = []
     for name, (inline, body) in services.items():
         if inline:
             raise Unreadable("service inline")
@@ -388,7 +389,7 @@ def _builds_context(build: tuple[str, list[tuple[int, str]]], context: str) -> b
     return posixpath.normpath(path) == posixpath.normpath(context)
 
 
-def _service(label: str, name: str, keys: dict) -> Service:
+def _service(label: str, name: str, keys: dict[str, Any]) -> Service:
     command = keys.get("command")
     entrypoint = keys.get("entrypoint")
     volumes = keys.get("volumes")

@@ -122,7 +122,8 @@ def newest(python: Version | None, spec: str = "", at_most: Version | None = Non
     """The newest release that runs on `python`, satisfies `spec`, preferring those up to `at_most`."""
     matching = [r for r, floor in RELEASES if (python is None or python >= floor) and satisfies(r, spec)]
     preferred = [r for r in matching if at_most is None or r <= at_most]
-    return (preferred or matching or [None])[0]
+    found = preferred or matching
+    return found[0] if found else None
 
 
 def satisfies(version: Version, spec: str) -> bool:

@@ -83,7 +83,7 @@ import json
 import posixpath
 import re
 import shlex
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from migrator.analysis import env_pairs, pip_program, poetry_subcommand
 from migrator.model import Dockerfile, Instruction, ParseError, Stage, parse
@@ -93,6 +93,20 @@ from migrator.transform import DEFAULT_POETRY_VERSION, Note
 
 if TYPE_CHECKING:
     from migrator.project import ProjectContext
+
+
+class Migrated(Protocol):
+    """What `checked` reads of a pipeline.Migration (the pipeline imports this module, not the reverse)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def warnings(self) -> tuple[Note, ...]: ...
+    @property
+    def skipped(self) -> str | None: ...
+
+
+M = TypeVar("M", bound=Migrated)
 
 KEYWORDS = frozenset(
     {
@@ -178,7 +192,7 @@ class CannotBuild(ParseError):
 # --- the pipeline's hook ------------------------------------------------------
 
 
-def checked(text: str, migration, project: ProjectContext):
+def checked(text: str, migration: M, project: ProjectContext) -> M:
     """The migration of ``text``, or CannotBuild when the original cannot build or start.
 
     A break a transform fixes by its nature passes once the migrated text is free of
@@ -343,7 +357,7 @@ def expand(value: str, env: dict[str, str]) -> str | None:
     """$VAR, ${VAR} and ${VAR:-default} filled in; None when one is unknown."""
     unknown = False
 
-    def fill(match: re.Match) -> str:
+    def fill(match: re.Match[str]) -> str:
         nonlocal unknown
         name = match[1] or match[3]
         if env.get(name):
@@ -579,7 +593,7 @@ def _invalid_json(instruction: Instruction) -> list[Break]:
     ]
 
 
-def _first_json_value(text: str):
+def _first_json_value(text: str) -> Any:
     """The JSON value the text starts with, as BuildKit's parser reads it: text after it is ignored
     (`CMD ["python", "app.py"]  # start` is the exec form of python app.py)."""
     try:
@@ -1115,7 +1129,7 @@ def _may_install_programs(command: SimpleCommand, name: str) -> bool:
         return True
     args = pip_program(command)
     if args is not None or program in ("pipx", "uv", "conda", "mamba", "micromamba"):
-        return any(a.startswith("-r") or a.startswith("--requirement") or a in (".", "-e") or "/" in a for a in argv)
+        return any(a.startswith(("-r", "--requirement")) or a in (".", "-e") or "/" in a for a in argv)
     return False
 
 

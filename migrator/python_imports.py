@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from migrator.record import dataclass
@@ -45,7 +46,7 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def read_imports(root: Path, directories) -> dict[str, ProjectImports]:
+def read_imports(root: Path, directories: Iterable[str]) -> dict[str, ProjectImports]:
     """For each project folder (relative to the context, "" for the root)."""
     return {directory: _read_project(root, directory) for directory in directories}
 
@@ -76,7 +77,7 @@ def _read_project(root: Path, directory: str) -> ProjectImports:
     return ProjectImports(tuple(sites), frozenset(own), locked)
 
 
-def _python_files(base: Path):
+def _python_files(base: Path) -> Iterator[Path]:
     count = 0
     for folder, dirs, files in os.walk(base):
         depth = len(Path(folder).relative_to(base).parts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import Any
 
 from migrator.analysis import env_pairs, pip_program, poetry_installs, workdir_at
 from migrator.model import Dockerfile, Instruction, Stage, split_words
@@ -184,7 +185,7 @@ def root_needs(project: PoetryProject, files: frozenset[str]) -> tuple[list[str]
     return packages, readmes
 
 
-def _only_sdist(entry: dict) -> bool:
+def _only_sdist(entry: dict[str, Any]) -> bool:
     formats = entry.get("format")
     formats = [formats] if isinstance(formats, str) else formats or []
     return bool(formats) and "wheel" not in formats

@@ -483,7 +483,9 @@ def _verify_in(
 
     first = {side: _build(command, contexts[side], dockerfiles[side], tags[side], options, built) for side in tags}
     if not first["original"].ok or not first["migrated"].ok:
-        return done(passed=False, failure=_build_failure(first), verdict=BUILD_FAILED, checks=_build_checks(first))
+        return done(
+            passed=False, failure=_build_failure(first), verdict=BUILD_FAILED, checks=tuple(_build_checks(first))
+        )
 
     settings = behaviour.RunSettings(docker, options.env, options.env_files, options.run_seconds)
     modules = behaviour.project_modules(contexts["original"])
@@ -515,7 +517,7 @@ def _verify_in(
             else None,
             size_bytes=image_size(docker, tags[side]),
             user=seen[side].config.user or "root",
-            uid=seen[side].probe.uid if seen[side].probe else None,
+            uid=_probed_uid(seen[side].probe),
         )
         for side in tags
     }
@@ -560,9 +562,14 @@ def _build_failure(first: dict[str, Build]) -> str:
     return f"the migrated Dockerfile does not build:\n{migrated.failure}"
 
 
+def _probed_uid(probe: behaviour.Probe | None) -> str | None:
+    return probe.uid if probe is not None else None
+
+
 def _build_checks(first: dict[str, Build]) -> list[behaviour.Check]:
     said = {side: f"{'built' if b.ok else 'fails'} in {b.seconds:.0f}s" for side, b in first.items()}
     original, migrated = first["original"].ok, first["migrated"].ok
+    lines: tuple[str, ...]
     if original and not migrated:
         outcome, lines = behaviour.DIFFERS, ("build: the migrated Dockerfile does not build",)
     elif migrated and not original:

@@ -74,6 +74,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 
 from migrator import poetry_releases as releases
 from migrator import python_imports
@@ -595,7 +596,7 @@ class StageModerniser:
         home = home.strip().strip('"').rstrip("/")
         return f"{home}/venv" if home.startswith("/") and "$" not in home else POETRY_VENV
 
-    def venv_install(self, python: str, plugin: bool, options: list[str] = ()) -> str:
+    def venv_install(self, python: str, plugin: bool, options: Sequence[str] = ()) -> str:
         """`python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==..."`, and its ENV."""
         env = self.inherited | stage_env(self.doc, self.stage)
         venv = self.poetry_venv()
