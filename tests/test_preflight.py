@@ -488,3 +488,139 @@ def test_the_command_line_names_the_break_exits_123_and_writes_nothing(tmp_path)
     record = json.loads(report.stdout)["files"][0]
     assert record["status"] == "failed" and record["diff"] is None
     assert record["error"]["line"] == 6 and record["error"]["message"].startswith("CMD ['python', 'main.py']")
+
+
+# --- the image's Python outside the project's constraint (needs the project context) ----
+
+CONSTRAINED = "FROM {image}\nRUN pip install poetry==1.8.5\nWORKDIR /app\nCOPY . .\nRUN poetry install --no-root\n"
+
+
+def pyproject(python: str | None = None, requires: str | None = None) -> str:
+    text = '[tool.poetry]\nname = "x"\nversion = "0"\n'
+    if python is not None:
+        text += f'[tool.poetry.dependencies]\npython = "{python}"\n'
+    if requires is not None:
+        text = f'[project]\nname = "x"\nrequires-python = "{requires}"\n' + text.replace('name = "x"\n', "", 1)
+    return text
+
+
+@pytest.fixture
+def constrained(tmp_path):
+    def make(text: str) -> object:
+        (tmp_path / "pyproject.toml").write_text(text)
+        return read_context(tmp_path)
+
+    return make
+
+
+@pytest.mark.parametrize(
+    "image, toml",
+    [
+        pytest.param("python:3.11-slim", pyproject("^3.12"), id="caret-slim"),
+        pytest.param("python:3.9-slim-bullseye", pyproject(">=3.10,<3.13"), id="range"),
+        pytest.param("python:3.12-slim", pyproject("~3.11"), id="tilde-below"),
+        pytest.param("python:3.8-slim", pyproject(">= 3.9, < 4.0"), id="spaced-range"),
+        pytest.param("python:3.10-slim", pyproject("3.11.*"), id="wildcard"),
+        pytest.param("python:3.10-slim", pyproject("~3.8 || ^3.11", ">=3.11"), id="both-exclude"),
+        pytest.param("python:3.9-bullseye", pyproject("^3.11"), id="full-image-its-debian-python-excluded-too"),
+        pytest.param("python:3.13-slim", pyproject(None, ">=3.8,<3.13"), id="requires-python"),
+    ],
+)
+def test_a_python_outside_the_constraint_is_flagged(constrained, image, toml):
+    text = CONSTRAINED.format(image=image)
+    breaks = find_breaks(parse(text), constrained(toml))
+    assert [(b.rule, b.line, b.fixable) for b in breaks] == [("python-outside-constraint", 5, False)]
+    assert f"{image} (line 1) runs Python" in breaks[0].message and "\n" not in breaks[0].message
+
+
+def test_the_python_message_names_the_constraint_and_the_nearest_image(constrained):
+    breaks = find_breaks(parse(CONSTRAINED.format(image="python:3.11-slim")), constrained(pyproject("^3.12")))
+    assert breaks[0].message == (
+        'python:3.11-slim (line 1) runs Python 3.11, which pyproject.toml\'s python = "^3.12" excludes, and the '
+        'image has no other Python, so `poetry install` fails with "The currently activated Python version ... is '
+        'not supported by the project" (use python:3.12-slim on line 1, or widen the constraint)'
+    )
+
+
+def test_the_python_is_read_through_an_arg_default(constrained):
+    text = "ARG PY=3.10\n" + CONSTRAINED.format(image="python:${PY}-slim")
+    breaks = find_breaks(parse(text), constrained(pyproject("^3.11")))
+    assert [(b.rule, b.line) for b in breaks] == [("python-outside-constraint", 6)]
+    assert breaks[0].message.startswith("python:3.10-slim (line 2) runs Python 3.10")
+
+
+@pytest.mark.parametrize(
+    "text, toml",
+    [
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject("^3.11"), id="allowed"),
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject(">=3.11.4"), id="patch-unknown"),
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject("^3.12", ">=3.10"), id="one-allows"),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.11-slim"), pyproject(">=3.10,!=3.11.*"), id="not-equal-left-out"
+        ),
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject("*"), id="any"),
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject(">=3.12.0rc1"), id="pre-release-unsure"),
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject(), id="no-constraint"),
+        pytest.param(CONSTRAINED.format(image="python:3.9"), pyproject("^3.11"), id="full-image-debian-python-may-do"),
+        pytest.param(CONSTRAINED.format(image="python:3.7"), pyproject("^3.8"), id="full-image-release-unknown"),
+        pytest.param(CONSTRAINED.format(image="python:3-slim"), pyproject("^3.14"), id="minor-unknown"),
+        pytest.param(CONSTRAINED.format(image="python:slim"), pyproject("^3.14"), id="latest"),
+        pytest.param(CONSTRAINED.format(image="python:3.10-alpine"), pyproject("^3.11"), id="alpine-not-judged"),
+        pytest.param(CONSTRAINED.format(image="myorg/python:3.10"), pyproject("^3.11"), id="custom-image"),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.10-slim").replace(
+                "WORKDIR", "RUN apt-get update && apt-get install -y python3.11\nWORKDIR"
+            ),
+            pyproject("^3.11"),
+            id="another-python-installed",
+        ),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.10-slim").replace("WORKDIR", "RUN uv python install 3.12\nWORKDIR"),
+            pyproject("^3.11"),
+            id="uv-python",
+        ),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.10-slim").replace("COPY . .", "RUN git clone https://x/y.git ."),
+            pyproject("^3.11"),
+            id="project-cloned-not-the-context",
+        ),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.10-slim").replace("COPY . .", "COPY --from=src /app ."),
+            pyproject("^3.11"),
+            id="copied-from-another-stage",
+        ),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.10-slim").replace("--no-root", "--no-root || true"),
+            pyproject("^3.11"),
+            id="failure-hidden",
+        ),
+    ],
+)
+def test_a_python_that_may_be_allowed_is_not_flagged(constrained, text, toml):
+    assert [b.message for b in find_breaks(parse(text), constrained(toml))] == []
+
+
+def test_without_the_context_the_python_constraint_is_not_judged():
+    assert find_breaks(parse(CONSTRAINED.format(image="python:3.11-slim")), EMPTY_CONTEXT) == []
+
+
+def test_python_constraints_parse_as_poetry_reads_them():
+    from migrator.preflight import _allows_minor, parse_python_constraint
+
+    def minors(text):
+        ranges = parse_python_constraint(text)
+        return None if ranges is None else [m for m in range(6, 15) if _allows_minor(ranges, (3, m))]
+
+    assert minors("^3.8") == [8, 9, 10, 11, 12, 13, 14]
+    assert minors("~3.8") == [8]
+    assert minors("~=3.8") == [8, 9, 10, 11, 12, 13, 14]
+    assert minors("~=3.8.1") == [8]
+    assert minors(">=3.8,<3.11") == [8, 9, 10]
+    assert minors(">=3.8 <3.11") == [8, 9, 10]
+    assert minors("3.9.*") == minors("==3.9.*") == minors("3.9") == minors("==3.9") == [9]
+    assert minors(">3.8") == [8, 9, 10, 11, 12, 13, 14]  # 3.8.1 > 3.8
+    assert minors("<=3.8") == [6, 7, 8]
+    assert minors("^3.8 || ~3.6") == [6, 8, 9, 10, 11, 12, 13, 14]
+    assert minors(">=3.8,!=3.9.*") == [8, 9, 10, 11, 12, 13, 14]  # `!=` left out: allows more, never less
+    assert minors("*") == [6, 7, 8, 9, 10, 11, 12, 13, 14]
+    assert minors(">=3.8.0b1") is None and minors("===3.8") is None and minors("^3.x") is None
