@@ -624,3 +624,43 @@ def test_python_constraints_parse_as_poetry_reads_them():
     assert minors(">=3.8,!=3.9.*") == [8, 9, 10, 11, 12, 13, 14]  # `!=` left out: allows more, never less
     assert minors("*") == [6, 7, 8, 9, 10, 11, 12, 13, 14]
     assert minors(">=3.8.0b1") is None and minors("===3.8") is None and minors("^3.x") is None
+
+
+# --- options Poetry 2 removed, which no transform rewrites ----------------------------
+
+SOURCE_ADD = (
+    "FROM python:3.10\nWORKDIR /app\nCOPY . .\nRUN {install}\nRUN poetry source add {option} mirror https://x/simple\n"
+)
+
+
+@pytest.mark.parametrize(
+    "install, option",
+    [
+        pytest.param("pip3 install poetry", "--default", id="unpinned-default"),
+        pytest.param("pip install poetry==2.1.1", "--secondary", id="pinned-2-secondary"),
+        pytest.param("curl -sSL https://install.python-poetry.org | python3 -", "--default", id="official-installer"),
+    ],
+)
+def test_a_source_option_poetry_2_removed_is_flagged(install, option):
+    breaks = find_breaks(parse(SOURCE_ADD.format(install=install, option=option)))
+    assert [(b.rule, b.line, b.fixable) for b in breaks] == [("removed-poetry-option", 5, False)]
+    assert breaks[0].message.startswith(f"`poetry source add {option}` fails: Poetry 2 removed {option}")
+
+
+@pytest.mark.parametrize(
+    "install, option",
+    [
+        pytest.param("pip install poetry==1.8.5", "--default", id="poetry-1-knows-it"),
+        pytest.param("pip install 'poetry<2'", "--default", id="capped-below-2"),
+        pytest.param("pip3 install poetry", "--priority=primary", id="the-poetry-2-spelling"),
+        pytest.param("pip install poetry", "--priority primary", id="the-poetry-2-spelling-two-words"),
+    ],
+)
+def test_a_source_option_the_poetry_knows_is_not_flagged(install, option):
+    assert [b.message for b in find_breaks(parse(SOURCE_ADD.format(install=install, option=option)))] == []
+
+
+def test_a_source_option_on_python_3_8_is_not_judged():
+    # Unpinned on 3.8 installs Poetry 1.8.5, which still knows --default.
+    text = SOURCE_ADD.format(install="pip install poetry", option="--default").replace("3.10", "3.8")
+    assert find_breaks(parse(text)) == []
