@@ -146,7 +146,7 @@ VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_
 PYTHON_TAG_RE = re.compile(r"^(\d+)\.(\d+)")
 CURRENT_PYTHON = (3, 13)  # what `python:3`, `python:slim` and `python:latest` run: anything from 3.9 on will do
 POETRY_SPEC_RE = re.compile(r"^poetry(\[[^\]]*\])?\s*(?P<spec>[=<>~!].*)?$")
-RUN_RULE_WORDS = re.compile(r"poetry|sudo|source|\[\[|pushd|popd|shopt|declare|pipefail")
+RUN_RULE_WORDS = re.compile(r"poetry|sudo|source|\[\[|pushd|popd|shopt|declare|pipefail|apt")
 ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # Programs that may put files (a project, a Poetry) where a later step looks for them.
 FETCHERS = frozenset({"git", "curl", "wget", "tar", "unzip", "cp", "mv", "ln", "rsync", "gsutil", "aws", "scp"})
@@ -827,6 +827,7 @@ class StageScope:
         if shell in (None, "sh", "dash"):
             found += self._bashisms(instruction, commands)
         found += self._sudo(instruction, commands)
+        found += self._apt_without_lists(instruction, commands)
         found += self._poetry(instruction, commands, env, workdir)
         return found
 
@@ -859,6 +860,62 @@ class StageScope:
                 )
             ]
         return []
+
+    def _apt_without_lists(self, instruction: Instruction, commands: list[SimpleCommand]) -> list[Break]:
+        """`apt-get install` of a package the image lacks, with no `apt-get update` before it.
+
+        Official python, Debian and Ubuntu images ship without package lists: apt then knows
+        only what is installed (`apt-get install tzdata` passes) and stops on anything else.
+        Judged only for packages no such image has (NOT_PREINSTALLED; on slim and distribution
+        images also the usual build tools), when nothing before may have fetched the lists
+        (an `update` anywhere, a script, a cache mount on /var/lib/apt, a copy from elsewhere).
+        """
+        if self.family is None or self._apt_lists_possible(instruction, []):
+            return []
+        missing = NOT_PREINSTALLED
+        tag = (self.image or "").lower().partition(":")[2]
+        if self.family != "python" or "slim" in tag:
+            missing = missing | NOT_IN_SLIM
+        for k, command in enumerate(commands):
+            if self._apt_lists_possible(instruction, commands[:k]):
+                return []
+            packages = _apt_install_packages(command)
+            absent = [p for p in packages if p in missing]
+            if not absent or not status_reaches_end(commands, k):
+                continue
+            program = _program(command).rsplit("/", 1)[-1]
+            return [
+                Break(
+                    "apt-without-update",
+                    instruction.start_line,
+                    f"`{program} install {absent[0]}` runs with no `apt-get update` before it, and {self.image} ships "
+                    f'no package lists, so apt stops with "Unable to locate package {absent[0]}"',
+                    f"run `apt-get update && {program} install ...` in the same RUN",
+                )
+            ]
+        return []
+
+    def _apt_lists_possible(self, instruction: Instruction, same_run: list[SimpleCommand]) -> bool:
+        """Whether the package lists may be there when the RUN's next command starts (yes when unsure)."""
+        for before in [*self.before(instruction.index), instruction]:
+            if before.keyword in ("ADD", "ONBUILD") or (
+                before.keyword == "COPY" and (before.flag("from") or before.heredocs)
+            ):
+                return True
+            if before.keyword == "RUN" and (before.heredocs or before.json_args is not None):
+                return True
+            if any("/var/lib/apt" in mount for mount in before.flag_values("mount")):
+                return True
+        for command in self._earlier_commands(instruction) + same_run:
+            program = _program(command).rsplit("/", 1)[-1]
+            argv = _argv(command)
+            if any("update" in word for word in argv) or "add-apt-repository" in argv:
+                return True
+            if program in ("sh", "bash", "make", "source", ".", "eval", "exec", "xargs", "install_packages"):
+                return True
+            if program.endswith(".sh") or (_program(command).startswith(("./", "/")) and program not in APT_PROGRAMS):
+                return True
+        return False
 
     def _may_have_copied_programs(self, instruction: Instruction) -> bool:
         """Whether an instruction before the RUN may have put a program where it runs from.
@@ -1182,6 +1239,21 @@ class StageScope:
         return False
 
 
+APT_PROGRAMS = frozenset({"apt-get", "apt"})
+# Packages no official python, Debian or Ubuntu image holds (buildpack-deps, under the full
+# python images, installs compilers, -dev libraries, curl, wget, git and imagemagick, but
+# none of these): `apt-get install` of one needs the package lists.
+NOT_PREINSTALLED = frozenset(
+    {"ffmpeg", "tesseract-ocr", "chromium", "chromium-driver", "firefox-esr", "libreoffice", "nodejs", "npm"}
+    | {"postgresql", "postgresql-client", "redis-server", "redis-tools", "nginx", "supervisor", "cron", "vim"}
+    | {"nano", "htop", "poppler-utils", "default-jre", "default-jdk", "jq", "gosu", "tini", "pandoc"}
+    | {"wkhtmltopdf", "build-essential", "portaudio19-dev", "sqlite3"}
+)
+# ... and build tools the slim python images and plain debian/ubuntu ones lack too.
+NOT_IN_SLIM = frozenset(
+    {"gcc", "g++", "make", "git", "curl", "wget", "libpq-dev", "pkg-config", "unzip", "libffi-dev", "libssl-dev"}
+)
+APT_VALUE_OPTIONS = frozenset({"-o", "-t", "-c", "--option", "--target-release", "--config-file"})
 # `poetry source add` options Poetry 2.0 removed (its source/add.py has only --priority), and their replacements.
 REMOVED_SOURCE_OPTIONS = {"--default": "--priority=primary", "--secondary": "--priority=supplemental"}
 # Programs that may bring another Python (or run a script that does); package managers
@@ -1317,6 +1389,24 @@ def _allowed_minor(constraints: list[list[Range]], current: tuple[int, int]) -> 
 
 
 STANDARD_PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+
+
+def _apt_install_packages(command: SimpleCommand) -> list[str]:
+    """The package names an `apt-get install`/`apt install` asks for (literal ones only)."""
+    if _program(command).rsplit("/", 1)[-1] not in APT_PROGRAMS:
+        return []
+    words: list[str] = []
+    skip = False
+    for word in _argv(command)[(_program_index(command) or 0) + 1 :]:
+        if skip:
+            skip = False
+        elif word in APT_VALUE_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            words.append(word)
+    if words[:1] != ["install"]:
+        return []  # another subcommand (`apt-get update`, `apt-get remove`)
+    return [w.split("=", 1)[0] for w in words[1:] if re.fullmatch(r"[a-z0-9][a-z0-9.+-]*(=\S+)?", w)]
 
 
 def _version(text: str | None) -> tuple[int, ...] | None:

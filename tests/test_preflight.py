@@ -195,7 +195,9 @@ NOT_FLAGGED = [
     ),
     pytest.param(SLIM + "RUN --mount=type=cache,target=/root/.cache --network=none true\n", id="known-run-flags"),
     pytest.param(SLIM + 'RUN psql -c "SELECT 1 \\\nFROM users"\n', id="keyword-inside-quotes"),
-    pytest.param(SLIM + "RUN apt-get install -y \\\n    curl \\\n    git\n", id="ordinary-continuation"),
+    pytest.param(
+        SLIM + "RUN apt-get update && apt-get install -y \\\n    curl \\\n    git\n", id="ordinary-continuation"
+    ),
     pytest.param(SLIM + "RUN echo a \\\n    run-parts x\n", id="lowercase-word-is-not-a-keyword"),
     pytest.param("FROM circleci/python:3.7\nRUN sudo pip install poetry\n", id="sudo-in-an-image-that-has-it"),
     pytest.param(SLIM + "RUN apt-get update && apt-get install -y sudo\nRUN sudo true\n", id="sudo-installed-first"),
@@ -663,4 +665,66 @@ def test_a_source_option_the_poetry_knows_is_not_flagged(install, option):
 def test_a_source_option_on_python_3_8_is_not_judged():
     # Unpinned on 3.8 installs Poetry 1.8.5, which still knows --default.
     text = SOURCE_ADD.format(install="pip install poetry", option="--default").replace("3.10", "3.8")
+    assert find_breaks(parse(text)) == []
+
+
+# --- apt-get install with no package lists -------------------------------------------
+
+APT = "FROM {image}\nRUN pip install poetry==1.8.5\nWORKDIR /app\nCOPY . .\n{run}\nRUN poetry install\n"
+
+
+@pytest.mark.parametrize(
+    "image, run",
+    [
+        pytest.param("python:3.8", "RUN apt install ffmpeg -y", id="apt-ffmpeg-full-image"),
+        pytest.param("python:3.11-slim", "RUN apt-get install -y --no-install-recommends gcc", id="gcc-on-slim"),
+        pytest.param(
+            "python:3.11-slim",
+            "RUN DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-confold install -y git",
+            id="options-and-assignment",
+        ),
+        pytest.param("debian:bookworm", "RUN apt-get install -y curl && rm -rf /var/lib/apt/lists/*", id="debian"),
+        pytest.param("ubuntu:22.04", "RUN apt-get install -y build-essential", id="ubuntu"),
+        pytest.param("python:3.11", "RUN apt-get install -y libpq5=15.* nodejs", id="one-absent-among-others"),
+    ],
+)
+def test_apt_install_without_lists_is_flagged(image, run):
+    text = APT.format(image=image, run=run)
+    breaks = [b for b in find_breaks(parse(text)) if b.rule == "apt-without-update"]
+    assert [(b.line, b.fixable) for b in breaks] == [(5, False)]
+    assert "ships no package lists" in breaks[0].message and "Unable to locate package" in breaks[0].message
+
+
+@pytest.mark.parametrize(
+    "image, run",
+    [
+        pytest.param("python:3.8", "RUN apt-get update && apt-get install -y ffmpeg", id="update-first"),
+        pytest.param("python:3.8", "RUN apt-get update -qq\nRUN apt install -y ffmpeg", id="update-in-an-earlier-run"),
+        pytest.param("python:3.11", "RUN apt-get install -y gcc git curl", id="full-image-has-build-tools"),
+        pytest.param("python:3.11-slim", "RUN apt-get install -y tzdata ca-certificates", id="installed-ones"),
+        pytest.param("python:3.11-slim", "RUN apt-get install -y $PACKAGES", id="packages-unknown"),
+        pytest.param("python:3.11-slim", "RUN apt-get install -y ./tool.deb", id="local-deb"),
+        pytest.param("python:3.11-slim", "RUN apt-get install -y ffmpeg || true", id="failure-hidden"),
+        pytest.param("python:3.11-slim", "RUN ./setup.sh && apt-get install -y ffmpeg", id="script-may-update"),
+        pytest.param("python:3.11-slim", "RUN sh -c 'apt-get update' && apt-get install -y ffmpeg", id="sh-c-update"),
+        pytest.param(
+            "python:3.11-slim",
+            "RUN --mount=type=cache,target=/var/lib/apt apt-get install -y ffmpeg",
+            id="cache-mount-on-the-lists",
+        ),
+        pytest.param(
+            "python:3.11-slim", "COPY --from=base /var/lib/apt /var/lib/apt\nRUN apt-get install -y ffmpeg", id="copied"
+        ),
+        pytest.param("python:3.11-alpine", "RUN apt-get install -y ffmpeg", id="alpine-not-judged"),
+        pytest.param("myorg/python:3.11", "RUN apt-get install -y ffmpeg", id="custom-image-may-have-lists"),
+        pytest.param("python:3.11-slim", "RUN apt-get remove -y gcc", id="other-subcommand"),
+    ],
+)
+def test_apt_install_that_may_find_its_packages_is_not_flagged(image, run):
+    breaks = find_breaks(parse(APT.format(image=image, run=run)))
+    assert [b.message for b in breaks if b.rule == "apt-without-update"] == []
+
+
+def test_apt_lists_fetched_in_a_parent_stage_count():
+    text = "FROM python:3.11-slim AS base\nRUN apt-get update\nFROM base\nRUN apt-get install -y ffmpeg\n"
     assert find_breaks(parse(text)) == []
