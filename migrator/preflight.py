@@ -55,6 +55,22 @@ a rule that cannot be sure says nothing):
 - no-dev-poetry-2: ``--no-dev`` with a Poetry 2 install (pinned, or unpinned on a
   Python that resolves to Poetry 2): Poetry 2 removed the option. MIG001 rewrites
   ``--no-dev`` by its nature, so the migration goes ahead and says so.
+- removed-poetry-option: ``poetry source add --default`` (or ``--secondary``) with a Poetry 2
+  install, pinned or unpinned as for ``--no-dev``: Poetry 2.0 removed both (``--priority=primary``
+  / ``--priority=supplemental`` replace them). No transform rewrites it.
+- python-outside-constraint: ``poetry install`` on an official python image whose X.Y no patch
+  release of the project's ``python =`` / ``requires-python`` allows (with the project context;
+  every pyproject.toml of the context must exclude it). Poetry checks the constraint before it
+  reads ``virtualenvs.create`` and then looks for a python3.X on PATH, so only images with no
+  other Python count: slim ones, or full ones whose Debian python3 (buildpack-deps brings it
+  with mercurial) is excluded too, from a tag naming the release; nothing before may add a
+  Python (apt, uv, pyenv, conda, a script) or another project (git clone, COPY --from, ADD).
+  ``!=`` clauses are left out and pre-releases make the constraint unknown: never a false alarm.
+- apt-without-update: ``apt-get install``/``apt install`` with no ``apt-get update`` before it in
+  the RUN or an earlier one of the stage (or its parents): official python, Debian and Ubuntu
+  images ship no package lists, so apt finds only what is installed. Judged only for packages
+  no such image holds (build tools too on slim and distribution images), and only when nothing
+  before may have fetched the lists (any ``update`` word, a script, a cache mount on /var/lib/apt).
 - sudo: ``sudo`` on a plain python, Debian or Ubuntu image, which have none.
 - bashism: ``source``, ``[[``, ``pushd``, ``popd``, ``shopt``, ``declare`` or
   ``set -o pipefail`` under the default ``/bin/sh``, which is dash on Debian and
