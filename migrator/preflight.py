@@ -99,7 +99,7 @@ import json
 import posixpath
 import re
 import shlex
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from migrator.analysis import env_pairs, pip_program, poetry_subcommand
 from migrator.model import Dockerfile, Instruction, ParseError, Stage, parse
@@ -1079,14 +1079,15 @@ class StageScope:
             if ranges is None:
                 return []
             constraints.append(ranges)
-        candidates = [python[:2], *others]
-        if any(_allows_minor(ranges, minor) for ranges, _ in constraints for minor in candidates):
+        minor = (python[0], python[1])
+        candidates = [minor, *others]
+        if any(_allows_minor(ranges, candidate) for ranges, _ in constraints for candidate in candidates):
             return []
         if self._may_add_python_or_project(instruction, same_run):
             return []
         root = chain(self.doc, self.stage)[0].from_instruction
         shown = "; ".join(dict.fromkeys(text for _, text in constraints))
-        suggestion = _allowed_minor([r for r, _ in constraints], python[:2])
+        suggestion = _allowed_minor([r for r, _ in constraints], minor)
         instead = "a Python it allows"
         if suggestion:
             # The same variant with the nearest allowed release: python:3.11-slim -> python:3.12-slim.
@@ -1303,7 +1304,7 @@ Bound = tuple[tuple[int, ...], bool]  # a version and whether it is included
 Range = tuple[Bound | None, Bound | None]  # lower, upper (None: unbounded)
 
 
-def _project_python(data: dict) -> tuple[list[Range], str] | None:
+def _project_python(data: dict[str, Any]) -> tuple[list[Range], str] | None:
     """The Python versions a pyproject.toml allows, as ranges, and how it says so; None when unsure.
 
     Poetry 1 reads `[tool.poetry.dependencies] python`, Poetry 2 also `[project] requires-python`:
