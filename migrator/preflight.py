@@ -1033,7 +1033,7 @@ class StageScope:
                     return removed
             if not sub or sub[0] not in ("install", "sync"):
                 continue
-            outside = self._python_outside(instruction, commands[:k])
+            outside = self._python_outside(instruction, commands[:k], env)
             if outside:
                 return outside
             # A break a transform fixes must not hide one it does not: both are listed.
@@ -1054,7 +1054,9 @@ class StageScope:
                 return found
         return []
 
-    def _python_outside(self, instruction: Instruction, same_run: list[SimpleCommand]) -> list[Break]:
+    def _python_outside(
+        self, instruction: Instruction, same_run: list[SimpleCommand], env: dict[str, str]
+    ) -> list[Break]:
         """The image's Python is outside the project's `python` constraint, and no other Python can be found.
 
         Poetry checks the constraint before it reads `virtualenvs.create` and looks for another
@@ -1074,11 +1076,18 @@ class StageScope:
         if others is None:
             return []
         constraints = []
+        poetry_2_only = False
         for poetry_project in self.project.projects.values():
             ranges = _project_python(poetry_project.raw)
             if ranges is None:
                 return []
-            constraints.append(ranges)
+            constraints.append(ranges[:2])
+            poetry_2_only = poetry_2_only or ranges[2]
+        if poetry_2_only:
+            # Poetry 1 reads no [project] table: requires-python alone binds only Poetry 2.
+            version, _ = self._poetry_version(instruction, same_run, env)
+            if version is None or version < (2,):
+                return []
         minor = (python[0], python[1])
         candidates = [minor, *others]
         if any(_allows_minor(ranges, candidate) for ranges, _ in constraints for candidate in candidates):
@@ -1304,11 +1313,12 @@ Bound = tuple[tuple[int, ...], bool]  # a version and whether it is included
 Range = tuple[Bound | None, Bound | None]  # lower, upper (None: unbounded)
 
 
-def _project_python(data: dict[str, Any]) -> tuple[list[Range], str] | None:
+def _project_python(data: dict[str, Any]) -> tuple[list[Range], str, bool] | None:
     """The Python versions a pyproject.toml allows, as ranges, and how it says so; None when unsure.
 
     Poetry 1 reads `[tool.poetry.dependencies] python`, Poetry 2 also `[project] requires-python`:
-    with both, a version must be outside both to be sure.
+    with both, a version must be outside both to be sure; with requires-python alone, only
+    Poetry 2 is bound (the last item says so).
     """
     tool = ((data.get("tool") or {}).get("poetry") or {}) if isinstance(data.get("tool"), dict) else {}
     poetry_python = (tool.get("dependencies") or {}).get("python") if isinstance(tool, dict) else None
@@ -1323,7 +1333,8 @@ def _project_python(data: dict[str, Any]) -> tuple[list[Range], str] | None:
         found.append((ranges, shown.format(value).replace("'", '"')))
     if not found:
         return None
-    return [r for ranges, _ in found for r in ranges], " and ".join(text for _, text in found)
+    ranges = [r for ranges, _ in found for r in ranges]
+    return ranges, " and ".join(text for _, text in found), poetry_python is None
 
 
 def parse_python_constraint(text: str) -> list[Range] | None:

@@ -525,7 +525,6 @@ def constrained(tmp_path):
         pytest.param("python:3.10-slim", pyproject("3.11.*"), id="wildcard"),
         pytest.param("python:3.10-slim", pyproject("~3.8 || ^3.11", ">=3.11"), id="both-exclude"),
         pytest.param("python:3.9-bullseye", pyproject("^3.11"), id="full-image-its-debian-python-excluded-too"),
-        pytest.param("python:3.13-slim", pyproject(None, ">=3.8,<3.13"), id="requires-python"),
     ],
 )
 def test_a_python_outside_the_constraint_is_flagged(constrained, image, toml):
@@ -542,6 +541,16 @@ def test_the_python_message_names_the_constraint_and_the_nearest_image(constrain
         'image has no other Python, so `poetry install` fails with "The currently activated Python version ... is '
         'not supported by the project" (use python:3.12-slim on line 1, or widen the constraint)'
     )
+
+
+def test_requires_python_alone_binds_poetry_2_only(constrained):
+    toml = pyproject(None, ">=3.8,<3.13")
+    poetry_2 = CONSTRAINED.format(image="python:3.13-slim").replace("1.8.5", "2.1.1")
+    breaks = find_breaks(parse(poetry_2), constrained(toml))
+    assert [(b.rule, b.line) for b in breaks] == [("python-outside-constraint", 5)]
+    assert 'requires-python = ">=3.8,<3.13" excludes' in breaks[0].message
+    # Poetry 1 reads no [project] table, so it installs on 3.13 whatever requires-python says.
+    assert find_breaks(parse(CONSTRAINED.format(image="python:3.13-slim")), constrained(toml)) == []
 
 
 def test_the_python_is_read_through_an_arg_default(constrained):
