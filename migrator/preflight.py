@@ -55,6 +55,22 @@ a rule that cannot be sure says nothing):
 - no-dev-poetry-2: ``--no-dev`` with a Poetry 2 install (pinned, or unpinned on a
   Python that resolves to Poetry 2): Poetry 2 removed the option. MIG001 rewrites
   ``--no-dev`` by its nature, so the migration goes ahead and says so.
+- removed-poetry-option: ``poetry source add --default`` (or ``--secondary``) with a Poetry 2
+  install, pinned or unpinned as for ``--no-dev``: Poetry 2.0 removed both (``--priority=primary``
+  / ``--priority=supplemental`` replace them). No transform rewrites it.
+- python-outside-constraint: ``poetry install`` on an official python image whose X.Y no patch
+  release of the project's ``python =`` / ``requires-python`` allows (with the project context;
+  every pyproject.toml of the context must exclude it). Poetry checks the constraint before it
+  reads ``virtualenvs.create`` and then looks for a python3.X on PATH, so only images with no
+  other Python count: slim ones, or full ones whose Debian python3 (buildpack-deps brings it
+  with mercurial) is excluded too, from a tag naming the release; nothing before may add a
+  Python (apt, uv, pyenv, conda, a script) or another project (git clone, COPY --from, ADD).
+  ``!=`` clauses are left out and pre-releases make the constraint unknown: never a false alarm.
+- apt-without-update: ``apt-get install``/``apt install`` with no ``apt-get update`` before it in
+  the RUN or an earlier one of the stage (or its parents): official python, Debian and Ubuntu
+  images ship no package lists, so apt finds only what is installed. Judged only for packages
+  no such image holds (build tools too on slim and distribution images), and only when nothing
+  before may have fetched the lists (any ``update`` word, a script, a cache mount on /var/lib/apt).
 - sudo: ``sudo`` on a plain python, Debian or Ubuntu image, which have none.
 - bashism: ``source``, ``[[``, ``pushd``, ``popd``, ``shopt``, ``declare`` or
   ``set -o pipefail`` under the default ``/bin/sh``, which is dash on Debian and
@@ -87,6 +103,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from migrator.analysis import env_pairs, pip_program, poetry_subcommand
 from migrator.model import Dockerfile, Instruction, ParseError, Stage, parse
+from migrator.poetry_releases import LATEST, image_python
 from migrator.record import dataclass, replace
 from migrator.shell import SimpleCommand, run_commands
 from migrator.transform import DEFAULT_POETRY_VERSION, Note
@@ -159,7 +176,7 @@ VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_
 PYTHON_TAG_RE = re.compile(r"^(\d+)\.(\d+)")
 CURRENT_PYTHON = (3, 13)  # what `python:3`, `python:slim` and `python:latest` run: anything from 3.9 on will do
 POETRY_SPEC_RE = re.compile(r"^poetry(\[[^\]]*\])?\s*(?P<spec>[=<>~!].*)?$")
-RUN_RULE_WORDS = re.compile(r"poetry|sudo|source|\[\[|pushd|popd|shopt|declare|pipefail")
+RUN_RULE_WORDS = re.compile(r"poetry|sudo|source|\[\[|pushd|popd|shopt|declare|pipefail|apt")
 ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # Programs that may put files (a project, a Poetry) where a later step looks for them.
 FETCHERS = frozenset({"git", "curl", "wget", "tar", "unzip", "cp", "mv", "ln", "rsync", "gsutil", "aws", "scp"})
@@ -249,7 +266,7 @@ def find_breaks(doc: Dockerfile, project: ProjectContext | None = None) -> list[
     for stage in doc.stages:
         if stage.number not in needed:
             continue
-        scope = StageScope(doc, stage)
+        scope = StageScope(doc, stage, project)
         for instruction in (stage.from_instruction, *stage.instructions):
             found.extend(_swallowed(doc, instruction))
             if instruction.keyword == "SHELL" or (
@@ -786,9 +803,10 @@ def _venv_not_on_path(doc: Dockerfile, project: ProjectContext | None) -> list[B
 class StageScope:
     """What a stage has before each of its RUNs: files, Poetry, sudo, its shell."""
 
-    def __init__(self, doc: Dockerfile, stage: Stage):
+    def __init__(self, doc: Dockerfile, stage: Stage, project: ProjectContext | None = None):
         self.doc = doc
         self.stage = stage
+        self.project = project
         self.stages = chain(doc, stage)
         self.image = base_image(doc, stage)
         self.family = plain_image(self.image)
@@ -839,6 +857,7 @@ class StageScope:
         if shell in (None, "sh", "dash"):
             found += self._bashisms(instruction, commands)
         found += self._sudo(instruction, commands)
+        found += self._apt_without_lists(instruction, commands)
         found += self._poetry(instruction, commands, env, workdir)
         return found
 
@@ -871,6 +890,62 @@ class StageScope:
                 )
             ]
         return []
+
+    def _apt_without_lists(self, instruction: Instruction, commands: list[SimpleCommand]) -> list[Break]:
+        """`apt-get install` of a package the image lacks, with no `apt-get update` before it.
+
+        Official python, Debian and Ubuntu images ship without package lists: apt then knows
+        only what is installed (`apt-get install tzdata` passes) and stops on anything else.
+        Judged only for packages no such image has (NOT_PREINSTALLED; on slim and distribution
+        images also the usual build tools), when nothing before may have fetched the lists
+        (an `update` anywhere, a script, a cache mount on /var/lib/apt, a copy from elsewhere).
+        """
+        if self.family is None or self._apt_lists_possible(instruction, []):
+            return []
+        missing = NOT_PREINSTALLED
+        tag = (self.image or "").lower().partition(":")[2]
+        if self.family != "python" or "slim" in tag:
+            missing = missing | NOT_IN_SLIM
+        for k, command in enumerate(commands):
+            if self._apt_lists_possible(instruction, commands[:k]):
+                return []
+            packages = _apt_install_packages(command)
+            absent = [p for p in packages if p in missing]
+            if not absent or not status_reaches_end(commands, k):
+                continue
+            program = _program(command).rsplit("/", 1)[-1]
+            return [
+                Break(
+                    "apt-without-update",
+                    instruction.start_line,
+                    f"`{program} install {absent[0]}` runs with no `apt-get update` before it, and {self.image} ships "
+                    f'no package lists, so apt stops with "Unable to locate package {absent[0]}"',
+                    f"run `apt-get update && {program} install ...` in the same RUN",
+                )
+            ]
+        return []
+
+    def _apt_lists_possible(self, instruction: Instruction, same_run: list[SimpleCommand]) -> bool:
+        """Whether the package lists may be there when the RUN's next command starts (yes when unsure)."""
+        for before in [*self.before(instruction.index), instruction]:
+            if before.keyword in ("ADD", "ONBUILD") or (
+                before.keyword == "COPY" and (before.flag("from") or before.heredocs)
+            ):
+                return True
+            if before.keyword == "RUN" and (before.heredocs or before.json_args is not None):
+                return True
+            if any("/var/lib/apt" in mount for mount in before.flag_values("mount")):
+                return True
+        for command in self._earlier_commands(instruction) + same_run:
+            program = _program(command).rsplit("/", 1)[-1]
+            argv = _argv(command)
+            if any("update" in word for word in argv) or "add-apt-repository" in argv:
+                return True
+            if program in ("sh", "bash", "make", "source", ".", "eval", "exec", "xargs", "install_packages"):
+                return True
+            if program.endswith(".sh") or (_program(command).startswith(("./", "/")) and program not in APT_PROGRAMS):
+                return True
+        return False
 
     def _may_have_copied_programs(self, instruction: Instruction) -> bool:
         """Whether an instruction before the RUN may have put a program where it runs from.
@@ -966,8 +1041,15 @@ class StageScope:
                     )
                 ]
             sub = poetry_subcommand(command)
+            if sub and sub[0] == "source" and sub[1][:1] == ["add"]:
+                removed = self._removed_source_option(instruction, sub[1], commands[:k], env)
+                if removed:
+                    return removed
             if not sub or sub[0] not in ("install", "sync"):
                 continue
+            outside = self._python_outside(instruction, commands[:k], env)
+            if outside:
+                return outside
             # A break a transform fixes must not hide one it does not: both are listed.
             found = self._no_dev(instruction, command, commands[:k], env)
             where = _poetry_directory(sub[1], cwd, env)
@@ -985,6 +1067,90 @@ class StageScope:
             if found:
                 return found
         return []
+
+    def _python_outside(
+        self, instruction: Instruction, same_run: list[SimpleCommand], env: dict[str, str]
+    ) -> list[Break]:
+        """The image's Python is outside the project's `python` constraint, and no other Python can be found.
+
+        Poetry checks the constraint before it reads `virtualenvs.create` and looks for another
+        interpreter (python3.X on PATH); none found, it stops with "The currently activated Python
+        version ... is not supported by the project". Judged only when everything is known: an
+        official python image with X.Y in its tag, every project of the context excluding every
+        patch release of X.Y, nothing before that may bring another Python or another project.
+        """
+        if self.project is None or self.project.root is None or not self.project.projects:
+            return []
+        if plain_image(self.image) != "python" or self.image is None:
+            return []
+        python, _ = image_python(self.image)
+        if python is None or python == LATEST or len(python) < 2:
+            return []
+        others = _other_pythons(self.image)
+        if others is None:
+            return []
+        constraints = []
+        poetry_2_only = False
+        for poetry_project in self.project.projects.values():
+            ranges = _project_python(poetry_project.raw)
+            if ranges is None:
+                return []
+            constraints.append(ranges[:2])
+            poetry_2_only = poetry_2_only or ranges[2]
+        if poetry_2_only:
+            # Poetry 1 reads no [project] table: requires-python alone binds only Poetry 2.
+            version, _ = self._poetry_version(instruction, same_run, env)
+            if version is None or version < (2,):
+                return []
+        minor = (python[0], python[1])
+        candidates = [minor, *others]
+        if any(_allows_minor(ranges, candidate) for ranges, _ in constraints for candidate in candidates):
+            return []
+        if self._may_add_python_or_project(instruction, same_run):
+            return []
+        root = chain(self.doc, self.stage)[0].from_instruction
+        shown = "; ".join(dict.fromkeys(text for _, text in constraints))
+        suggestion = _allowed_minor([r for r, _ in constraints], minor)
+        instead = "a Python it allows"
+        if suggestion:
+            # The same variant with the nearest allowed release: python:3.11-slim -> python:3.12-slim.
+            variant = re.sub(r"^\d+\.\d+(\.\d+)?", "", self.image.split("@", 1)[0].rpartition(":")[2])
+            instead = f"python:{suggestion[0]}.{suggestion[1]}{variant}"
+        return [
+            Break(
+                "python-outside-constraint",
+                instruction.start_line,
+                f"{self.image} (line {root.start_line}) runs Python {python[0]}.{python[1]}, which pyproject.toml's "
+                f"{shown} excludes, and the image has no other Python, so `poetry install` fails with "
+                '"The currently activated Python version ... is not supported by the project"',
+                f"use {instead} on line {root.start_line}, or widen the constraint",
+            )
+        ]
+
+    def _may_add_python_or_project(self, instruction: Instruction, same_run: list[SimpleCommand]) -> bool:
+        """Whether anything before may have added a Python, or a project other than the context's."""
+        for before in self.before(instruction.index):
+            if before.keyword in ("ADD", "ONBUILD") or (
+                before.keyword == "COPY" and (before.flag("from") or before.heredocs)
+            ):
+                return True
+            if before.keyword == "RUN" and (before.heredocs or before.json_args is not None):
+                return True
+        for command in self._earlier_commands(instruction) + same_run:
+            program = _program(command).rsplit("/", 1)[-1]
+            argv = _argv(command)
+            if program in PYTHON_PROVIDERS or program.endswith(".sh") or _program(command).startswith("./"):
+                return True
+            if program in PACKAGE_MANAGERS and any("python" in w.lower() or "pypy" in w.lower() for w in argv):
+                return True
+            if program in ("sh", "bash") and not any(w == "-" or w.startswith("-") for w in argv[1:2]):
+                return True  # a script file: may do anything
+            if any("pyproject" in w.lower() for w in argv) or (program == "git" and "clone" in argv):
+                return True
+            sub = poetry_subcommand(command)
+            if sub and sub[0] in ("env", "new", "init", "python"):
+                return True
+        return False
 
     def _poetry_installed(self, instruction: Instruction, same_run: list[SimpleCommand]) -> bool:
         """Whether anything before may have installed Poetry (conservative: yes when unsure)."""
@@ -1008,6 +1174,25 @@ class StageScope:
                 f"`--no-dev` fails: Poetry 2 removed it and {how}",
                 "use `--only main`",
                 fixed_by="MIG001",  # its nature: `--no-dev` -> `--without dev` / `--only main`
+            )
+        ]
+
+    def _removed_source_option(
+        self, instruction: Instruction, args: list[str], same_run: list[SimpleCommand], env: dict[str, str]
+    ) -> list[Break]:
+        """`poetry source add --default`/`--secondary` under Poetry 2, which removed both (no transform rewrites it)."""
+        option = next((a for a in args if a in REMOVED_SOURCE_OPTIONS), None)
+        if option is None:
+            return []
+        version, how = self._poetry_version(instruction, same_run, env)
+        if version is None or version < (2,):
+            return []
+        return [
+            Break(
+                "removed-poetry-option",
+                instruction.start_line,
+                f"`poetry source add {option}` fails: Poetry 2 removed {option} and {how}",
+                f"use `{REMOVED_SOURCE_OPTIONS[option]}`, or pin Poetry 1.8.5",
             )
         ]
 
@@ -1094,7 +1279,176 @@ class StageScope:
         return False
 
 
+APT_PROGRAMS = frozenset({"apt-get", "apt"})
+# Packages no official python, Debian or Ubuntu image holds (buildpack-deps, under the full
+# python images, installs compilers, -dev libraries, curl, wget, git and imagemagick, but
+# none of these): `apt-get install` of one needs the package lists.
+NOT_PREINSTALLED = frozenset(
+    {"ffmpeg", "tesseract-ocr", "chromium", "chromium-driver", "firefox-esr", "libreoffice", "nodejs", "npm"}
+    | {"postgresql", "postgresql-client", "redis-server", "redis-tools", "nginx", "supervisor", "cron", "vim"}
+    | {"nano", "htop", "poppler-utils", "default-jre", "default-jdk", "jq", "gosu", "tini", "pandoc"}
+    | {"wkhtmltopdf", "build-essential", "portaudio19-dev", "sqlite3"}
+)
+# ... and build tools the slim python images and plain debian/ubuntu ones lack too.
+NOT_IN_SLIM = frozenset(
+    {"gcc", "g++", "make", "git", "curl", "wget", "libpq-dev", "pkg-config", "unzip", "libffi-dev", "libssl-dev"}
+)
+APT_VALUE_OPTIONS = frozenset({"-o", "-t", "-c", "--option", "--target-release", "--config-file"})
+# `poetry source add` options Poetry 2.0 removed (its source/add.py has only --priority), and their replacements.
+REMOVED_SOURCE_OPTIONS = {"--default": "--priority=primary", "--secondary": "--priority=supplemental"}
+# Programs that may bring another Python (or run a script that does); package managers
+# bring one when a word names it (apt-get install python3.12).
+PYTHON_PROVIDERS = frozenset(
+    {"pyenv", "uv", "uvx", "conda", "mamba", "micromamba", "asdf", "rye", "pixi", "mise", "pdm", "hatch", "nix"}
+    | {"spack", "make", "tar", "unzip", "source", ".", "eval", "exec", "xargs", "cp", "mv", "ln", "rsync"}
+)
+PACKAGE_MANAGERS = frozenset({"apt", "apt-get", "aptitude", "apk", "yum", "dnf", "microdnf", "add-apt-repository"})
+# The python3 of each Debian release a full (non-slim) python image is built on: buildpack-deps
+# installs mercurial, which brings it, and Poetry may pick it (python3.X on PATH).
+DEBIAN_PYTHON = {"jessie": (3, 4), "stretch": (3, 5), "buster": (3, 7), "bullseye": (3, 9), "bookworm": (3, 11)}
+DEBIAN_PYTHON["trixie"] = (3, 13)
+PYTHON_PIN_RE = re.compile(r"^(===|==|!=|~=|<=|>=|<|>|\^|~)?\s*(\d+(?:\.\d+){0,2})(\.\*)?$")
+
+
+def _other_pythons(image: str) -> list[tuple[int, int]] | None:
+    """Other Pythons a python image may hold (Debian's python3 in the full ones); None when unsure."""
+    tag = image.lower().split("@", 1)[0].rpartition(":")[2]
+    if any(word in tag for word in ("windows", "nanoserver", "alpine")):
+        return None
+    if "slim" in tag:
+        return []
+    releases = [release for release in DEBIAN_PYTHON if release in tag]
+    if releases:
+        return [DEBIAN_PYTHON[releases[0]]]
+    return list(DEBIAN_PYTHON.values())  # the tag names no release: any of them
+
+
+Bound = tuple[tuple[int, ...], bool]  # a version and whether it is included
+Range = tuple[Bound | None, Bound | None]  # lower, upper (None: unbounded)
+
+
+def _project_python(data: dict[str, Any]) -> tuple[list[Range], str, bool] | None:
+    """The Python versions a pyproject.toml allows, as ranges, and how it says so; None when unsure.
+
+    Poetry 1 reads `[tool.poetry.dependencies] python`, Poetry 2 also `[project] requires-python`:
+    with both, a version must be outside both to be sure; with requires-python alone, only
+    Poetry 2 is bound (the last item says so).
+    """
+    tool = ((data.get("tool") or {}).get("poetry") or {}) if isinstance(data.get("tool"), dict) else {}
+    poetry_python = (tool.get("dependencies") or {}).get("python") if isinstance(tool, dict) else None
+    requires = (data.get("project") or {}).get("requires-python") if isinstance(data.get("project"), dict) else None
+    found: list[tuple[list[Range], str]] = []
+    for value, shown in ((poetry_python, "python = {!r}"), (requires, "requires-python = {!r}")):
+        if value is None:
+            continue
+        ranges = parse_python_constraint(value) if isinstance(value, str) else None
+        if ranges is None:
+            return None
+        found.append((ranges, shown.format(value).replace("'", '"')))
+    if not found:
+        return None
+    ranges = [r for ranges, _ in found for r in ranges]
+    return ranges, " and ".join(text for _, text in found), poetry_python is None
+
+
+def parse_python_constraint(text: str) -> list[Range] | None:
+    """A Poetry (or PEP 440) constraint as ranges whose union it allows; None when unsure.
+
+    ``^3.8``, ``~3.8``, ``~=3.8``, ``>=3.8,<4``, ``>=3.8 <4``, ``3.8.*``, ``==3.8``, ``*`` and
+    ``||`` between them. A ``!=`` only narrows, so it is left out (the ranges then allow more:
+    never a false alarm); anything else (pre-releases, ``===``) makes the whole unknown.
+    """
+    ranges: list[Range] = []
+    for alternative in re.split(r"\s*\|\|?\s*", text.strip()):
+        lower: Bound | None = None
+        upper: Bound | None = None
+        clauses = re.sub(r"(===|==|!=|~=|<=|>=|<|>|\^|~)\s+", r"\1", alternative.strip())
+        for clause in (c for c in re.split(r"[,\s]+", clauses) if c):
+            if clause in ("*", "x", "X"):
+                continue
+            match = PYTHON_PIN_RE.match(clause)
+            if match is None:
+                return None
+            op, number, star = match.groups()
+            version = tuple(int(p) for p in number.split("."))
+            if op == "!=":
+                continue
+            if op == "===" or (star and op not in (None, "==")):
+                return None
+            new: list[tuple[str, Bound]] = []
+            if star or op in ("^", "~", "~="):
+                if op == "^":
+                    first = next((i for i, p in enumerate(version) if p != 0), len(version) - 1)
+                    top = version[:first] + (version[first] + 1,)
+                elif op == "~=":
+                    if len(version) < 2:
+                        return None
+                    top = version[:-2] + (version[-2] + 1,)
+                elif op == "~":
+                    top = (version[0] + 1,) if len(version) == 1 else (version[0], version[1] + 1)
+                else:  # X.Y.*
+                    top = version[:-1] + (version[-1] + 1,)
+                new = [(">", (version, True)), ("<", (top, False))]
+            elif op in (None, "=="):
+                new = [(">", (version, True)), ("<", (version, True))]
+            elif op in (">=", ">"):
+                new = [(">", (version, op == ">="))]
+            else:
+                new = [("<", (version, op == "<="))]
+            for side, bound in new:
+                if side == ">":
+                    lower = bound if lower is None or _pad(bound[0]) > _pad(lower[0]) else lower
+                else:
+                    upper = bound if upper is None or _pad(bound[0]) < _pad(upper[0]) else upper
+        ranges.append((lower, upper))
+    return ranges
+
+
+def _pad(version: tuple[int, ...]) -> tuple[int, ...]:
+    return (version + (0, 0, 0))[:3]
+
+
+def _allows_minor(ranges: list[Range], minor: tuple[int, int]) -> bool:
+    """Whether some patch release of Python X.Y may be inside the ranges (versions taken as dense)."""
+    low, high = _pad(minor), _pad((minor[0], minor[1] + 1))
+    for lower, upper in ranges:
+        start, start_in = (low, True) if lower is None or _pad(lower[0]) < low else (_pad(lower[0]), lower[1])
+        if upper is None or _pad(upper[0]) > high:
+            end, end_in = high, False
+        else:
+            end, end_in = _pad(upper[0]), upper[1] and _pad(upper[0]) < high
+        if start < end or (start == end and start_in and end_in):
+            return True
+    return False
+
+
+def _allowed_minor(constraints: list[list[Range]], current: tuple[int, int]) -> tuple[int, int] | None:
+    """The Python 3 release nearest above the image's that every constraint allows, for the message."""
+    for minor in range(current[1] + 1, 15):
+        if all(_allows_minor(ranges, (3, minor)) for ranges in constraints):
+            return (3, minor)
+    return None
+
+
 STANDARD_PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+
+
+def _apt_install_packages(command: SimpleCommand) -> list[str]:
+    """The package names an `apt-get install`/`apt install` asks for (literal ones only)."""
+    if _program(command).rsplit("/", 1)[-1] not in APT_PROGRAMS:
+        return []
+    words: list[str] = []
+    skip = False
+    for word in _argv(command)[(_program_index(command) or 0) + 1 :]:
+        if skip:
+            skip = False
+        elif word in APT_VALUE_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            words.append(word)
+    if words[:1] != ["install"]:
+        return []  # another subcommand (`apt-get update`, `apt-get remove`)
+    return [w.split("=", 1)[0] for w in words[1:] if re.fullmatch(r"[a-z0-9][a-z0-9.+-]*(=\S+)?", w)]
 
 
 def _version(text: str | None) -> tuple[int, ...] | None:

@@ -195,7 +195,9 @@ NOT_FLAGGED = [
     ),
     pytest.param(SLIM + "RUN --mount=type=cache,target=/root/.cache --network=none true\n", id="known-run-flags"),
     pytest.param(SLIM + 'RUN psql -c "SELECT 1 \\\nFROM users"\n', id="keyword-inside-quotes"),
-    pytest.param(SLIM + "RUN apt-get install -y \\\n    curl \\\n    git\n", id="ordinary-continuation"),
+    pytest.param(
+        SLIM + "RUN apt-get update && apt-get install -y \\\n    curl \\\n    git\n", id="ordinary-continuation"
+    ),
     pytest.param(SLIM + "RUN echo a \\\n    run-parts x\n", id="lowercase-word-is-not-a-keyword"),
     pytest.param("FROM circleci/python:3.7\nRUN sudo pip install poetry\n", id="sudo-in-an-image-that-has-it"),
     pytest.param(SLIM + "RUN apt-get update && apt-get install -y sudo\nRUN sudo true\n", id="sudo-installed-first"),
@@ -488,3 +490,250 @@ def test_the_command_line_names_the_break_exits_123_and_writes_nothing(tmp_path)
     record = json.loads(report.stdout)["files"][0]
     assert record["status"] == "failed" and record["diff"] is None
     assert record["error"]["line"] == 6 and record["error"]["message"].startswith("CMD ['python', 'main.py']")
+
+
+# --- the image's Python outside the project's constraint (needs the project context) ----
+
+CONSTRAINED = "FROM {image}\nRUN pip install poetry==1.8.5\nWORKDIR /app\nCOPY . .\nRUN poetry install --no-root\n"
+
+
+def pyproject(python: str | None = None, requires: str | None = None) -> str:
+    text = '[tool.poetry]\nname = "x"\nversion = "0"\n'
+    if python is not None:
+        text += f'[tool.poetry.dependencies]\npython = "{python}"\n'
+    if requires is not None:
+        text = f'[project]\nname = "x"\nrequires-python = "{requires}"\n' + text.replace('name = "x"\n', "", 1)
+    return text
+
+
+@pytest.fixture
+def constrained(tmp_path):
+    def make(text: str) -> object:
+        (tmp_path / "pyproject.toml").write_text(text)
+        return read_context(tmp_path)
+
+    return make
+
+
+@pytest.mark.parametrize(
+    "image, toml",
+    [
+        pytest.param("python:3.11-slim", pyproject("^3.12"), id="caret-slim"),
+        pytest.param("python:3.9-slim-bullseye", pyproject(">=3.10,<3.13"), id="range"),
+        pytest.param("python:3.12-slim", pyproject("~3.11"), id="tilde-below"),
+        pytest.param("python:3.8-slim", pyproject(">= 3.9, < 4.0"), id="spaced-range"),
+        pytest.param("python:3.10-slim", pyproject("3.11.*"), id="wildcard"),
+        pytest.param("python:3.10-slim", pyproject("~3.8 || ^3.11", ">=3.11"), id="both-exclude"),
+        pytest.param("python:3.9-bullseye", pyproject("^3.11"), id="full-image-its-debian-python-excluded-too"),
+    ],
+)
+def test_a_python_outside_the_constraint_is_flagged(constrained, image, toml):
+    text = CONSTRAINED.format(image=image)
+    breaks = find_breaks(parse(text), constrained(toml))
+    assert [(b.rule, b.line, b.fixable) for b in breaks] == [("python-outside-constraint", 5, False)]
+    assert f"{image} (line 1) runs Python" in breaks[0].message and "\n" not in breaks[0].message
+
+
+def test_the_python_message_names_the_constraint_and_the_nearest_image(constrained):
+    breaks = find_breaks(parse(CONSTRAINED.format(image="python:3.11-slim")), constrained(pyproject("^3.12")))
+    assert breaks[0].message == (
+        'python:3.11-slim (line 1) runs Python 3.11, which pyproject.toml\'s python = "^3.12" excludes, and the '
+        'image has no other Python, so `poetry install` fails with "The currently activated Python version ... is '
+        'not supported by the project" (use python:3.12-slim on line 1, or widen the constraint)'
+    )
+
+
+def test_requires_python_alone_binds_poetry_2_only(constrained):
+    toml = pyproject(None, ">=3.8,<3.13")
+    poetry_2 = CONSTRAINED.format(image="python:3.13-slim").replace("1.8.5", "2.1.1")
+    breaks = find_breaks(parse(poetry_2), constrained(toml))
+    assert [(b.rule, b.line) for b in breaks] == [("python-outside-constraint", 5)]
+    assert 'requires-python = ">=3.8,<3.13" excludes' in breaks[0].message
+    # Poetry 1 reads no [project] table, so it installs on 3.13 whatever requires-python says.
+    assert find_breaks(parse(CONSTRAINED.format(image="python:3.13-slim")), constrained(toml)) == []
+
+
+def test_the_python_is_read_through_an_arg_default(constrained):
+    text = "ARG PY=3.10\n" + CONSTRAINED.format(image="python:${PY}-slim")
+    breaks = find_breaks(parse(text), constrained(pyproject("^3.11")))
+    assert [(b.rule, b.line) for b in breaks] == [("python-outside-constraint", 6)]
+    assert breaks[0].message.startswith("python:3.10-slim (line 2) runs Python 3.10")
+
+
+@pytest.mark.parametrize(
+    "text, toml",
+    [
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject("^3.11"), id="allowed"),
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject(">=3.11.4"), id="patch-unknown"),
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject("^3.12", ">=3.10"), id="one-allows"),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.11-slim"), pyproject(">=3.10,!=3.11.*"), id="not-equal-left-out"
+        ),
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject("*"), id="any"),
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject(">=3.12.0rc1"), id="pre-release-unsure"),
+        pytest.param(CONSTRAINED.format(image="python:3.11-slim"), pyproject(), id="no-constraint"),
+        pytest.param(CONSTRAINED.format(image="python:3.9"), pyproject("^3.11"), id="full-image-debian-python-may-do"),
+        pytest.param(CONSTRAINED.format(image="python:3.7"), pyproject("^3.8"), id="full-image-release-unknown"),
+        pytest.param(CONSTRAINED.format(image="python:3-slim"), pyproject("^3.14"), id="minor-unknown"),
+        pytest.param(CONSTRAINED.format(image="python:slim"), pyproject("^3.14"), id="latest"),
+        pytest.param(CONSTRAINED.format(image="python:3.10-alpine"), pyproject("^3.11"), id="alpine-not-judged"),
+        pytest.param(CONSTRAINED.format(image="myorg/python:3.10"), pyproject("^3.11"), id="custom-image"),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.10-slim").replace(
+                "WORKDIR", "RUN apt-get update && apt-get install -y python3.11\nWORKDIR"
+            ),
+            pyproject("^3.11"),
+            id="another-python-installed",
+        ),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.10-slim").replace("WORKDIR", "RUN uv python install 3.12\nWORKDIR"),
+            pyproject("^3.11"),
+            id="uv-python",
+        ),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.10-slim").replace("COPY . .", "RUN git clone https://x/y.git ."),
+            pyproject("^3.11"),
+            id="project-cloned-not-the-context",
+        ),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.10-slim").replace("COPY . .", "COPY --from=src /app ."),
+            pyproject("^3.11"),
+            id="copied-from-another-stage",
+        ),
+        pytest.param(
+            CONSTRAINED.format(image="python:3.10-slim").replace("--no-root", "--no-root || true"),
+            pyproject("^3.11"),
+            id="failure-hidden",
+        ),
+    ],
+)
+def test_a_python_that_may_be_allowed_is_not_flagged(constrained, text, toml):
+    assert [b.message for b in find_breaks(parse(text), constrained(toml))] == []
+
+
+def test_without_the_context_the_python_constraint_is_not_judged():
+    assert find_breaks(parse(CONSTRAINED.format(image="python:3.11-slim")), EMPTY_CONTEXT) == []
+
+
+def test_python_constraints_parse_as_poetry_reads_them():
+    from migrator.preflight import _allows_minor, parse_python_constraint
+
+    def minors(text):
+        ranges = parse_python_constraint(text)
+        return None if ranges is None else [m for m in range(6, 15) if _allows_minor(ranges, (3, m))]
+
+    assert minors("^3.8") == [8, 9, 10, 11, 12, 13, 14]
+    assert minors("~3.8") == [8]
+    assert minors("~=3.8") == [8, 9, 10, 11, 12, 13, 14]
+    assert minors("~=3.8.1") == [8]
+    assert minors(">=3.8,<3.11") == [8, 9, 10]
+    assert minors(">=3.8 <3.11") == [8, 9, 10]
+    assert minors("3.9.*") == minors("==3.9.*") == minors("3.9") == minors("==3.9") == [9]
+    assert minors(">3.8") == [8, 9, 10, 11, 12, 13, 14]  # 3.8.1 > 3.8
+    assert minors("<=3.8") == [6, 7, 8]
+    assert minors("^3.8 || ~3.6") == [6, 8, 9, 10, 11, 12, 13, 14]
+    assert minors(">=3.8,!=3.9.*") == [8, 9, 10, 11, 12, 13, 14]  # `!=` left out: allows more, never less
+    assert minors("*") == [6, 7, 8, 9, 10, 11, 12, 13, 14]
+    assert minors(">=3.8.0b1") is None and minors("===3.8") is None and minors("^3.x") is None
+
+
+# --- options Poetry 2 removed, which no transform rewrites ----------------------------
+
+SOURCE_ADD = (
+    "FROM python:3.10\nWORKDIR /app\nCOPY . .\nRUN {install}\nRUN poetry source add {option} mirror https://x/simple\n"
+)
+
+
+@pytest.mark.parametrize(
+    "install, option",
+    [
+        pytest.param("pip3 install poetry", "--default", id="unpinned-default"),
+        pytest.param("pip install poetry==2.1.1", "--secondary", id="pinned-2-secondary"),
+        pytest.param("curl -sSL https://install.python-poetry.org | python3 -", "--default", id="official-installer"),
+    ],
+)
+def test_a_source_option_poetry_2_removed_is_flagged(install, option):
+    breaks = find_breaks(parse(SOURCE_ADD.format(install=install, option=option)))
+    assert [(b.rule, b.line, b.fixable) for b in breaks] == [("removed-poetry-option", 5, False)]
+    assert breaks[0].message.startswith(f"`poetry source add {option}` fails: Poetry 2 removed {option}")
+
+
+@pytest.mark.parametrize(
+    "install, option",
+    [
+        pytest.param("pip install poetry==1.8.5", "--default", id="poetry-1-knows-it"),
+        pytest.param("pip install 'poetry<2'", "--default", id="capped-below-2"),
+        pytest.param("pip3 install poetry", "--priority=primary", id="the-poetry-2-spelling"),
+        pytest.param("pip install poetry", "--priority primary", id="the-poetry-2-spelling-two-words"),
+    ],
+)
+def test_a_source_option_the_poetry_knows_is_not_flagged(install, option):
+    assert [b.message for b in find_breaks(parse(SOURCE_ADD.format(install=install, option=option)))] == []
+
+
+def test_a_source_option_on_python_3_8_is_not_judged():
+    # Unpinned on 3.8 installs Poetry 1.8.5, which still knows --default.
+    text = SOURCE_ADD.format(install="pip install poetry", option="--default").replace("3.10", "3.8")
+    assert find_breaks(parse(text)) == []
+
+
+# --- apt-get install with no package lists -------------------------------------------
+
+APT = "FROM {image}\nRUN pip install poetry==1.8.5\nWORKDIR /app\nCOPY . .\n{run}\nRUN poetry install\n"
+
+
+@pytest.mark.parametrize(
+    "image, run",
+    [
+        pytest.param("python:3.8", "RUN apt install ffmpeg -y", id="apt-ffmpeg-full-image"),
+        pytest.param("python:3.11-slim", "RUN apt-get install -y --no-install-recommends gcc", id="gcc-on-slim"),
+        pytest.param(
+            "python:3.11-slim",
+            "RUN DEBIAN_FRONTEND=noninteractive apt-get -o Dpkg::Options::=--force-confold install -y git",
+            id="options-and-assignment",
+        ),
+        pytest.param("debian:bookworm", "RUN apt-get install -y curl && rm -rf /var/lib/apt/lists/*", id="debian"),
+        pytest.param("ubuntu:22.04", "RUN apt-get install -y build-essential", id="ubuntu"),
+        pytest.param("python:3.11", "RUN apt-get install -y libpq5=15.* nodejs", id="one-absent-among-others"),
+    ],
+)
+def test_apt_install_without_lists_is_flagged(image, run):
+    text = APT.format(image=image, run=run)
+    breaks = [b for b in find_breaks(parse(text)) if b.rule == "apt-without-update"]
+    assert [(b.line, b.fixable) for b in breaks] == [(5, False)]
+    assert "ships no package lists" in breaks[0].message and "Unable to locate package" in breaks[0].message
+
+
+@pytest.mark.parametrize(
+    "image, run",
+    [
+        pytest.param("python:3.8", "RUN apt-get update && apt-get install -y ffmpeg", id="update-first"),
+        pytest.param("python:3.8", "RUN apt-get update -qq\nRUN apt install -y ffmpeg", id="update-in-an-earlier-run"),
+        pytest.param("python:3.11", "RUN apt-get install -y gcc git curl", id="full-image-has-build-tools"),
+        pytest.param("python:3.11-slim", "RUN apt-get install -y tzdata ca-certificates", id="installed-ones"),
+        pytest.param("python:3.11-slim", "RUN apt-get install -y $PACKAGES", id="packages-unknown"),
+        pytest.param("python:3.11-slim", "RUN apt-get install -y ./tool.deb", id="local-deb"),
+        pytest.param("python:3.11-slim", "RUN apt-get install -y ffmpeg || true", id="failure-hidden"),
+        pytest.param("python:3.11-slim", "RUN ./setup.sh && apt-get install -y ffmpeg", id="script-may-update"),
+        pytest.param("python:3.11-slim", "RUN sh -c 'apt-get update' && apt-get install -y ffmpeg", id="sh-c-update"),
+        pytest.param(
+            "python:3.11-slim",
+            "RUN --mount=type=cache,target=/var/lib/apt apt-get install -y ffmpeg",
+            id="cache-mount-on-the-lists",
+        ),
+        pytest.param(
+            "python:3.11-slim", "COPY --from=base /var/lib/apt /var/lib/apt\nRUN apt-get install -y ffmpeg", id="copied"
+        ),
+        pytest.param("python:3.11-alpine", "RUN apt-get install -y ffmpeg", id="alpine-not-judged"),
+        pytest.param("myorg/python:3.11", "RUN apt-get install -y ffmpeg", id="custom-image-may-have-lists"),
+        pytest.param("python:3.11-slim", "RUN apt-get remove -y gcc", id="other-subcommand"),
+    ],
+)
+def test_apt_install_that_may_find_its_packages_is_not_flagged(image, run):
+    breaks = find_breaks(parse(APT.format(image=image, run=run)))
+    assert [b.message for b in breaks if b.rule == "apt-without-update"] == []
+
+
+def test_apt_lists_fetched_in_a_parent_stage_count():
+    text = "FROM python:3.11-slim AS base\nRUN apt-get update\nFROM base\nRUN apt-get install -y ffmpeg\n"
+    assert find_breaks(parse(text)) == []
