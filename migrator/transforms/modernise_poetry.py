@@ -649,6 +649,9 @@ class StageModerniser:
                 word = next(w for w in first.words if POETRY_REQUIREMENT_RE.match(w.text))
                 self.out.splice(instruction, word.start, word.end, '"poetry==$POETRY_VERSION"')
                 self.change(instruction, f"pipx kept, installing the pinned $POETRY_VERSION: {why}")
+            elif installer.pin is not None and not self.version_edited:
+                # Its own `--version` pins it: a POETRY_VERSION beside it would say nothing more.
+                self.new_env = [p for p in self.new_env if p[0] != "POETRY_VERSION"]
             elif installer.pin is None and any(k == "POETRY_VERSION" for k, _ in self.new_env) or self.version_edited:
                 # Only when this transform sets the version it now reads.
                 self.change(
@@ -697,6 +700,11 @@ class StageModerniser:
 
     def installer_markers(self, installer: Installer) -> tuple[str, ...]:
         home = stage_env(self.doc, self.stage, installer.instruction.index + 1).get("POETRY_HOME")
+        # `curl ... | POETRY_HOME=/opt/poetry python -`: set for the installer alone.
+        inline = [
+            w.split("=", 1)[1] for at in installer.commands for w in at.command.argv if w.startswith("POETRY_HOME=")
+        ]
+        home = inline[-1].strip('"') if inline else home
         return INSTALLER_PATH_MARKERS + ((home.rstrip("/"),) if home and "$" not in home else ())
 
     def poetry_path_references(self, installer: Installer) -> tuple[int | None, list[Instruction]]:
@@ -713,6 +721,22 @@ class StageModerniser:
                 path = dict(env_pairs(instruction)).get("PATH", "") if instruction.keyword == "ENV" else ""
                 if any(self.installer_path_entry(p, markers) for p in path.split(":")):
                     hard = hard or instruction.start_line  # other stages may need that PATH: not removed here
+        # The rest of the installer's own RUN (`... | python3 - && /root/.local/bin/poetry config ...`).
+        own = [
+            c
+            for c in self.commands
+            if c.instruction is installer.instruction and c.position > installer.commands[-1].position
+        ]
+        for at in own:
+            if installer.legacy_installer and self.removable_use(at, markers):
+                self.out.remove_command(at)
+                self.change(
+                    at.instruction,
+                    f"`{' '.join(at.command.argv)}` removed: it served the old installer's Poetry, which is on PATH now",
+                )
+                continue
+            if any(self.installer_path_word(w, markers) for w in at.command.argv):
+                hard = hard or installer.instruction.start_line
         for stage in self.doc.stages[self.stage.number :]:
             for instruction in stage.instructions:
                 if instruction.keyword == "ARG" or instruction.index == installer.instruction.index:
@@ -727,11 +751,25 @@ class StageModerniser:
                 if installer.legacy_installer and self.remove_uses(instruction, markers):
                     continue
                 for word in instruction.json_args or instruction.words:
-                    if any(m in word for m in markers) or (
-                        BIN_POETRY_RE.search(word) and "/usr/local/bin/" not in word
-                    ):
+                    if self.installer_path_word(word, markers):
                         hard = hard or instruction.start_line
         return hard, entries
+
+    @staticmethod
+    def installer_path_word(word: str, markers: tuple[str, ...]) -> bool:
+        return any(m in word for m in markers) or (
+            BIN_POETRY_RE.search(word) is not None and "/usr/local/bin/" not in word
+        )
+
+    @staticmethod
+    def removable_use(at: CommandAt, markers: tuple[str, ...]) -> bool:
+        """`source .../.poetry/env` or `ln -s .../bin/poetry ...`: they only served the old installer."""
+        argv = at.command.argv
+        if not any(any(m in w for m in markers) for w in argv):
+            return False
+        return (at.command.program in ("source", ".") and argv[1:2] != [] and argv[1].endswith("/env")) or (
+            at.command.program == "ln" and any(BIN_POETRY_RE.search(w) for w in argv)
+        )
 
     @staticmethod
     def installer_path_entry(entry: str, markers: tuple[str, ...]) -> bool:
@@ -748,12 +786,7 @@ class StageModerniser:
         if not ats:
             return False
         uses = [c for c in ats if any(any(m in w for m in markers) for w in c.command.argv)]
-        removable = [
-            c
-            for c in uses
-            if (c.command.program in ("source", ".") and c.command.argv[1:2] and c.command.argv[1].endswith("/env"))
-            or (c.command.program == "ln" and any(BIN_POETRY_RE.search(w) for w in c.command.argv))
-        ]
+        removable = [c for c in uses if self.removable_use(c, markers)]
         if not uses or len(removable) != len(uses):
             return False
         for at in removable:

@@ -838,3 +838,33 @@ def test_installers_that_make_their_own_venv_stay_on_a_distribution_s_python(ins
     text += "WORKDIR /app\nCOPY . .\nRUN poetry install --only main\n" + RUN_APP
     after = run_twice(TRANSFORM, text)
     assert kept in after and "POETRY_VERSION=2.2.1" in after and 'pip install "poetry' not in after
+
+
+def test_the_installer_s_path_later_in_its_own_run_keeps_the_installer():
+    # A real devcontainer: pip would put Poetry in /usr/local/bin, and the build would fail on this path.
+    text = (
+        "FROM python:3.10\n"
+        "RUN curl -sSL https://install.python-poetry.org | python3 - --version 1.1.13 \\\n"
+        "&& /root/.local/bin/poetry config virtualenvs.in-project true\n"
+    )
+    after = run_twice(TRANSFORM, text)
+    # Its own --version pins it: no POETRY_VERSION beside it.
+    assert after == "FROM python:3.10\nENV POETRY_NO_INTERACTION=1\n" + text.split("\n", 1)[1]
+
+
+def test_a_legacy_installer_s_link_in_its_own_run_goes_with_it():
+    # A real app: `ln -s /opt/poetry/bin/poetry` left behind would make a dangling /usr/local/bin/poetry.
+    text = (
+        "FROM python:3.8\n"
+        "RUN curl -sSL https://raw.githubusercontent.com/python-poetry/poetry/master/get-poetry.py | POETRY_HOME=/opt/poetry python && \\\n"
+        "  cd /usr/local/bin && \\\n"
+        "  ln -s /opt/poetry/bin/poetry && \\\n"
+        "  poetry install\n" + RUN_APP
+    )
+    after = run_twice(TRANSFORM, text)
+    assert "ln -s" not in after and "/opt/poetry/bin" not in after
+    assert (
+        'pip install "poetry==$POETRY_VERSION" && \\\n  cd /usr/local/bin && \\\n  poetry install --compile\n' in after
+    )
+    changes = [c.message for c in outcome_of(TRANSFORM, text).changes if c.line == 2]
+    assert any(m.startswith("`ln -s /opt/poetry/bin/poetry` removed") for m in changes)
