@@ -674,6 +674,8 @@ class StageModerniser:
             self.remove_pipx_setup(installer)
         for entry in path_entries:
             self.remove_path_entries(entry, installer)
+        if not self.isolating:
+            self.remove_poetry_home(installer)
         how = "pipx" if installer.kind == "pipx" else "its curl installer"
         if installer.legacy_installer:
             how = "get-poetry.py/install-poetry.py, which Poetry removed in 2023 (#8059)"
@@ -684,6 +686,19 @@ class StageModerniser:
             else ""
         )
         self.change(instruction, f"Poetry installed {where} at the pinned $POETRY_VERSION instead of {how}{gone}")
+
+    def remove_poetry_home(self, installer: Installer) -> None:
+        """ENV POETRY_HOME told the replaced installer where to put Poetry; pip ignores it."""
+        if re.search(r"\$\{?POETRY_HOME\b", self.doc.text):
+            return  # a line reads it
+        for instruction in self.stage.instructions:
+            if instruction.keyword == "ENV" and instruction.index < installer.instruction.index:
+                if any(k == "POETRY_HOME" for k, _ in env_pairs(instruction)):
+                    self.remove_env_key(instruction, "POETRY_HOME")
+                    self.change(
+                        instruction,
+                        "POETRY_HOME removed: it told the replaced installer where to put Poetry, which pip does not read",
+                    )
 
     def remove_pipx_setup(self, installer: Installer) -> None:
         """`pip install pipx` and `pipx ensurepath` only served the pipx install of Poetry."""

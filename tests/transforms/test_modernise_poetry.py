@@ -786,12 +786,22 @@ def test_poetry_installed_with_its_curl_installer_brings_no_requests(tmp_path):
             "RUN ln -s /opt/poetry/bin/poetry /usr/local/bin/poetry && poetry --version\n"
             "RUN poetry install\n" + RUN_APP,
             "FROM python:3.10\n"
-            "ENV POETRY_HOME=/opt/poetry PATH=/usr/local/bin:$PATH\n"
+            "ENV PATH=/usr/local/bin:$PATH\n"
             + ENV_BLOCK.replace("2.2.1", "1.8.5")
             + 'RUN pip install "poetry==$POETRY_VERSION"\n'
             "RUN poetry --version\n"
             "RUN poetry install --compile\n" + RUN_APP,
             id="install-poetry-home-link",
+        ),
+        pytest.param(
+            # A real app: POETRY_HOME only told the curl installer where to go.
+            "FROM python:3.11\n"
+            'ENV POETRY_HOME="/usr/local"\n'
+            "RUN curl -sSL https://install.python-poetry.org | POETRY_HOME=/usr/local python3 -\n"
+            "RUN poetry install\n" + RUN_APP,
+            "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+            "RUN poetry install --compile\n" + RUN_APP,
+            id="curl-installer-poetry-home",
         ),
         pytest.param(
             "FROM python:3.12-slim\n"
