@@ -415,6 +415,7 @@ class StageModerniser:
         self.inherited: dict[str, str] = {}
         self.moved_into_venv: list[Instruction] = []  # RUNs whose packages now land in the venv
         self.later_runs_need_path = False  # a later RUN runs a program by name that now lives in the venv
+        self.exports_replaced = 0  # `poetry export` + `pip install -r` pairs now `poetry install`
         self.installer: Installer | None = None
         self.isolating = False  # Poetry goes into a venv of its own (POETRY_VENV)
         self.uses_poetry_dependencies = False  # the app imports what pip installed beside Poetry
@@ -1143,6 +1144,7 @@ class StageModerniser:
         for at in removable:
             self.out.remove_command(at)
         self.moved_into_venv.append(instruction)
+        self.exports_replaced += 1
         self.change(
             instruction,
             "poetry export + pip install -r -> poetry install --no-root: Poetry 2 needs a plugin to export, and the venv carries the packages",
@@ -1151,12 +1153,32 @@ class StageModerniser:
 
     # The ENV block
 
+    def makes_a_venv(self) -> bool:
+        """Whether this stage, or one built FROM it, runs `poetry install`/`sync` (an export replaced too).
+
+        A dev-shell image that installs nothing gets no POETRY_VIRTUALENVS_IN_PROJECT: it would
+        only move the venv of the developer's own `poetry install` into their mounted checkout.
+        """
+        stages = [s for s in self.doc.stages if s is self.stage or self.stage in parent_stages(self.doc, s)]
+        for stage in stages:
+            for at in commands_in(stage):
+                sub = poetry_subcommand(at.command)
+                if sub is not None and sub[0] in ("install", "sync"):
+                    return True
+            for instruction in stage.find("RUN"):
+                # A heredoc's script is not parsed into commands: read it as text.
+                body = instruction.raw
+                if instruction.heredocs and re.search(r"\bpoetry\s+(install|sync)\b", body):
+                    if not re.search(r"virtualenvs\.create\s+(false|0)\b", body):
+                        return True
+        return bool(self.exports_replaced)
+
     def add_env_block(self, anchor: Instruction, env: dict[str, str], venv: bool) -> dict[str, str]:
         pairs = [p for p in self.new_env if p[0] == "POETRY_VERSION"]
         if "POETRY_NO_INTERACTION" not in env:
             pairs.append(("POETRY_NO_INTERACTION", "1"))
         in_project_configured = any(is_in_project_config(c.command) for c in self.poetry_commands)
-        if venv and "POETRY_VIRTUALENVS_IN_PROJECT" not in env and not in_project_configured:
+        if venv and "POETRY_VIRTUALENVS_IN_PROJECT" not in env and not in_project_configured and self.makes_a_venv():
             hidden = self.in_project_venv_hidden()
             if hidden is None:
                 pairs.append(("POETRY_VIRTUALENVS_IN_PROJECT", "true"))

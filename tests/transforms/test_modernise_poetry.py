@@ -310,7 +310,9 @@ CHANGED = [
     ),
     pytest.param(
         "FROM python:3.11\nRUN pip install poetry\nRUN poetry export -o requirements.txt\nCMD cat requirements.txt\n",
-        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION" poetry-plugin-export\n'
+        # No `poetry install`, so no venv: no POETRY_VIRTUALENVS_IN_PROJECT.
+        "FROM python:3.11\nENV POETRY_VERSION=2.2.1 \\\n    POETRY_NO_INTERACTION=1\n"
+        'RUN pip install "poetry==$POETRY_VERSION" poetry-plugin-export\n'
         "RUN poetry export -o requirements.txt\n"
         "CMD cat requirements.txt\n",
         id="export-kept-needs-plugin",
@@ -878,3 +880,20 @@ def test_a_legacy_installer_s_link_in_its_own_run_goes_with_it():
     )
     changes = [c.message for c in outcome_of(TRANSFORM, text).changes if c.line == 2]
     assert any(m.startswith("`ln -s /opt/poetry/bin/poetry` removed") for m in changes)
+
+
+@pytest.mark.parametrize(
+    ("later", "in_project"),
+    [
+        pytest.param("", False, id="dev-shell-installs-nothing"),
+        pytest.param("FROM 0 AS app\nCOPY . .\nRUN poetry install\n", True, id="a-child-stage-installs"),
+    ],
+)
+def test_in_project_venv_only_where_poetry_installs(later, in_project):
+    # A real dev-shell image: the setting would only move the developer's own venv into their checkout.
+    text = (
+        "FROM python:3.8.2\nWORKDIR /repo\nRUN pip install --upgrade pip && pip install pipx && pipx install poetry\n"
+    )
+    after = run_twice(TRANSFORM, text + later)
+    assert ("POETRY_VIRTUALENVS_IN_PROJECT" in after) is in_project
+    assert not any("IN_PROJECT" in w.message for w in outcome_of(TRANSFORM, text + later).warnings)
