@@ -1106,13 +1106,27 @@ class StageModerniser:
         if piped is not None:
             pip = piped if reads_requirements(piped.command, ("/dev/stdin", "-")) else None
         elif output:
-            pip = next((c for c in later if reads_requirements(c.command, (output,))), None)
+            # `--output requirements.txt` under WORKDIR /code, then `pip install -r /code/requirements.txt`.
+            written = posixpath.join(workdir_at(self.stage, instruction.index), output)
+            pip = next(
+                (
+                    c
+                    for c in later
+                    if reads_requirements(c.command, (output,))
+                    or reads_requirements(c.command, (written,), workdir_at(self.stage, c.instruction.index))
+                ),
+                None,
+            )
         else:
             pip = None
         if pip is None:
-            self.warn(
-                instruction, "poetry export left alone: its requirements are not installed with pip in this stage"
-            )
+            elsewhere = next((c for c in later if installs_elsewhere(c.command)), None) if output else None
+            if elsewhere is not None:
+                option = next(a for a in elsewhere.command.argv if a.split("=", 1)[0] in PIP_LOCATION_OPTIONS)
+                why = f"line {elsewhere.instruction.start_line} installs its requirements with {option}, which poetry install cannot do"
+            else:
+                why = "no pip install -r of its output follows in this stage"
+            self.warn(instruction, f"poetry export left alone: {why}")
             return False
         blocker = self.venv_blocker() if mode == "venv" else None
         if blocker:
@@ -1145,10 +1159,13 @@ class StageModerniser:
             self.out.remove_command(at)
         self.moved_into_venv.append(instruction)
         self.exports_replaced += 1
-        self.change(
-            instruction,
-            "poetry export + pip install -r -> poetry install --no-root: Poetry 2 needs a plugin to export, and the venv carries the packages",
+        why = (
+            "Poetry 2 needs a plugin to export"
+            if (parse_version(version) or (99,)) >= (2,)
+            else "one step installs the same locked packages"
         )
+        where = "the venv carries the packages" if mode == "venv" else "into the same Python as before"
+        self.change(instruction, f"poetry export + pip install -r -> poetry install --no-root: {why}, {where}")
         return True
 
     # The ENV block
@@ -1306,8 +1323,17 @@ def export_options(command: SimpleCommand) -> tuple[list[str] | None, str | None
     return kept, output
 
 
-def reads_requirements(command: SimpleCommand, files: tuple[str, ...]) -> bool:
-    """`pip install -r FILE` with nothing else to install."""
+# pip options that put packages somewhere `poetry install` cannot.
+PIP_LOCATION_OPTIONS = frozenset({"--target", "-t", "--prefix", "--root", "--user"})
+
+
+def installs_elsewhere(command: SimpleCommand) -> bool:
+    args = pip_program(command)
+    return args is not None and "install" in args and any(a.split("=", 1)[0] in PIP_LOCATION_OPTIONS for a in args)
+
+
+def reads_requirements(command: SimpleCommand, files: tuple[str, ...], workdir: str | None = None) -> bool:
+    """`pip install -r FILE` with nothing else to install (FILE taken from ``workdir`` when given)."""
     args = pip_program(command)
     if args is None or "install" not in args:
         return False
@@ -1317,18 +1343,22 @@ def reads_requirements(command: SimpleCommand, files: tuple[str, ...]) -> bool:
     while i < len(rest):
         arg = rest[i]
         if arg in ("-r", "--requirement") and i + 1 < len(rest):
-            found |= _same_file(rest[i + 1], files)
+            found |= _same_file(rest[i + 1], files, workdir)
             i += 2
             continue
         if arg.startswith("--requirement=") or (arg.startswith("-r") and len(arg) > 2):
-            found |= _same_file(arg.split("=", 1)[1] if "=" in arg else arg[2:], files)
+            found |= _same_file(arg.split("=", 1)[1] if "=" in arg else arg[2:], files, workdir)
         elif not arg.startswith("-"):
             return False  # installs something besides the exported requirements
+        elif arg.split("=", 1)[0] in PIP_LOCATION_OPTIONS:
+            return False  # `--target=/app`: the packages go where poetry install cannot put them
         i += 1
     return found
 
 
-def _same_file(path: str, files: tuple[str, ...]) -> bool:
+def _same_file(path: str, files: tuple[str, ...], workdir: str | None = None) -> bool:
+    if workdir is not None:
+        return any(posixpath.normpath(posixpath.join(workdir, path)) == posixpath.normpath(f) for f in files)
     return any(path == f or path.removeprefix("./") == f.removeprefix("./") for f in files)
 
 

@@ -897,3 +897,46 @@ def test_in_project_venv_only_where_poetry_installs(later, in_project):
     after = run_twice(TRANSFORM, text + later)
     assert ("POETRY_VIRTUALENVS_IN_PROJECT" in after) is in_project
     assert not any("IN_PROJECT" in w.message for w in outcome_of(TRANSFORM, text + later).warnings)
+
+
+def test_export_to_the_workdir_then_pip_by_absolute_path_is_the_same_file():
+    # A real bot: `--output requirements.txt` under WORKDIR /code, then `pip install -r /code/requirements.txt`.
+    text = (
+        "FROM python:3.11\nWORKDIR /code\nRUN pip install poetry\nCOPY pyproject.toml poetry.lock /code/\n"
+        "RUN poetry export -f requirements.txt --output requirements.txt --without-hashes\n"
+        "RUN pip install -r /code/requirements.txt\nCOPY . /code\n" + RUN_APP
+    )
+    after = run_twice(TRANSFORM, text)
+    assert "RUN poetry install --no-root --only main --compile\n" in after and "pip install -r" not in after
+    changes = [c.message for c in outcome_of(TRANSFORM, text).changes if c.line == 5]
+    assert any("Poetry 2 needs a plugin to export, the venv carries the packages" in m for m in changes)
+
+
+def test_export_installed_with_pip_target_is_left_with_its_reason():
+    # A real GitHub action: `pip install --target=/app` puts the packages where a later stage copies them.
+    text = (
+        "FROM python:3.8-slim AS builder\nADD src /app\nRUN pip3 install poetry\n"
+        "COPY poetry.lock pyproject.toml ./\n"
+        "RUN poetry export -f requirements.txt --output /requirements.txt --without-hashes\n"
+        "RUN pip3 install --target=/app -r /requirements.txt --upgrade\n"
+        "FROM python:3.8-buster\nCOPY --from=builder /app /app\n" + RUN_APP
+    )
+    after = run_twice(TRANSFORM, text)
+    assert "poetry export" in after and "pip3 install --target=/app -r /requirements.txt" in after
+    assert "poetry-plugin-export" not in after  # Poetry 1.8.5 on Python 3.8 exports without it
+    warnings = [w.message for w in outcome_of(TRANSFORM, text).warnings if w.line == 5]
+    assert warnings == [
+        "poetry export left alone: line 6 installs its requirements with --target=/app, which poetry install cannot do"
+    ]
+
+
+def test_export_replaced_under_poetry_1_does_not_blame_poetry_2():
+    text = (
+        "FROM python:3.8\nWORKDIR /app\nRUN pip install poetry\nCOPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry export -o req.txt && pip install -r req.txt\nCOPY . .\n" + RUN_APP
+    )
+    messages = [c.message for c in outcome_of(TRANSFORM, text).changes if "poetry export" in c.message]
+    assert messages == [
+        "poetry export + pip install -r -> poetry install --no-root: one step installs the same locked packages, "
+        "the venv carries the packages"
+    ]
