@@ -229,7 +229,11 @@ class OriginLines:
                 anchor = self.at(doc.nodes[edit.start].start_line)
             else:
                 anchor = origins[-1] if origins else 1
-            for line in edit.text.split("\n")[: edit.text.count("\n")]:
+            written = edit.text.split("\n")
+            if edit.end < len(doc.nodes) or written[-1] == "":
+                # Only the file's last line may lack its newline (a file without a final newline).
+                written = written[:-1]
+            for line in written:
                 origins.append(removed.get(line.rstrip("\r"), anchor) if line.strip() else anchor)
             cursor = max(cursor, edit.end)
         keep(cursor, len(doc.nodes))
