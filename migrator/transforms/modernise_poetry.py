@@ -67,6 +67,18 @@ Notes (defects found on real projects)
       12+) never gets Poetry pip-installed into it: a venv of its own instead.
     - Messages agree with what was done: no POETRY_VIRTUALENVS_IN_PROJECT where no venv is
       made, each ENV key's note says what it is for, every kept or left-alone line says why.
+    - The installer's paths count in the rest of its own RUN too (`curl ... | python3 - &&
+      /root/.local/bin/poetry config ...`, seen on a real devcontainer whose build pip
+      would break): the installer stays, pinned by its own `--version` (no POETRY_VERSION
+      beside it). A legacy installer's `ln -s .../bin/poetry` in its own RUN goes with it,
+      and an `ENV POETRY_HOME` that only told the replaced installer where to go is removed.
+    - No POETRY_VIRTUALENVS_IN_PROJECT (nor its warning) in an image where neither the stage
+      nor one built from it runs `poetry install`/`sync`: in a dev shell it would only move
+      the developer's own venv into their mounted checkout.
+    - An export's output is matched through WORKDIR (`--output requirements.txt`, then
+      `pip install -r /code/requirements.txt`); `pip install --target/--prefix/--root/--user`
+      keeps the export, saying so (poetry install cannot put packages there); "Poetry 2 needs
+      a plugin" only where Poetry 2 is pinned.
 """
 
 from __future__ import annotations
