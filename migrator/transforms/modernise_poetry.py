@@ -427,6 +427,7 @@ class StageModerniser:
         self.inherited: dict[str, str] = {}
         self.moved_into_venv: list[Instruction] = []  # RUNs whose packages now land in the venv
         self.later_runs_need_path = False  # a later RUN runs a program by name that now lives in the venv
+        self.plugin_written = False  # poetry-plugin-export added to Poetry's install
         self.exports_replaced = 0  # `poetry export` + `pip install -r` pairs now `poetry install`
         self.installer: Installer | None = None
         self.isolating = False  # Poetry goes into a venv of its own (POETRY_VENV)
@@ -568,10 +569,15 @@ class StageModerniser:
             self.edit_definition(definitions[-1], version, current)
         elif current != version:  # a parent stage may define it already
             self.new_env.append(("POETRY_VERSION", version))
-        if isolate and self.isolate_poetry(installer, plugin):
-            return
-        if not installer.fed:
+        if not (isolate and self.isolate_poetry(installer, plugin)) and not installer.fed:
             self.replace_installer(installer, plugin)
+        if self.plugin_written:
+            export = next(c.instruction for c in self.poetry_commands if is_export(c.command))
+            self.change(
+                installer.instruction,
+                f"poetry-plugin-export installed beside Poetry: Poetry {version} has no `poetry export` of its own, "
+                f"which line {export.start_line} runs",
+            )
 
     def isolate_poetry(self, installer: Installer, plugin: bool) -> bool:
         """Poetry into a venv of its own at /opt/poetry, as Poetry's docs recommend, so that
@@ -618,6 +624,7 @@ class StageModerniser:
             self.new_env.append(("POETRY_HOME", POETRY_HOME))
         self.new_env.append(("PATH", f'"$PATH:{venv}/bin"'))  # after the system python, which runs the app
         requirement = '"poetry==$POETRY_VERSION"' + (" poetry-plugin-export" if plugin else "")
+        self.plugin_written |= plugin
         return f"{python} -m venv {venv} && {venv}/bin/pip install {' '.join([*options, requirement])}"
 
     def edit_definition(self, instruction: Instruction, version: str, current: str | None) -> None:
@@ -641,6 +648,7 @@ class StageModerniser:
             for word in words:
                 if POETRY_REQUIREMENT_RE.match(word.text):
                     self.out.splice(instruction, word.start, word.end, requirement)
+                    self.plugin_written |= plugin
                 elif word.text == "--user" and not hard_path and not path_entries:
                     # A --user install lands in ~/.local/bin, which may not be on PATH.
                     self.drop_word(instruction, words, word)
@@ -683,6 +691,7 @@ class StageModerniser:
             self.out.splice(instruction, first.start, last.end, self.venv_install(python, plugin))
         else:
             self.out.splice(instruction, first.start, last.end, "pip install " + requirement)
+            self.plugin_written |= plugin
         if installer.kind == "pipx":
             self.remove_pipx_setup(installer)
         for entry in path_entries:

@@ -940,3 +940,15 @@ def test_export_replaced_under_poetry_1_does_not_blame_poetry_2():
         "poetry export + pip install -r -> poetry install --no-root: one step installs the same locked packages, "
         "the venv carries the packages"
     ]
+
+
+def test_the_export_plugin_is_said_where_it_is_installed():
+    text = "FROM python:3.11\nRUN pip install poetry\nRUN poetry export -o requirements.txt\nCMD cat requirements.txt\n"
+    assert "poetry-plugin-export" in run_twice(TRANSFORM, text)
+    notes = [c for c in outcome_of(TRANSFORM, text).changes if "poetry-plugin-export" in c.message]
+    assert [(c.line, c.message) for c in notes] == [
+        (
+            2,
+            "poetry-plugin-export installed beside Poetry: Poetry 2.2.1 has no `poetry export` of its own, which line 3 runs",
+        )
+    ]
