@@ -98,6 +98,11 @@ def poetry_version(doc: Dockerfile, stage: Stage, before: int) -> tuple[int, ...
             break
         for command in run_commands(instruction):
             spec = _pip_poetry_spec(command)
+            if spec is None and "python-poetry" in instruction.logical and "--version" in command.argv[:-1]:
+                # `curl ... | python3 - --version 1.8.3`: the official installer's own pin.
+                seen_installer = True
+                pinned = parse_version(command.argv[command.argv.index("--version") + 1])
+                continue
             if spec is not None:
                 seen_installer = True
                 pinned = _spec_version(spec or None, values)

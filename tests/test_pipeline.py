@@ -227,3 +227,26 @@ def test_a_moved_instruction_keeps_its_line_in_notes(only):
     result = migrate_text(NAIVE, EMPTY_CONTEXT, Settings())
     assert result.text.split("\n")[1].startswith("CMD")
     assert [w.line for w in result.warnings] == [5]
+
+
+def test_a_rewritten_last_line_without_a_newline_keeps_its_line_in_notes(only):
+    # Seen on two real files: the last RUN, rewritten, was numbered as the line above it in a
+    # later round, so one warning was printed twice (once per line number).
+    from migrator.transform import Note
+
+    text = NAIVE.replace('CMD ["python", "-m", "app"]\n', "").removesuffix("\n")
+
+    def rewrite_last_run(doc, project, settings):
+        run = doc.stages[-1].last("RUN")
+        if "--compile" in run.raw:
+            return Outcome()
+        return Outcome(edits=(Edit(0, 0, "# top\n"), replace(run, run.raw + " --compile")))
+
+    def warn_about_run(doc, project, settings):
+        run = doc.stages[-1].last("RUN")
+        return Outcome(warnings=(Note("MIG923", run.start_line, "about the install"),))
+
+    only(make("MIG922", rewrite_last_run), make("MIG923", warn_about_run))
+    result = migrate_text(text, EMPTY_CONTEXT, Settings())
+    assert result.text.endswith("RUN poetry install --compile")
+    assert [w.line for w in result.warnings] == [4]

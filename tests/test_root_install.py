@@ -25,6 +25,11 @@ from tests.support import run_pipeline
             id="curl-arg",
         ),
         pytest.param("ARG POETRY_VERSION\nRUN pip install poetry==${POETRY_VERSION}\n", None, id="arg-without-default"),
+        pytest.param(
+            "RUN curl -sSL https://install.python-poetry.org | python3 - --version 1.1.13\n",
+            (1, 1, 13),
+            id="curl-version-option",
+        ),
         pytest.param("", None, id="from-the-base-image"),
     ],
 )

@@ -8,8 +8,7 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
     && apt-get update && \
     apt-get install -y python3 python3-venv python3-pip curl
 
-ENV POETRY_VERSION=1.8.3 \
-    POETRY_NO_INTERACTION=1 \
+ENV POETRY_NO_INTERACTION=1 \
     POETRY_VIRTUALENVS_IN_PROJECT=true
 RUN curl -sSL https://install.python-poetry.org | python3 - --version 1.8.3
 ENV PATH="/root/.local/bin:$PATH"

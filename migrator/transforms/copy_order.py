@@ -46,6 +46,9 @@ Notes on what real files do
       remove every dependency; `poetry sync` becomes `poetry install`). Other options
       (`--compile`, `--no-interaction`, extras) are kept. Poetry before 1.2 has no
       `--only-root`: there the install is repeated without `--no-root`.
+    - Every `--no-root` it adds has a note on the install's line saying why: the root
+      installed after the source, a later install doing it, `package-mode = false`, or a
+      project with no package (Poetry 2 fails on it). Seen on five real PRs without one.
 """
 
 from __future__ import annotations
@@ -294,6 +297,7 @@ class StageReorder:
             f"manifests copied before the dependency install and the source after it (line {run.start_line}): "
             "a source change no longer reinstalls every dependency",
         )
+        self.note_no_root(run, folder, bool(root))
 
     def moved_text(self, copy: Instruction) -> str:
         """A copy with the comments above it, its destination made absolute if a WORKDIR came between."""
@@ -355,6 +359,7 @@ class StageReorder:
             self.edits.append(replace(run, with_line_end(self.with_no_root(run)) + moved))
             if root:
                 self.edits.append(insert_before(later.index + 1, root))
+        self.note_no_root(run, "", bool(root), performed)
         # "line N" each time: the pipeline maps every such number back to the user's file.
         lines = " and ".join(f"line {c.start_line}" for c in partial)
         self.change(
@@ -362,6 +367,30 @@ class StageReorder:
             f"source copied after the dependency install (line {run.start_line}) rather than before it ({lines}): "
             "a source change no longer reinstalls every dependency",
         )
+
+    def note_no_root(self, run: Instruction, folder: str, root_added: bool, performed: bool = True) -> None:
+        """Say why the install that now runs before the source got `--no-root` (every change has its note)."""
+        if "--no-root" in self.install_argv:
+            return
+        if root_added:
+            how = "`poetry install --only-root`" if knows_only_root(self.version) else "the install repeated"
+            why = f"the project itself is installed after the source ({how})"
+        elif not performed:
+            why = "the original installed it before its packages were copied, so it never installed the project itself"
+        elif self.root_installed_later(run):
+            why = "a later install, after the source, installs the project itself"
+        else:
+            known = self.project.project(folder)
+            if known is not None and not known.package_mode:
+                why = "the project sets package-mode = false, so there is no project to install"
+            elif known is not None and not known.installs_root:
+                why = (
+                    "the project has no package Poetry could install (no packages, scripts or folder named after it), "
+                    "which Poetry 2 fails on"
+                )
+            else:
+                why = "the dependencies install before the source"
+        self.change(run, f"--no-root added to the dependency install: {why}")
 
     def copies_until(self, last: Instruction, after: list[Instruction]) -> list[Instruction]:
         return [i for i in after if i.index <= last.index and i.keyword in ("COPY", "ADD")]

@@ -67,6 +67,18 @@ Notes (defects found on real projects)
       12+) never gets Poetry pip-installed into it: a venv of its own instead.
     - Messages agree with what was done: no POETRY_VIRTUALENVS_IN_PROJECT where no venv is
       made, each ENV key's note says what it is for, every kept or left-alone line says why.
+    - The installer's paths count in the rest of its own RUN too (`curl ... | python3 - &&
+      /root/.local/bin/poetry config ...`, seen on a real devcontainer whose build pip
+      would break): the installer stays, pinned by its own `--version` (no POETRY_VERSION
+      beside it). A legacy installer's `ln -s .../bin/poetry` in its own RUN goes with it,
+      and an `ENV POETRY_HOME` that only told the replaced installer where to go is removed.
+    - No POETRY_VIRTUALENVS_IN_PROJECT (nor its warning) in an image where neither the stage
+      nor one built from it runs `poetry install`/`sync`: in a dev shell it would only move
+      the developer's own venv into their mounted checkout.
+    - An export's output is matched through WORKDIR (`--output requirements.txt`, then
+      `pip install -r /code/requirements.txt`); `pip install --target/--prefix/--root/--user`
+      keeps the export, saying so (poetry install cannot put packages there); "Poetry 2 needs
+      a plugin" only where Poetry 2 is pinned.
 """
 
 from __future__ import annotations
@@ -416,6 +428,8 @@ class StageModerniser:
         self.inherited: dict[str, str] = {}
         self.moved_into_venv: list[Instruction] = []  # RUNs whose packages now land in the venv
         self.later_runs_need_path = False  # a later RUN runs a program by name that now lives in the venv
+        self.plugin_written = False  # poetry-plugin-export added to Poetry's install
+        self.exports_replaced = 0  # `poetry export` + `pip install -r` pairs now `poetry install`
         self.installer: Installer | None = None
         self.isolating = False  # Poetry goes into a venv of its own (POETRY_VENV)
         self.uses_poetry_dependencies = False  # the app imports what pip installed beside Poetry
@@ -556,10 +570,15 @@ class StageModerniser:
             self.edit_definition(definitions[-1], version, current)
         elif current != version:  # a parent stage may define it already
             self.new_env.append(("POETRY_VERSION", version))
-        if isolate and self.isolate_poetry(installer, plugin):
-            return
-        if not installer.fed:
+        if not (isolate and self.isolate_poetry(installer, plugin)) and not installer.fed:
             self.replace_installer(installer, plugin)
+        if self.plugin_written:
+            export = next(c.instruction for c in self.poetry_commands if is_export(c.command))
+            self.change(
+                installer.instruction,
+                f"poetry-plugin-export installed beside Poetry: Poetry {version} has no `poetry export` of its own, "
+                f"which line {export.start_line} runs",
+            )
 
     def isolate_poetry(self, installer: Installer, plugin: bool) -> bool:
         """Poetry into a venv of its own at /opt/poetry, as Poetry's docs recommend, so that
@@ -606,6 +625,7 @@ class StageModerniser:
             self.new_env.append(("POETRY_HOME", POETRY_HOME))
         self.new_env.append(("PATH", f'"$PATH:{venv}/bin"'))  # after the system python, which runs the app
         requirement = '"poetry==$POETRY_VERSION"' + (" poetry-plugin-export" if plugin else "")
+        self.plugin_written |= plugin
         return f"{python} -m venv {venv} && {venv}/bin/pip install {' '.join([*options, requirement])}"
 
     def edit_definition(self, instruction: Instruction, version: str, current: str | None) -> None:
@@ -629,6 +649,7 @@ class StageModerniser:
             for word in words:
                 if POETRY_REQUIREMENT_RE.match(word.text):
                     self.out.splice(instruction, word.start, word.end, requirement)
+                    self.plugin_written |= plugin
                 elif word.text == "--user" and not hard_path and not path_entries:
                     # A --user install lands in ~/.local/bin, which may not be on PATH.
                     self.drop_word(instruction, words, word)
@@ -650,6 +671,9 @@ class StageModerniser:
                 word = next(w for w in first.words if POETRY_REQUIREMENT_RE.match(w.text))
                 self.out.splice(instruction, word.start, word.end, '"poetry==$POETRY_VERSION"')
                 self.change(instruction, f"pipx kept, installing the pinned $POETRY_VERSION: {why}")
+            elif installer.pin is not None and not self.version_edited:
+                # Its own `--version` pins it: a POETRY_VERSION beside it would say nothing more.
+                self.new_env = [p for p in self.new_env if p[0] != "POETRY_VERSION"]
             elif installer.pin is None and any(k == "POETRY_VERSION" for k, _ in self.new_env) or self.version_edited:
                 # Only when this transform sets the version it now reads.
                 self.change(
@@ -668,10 +692,13 @@ class StageModerniser:
             self.out.splice(instruction, first.start, last.end, self.venv_install(python, plugin))
         else:
             self.out.splice(instruction, first.start, last.end, "pip install " + requirement)
+            self.plugin_written |= plugin
         if installer.kind == "pipx":
             self.remove_pipx_setup(installer)
         for entry in path_entries:
             self.remove_path_entries(entry, installer)
+        if not self.isolating:
+            self.remove_poetry_home(installer)
         how = "pipx" if installer.kind == "pipx" else "its curl installer"
         if installer.legacy_installer:
             how = "get-poetry.py/install-poetry.py, which Poetry removed in 2023 (#8059)"
@@ -682,6 +709,19 @@ class StageModerniser:
             else ""
         )
         self.change(instruction, f"Poetry installed {where} at the pinned $POETRY_VERSION instead of {how}{gone}")
+
+    def remove_poetry_home(self, installer: Installer) -> None:
+        """ENV POETRY_HOME told the replaced installer where to put Poetry; pip ignores it."""
+        if re.search(r"\$\{?POETRY_HOME\b", self.doc.text):
+            return  # a line reads it
+        for instruction in self.stage.instructions:
+            if instruction.keyword == "ENV" and instruction.index < installer.instruction.index:
+                if any(k == "POETRY_HOME" for k, _ in env_pairs(instruction)):
+                    self.remove_env_key(instruction, "POETRY_HOME")
+                    self.change(
+                        instruction,
+                        "POETRY_HOME removed: it told the replaced installer where to put Poetry, which pip does not read",
+                    )
 
     def remove_pipx_setup(self, installer: Installer) -> None:
         """`pip install pipx` and `pipx ensurepath` only served the pipx install of Poetry."""
@@ -698,6 +738,11 @@ class StageModerniser:
 
     def installer_markers(self, installer: Installer) -> tuple[str, ...]:
         home = stage_env(self.doc, self.stage, installer.instruction.index + 1).get("POETRY_HOME")
+        # `curl ... | POETRY_HOME=/opt/poetry python -`: set for the installer alone.
+        inline = [
+            w.split("=", 1)[1] for at in installer.commands for w in at.command.argv if w.startswith("POETRY_HOME=")
+        ]
+        home = inline[-1].strip('"') if inline else home
         return INSTALLER_PATH_MARKERS + ((home.rstrip("/"),) if home and "$" not in home else ())
 
     def poetry_path_references(self, installer: Installer) -> tuple[int | None, list[Instruction]]:
@@ -714,6 +759,22 @@ class StageModerniser:
                 path = dict(env_pairs(instruction)).get("PATH", "") if instruction.keyword == "ENV" else ""
                 if any(self.installer_path_entry(p, markers) for p in path.split(":")):
                     hard = hard or instruction.start_line  # other stages may need that PATH: not removed here
+        # The rest of the installer's own RUN (`... | python3 - && /root/.local/bin/poetry config ...`).
+        own = [
+            c
+            for c in self.commands
+            if c.instruction is installer.instruction and c.position > installer.commands[-1].position
+        ]
+        for at in own:
+            if installer.legacy_installer and self.removable_use(at, markers):
+                self.out.remove_command(at)
+                self.change(
+                    at.instruction,
+                    f"`{' '.join(at.command.argv)}` removed: it served the old installer's Poetry, which is on PATH now",
+                )
+                continue
+            if any(self.installer_path_word(w, markers) for w in at.command.argv):
+                hard = hard or installer.instruction.start_line
         for stage in self.doc.stages[self.stage.number :]:
             for instruction in stage.instructions:
                 if instruction.keyword == "ARG" or instruction.index == installer.instruction.index:
@@ -728,11 +789,25 @@ class StageModerniser:
                 if installer.legacy_installer and self.remove_uses(instruction, markers):
                     continue
                 for word in instruction.json_args or instruction.words:
-                    if any(m in word for m in markers) or (
-                        BIN_POETRY_RE.search(word) and "/usr/local/bin/" not in word
-                    ):
+                    if self.installer_path_word(word, markers):
                         hard = hard or instruction.start_line
         return hard, entries
+
+    @staticmethod
+    def installer_path_word(word: str, markers: tuple[str, ...]) -> bool:
+        return any(m in word for m in markers) or (
+            BIN_POETRY_RE.search(word) is not None and "/usr/local/bin/" not in word
+        )
+
+    @staticmethod
+    def removable_use(at: CommandAt, markers: tuple[str, ...]) -> bool:
+        """`source .../.poetry/env` or `ln -s .../bin/poetry ...`: they only served the old installer."""
+        argv = at.command.argv
+        if not any(any(m in w for m in markers) for w in argv):
+            return False
+        return (at.command.program in ("source", ".") and argv[1:2] != [] and argv[1].endswith("/env")) or (
+            at.command.program == "ln" and any(BIN_POETRY_RE.search(w) for w in argv)
+        )
 
     @staticmethod
     def installer_path_entry(entry: str, markers: tuple[str, ...]) -> bool:
@@ -749,12 +824,7 @@ class StageModerniser:
         if not ats:
             return False
         uses = [c for c in ats if any(any(m in w for m in markers) for w in c.command.argv)]
-        removable = [
-            c
-            for c in uses
-            if (c.command.program in ("source", ".") and c.command.argv[1:2] and c.command.argv[1].endswith("/env"))
-            or (c.command.program == "ln" and any(BIN_POETRY_RE.search(w) for w in c.command.argv))
-        ]
+        removable = [c for c in uses if self.removable_use(c, markers)]
         if not uses or len(removable) != len(uses):
             return False
         for at in removable:
@@ -1058,13 +1128,27 @@ class StageModerniser:
         if piped is not None:
             pip = piped if reads_requirements(piped.command, ("/dev/stdin", "-")) else None
         elif output:
-            pip = next((c for c in later if reads_requirements(c.command, (output,))), None)
+            # `--output requirements.txt` under WORKDIR /code, then `pip install -r /code/requirements.txt`.
+            written = posixpath.join(workdir_at(self.stage, instruction.index), output)
+            pip = next(
+                (
+                    c
+                    for c in later
+                    if reads_requirements(c.command, (output,))
+                    or reads_requirements(c.command, (written,), workdir_at(self.stage, c.instruction.index))
+                ),
+                None,
+            )
         else:
             pip = None
         if pip is None:
-            self.warn(
-                instruction, "poetry export left alone: its requirements are not installed with pip in this stage"
-            )
+            elsewhere = next((c for c in later if installs_elsewhere(c.command)), None) if output else None
+            if elsewhere is not None:
+                option = next(a for a in elsewhere.command.argv if a.split("=", 1)[0] in PIP_LOCATION_OPTIONS)
+                why = f"line {elsewhere.instruction.start_line} installs its requirements with {option}, which poetry install cannot do"
+            else:
+                why = "no pip install -r of its output follows in this stage"
+            self.warn(instruction, f"poetry export left alone: {why}")
             return False
         blocker = self.venv_blocker() if mode == "venv" else None
         if blocker:
@@ -1096,20 +1180,44 @@ class StageModerniser:
         for at in removable:
             self.out.remove_command(at)
         self.moved_into_venv.append(instruction)
-        self.change(
-            instruction,
-            "poetry export + pip install -r -> poetry install --no-root: Poetry 2 needs a plugin to export, and the venv carries the packages",
+        self.exports_replaced += 1
+        why = (
+            "Poetry 2 needs a plugin to export"
+            if (parse_version(version) or (99,)) >= (2,)
+            else "one step installs the same locked packages"
         )
+        where = "the venv carries the packages" if mode == "venv" else "into the same Python as before"
+        self.change(instruction, f"poetry export + pip install -r -> poetry install --no-root: {why}, {where}")
         return True
 
     # The ENV block
+
+    def makes_a_venv(self) -> bool:
+        """Whether this stage, or one built FROM it, runs `poetry install`/`sync` (an export replaced too).
+
+        A dev-shell image that installs nothing gets no POETRY_VIRTUALENVS_IN_PROJECT: it would
+        only move the venv of the developer's own `poetry install` into their mounted checkout.
+        """
+        stages = [s for s in self.doc.stages if s is self.stage or self.stage in parent_stages(self.doc, s)]
+        for stage in stages:
+            for at in commands_in(stage):
+                sub = poetry_subcommand(at.command)
+                if sub is not None and sub[0] in ("install", "sync"):
+                    return True
+            for instruction in stage.find("RUN"):
+                # A heredoc's script is not parsed into commands: read it as text.
+                body = instruction.raw
+                if instruction.heredocs and re.search(r"\bpoetry\s+(install|sync)\b", body):
+                    if not re.search(r"virtualenvs\.create\s+(false|0)\b", body):
+                        return True
+        return bool(self.exports_replaced)
 
     def add_env_block(self, anchor: Instruction, env: dict[str, str], venv: bool) -> dict[str, str]:
         pairs = [p for p in self.new_env if p[0] == "POETRY_VERSION"]
         if "POETRY_NO_INTERACTION" not in env:
             pairs.append(("POETRY_NO_INTERACTION", "1"))
         in_project_configured = any(is_in_project_config(c.command) for c in self.poetry_commands)
-        if venv and "POETRY_VIRTUALENVS_IN_PROJECT" not in env and not in_project_configured:
+        if venv and "POETRY_VIRTUALENVS_IN_PROJECT" not in env and not in_project_configured and self.makes_a_venv():
             hidden = self.in_project_venv_hidden()
             if hidden is None:
                 pairs.append(("POETRY_VIRTUALENVS_IN_PROJECT", "true"))
@@ -1237,8 +1345,17 @@ def export_options(command: SimpleCommand) -> tuple[list[str] | None, str | None
     return kept, output
 
 
-def reads_requirements(command: SimpleCommand, files: tuple[str, ...]) -> bool:
-    """`pip install -r FILE` with nothing else to install."""
+# pip options that put packages somewhere `poetry install` cannot.
+PIP_LOCATION_OPTIONS = frozenset({"--target", "-t", "--prefix", "--root", "--user"})
+
+
+def installs_elsewhere(command: SimpleCommand) -> bool:
+    args = pip_program(command)
+    return args is not None and "install" in args and any(a.split("=", 1)[0] in PIP_LOCATION_OPTIONS for a in args)
+
+
+def reads_requirements(command: SimpleCommand, files: tuple[str, ...], workdir: str | None = None) -> bool:
+    """`pip install -r FILE` with nothing else to install (FILE taken from ``workdir`` when given)."""
     args = pip_program(command)
     if args is None or "install" not in args:
         return False
@@ -1248,18 +1365,22 @@ def reads_requirements(command: SimpleCommand, files: tuple[str, ...]) -> bool:
     while i < len(rest):
         arg = rest[i]
         if arg in ("-r", "--requirement") and i + 1 < len(rest):
-            found |= _same_file(rest[i + 1], files)
+            found |= _same_file(rest[i + 1], files, workdir)
             i += 2
             continue
         if arg.startswith("--requirement=") or (arg.startswith("-r") and len(arg) > 2):
-            found |= _same_file(arg.split("=", 1)[1] if "=" in arg else arg[2:], files)
+            found |= _same_file(arg.split("=", 1)[1] if "=" in arg else arg[2:], files, workdir)
         elif not arg.startswith("-"):
             return False  # installs something besides the exported requirements
+        elif arg.split("=", 1)[0] in PIP_LOCATION_OPTIONS:
+            return False  # `--target=/app`: the packages go where poetry install cannot put them
         i += 1
     return found
 
 
-def _same_file(path: str, files: tuple[str, ...]) -> bool:
+def _same_file(path: str, files: tuple[str, ...], workdir: str | None = None) -> bool:
+    if workdir is not None:
+        return any(posixpath.normpath(posixpath.join(workdir, path)) == posixpath.normpath(f) for f in files)
     return any(path == f or path.removeprefix("./") == f.removeprefix("./") for f in files)
 
 

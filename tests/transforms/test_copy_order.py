@@ -201,6 +201,29 @@ def test_context_with_scripts_installs_root(tmp_path):
     assert run_twice(TRANSFORM, NAIVE, read_context(tmp_path)) == after
 
 
+@pytest.mark.parametrize(
+    ("pyproject", "why"),
+    [
+        pytest.param(APPLICATION, "package-mode = false, so there is no project to install", id="package-mode-false"),
+        pytest.param(
+            '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n',
+            "the project has no package Poetry could install",
+            id="no-package",
+        ),
+        pytest.param(
+            LIBRARY, "the project itself is installed after the source (`poetry install --only-root`)", id="root"
+        ),
+    ],
+)
+def test_the_added_no_root_is_said_on_its_line(tmp_path, pyproject, why):
+    # Seen on five real PRs: `--no-root` appeared with no note saying why.
+    make_project(tmp_path, pyproject, ())
+    changes = outcome_of(TRANSFORM, NAIVE, read_context(tmp_path)).changes
+    no_root = [c for c in changes if c.message.startswith("--no-root added")]
+    install_line = NAIVE.splitlines().index(next(line for line in NAIVE.splitlines() if "poetry install" in line)) + 1
+    assert len(no_root) == 1 and no_root[0].line == install_line and why in no_root[0].message
+
+
 def test_manifest_kept_out_by_dockerignore_is_not_copied(tmp_path):
     make_project(tmp_path, LIBRARY, ("poetry.lock", "poetry.toml"))
     (tmp_path / ".dockerignore").write_text(".venv\npoetry.toml\n")

@@ -310,7 +310,9 @@ CHANGED = [
     ),
     pytest.param(
         "FROM python:3.11\nRUN pip install poetry\nRUN poetry export -o requirements.txt\nCMD cat requirements.txt\n",
-        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION" poetry-plugin-export\n'
+        # No `poetry install`, so no venv: no POETRY_VIRTUALENVS_IN_PROJECT.
+        "FROM python:3.11\nENV POETRY_VERSION=2.2.1 \\\n    POETRY_NO_INTERACTION=1\n"
+        'RUN pip install "poetry==$POETRY_VERSION" poetry-plugin-export\n'
         "RUN poetry export -o requirements.txt\n"
         "CMD cat requirements.txt\n",
         id="export-kept-needs-plugin",
@@ -786,12 +788,22 @@ def test_poetry_installed_with_its_curl_installer_brings_no_requests(tmp_path):
             "RUN ln -s /opt/poetry/bin/poetry /usr/local/bin/poetry && poetry --version\n"
             "RUN poetry install\n" + RUN_APP,
             "FROM python:3.10\n"
-            "ENV POETRY_HOME=/opt/poetry PATH=/usr/local/bin:$PATH\n"
+            "ENV PATH=/usr/local/bin:$PATH\n"
             + ENV_BLOCK.replace("2.2.1", "1.8.5")
             + 'RUN pip install "poetry==$POETRY_VERSION"\n'
             "RUN poetry --version\n"
             "RUN poetry install --compile\n" + RUN_APP,
             id="install-poetry-home-link",
+        ),
+        pytest.param(
+            # A real app: POETRY_HOME only told the curl installer where to go.
+            "FROM python:3.11\n"
+            'ENV POETRY_HOME="/usr/local"\n'
+            "RUN curl -sSL https://install.python-poetry.org | POETRY_HOME=/usr/local python3 -\n"
+            "RUN poetry install\n" + RUN_APP,
+            "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+            "RUN poetry install --compile\n" + RUN_APP,
+            id="curl-installer-poetry-home",
         ),
         pytest.param(
             "FROM python:3.12-slim\n"
@@ -838,3 +850,105 @@ def test_installers_that_make_their_own_venv_stay_on_a_distribution_s_python(ins
     text += "WORKDIR /app\nCOPY . .\nRUN poetry install --only main\n" + RUN_APP
     after = run_twice(TRANSFORM, text)
     assert kept in after and "POETRY_VERSION=2.2.1" in after and 'pip install "poetry' not in after
+
+
+def test_the_installer_s_path_later_in_its_own_run_keeps_the_installer():
+    # A real devcontainer: pip would put Poetry in /usr/local/bin, and the build would fail on this path.
+    text = (
+        "FROM python:3.10\n"
+        "RUN curl -sSL https://install.python-poetry.org | python3 - --version 1.1.13 \\\n"
+        "&& /root/.local/bin/poetry config virtualenvs.in-project true\n"
+    )
+    after = run_twice(TRANSFORM, text)
+    # Its own --version pins it: no POETRY_VERSION beside it.
+    assert after == "FROM python:3.10\nENV POETRY_NO_INTERACTION=1\n" + text.split("\n", 1)[1]
+
+
+def test_a_legacy_installer_s_link_in_its_own_run_goes_with_it():
+    # A real app: `ln -s /opt/poetry/bin/poetry` left behind would make a dangling /usr/local/bin/poetry.
+    text = (
+        "FROM python:3.8\n"
+        "RUN curl -sSL https://raw.githubusercontent.com/python-poetry/poetry/master/get-poetry.py | POETRY_HOME=/opt/poetry python && \\\n"
+        "  cd /usr/local/bin && \\\n"
+        "  ln -s /opt/poetry/bin/poetry && \\\n"
+        "  poetry install\n" + RUN_APP
+    )
+    after = run_twice(TRANSFORM, text)
+    assert "ln -s" not in after and "/opt/poetry/bin" not in after
+    assert (
+        'pip install "poetry==$POETRY_VERSION" && \\\n  cd /usr/local/bin && \\\n  poetry install --compile\n' in after
+    )
+    changes = [c.message for c in outcome_of(TRANSFORM, text).changes if c.line == 2]
+    assert any(m.startswith("`ln -s /opt/poetry/bin/poetry` removed") for m in changes)
+
+
+@pytest.mark.parametrize(
+    ("later", "in_project"),
+    [
+        pytest.param("", False, id="dev-shell-installs-nothing"),
+        pytest.param("FROM 0 AS app\nCOPY . .\nRUN poetry install\n", True, id="a-child-stage-installs"),
+    ],
+)
+def test_in_project_venv_only_where_poetry_installs(later, in_project):
+    # A real dev-shell image: the setting would only move the developer's own venv into their checkout.
+    text = (
+        "FROM python:3.8.2\nWORKDIR /repo\nRUN pip install --upgrade pip && pip install pipx && pipx install poetry\n"
+    )
+    after = run_twice(TRANSFORM, text + later)
+    assert ("POETRY_VIRTUALENVS_IN_PROJECT" in after) is in_project
+    assert not any("IN_PROJECT" in w.message for w in outcome_of(TRANSFORM, text + later).warnings)
+
+
+def test_export_to_the_workdir_then_pip_by_absolute_path_is_the_same_file():
+    # A real bot: `--output requirements.txt` under WORKDIR /code, then `pip install -r /code/requirements.txt`.
+    text = (
+        "FROM python:3.11\nWORKDIR /code\nRUN pip install poetry\nCOPY pyproject.toml poetry.lock /code/\n"
+        "RUN poetry export -f requirements.txt --output requirements.txt --without-hashes\n"
+        "RUN pip install -r /code/requirements.txt\nCOPY . /code\n" + RUN_APP
+    )
+    after = run_twice(TRANSFORM, text)
+    assert "RUN poetry install --no-root --only main --compile\n" in after and "pip install -r" not in after
+    changes = [c.message for c in outcome_of(TRANSFORM, text).changes if c.line == 5]
+    assert any("Poetry 2 needs a plugin to export, the venv carries the packages" in m for m in changes)
+
+
+def test_export_installed_with_pip_target_is_left_with_its_reason():
+    # A real GitHub action: `pip install --target=/app` puts the packages where a later stage copies them.
+    text = (
+        "FROM python:3.8-slim AS builder\nADD src /app\nRUN pip3 install poetry\n"
+        "COPY poetry.lock pyproject.toml ./\n"
+        "RUN poetry export -f requirements.txt --output /requirements.txt --without-hashes\n"
+        "RUN pip3 install --target=/app -r /requirements.txt --upgrade\n"
+        "FROM python:3.8-buster\nCOPY --from=builder /app /app\n" + RUN_APP
+    )
+    after = run_twice(TRANSFORM, text)
+    assert "poetry export" in after and "pip3 install --target=/app -r /requirements.txt" in after
+    assert "poetry-plugin-export" not in after  # Poetry 1.8.5 on Python 3.8 exports without it
+    warnings = [w.message for w in outcome_of(TRANSFORM, text).warnings if w.line == 5]
+    assert warnings == [
+        "poetry export left alone: line 6 installs its requirements with --target=/app, which poetry install cannot do"
+    ]
+
+
+def test_export_replaced_under_poetry_1_does_not_blame_poetry_2():
+    text = (
+        "FROM python:3.8\nWORKDIR /app\nRUN pip install poetry\nCOPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry export -o req.txt && pip install -r req.txt\nCOPY . .\n" + RUN_APP
+    )
+    messages = [c.message for c in outcome_of(TRANSFORM, text).changes if "poetry export" in c.message]
+    assert messages == [
+        "poetry export + pip install -r -> poetry install --no-root: one step installs the same locked packages, "
+        "the venv carries the packages"
+    ]
+
+
+def test_the_export_plugin_is_said_where_it_is_installed():
+    text = "FROM python:3.11\nRUN pip install poetry\nRUN poetry export -o requirements.txt\nCMD cat requirements.txt\n"
+    assert "poetry-plugin-export" in run_twice(TRANSFORM, text)
+    notes = [c for c in outcome_of(TRANSFORM, text).changes if "poetry-plugin-export" in c.message]
+    assert [(c.line, c.message) for c in notes] == [
+        (
+            2,
+            "poetry-plugin-export installed beside Poetry: Poetry 2.2.1 has no `poetry export` of its own, which line 3 runs",
+        )
+    ]
