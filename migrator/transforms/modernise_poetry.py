@@ -67,6 +67,10 @@ Notes (defects found on real projects)
       12+) never gets Poetry pip-installed into it: a venv of its own instead.
     - Messages agree with what was done: no POETRY_VIRTUALENVS_IN_PROJECT where no venv is
       made, each ENV key's note says what it is for, every kept or left-alone line says why.
+    - `poetry export` stays when its pip installs elsewhere (`--target`/`-t`, `--prefix`,
+      `--root`, `--user`): a later stage copies that folder (a GitHub action's
+      `pip install --target=/app` then `COPY --from=builder /app /app`), and `poetry
+      install` cannot put packages there, so replacing it lost every dependency.
 """
 
 from __future__ import annotations
@@ -1065,6 +1069,15 @@ class StageModerniser:
                 instruction, "poetry export left alone: its requirements are not installed with pip in this stage"
             )
             return False
+        destination = pip_destination(pip.command)
+        if destination is not None:
+            # pip put the packages in a folder of their own (often one a later stage copies); Poetry cannot.
+            self.warn(
+                instruction,
+                f"poetry export left alone: line {pip.instruction.start_line} installs its requirements with "
+                f"`pip install {destination}`, where `poetry install` cannot put them",
+            )
+            return False
         blocker = self.venv_blocker() if mode == "venv" else None
         if blocker:
             # pip put the packages in the system Python; a venv would hide them.
@@ -1236,6 +1249,23 @@ def export_options(command: SimpleCommand) -> tuple[list[str] | None, str | None
     return kept, output
 
 
+# pip options that install somewhere other than the running interpreter's site-packages.
+PIP_DESTINATION_OPTIONS = ("--target", "-t", "--prefix", "--root")
+
+
+def pip_destination(command: SimpleCommand) -> str | None:
+    """`--target /app` and the like, as written, when this pip installs outside the interpreter."""
+    args = pip_program(command) or []
+    for i, arg in enumerate(args):
+        if arg in PIP_DESTINATION_OPTIONS and i + 1 < len(args):
+            return f"{arg} {args[i + 1]}"
+        if arg == "--user" or arg.startswith(tuple(o + "=" for o in PIP_DESTINATION_OPTIONS)):
+            return arg
+        if arg.startswith("-t") and not arg.startswith("--"):
+            return arg
+    return None
+
+
 def reads_requirements(command: SimpleCommand, files: tuple[str, ...]) -> bool:
     """`pip install -r FILE` with nothing else to install."""
     args = pip_program(command)
@@ -1246,6 +1276,9 @@ def reads_requirements(command: SimpleCommand, files: tuple[str, ...]) -> bool:
     i = 0
     while i < len(rest):
         arg = rest[i]
+        if arg in PIP_DESTINATION_OPTIONS:
+            i += 2  # its value is a folder, not a package
+            continue
         if arg in ("-r", "--requirement") and i + 1 < len(rest):
             found |= _same_file(rest[i + 1], files)
             i += 2

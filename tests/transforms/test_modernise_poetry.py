@@ -838,3 +838,39 @@ def test_installers_that_make_their_own_venv_stay_on_a_distribution_s_python(ins
     text += "WORKDIR /app\nCOPY . .\nRUN poetry install --only main\n" + RUN_APP
     after = run_twice(TRANSFORM, text)
     assert kept in after and "POETRY_VERSION=2.2.1" in after and 'pip install "poetry' not in after
+
+
+@pytest.mark.parametrize(
+    ("pip", "destination"),
+    [
+        pytest.param("pip3 install --target=/app -r /requirements.txt --upgrade", "--target=/app", id="target-equals"),
+        pytest.param("pip install -t /app -r /requirements.txt", "-t /app", id="t-separate"),
+        pytest.param("pip install --prefix /install -r /requirements.txt", "--prefix /install", id="prefix"),
+        pytest.param("pip install --root=/out -r /requirements.txt", "--root=/out", id="root"),
+        pytest.param("pip install --user -r /requirements.txt", "--user", id="user"),
+    ],
+)
+def test_export_installed_by_pip_into_a_folder_of_its_own_is_left_alone(pip, destination):
+    text = (
+        "FROM python:3.11-slim AS builder\n"
+        "RUN pip install poetry\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry export -f requirements.txt --output /requirements.txt --without-hashes\n"
+        f"RUN {pip}\n"
+        "FROM python:3.11-slim\n"
+        "COPY --from=builder /app /app\n"
+        'CMD ["python", "/app/index.py"]\n'
+    )
+    outcome = outcome_of(TRANSFORM, text)
+    result = run_twice(TRANSFORM, text)
+    # Both lines survive: the packages still land where the later stage copies them from.
+    assert "RUN poetry export -f requirements.txt --output /requirements.txt --without-hashes\n" in result
+    assert f"RUN {pip}\n" in result
+    assert "poetry install" not in result
+    assert [(w.line, w.message) for w in outcome.warnings if "export" in w.message] == [
+        (
+            4,
+            f"poetry export left alone: line 5 installs its requirements with `pip install {destination}`, "
+            "where `poetry install` cannot put them",
+        )
+    ]
