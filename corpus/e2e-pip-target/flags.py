@@ -1,0 +1,1 @@
+FLAGS = {"checkout_v2": True, "dark_mode": False}
