@@ -121,6 +121,10 @@ ROOT_HOME_WRITERS = (
     ),
     (re.compile(r"(?<![\w-])playwright\s+install\b"), "Playwright's browsers", ("PLAYWRIGHT_BROWSERS_PATH",)),
     (re.compile(r"(?<![\w-])prisma\s+(generate|py\s+fetch)\b"), "Prisma's engines (~/.cache/prisma-python)", ()),
+    (re.compile(r"(?<![\w-])pyppeteer-install\b"), "pyppeteer's Chromium", ("PYPPETEER_HOME",)),
+    (re.compile(r"\btorch\.hub\.(load|download_url_to_file)\b"), "torch.hub models", ("TORCH_HOME",)),
+    (re.compile(r"\bwhisper\.load_model\b"), "Whisper models (~/.cache/whisper)", ()),
+    (re.compile(r"(?<![\w-])camoufox\s+fetch\b"), "Camoufox's browser (~/.cache/camoufox)", ()),
     (
         re.compile(r"(?<![\w-])pip[0-9.]*\s+install\b[^;&|]*\s--user\b"),
         "a `pip install --user` (~/.local)",

@@ -538,6 +538,14 @@ PLAYWRIGHT_DEPS_RE = re.compile(r"\bplaywright\s+install-deps\b|\bplaywright\s+i
 PLAYWRIGHT_PATH_RE = re.compile(r"\bPLAYWRIGHT_BROWSERS_PATH=(\S+)")
 # Prisma Client Python downloads its engines into ~/.cache/prisma-python at `generate`/`py fetch`.
 PRISMA_RE = re.compile(r"\bprisma\s+(generate|py\s+fetch)\b")
+# Other tools that download into root's home at build time: (what, pattern, default folder, the
+# variable that moves it, when there is one).
+HOME_DOWNLOADS = (
+    ("pyppeteer's Chromium", re.compile(r"\bpyppeteer-install\b"), "~/.local/share/pyppeteer", "PYPPETEER_HOME"),
+    ("torch.hub models", re.compile(r"\btorch\.hub\.(load|download_url_to_file)\b"), "~/.cache/torch", "TORCH_HOME"),
+    ("Whisper models", re.compile(r"\bwhisper\.load_model\b"), "~/.cache/whisper", None),
+    ("Camoufox's browser", re.compile(r"\bcamoufox\s+fetch\b"), "~/.cache/camoufox", None),
+)
 
 
 def _model_data(stage: Stage, instruction: Instruction, project_dir: str) -> list[str] | None:
@@ -551,7 +559,9 @@ def _model_data(stage: Stage, instruction: Instruction, project_dir: str) -> lis
     PLAYWRIGHT_BROWSERS_PATH names ("0": inside the package, in the venv), else root's
     ~/.cache/ms-playwright: not split; `playwright install-deps`/`--with-deps` apt-installs
     system libraries into the build stage only, and Prisma fetches its engines into root's
-    ~/.cache/prisma-python: not split either.
+    ~/.cache/prisma-python: not split either. pyppeteer (PYPPETEER_HOME), torch.hub
+    (TORCH_HOME), Whisper and Camoufox download into root's home too: carried from the
+    folder the variable names, else not split.
     """
     text = instruction.logical + "".join(h.content for h in instruction.heredocs)
     env = env_at(stage, instruction.index)
@@ -597,6 +607,17 @@ def _model_data(stage: Stage, instruction: Instruction, project_dir: str) -> lis
             )
         if folder != "0":  # "0": the browsers live inside the playwright package, in the venv
             folders.append(folder)
+    for what, pattern, default, variable in HOME_DOWNLOADS:
+        if not pattern.search(text):
+            continue
+        folder = env.get(variable) if variable else None
+        if not folder:
+            how = f"; set ENV {variable} to a folder of its own to split" if variable else ""
+            raise Skip(
+                instruction.start_line,
+                f"not split: this RUN downloads {what} into {default}, which the runtime stage would not have{how}",
+            )
+        folders.append(folder)
     if PRISMA_RE.search(text):
         raise Skip(
             instruction.start_line,

@@ -406,6 +406,18 @@ GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nex
             id="playwright-install",
         ),
         pytest.param(
+            SPLIT + 'RUN python -c "import whisper; whisper.load_model(\'base\')"\nCMD ["svc"]\n',
+            context_with(),
+            "leaves Whisper models (~/.cache/whisper) under /root",
+            id="whisper-model",
+        ),
+        pytest.param(
+            SPLIT + 'RUN pyppeteer-install\nCMD ["svc"]\n',
+            context_with(),
+            "set PYPPETEER_HOME",
+            id="pyppeteer-chromium",
+        ),
+        pytest.param(
             SPLIT + 'RUN pip install --user httpx\nCMD ["svc"]\n',
             context_with(),
             "`pip install --user` (~/.local)",

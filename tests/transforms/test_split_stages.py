@@ -747,6 +747,11 @@ def _split_with(run: str, project=None) -> tuple[str, list[tuple[int | None, str
             ["/opt/pw"],
             id="playwright-browsers-path-inline",
         ),
+        pytest.param(
+            "ENV TORCH_HOME=/opt/torch\nRUN python -c \"import torch; torch.hub.load('pytorch/vision', 'resnet18')\"\n",
+            ["/opt/torch"],
+            id="torch-home-set",
+        ),
     ],
 )
 def test_downloads_outside_the_project_are_copied(run, copied):
@@ -807,6 +812,16 @@ def test_downloads_outside_the_project_are_copied(run, copied):
             "RUN prisma generate\n",
             "not split: this RUN makes Prisma download its engines into ~/.cache/prisma-python",
             id="prisma-generate",
+        ),
+        pytest.param(
+            "RUN poetry run pyppeteer-install\n",
+            "not split: this RUN downloads pyppeteer's Chromium into ~/.local/share/pyppeteer",
+            id="pyppeteer-default-home",
+        ),
+        pytest.param(
+            "RUN python -c \"import whisper; whisper.load_model('base')\"\n",
+            "not split: this RUN downloads Whisper models into ~/.cache/whisper",
+            id="whisper-default-cache",
         ),
     ],
 )
