@@ -1,1 +1,0 @@
-FLAGS = {"checkout_v2": True, "dark_mode": False}
