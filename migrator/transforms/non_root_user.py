@@ -40,9 +40,10 @@ What it does:
     its numeric ids rather than a second one created beside it; one created without a
     fixed uid is left for the author, with a warning.
     A port below 1024 bound from EXPOSE, the command (`--port 80`, `-b 0.0.0.0:80`,
-    `--bind :443`) or `ENV PORT=80` is warned about: Docker 20.10+ lets a non-root
-    process bind it in the container's own network namespace, Kubernetes, host
-    networking and older engines do not.
+    `--bind :443`), a compose `command:`/`entrypoint:` of a service built from this
+    context (issue 11: `uvicorn --port 80` there went unwarned) or `ENV PORT=80` is
+    warned about: Docker 20.10+ lets a non-root process bind it in the container's own
+    network namespace, Kubernetes, host networking and older engines do not.
 
 Why:
     A process running as root in a container is root on the host's kernel if it
@@ -120,6 +121,10 @@ ROOT_HOME_WRITERS = (
     ),
     (re.compile(r"(?<![\w-])playwright\s+install\b"), "Playwright's browsers", ("PLAYWRIGHT_BROWSERS_PATH",)),
     (re.compile(r"(?<![\w-])prisma\s+(generate|py\s+fetch)\b"), "Prisma's engines (~/.cache/prisma-python)", ()),
+    (re.compile(r"(?<![\w-])pyppeteer-install\b"), "pyppeteer's Chromium", ("PYPPETEER_HOME",)),
+    (re.compile(r"\btorch\.hub\.(load|download_url_to_file)\b"), "torch.hub models", ("TORCH_HOME",)),
+    (re.compile(r"\bwhisper\.load_model\b"), "Whisper models (~/.cache/whisper)", ()),
+    (re.compile(r"(?<![\w-])camoufox\s+fetch\b"), "Camoufox's browser (~/.cache/camoufox)", ()),
     (
         re.compile(r"(?<![\w-])pip[0-9.]*\s+install\b[^;&|]*\s--user\b"),
         "a `pip install --user` (~/.local)",
@@ -683,37 +688,51 @@ def _add_user(
             )
         )
     changes.extend(relocated_notes)
-    return Outcome(tuple(edits), tuple(changes), tuple(_low_ports(chain, ids)))
+    return Outcome(tuple(edits), tuple(changes), tuple(_low_ports(chain, ids, project, line)))
 
 
-def _low_ports(chain: list[Stage], ids: str) -> list[Note]:
-    # Where the port is bound first (the command), then ENV, then EXPOSE: one warning per port.
-    found: list[tuple[int, str]] = []
+def _low_ports(chain: list[Stage], ids: str, project=None, from_line: int = 1) -> list[Note]:
+    # Where the port is bound first (the Dockerfile's command, then compose's `command:`, named
+    # with the compose file), then ENV, then EXPOSE: one warning per port.
+    found: list[tuple[int, str, str]] = []  # (line, port, where it is bound when not that line)
     for instruction in (chain[0].last("ENTRYPOINT"), chain[0].last("CMD")):
         if instruction is not None:
             text = " " + " ".join(command_words(instruction)) + " "
             for match in PORT_OPTION_RE.finditer(text):
-                found.append((instruction.start_line, next(g for g in match.groups() if g)))
+                found.append((instruction.start_line, next(g for g in match.groups() if g), ""))
+    # Compose's command replaces CMD (its entrypoint, ENTRYPOINT): the line it stands in for.
+    replaced = chain[0].last("CMD") or chain[0].last("ENTRYPOINT")
+    compose_line = replaced.start_line if replaced is not None else from_line
+    launchers = getattr(project, "launchers", None)
+    for service in getattr(launchers, "services", ()):
+        if service.loose:
+            continue
+        text = " " + " ".join(t for t in (service.entrypoint, service.command) if t) + " "
+        text = re.sub(r"[\"']", " ", text)  # `bash -c "... --port 80"`: the quote ends the word
+        for match in PORT_OPTION_RE.finditer(text):
+            found.append(
+                (compose_line, next(g for g in match.groups() if g), f" ({service.file} {service.describe()})")
+            )
     for stage in reversed(chain):
         for env in stage.find("ENV"):
             for key, value in env_pairs(env):
                 if key in LISTEN_PORT_KEYS and value.strip().isdigit():
-                    found.append((env.start_line, value.strip()))
+                    found.append((env.start_line, value.strip(), ""))
     for stage in reversed(chain):
         for expose in stage.find("EXPOSE"):
             for word in expose.words:
                 if word.split("/")[0].isdigit():
-                    found.append((expose.start_line, word.split("/")[0]))
+                    found.append((expose.start_line, word.split("/")[0], ""))
     warnings = []
     seen = set()
-    for line, port in found:
+    for line, port, bound in found:
         if not 0 < int(port) < 1024 or int(port) in seen:
             continue
         seen.add(int(port))
         warnings.append(
             TRANSFORM.note(
                 line,
-                f"port {port} is below 1024 and the app now runs as {ids}: Docker 20.10+ allows that in the container's own network namespace, but host networking, older engines and some Kubernetes runtimes refuse it without CAP_NET_BIND_SERVICE; a port above 1023 works everywhere",
+                f"port {port}{bound} is below 1024 and the app now runs as {ids}: Docker 20.10+ allows that in the container's own network namespace, but host networking, older engines and some Kubernetes runtimes refuse it without CAP_NET_BIND_SERVICE; a port above 1023 works everywhere",
             )
         )
     return warnings

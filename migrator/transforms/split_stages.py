@@ -531,6 +531,21 @@ HF_RE = re.compile(
     r"|SentenceTransformer\(|\bpipeline\("
 )
 HF_HOMES = ("HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE", "SENTENCE_TRANSFORMERS_HOME")
+# `playwright install` puts browsers in ~/.cache/ms-playwright unless PLAYWRIGHT_BROWSERS_PATH says
+# otherwise ("0": inside the package, so in the venv); install-deps/--with-deps installs apt libraries.
+PLAYWRIGHT_RE = re.compile(r"\bplaywright\s+install\b(?!-deps)")
+PLAYWRIGHT_DEPS_RE = re.compile(r"\bplaywright\s+install-deps\b|\bplaywright\s+install\b.*--with-deps\b")
+PLAYWRIGHT_PATH_RE = re.compile(r"\bPLAYWRIGHT_BROWSERS_PATH=(\S+)")
+# Prisma Client Python downloads its engines into ~/.cache/prisma-python at `generate`/`py fetch`.
+PRISMA_RE = re.compile(r"\bprisma\s+(generate|py\s+fetch)\b")
+# Other tools that download into root's home at build time: (what, pattern, default folder, the
+# variable that moves it, when there is one).
+HOME_DOWNLOADS = (
+    ("pyppeteer's Chromium", re.compile(r"\bpyppeteer-install\b"), "~/.local/share/pyppeteer", "PYPPETEER_HOME"),
+    ("torch.hub models", re.compile(r"\btorch\.hub\.(load|download_url_to_file)\b"), "~/.cache/torch", "TORCH_HOME"),
+    ("Whisper models", re.compile(r"\bwhisper\.load_model\b"), "~/.cache/whisper", None),
+    ("Camoufox's browser", re.compile(r"\bcamoufox\s+fetch\b"), "~/.cache/camoufox", None),
+)
 
 
 def _model_data(stage: Stage, instruction: Instruction, project_dir: str) -> list[str] | None:
@@ -540,7 +555,13 @@ def _model_data(stage: Stage, instruction: Instruction, project_dir: str) -> lis
     when the folder is not written in the file (NLTK picks the first writable folder of
     its search path, else ~/nltk_data; Hugging Face uses ~/.cache/huggingface).
     spaCy's `spacy download` pip-installs the model into the interpreter that runs it,
-    the venv, which the runtime stage copies.
+    the venv, which the runtime stage copies. Playwright's browsers go to the folder
+    PLAYWRIGHT_BROWSERS_PATH names ("0": inside the package, in the venv), else root's
+    ~/.cache/ms-playwright: not split; `playwright install-deps`/`--with-deps` apt-installs
+    system libraries into the build stage only, and Prisma fetches its engines into root's
+    ~/.cache/prisma-python: not split either. pyppeteer (PYPPETEER_HOME), torch.hub
+    (TORCH_HOME), Whisper and Camoufox download into root's home too: carried from the
+    folder the variable names, else not split.
     """
     text = instruction.logical + "".join(h.content for h in instruction.heredocs)
     env = env_at(stage, instruction.index)
@@ -569,6 +590,40 @@ def _model_data(stage: Stage, instruction: Instruction, project_dir: str) -> lis
                 "stage would not have; set ENV HF_HOME to a folder of its own to split",
             )
         folders.append(folder)
+    if PLAYWRIGHT_DEPS_RE.search(text):
+        raise Skip(
+            instruction.start_line,
+            "not split: this RUN installs Playwright's system libraries with apt (install-deps/--with-deps), "
+            "which the runtime stage would not have",
+        )
+    if PLAYWRIGHT_RE.search(text):
+        inline = PLAYWRIGHT_PATH_RE.search(text)
+        folder = inline.group(1).strip("'\"") if inline else env.get("PLAYWRIGHT_BROWSERS_PATH")
+        if not folder:
+            raise Skip(
+                instruction.start_line,
+                "not split: this RUN downloads Playwright browsers into ~/.cache/ms-playwright, which the runtime "
+                "stage would not have; set ENV PLAYWRIGHT_BROWSERS_PATH to a folder of its own to split",
+            )
+        if folder != "0":  # "0": the browsers live inside the playwright package, in the venv
+            folders.append(folder)
+    for what, pattern, default, variable in HOME_DOWNLOADS:
+        if not pattern.search(text):
+            continue
+        folder = env.get(variable) if variable else None
+        if not folder:
+            how = f"; set ENV {variable} to a folder of its own to split" if variable else ""
+            raise Skip(
+                instruction.start_line,
+                f"not split: this RUN downloads {what} into {default}, which the runtime stage would not have{how}",
+            )
+        folders.append(folder)
+    if PRISMA_RE.search(text):
+        raise Skip(
+            instruction.start_line,
+            "not split: this RUN makes Prisma download its engines into ~/.cache/prisma-python, which the "
+            "runtime stage would not have",
+        )
     if not folders:
         return None
     workdir = workdir_at(stage, instruction.index)

@@ -406,6 +406,18 @@ GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nex
             id="playwright-install",
         ),
         pytest.param(
+            SPLIT + 'RUN python -c "import whisper; whisper.load_model(\'base\')"\nCMD ["svc"]\n',
+            context_with(),
+            "leaves Whisper models (~/.cache/whisper) under /root",
+            id="whisper-model",
+        ),
+        pytest.param(
+            SPLIT + 'RUN pyppeteer-install\nCMD ["svc"]\n',
+            context_with(),
+            "set PYPPETEER_HOME",
+            id="pyppeteer-chromium",
+        ),
+        pytest.param(
             SPLIT + 'RUN pip install --user httpx\nCMD ["svc"]\n',
             context_with(),
             "`pip install --user` (~/.local)",
@@ -624,3 +636,36 @@ def test_other_files_copied_under_root_hold_the_user_back():
     outcome = outcome_of(TRANSFORM, SPLIT + 'COPY config.ini /root/.config/app/config.ini\nCMD ["svc"]\n')
     assert not outcome.edits
     assert "this COPY puts /root/.config/app/config.ini under /root" in outcome.warnings[0].message
+
+
+def test_low_port_bound_by_the_compose_command_is_warned_naming_the_file():
+    from migrator.launchers import Launchers, Service
+
+    service = Service(
+        "../docker-compose.yml", "api", command='bash -c "./wait.sh && uvicorn main:app --host 0.0.0.0 --port 80"'
+    )
+    project = ProjectContext(root=Path("/context"), launchers=Launchers(services=(service,)))
+    text = SPLIT + 'EXPOSE 8000\nCMD ["svc"]\n'  # compose's command replaces CMD, and names the port
+    warnings = outcome_of(TRANSFORM, text, project).warnings
+    # The line named is the CMD that compose's command replaces.
+    assert [(w.line, w.message.split(" is below")[0]) for w in warnings] == [
+        (
+            text.splitlines().index('CMD ["svc"]') + 1,
+            'port 80 (../docker-compose.yml runs `bash -c "./wait.sh && uvicorn main:app --host 0.0.0.0 --port 80"` '
+            "in service api)",
+        )
+    ]
+    high = Service("docker-compose.yml", "api", command="uvicorn main:app --port 8000")
+    quiet = ProjectContext(root=Path("/context"), launchers=Launchers(services=(high,)))
+    assert not outcome_of(TRANSFORM, text, quiet).warnings
+
+
+def test_corpus_low_port_in_the_compose_command_is_warned():
+    case = CORPUS / "low-port-compose"
+    result = migrate_path(case / "Dockerfile", MigratorSettings(), context_dir=case)
+    assert [(w.line, w.message.split(" is below")[0]) for w in result.warnings if w.code == "MIG005"] == [
+        (
+            8,
+            'port 80 (docker-compose.yml runs `sh -c "uvicorn main:app --host 0.0.0.0 --port 80 --workers 2"` in service api)',
+        )
+    ]

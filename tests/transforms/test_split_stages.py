@@ -737,6 +737,21 @@ def _split_with(run: str, project=None) -> tuple[str, list[tuple[int | None, str
             ["/opt/hf"],
             id="hugging-face-home-set",
         ),
+        pytest.param(
+            "ENV PLAYWRIGHT_BROWSERS_PATH=/opt/ms-playwright\nRUN playwright install chromium\n",
+            ["/opt/ms-playwright"],
+            id="playwright-browsers-path-set",
+        ),
+        pytest.param(
+            "RUN PLAYWRIGHT_BROWSERS_PATH=/opt/pw python -m playwright install firefox\n",
+            ["/opt/pw"],
+            id="playwright-browsers-path-inline",
+        ),
+        pytest.param(
+            "ENV TORCH_HOME=/opt/torch\nRUN python -c \"import torch; torch.hub.load('pytorch/vision', 'resnet18')\"\n",
+            ["/opt/torch"],
+            id="torch-home-set",
+        ),
     ],
 )
 def test_downloads_outside_the_project_are_copied(run, copied):
@@ -777,6 +792,37 @@ def test_downloads_outside_the_project_are_copied(run, copied):
             "not split: this RUN downloads Hugging Face models into ~/.cache/huggingface",
             id="hugging-face-default-cache",
         ),
+        pytest.param(
+            "RUN poetry run python -m playwright install chromium\n",
+            "not split: this RUN downloads Playwright browsers into ~/.cache/ms-playwright",
+            id="playwright-default-cache",
+        ),
+        pytest.param(
+            "RUN /root/.local/bin/poetry run python -m playwright install chromium && \\\n"
+            "    /root/.local/bin/poetry run python -m playwright install-deps\n",
+            "not split: this RUN installs Playwright's system libraries with apt",
+            id="playwright-install-deps",
+        ),
+        pytest.param(
+            "RUN PLAYWRIGHT_BROWSERS_PATH=/opt/pw playwright install --with-deps chromium\n",
+            "not split: this RUN installs Playwright's system libraries with apt",
+            id="playwright-with-deps",
+        ),
+        pytest.param(
+            "RUN prisma generate\n",
+            "not split: this RUN makes Prisma download its engines into ~/.cache/prisma-python",
+            id="prisma-generate",
+        ),
+        pytest.param(
+            "RUN poetry run pyppeteer-install\n",
+            "not split: this RUN downloads pyppeteer's Chromium into ~/.local/share/pyppeteer",
+            id="pyppeteer-default-home",
+        ),
+        pytest.param(
+            "RUN python -c \"import whisper; whisper.load_model('base')\"\n",
+            "not split: this RUN downloads Whisper models into ~/.cache/whisper",
+            id="whisper-default-cache",
+        ),
     ],
 )
 def test_downloads_that_cannot_be_carried_hold_the_split_back(run, start):
@@ -790,6 +836,8 @@ def test_download_into_the_project_or_a_build_tool_needs_nothing_more():
     for run in (
         "RUN curl -o /app/data/model.bin https://x/model.bin\n",
         "RUN curl https://sh.rustup.rs -sSf | sh -s -- -y\n",
+        # "0": the browsers live inside the playwright package, in the venv the runtime stage copies.
+        "ENV PLAYWRIGHT_BROWSERS_PATH=0\nRUN playwright install chromium\n",
     ):
         result, changes, _ = _split_with(run)
         assert "AS runtime" in result and not [m for _, m in changes if "downloads" in m]
