@@ -1,8 +1,7 @@
 # syntax=docker/dockerfile:1
 FROM python:3.11-slim AS builder
 ENV POETRY_VERSION=2.2.1 \
-    POETRY_NO_INTERACTION=1 \
-    POETRY_VIRTUALENVS_IN_PROJECT=true
+    POETRY_NO_INTERACTION=1
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION" poetry-plugin-export
 COPY pyproject.toml poetry.lock ./
 RUN poetry export -f requirements.txt --output /requirements.txt --without-hashes
