@@ -114,8 +114,10 @@ PAIRS = [
         id="apt-continuations-healthcheck-curl",
     ),
     pytest.param(
-        'FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install\nCMD ["poetry", "run", "svc"]\n',
-        "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\n"
+        # The venv in /app/.venv: the user can read it (one in /root/.cache could not be, see test_held_back).
+        "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
+        'RUN poetry install\nCMD ["poetry", "run", "svc"]\n',
+        "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install poetry\nWORKDIR /app\n"
         + CREATE_APP
         + 'COPY --chown=10001:10001 . .\nRUN poetry install\nUSER 10001:10001\nCMD ["poetry", "run", "svc"]\n',
         id="single-stage",
@@ -324,6 +326,7 @@ def test_the_pipeline_accepts_the_numeric_form_of_the_same_user():
 
 from pathlib import Path  # noqa: E402
 
+from migrator.launchers import Launchers, Service  # noqa: E402
 from migrator.migrate_file import migrate_path  # noqa: E402
 from migrator.project import ProjectContext, read_context  # noqa: E402
 
@@ -335,6 +338,10 @@ def context_with(**run_files: str) -> ProjectContext:
     return ProjectContext(root=Path("/context"), run_files={k.replace("__", "/"): v for k, v in run_files.items()})
 
 
+# Poetry's default venv: {cache-dir}/virtualenvs, /root/.cache/pypoetry/virtualenvs for root.
+DEFAULT_VENV = (
+    "FROM python:3.11-slim\nRUN pip install poetry==1.8.5\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\n"
+)
 GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nexec gosu app "$@"\n'
 
 
@@ -418,6 +425,53 @@ GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nex
             id="build-result-copied-under-root",
         ),
         pytest.param(
+            DEFAULT_VENV + 'CMD ["poetry", "run", "python", "main.py"]\n',
+            context_with(),
+            "this RUN puts the venv in /root/.cache/pypoetry/virtualenvs, under /root (mode 0700), and line 6 runs Poetry",
+            id="poetry-run-with-the-venv-in-roots-cache",
+        ),
+        pytest.param(
+            DEFAULT_VENV + 'COPY entrypoint.sh /\nCMD ["/entrypoint.sh"]\n',
+            context_with(**{"entrypoint.sh": '#!/bin/sh\npoetry run python manage.py migrate\nexec "$@"\n'}),
+            "entrypoint.sh (run by line 7) runs Poetry",
+            id="entrypoint-script-runs-poetry-with-the-venv-in-roots-cache",
+        ),
+        pytest.param(
+            DEFAULT_VENV,
+            ProjectContext(
+                root=Path("/context"),
+                launchers=Launchers(
+                    services=(Service("docker-compose.yml", "app", command="poetry run python main.py"),)
+                ),
+            ),
+            "docker-compose.yml runs `poetry run python main.py` in service app, which runs Poetry",
+            id="compose-runs-poetry-with-the-venv-in-roots-cache",
+        ),
+        pytest.param(
+            SPLIT + "CMD HOME=/root poetry run gunicorn app:app\n",
+            context_with(),
+            "this CMD uses /root",
+            id="command-sets-home-to-root",
+        ),
+        pytest.param(
+            SPLIT + 'ENTRYPOINT ["/root/.local/bin/svc"]\n',
+            context_with(),
+            "this ENTRYPOINT uses /root",
+            id="entrypoint-under-root",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["sleep", "infinity"]\n',
+            ProjectContext(
+                root=Path("/context"),
+                run_files={
+                    ".devcontainer/devcontainer.json": '{"dockerComposeFile": ["../docker-compose.yml"], "service": "dev"}'
+                },
+                launchers=Launchers(services=(Service("docker-compose.yml", "dev", command="sleep infinity"),)),
+            ),
+            "runs this image as a dev container (service dev of docker-compose.yml)",
+            id="devcontainer-runs-the-compose-service-built-here",
+        ),
+        pytest.param(
             'FROM python:3.11-slim\nWORKDIR /root/app\nCOPY . .\nCMD ["svc"]\n',
             context_with(),
             "the app lives in /root/app, under /root",
@@ -443,6 +497,33 @@ def test_held_back(text, context, words):
             SPLIT + 'CMD ["svc"]\n',
             context_with(**{".devcontainer__devcontainer.json": '{"build": {"dockerfile": "Dockerfile"}}'}),
             id="devcontainer-builds-another-dockerfile",
+        ),
+        pytest.param(
+            DEFAULT_VENV + 'CMD ["python", "main.py"]\n',
+            context_with(),
+            id="venv-in-roots-cache-but-nothing-runs-poetry",
+        ),
+        pytest.param(
+            DEFAULT_VENV.replace("RUN pip", "ENV POETRY_VIRTUALENVS_PATH=/opt/venvs\nRUN pip")
+            + 'CMD ["poetry", "run", "svc"]\n',
+            context_with(),
+            id="poetry-run-with-the-venv-outside-root",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["/rootfs/svc"]\n',
+            context_with(),
+            id="a-path-that-only-starts-like-root",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["sleep", "infinity"]\n',
+            ProjectContext(
+                root=Path("/context"),
+                run_files={
+                    ".devcontainer/devcontainer.json": '{"dockerComposeFile": "../docker-compose.yml", "service": "db"}'
+                },
+                launchers=Launchers(services=(Service("docker-compose.yml", "dev", command="sleep infinity"),)),
+            ),
+            id="devcontainer-runs-another-compose-service",
         ),
         pytest.param(
             SPLIT + 'COPY entrypoint.sh /\nENTRYPOINT ["/entrypoint.sh"]\n',
@@ -483,6 +564,10 @@ def test_not_held_back(text, context):
         ("compose-only-image", "copies no source of its own"),
         ("e2e-gosu-entrypoint", "docker-entrypoint.sh switches user itself"),
         ("nltk-under-root", "NLTK data under /root"),
+        ("compose-bind-mount-default-venv", "puts the venv in /root/.cache/pypoetry/virtualenvs"),
+        ("entrypoint-poetry-root-venv", "docker-compose.yml runs `./entrypoint.sh` in service api, which runs Poetry"),
+        ("home-root-command", "this CMD uses /root"),
+        ("devcontainer-compose-service", "(service lab of docker-compose.yml)"),
     ],
 )
 def test_corpus_cases_say_why_no_user(case, words):
