@@ -318,16 +318,17 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
             )
     launchers = getattr(project, "launchers", None) or NO_LAUNCHERS
     composed = {(posixpath.normpath(s.file), s.name) for s in launchers.services if not s.loose}
+    dockerfile = getattr(project, "dockerfile", None)
     for name, text in sorted(run_files.items()):
         if posixpath.basename(name) in ("devcontainer.json", ".devcontainer.json"):
             built = _devcontainer_dockerfile(name, text)
             services = _devcontainer_services(name, text)
-            # The Dockerfile's own path is not known here: one at the context root is taken for it,
-            # and a compose service is this image when compose builds it from this context.
+            # A compose service is this image when compose builds it from this context; a Dockerfile
+            # path is compared with the one being migrated (when unknown, any at the context root).
             shared = sorted(services & composed)
             if shared:
-                how = f"runs this image as a dev container (service {shared[0][1]} of {shared[0][0]})"
-            elif built is not None and "/" not in built:
+                how = f"runs this image as a dev container through service {shared[0][1]} of {shared[0][0]}"
+            elif built is not None and (built == dockerfile if dockerfile else "/" not in built):
                 how = "builds this image as a dev container"
             else:
                 continue

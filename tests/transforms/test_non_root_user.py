@@ -327,7 +327,7 @@ def test_the_pipeline_accepts_the_numeric_form_of_the_same_user():
 from pathlib import Path  # noqa: E402
 
 from migrator.launchers import Launchers, Service  # noqa: E402
-from migrator.migrate_file import migrate_path  # noqa: E402
+from migrator.migrate_file import context_for, migrate_path  # noqa: E402
 from migrator.project import ProjectContext, read_context  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -460,6 +460,16 @@ GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nex
             id="entrypoint-under-root",
         ),
         pytest.param(
+            SPLIT + 'CMD ["svc"]\n',
+            ProjectContext(
+                root=Path("/context"),
+                run_files={".devcontainer/devcontainer.json": '{"build": {"dockerfile": "../docker/dev.Dockerfile"}}'},
+                dockerfile="docker/dev.Dockerfile",
+            ),
+            "builds this image as a dev container",
+            id="devcontainer-builds-this-dockerfile-in-a-subfolder",
+        ),
+        pytest.param(
             SPLIT + 'CMD ["sleep", "infinity"]\n',
             ProjectContext(
                 root=Path("/context"),
@@ -468,7 +478,7 @@ GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nex
                 },
                 launchers=Launchers(services=(Service("docker-compose.yml", "dev", command="sleep infinity"),)),
             ),
-            "runs this image as a dev container (service dev of docker-compose.yml)",
+            "runs this image as a dev container through service dev of docker-compose.yml",
             id="devcontainer-runs-the-compose-service-built-here",
         ),
         pytest.param(
@@ -526,6 +536,15 @@ def test_held_back(text, context, words):
             id="devcontainer-runs-another-compose-service",
         ),
         pytest.param(
+            SPLIT + 'CMD ["svc"]\n',
+            ProjectContext(
+                root=Path("/context"),
+                run_files={".devcontainer/devcontainer.json": '{"dockerFile": "../dev.Dockerfile"}'},
+                dockerfile="Dockerfile",
+            ),
+            id="devcontainer-builds-another-dockerfile-at-the-root",
+        ),
+        pytest.param(
             SPLIT + 'COPY entrypoint.sh /\nENTRYPOINT ["/entrypoint.sh"]\n',
             context_with(**{"entrypoint.sh": '#!/bin/sh\nexec "$@"\n', "other/entrypoint.sh": GOSU_SCRIPT}),
             id="plain-entrypoint-and-an-unrelated-gosu-script",
@@ -567,13 +586,21 @@ def test_not_held_back(text, context):
         ("compose-bind-mount-default-venv", "puts the venv in /root/.cache/pypoetry/virtualenvs"),
         ("entrypoint-poetry-root-venv", "docker-compose.yml runs `./entrypoint.sh` in service api, which runs Poetry"),
         ("home-root-command", "this CMD uses /root"),
-        ("devcontainer-compose-service", "(service lab of docker-compose.yml)"),
+        ("devcontainer-compose-service", "through service lab of docker-compose.yml"),
     ],
 )
 def test_corpus_cases_say_why_no_user(case, words):
     result = migrate_path(CORPUS / case / "Dockerfile", MigratorSettings(), context_dir=CORPUS / case)
     assert "USER" not in result.migrated.split("AS runtime")[-1]
     assert any(w.code == "MIG005" and words in w.message for w in result.warnings), result.warnings
+
+
+def test_the_context_knows_where_the_dockerfile_is(tmp_path):
+    (tmp_path / "python").mkdir()
+    (tmp_path / "python" / "Dockerfile").write_text("FROM python:3.11-slim\n")
+    assert context_for(tmp_path / "python" / "Dockerfile", tmp_path).dockerfile == "python/Dockerfile"
+    assert context_for(tmp_path / "python" / "Dockerfile", None).dockerfile == "Dockerfile"
+    assert context_for(tmp_path / "python" / "Dockerfile", tmp_path / "python" / "x").dockerfile is None
 
 
 def test_corpus_low_port_in_the_command_is_warned():
