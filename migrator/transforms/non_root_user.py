@@ -37,6 +37,12 @@ What it does:
       default cache, /root/.cache/pypoetry/virtualenvs (no in-project venv, no
       `virtualenvs.create false`, no poetry.toml): as another user Poetry finds no
       venv there and creates an empty one, so the app fails on import;
+    - a command, or the script it runs, that starts a system service beside the app
+      (`service x start`, /etc/init.d/, systemctl, supervisord, the Datadog agents,
+      cron, sshd, nginx): as another user it cannot write its run, log and state
+      folders, often silently. A script copied with the source through
+      `COPY --from=build` counts, and one whose path ends the command's word wins
+      over same-named scripts elsewhere in the context;
     - a build step that leaves data under /root (mode 0700), which the user could not
       read: nltk.download, Hugging Face, Playwright and Prisma caches, `pip install
       --user`, a COPY into /root, an app folder under /root, unless the tool's own
@@ -110,6 +116,17 @@ USER_SWITCHERS = frozenset(
 SWITCHES_USER_RE = re.compile(
     r"(?<![\w./-])(gosu|su-exec|setpriv|chpst|runuser|s6-setuidgid|setuidgid)(?![\w-])"
     r"|(?<![\w./-])su\s+-|(?<![\w./-])su\s+\w+\s+-c\b"
+)
+# System services an entrypoint may start beside the app; as a non-root user they cannot write
+# their run, log and state folders (often silently, when their output goes to /dev/null).
+DAEMON_NAMES = r"supervisord|datadog-agent|trace-agent|process-agent|cron|crond|sshd|rsyslogd|nginx|dockerd"
+DAEMONS_RE = re.compile(DAEMON_NAMES)
+# In a script, the daemon must be the command (line start, after ; & | exec nohup), by name or path:
+# `cp nginx.conf /etc/nginx/` starts nothing.
+STARTS_DAEMON_RE = re.compile(
+    r"(?<![\w.-])(?:service\s+[\w.@-]+\s+(?:start|restart)\b|/etc/init\.d/[\w.@-]+\s+(?:start|restart)\b"
+    r"|systemctl\s+(?:start|restart)\b)"
+    rf"|(?:^|[;&|]\s*|(?<![\w.-])(?:exec|nohup)\s+)(?:[\w./-]*/)?(?:{DAEMON_NAMES})(?![\w.-])"
 )
 # A command naming root's home (mode 0700 in the python images): `HOME=/root`, /root/.local/bin/...
 ROOT_HOME_RE = re.compile(r"(?<![\w./-])/root(?![\w.-])")
@@ -336,7 +353,12 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
                 line,
                 f"no non-root user added: {name} {how} (its postCreateCommand and features run as the image's user); leave the user to devcontainer.json's remoteUser",
             )
-    held = _switches_user(doc, chain, run_files) or _installs_switcher(chain) or _runs_from_root_home(chain, project)
+    held = (
+        _switches_user(doc, chain, run_files)
+        or _installs_switcher(chain)
+        or _starts_system_daemons(chain, _with_copied_stages(doc, chain), run_files)
+        or _runs_from_root_home(chain, project)
+    )
     if held is not None:
         return held
     commands = [i for s in chain for i in (s.last("CMD"), s.last("ENTRYPOINT")) if i is not None]
@@ -482,7 +504,7 @@ def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: dict[str, str
                     instruction.start_line,
                     f"no non-root user added: this {instruction.keyword} switches user itself ({word}), so the container must start as root",
                 )
-        for script in scripts_run(chain, instruction, run_files):
+        for script in _scripts_run(_with_copied_stages(doc, chain), instruction, run_files):
             found = _switch_line(run_files[script])
             if found is not None:
                 number, text = found
@@ -490,6 +512,48 @@ def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: dict[str, str
                     instruction.start_line,
                     f"no non-root user added: {script} switches user itself ({script}:{number} `{text}`), so the container must start as root",
                 )
+    return None
+
+
+def _scripts_run(chain: list[Stage], instruction: Instruction, run_files: dict[str, str]) -> list[str]:
+    """The scripts the command runs; those whose context path ends the command's word win over same-named others."""
+    found = scripts_run(chain, instruction, run_files)
+    words = command_words(instruction)
+    exact = [p for p in found if any(w == p or w.endswith("/" + p) for w in words)]
+    return exact or found
+
+
+def _with_copied_stages(doc: Dockerfile, chain: list[Stage]) -> list[Stage]:
+    """The chain and the earlier stages it copies from: after the split, the script comes in `COPY --from=build`."""
+    by_name = {s.name.lower(): s for s in doc.stages if s.name} | {str(s.number): s for s in doc.stages}
+    found = list(chain)
+    for stage in chain:
+        for copy in stage.instructions:
+            source = copy.flag("from") if copy.keyword in ("COPY", "ADD") else None
+            other = by_name.get((source.value or "").lower()) if source is not None else None
+            if other is not None and other.number < stage.number:
+                found.extend(s for s in _stage_chain(doc, other) if s not in found)
+    return found
+
+
+def _starts_system_daemons(chain: list[Stage], copied: list[Stage], run_files: dict[str, str]) -> Note | None:
+    """A command, or the script it runs, that starts a system service beside the app (configured under /etc)."""
+    for instruction in commands(chain):
+        for word in command_words(instruction):
+            if DAEMONS_RE.fullmatch(word.rsplit("/", 1)[-1]):
+                return TRANSFORM.note(
+                    instruction.start_line,
+                    f"no non-root user added: this {instruction.keyword} starts {word}, a system service that needs root for its run, log and config folders",
+                )
+        for script in _scripts_run(copied, instruction, run_files):
+            lines = [(n, raw.strip()) for n, raw in enumerate(run_files[script].splitlines(), 1)]
+            for number, line in lines:
+                if line and not line.startswith("#") and STARTS_DAEMON_RE.search(line):
+                    shown = line if len(line) <= 80 else line[:77] + "..."
+                    return TRANSFORM.note(
+                        instruction.start_line,
+                        f"no non-root user added: {script} starts a system service ({script}:{number} `{shown}`), which needs root for its run, log and config folders",
+                    )
     return None
 
 

@@ -425,6 +425,43 @@ GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nex
             id="build-result-copied-under-root",
         ),
         pytest.param(
+            SPLIT + 'COPY heroku/ /app/heroku/\nCMD ["/app/heroku/start.sh"]\n',
+            context_with(
+                **{
+                    "heroku__start.sh": "#!/bin/bash\n# agent first\nmonitor-agent run > /dev/null &\n"
+                    "service metricsd start\nexec gunicorn app:app\n"
+                }
+            ),
+            "heroku/start.sh starts a system service (heroku/start.sh:4 `service metricsd start`)",
+            id="entrypoint-starts-a-system-service",
+        ),
+        pytest.param(
+            BUILD.replace("COPY . .", "COPY . .\nRUN chmod +x run.sh")
+            + 'FROM python:3.11-slim AS runtime\nWORKDIR /app\nCOPY --from=build /app /app\nCMD ["/app/run.sh"]\n',
+            context_with(**{"run.sh": "#!/bin/sh\nnohup crond -b\nexec python main.py\n"}),
+            "run.sh:2 `nohup crond -b`",
+            id="script-copied-through-the-build-stage-starts-cron",
+        ),
+        pytest.param(
+            BUILD
+            + 'FROM python:3.11-slim AS runtime\nWORKDIR /app\nCOPY --from=build /app /app\nCMD ["/app/run.sh"]\n',
+            context_with(**{"run.sh": '#!/bin/sh\nexec gosu app "$@"\n'}),
+            "run.sh switches user itself",
+            id="gosu-script-copied-through-the-build-stage",
+        ),
+        pytest.param(
+            SPLIT + 'COPY start.sh /\nCMD ["/start.sh"]\n',
+            context_with(**{"start.sh": "#!/bin/sh\n/opt/agent/bin/datadog-agent run &\nexec python main.py\n"}),
+            "start.sh:2 `/opt/agent/bin/datadog-agent run &`",
+            id="entrypoint-starts-an-agent-by-path",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["supervisord", "-c", "/etc/supervisor/app.conf"]\n',
+            context_with(),
+            "this CMD starts supervisord",
+            id="supervisord-command",
+        ),
+        pytest.param(
             DEFAULT_VENV + 'CMD ["poetry", "run", "python", "main.py"]\n',
             context_with(),
             "this RUN puts the venv in /root/.cache/pypoetry/virtualenvs, under /root (mode 0700), and line 6 runs Poetry",
@@ -509,6 +546,15 @@ def test_held_back(text, context, words):
             id="devcontainer-builds-another-dockerfile",
         ),
         pytest.param(
+            SPLIT + 'COPY start.sh /\nCMD ["/start.sh"]\n',
+            context_with(
+                **{
+                    "start.sh": "#!/bin/sh\ncp nginx.conf /etc/nginx/ 2>/dev/null || true\necho cron\nexec python main.py\n"
+                }
+            ),
+            id="script-names-a-daemon-without-starting-it",
+        ),
+        pytest.param(
             DEFAULT_VENV + 'CMD ["python", "main.py"]\n',
             context_with(),
             id="venv-in-roots-cache-but-nothing-runs-poetry",
@@ -587,6 +633,7 @@ def test_not_held_back(text, context):
         ("entrypoint-poetry-root-venv", "docker-compose.yml runs `./entrypoint.sh` in service api, which runs Poetry"),
         ("home-root-command", "this CMD uses /root"),
         ("devcontainer-compose-service", "through service lab of docker-compose.yml"),
+        ("entrypoint-system-daemon", "deploy/start.sh:3 `service metrics-agent start > /dev/null`"),
     ],
 )
 def test_corpus_cases_say_why_no_user(case, words):
