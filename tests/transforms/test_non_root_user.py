@@ -632,6 +632,7 @@ def test_not_held_back(text, context):
         ("compose-bind-mount-default-venv", "puts the venv in /root/.cache/pypoetry/virtualenvs"),
         ("entrypoint-poetry-root-venv", "docker-compose.yml runs `./entrypoint.sh` in service api, which runs Poetry"),
         ("home-root-command", "this CMD uses /root"),
+        ("e2e-home-root-command", "this CMD uses /root"),
         ("devcontainer-compose-service", "through service lab of docker-compose.yml"),
         ("entrypoint-system-daemon", "deploy/start.sh:3 `service metrics-agent start > /dev/null`"),
     ],
