@@ -483,6 +483,8 @@ def _cache_venv_install(chain: list[Stage]) -> tuple[Instruction, str] | None:
         index = install.instruction.index
         if venv_dir(stage, index) is not None or installs_into_system(stage, index):
             return None
+        if any("virtualenvs.path" in r.logical or "cache-dir" in r.logical for r in stage.find("RUN")):
+            return None  # `poetry config` moved the venv folder: not followed here, today's layout is kept
         env = env_at(stage, index)
         folder = env.get("POETRY_VIRTUALENVS_PATH") or (
             posixpath.join(env["POETRY_CACHE_DIR"], "virtualenvs") if env.get("POETRY_CACHE_DIR") else None

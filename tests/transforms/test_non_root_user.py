@@ -566,6 +566,12 @@ def test_held_back(text, context, words):
             id="poetry-run-with-the-venv-outside-root",
         ),
         pytest.param(
+            DEFAULT_VENV.replace("RUN poetry", "RUN poetry config virtualenvs.path /opt/venvs && poetry")
+            + 'CMD ["poetry", "run", "svc"]\n',
+            context_with(),
+            id="poetry-config-moves-the-venv-folder",
+        ),
+        pytest.param(
             SPLIT + 'CMD ["/rootfs/svc"]\n',
             context_with(),
             id="a-path-that-only-starts-like-root",
