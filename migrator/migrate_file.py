@@ -29,11 +29,16 @@ def migrate_path(path: Path, settings: Settings, context_dir: Path | None = None
 
 
 def context_for(path: Path | None, context_dir: Path | None) -> ProjectContext:
-    if context_dir is not None:
-        return read_context(context_dir)
     if path is None:
-        return read_context(None)
-    return read_context(path.parent)
+        return read_context(context_dir)
+    root = context_dir if context_dir is not None else path.parent
+    context = read_context(root)
+    # Where the Dockerfile sits in the context: a devcontainer.json names the one it builds by path.
+    try:
+        relative = path.resolve().relative_to(root.resolve()).as_posix()
+    except (OSError, ValueError):
+        return context
+    return replace(context, dockerfile=relative)
 
 
 def migrate_data(name: str, data: bytes, settings: Settings, project: ProjectContext) -> FileResult:

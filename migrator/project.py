@@ -81,6 +81,8 @@ class ProjectContext:
     # project folder -> normalised package names its poetry.lock provides (absent: unknown)
     locked: dict[str, frozenset[str]] = field(default_factory=dict)
     imports: dict[str, ProjectImports] = field(default_factory=dict)  # per project folder, as `projects`
+    # The Dockerfile being migrated, relative to the context (posix); None when unknown or outside it.
+    dockerfile: str | None = None
 
     @property
     def known(self) -> bool:

@@ -1,14 +1,12 @@
 # syntax=docker/dockerfile:1
 FROM python:3.11
 WORKDIR /app
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
-COPY --chown=10001:10001 pyproject.toml poetry.lock ./
+COPY pyproject.toml poetry.lock ./
 ENV POETRY_VERSION=2.2.1 \
     POETRY_NO_INTERACTION=1
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=cache,target=/root/.cache/pypoetry/artifacts \
     --mount=type=cache,target=/root/.cache/pypoetry/cache \
     pip install "poetry==$POETRY_VERSION" && poetry install --no-root --compile
-COPY --chown=10001:10001 . .
-USER 10001:10001
+COPY . .
 CMD ["poetry", "run", "uvicorn", "app.main:app", "--host", "0.0.0.0"]

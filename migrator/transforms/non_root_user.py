@@ -27,7 +27,22 @@ What it does:
       script the Dockerfile copies and runs, or a RUN installing gosu/su-exec;
     - an image with no source of its own and no command (it gets both from bind
       mounts and compose), and an image a devcontainer.json builds (its
-      postCreateCommand typically runs apt-get as the image's user);
+      postCreateCommand typically runs apt-get as the image's user): its
+      `build.dockerfile` at the context root, or its `dockerComposeFile` + `service`
+      (relative to the .devcontainer folder) naming a compose service built from
+      this context (a dev container running a `sleep` loop from compose);
+    - a command that needs root's home: a CMD/ENTRYPOINT naming /root (`HOME=/root
+      poetry run ...`, /root/.local/bin/...), or Poetry run at start (by the command,
+      the script it runs, or compose's command) while the venv is in Poetry's
+      default cache, /root/.cache/pypoetry/virtualenvs (no in-project venv, no
+      `virtualenvs.create false`, no poetry.toml): as another user Poetry finds no
+      venv there and creates an empty one, so the app fails on import;
+    - a command, or the script it runs, that starts a system service beside the app
+      (`service x start`, /etc/init.d/, systemctl, supervisord, the Datadog agents,
+      cron, sshd, nginx): as another user it cannot write its run, log and state
+      folders, often silently. A script copied with the source through
+      `COPY --from=build` counts, and one whose path ends the command's word wins
+      over same-named scripts elsewhere in the context;
     - a build step that leaves data under /root (mode 0700), which the user could not
       read: nltk.download, Hugging Face, Playwright and Prisma caches, `pip install
       --user`, a COPY into /root, an app folder under /root, unless the tool's own
@@ -75,12 +90,17 @@ import shlex
 from migrator.analysis import (
     base_image_family,
     created_user_id,
+    env_at,
     env_pairs,
     expanded_base_image,
+    installs_into_system,
+    poetry_installs,
+    venv_dir,
     workdir_at,
 )
 from migrator.contract import ROOT_USERS
-from migrator.entrypoints import command_words, scripts_run
+from migrator.entrypoints import command_words, commands, scripts_run
+from migrator.launchers import NO_LAUNCHERS
 from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace, split_words
 from migrator.packages import package_command
 from migrator.shell import run_commands
@@ -98,6 +118,20 @@ SWITCHES_USER_RE = re.compile(
     r"(?<![\w./-])(gosu|su-exec|setpriv|chpst|runuser|s6-setuidgid|setuidgid)(?![\w-])"
     r"|(?<![\w./-])su\s+-|(?<![\w./-])su\s+\w+\s+-c\b"
 )
+# System services an entrypoint may start beside the app; as a non-root user they cannot write
+# their run, log and state folders (often silently, when their output goes to /dev/null).
+DAEMON_NAMES = r"supervisord|datadog-agent|trace-agent|process-agent|cron|crond|sshd|rsyslogd|nginx|dockerd"
+DAEMONS_RE = re.compile(DAEMON_NAMES)
+# In a script, the daemon must be the command (line start, after ; & | exec nohup), by name or path:
+# `cp nginx.conf /etc/nginx/` starts nothing.
+STARTS_DAEMON_RE = re.compile(
+    r"(?<![\w.-])(?:service\s+[\w.@-]+\s+(?:start|restart)\b|/etc/init\.d/[\w.@-]+\s+(?:start|restart)\b"
+    r"|systemctl\s+(?:start|restart)\b)"
+    rf"|(?:^|[;&|]\s*|(?<![\w.-])(?:exec|nohup)\s+)(?:[\w./-]*/)?(?:{DAEMON_NAMES})(?![\w.-])"
+)
+# A command naming root's home (mode 0700 in the python images): `HOME=/root`, /root/.local/bin/...
+ROOT_HOME_RE = re.compile(r"(?<![\w./-])/root(?![\w.-])")
+POETRY_WORD_RE = re.compile(r"(?<![\w.-])poetry(?![\w-])")
 # Weaker signs, named only when no switch itself is found: users and ownership changed at start.
 CHANGES_USERS_RE = re.compile(r"(?<![\w./-])(usermod|groupmod|useradd|adduser|chown)(?![\w-])|\$\{?P[UG]ID\b")
 # Never handed to the app user, whatever a WORKDIR or copy says: the interpreter, its libraries, the system.
@@ -304,15 +338,32 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
                 line,
                 f"no non-root user added: {name}:{using} (`runs.using: docker`) makes this image a GitHub Actions container action, which GitHub runs as the default user (root)",
             )
+    launchers = getattr(project, "launchers", None) or NO_LAUNCHERS
+    composed = {(posixpath.normpath(s.file), s.name) for s in launchers.services if not s.loose}
+    dockerfile = getattr(project, "dockerfile", None)
     for name, text in sorted(run_files.items()):
         if posixpath.basename(name) in ("devcontainer.json", ".devcontainer.json"):
             built = _devcontainer_dockerfile(name, text)
-            if built is not None and "/" not in built:
-                return TRANSFORM.note(
-                    line,
-                    f"no non-root user added: {name} builds this image as a dev container (its postCreateCommand and features run as the image's user); leave the user to devcontainer.json's remoteUser",
-                )
-    held = _switches_user(doc, chain, run_files) or _installs_switcher(chain)
+            services = _devcontainer_services(name, text)
+            # A compose service is this image when compose builds it from this context; a Dockerfile
+            # path is compared with the one being migrated (when unknown, any at the context root).
+            shared = sorted(services & composed)
+            if shared:
+                how = f"runs this image as a dev container through service {shared[0][1]} of {shared[0][0]}"
+            elif built is not None and (built == dockerfile if dockerfile else "/" not in built):
+                how = "builds this image as a dev container"
+            else:
+                continue
+            return TRANSFORM.note(
+                line,
+                f"no non-root user added: {name} {how} (its postCreateCommand and features run as the image's user); leave the user to devcontainer.json's remoteUser",
+            )
+    held = (
+        _switches_user(doc, chain, run_files)
+        or _installs_switcher(chain)
+        or _starts_system_daemons(chain, _with_copied_stages(doc, chain), run_files)
+        or _runs_from_root_home(chain, project)
+    )
     if held is not None:
         return held
     commands = [i for s in chain for i in (s.last("CMD"), s.last("ENTRYPOINT")) if i is not None]
@@ -341,14 +392,8 @@ def _docker_action_line(text: str) -> int | None:
 
 def _devcontainer_dockerfile(name: str, text: str) -> str | None:
     """The Dockerfile a devcontainer.json builds, relative to the build context; None if none."""
-    # devcontainer.json is JSON with comments: drop // and /* */ comments outside strings.
-    cleaned = re.sub(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', lambda m: m.group(1) or "", text, flags=re.DOTALL)
-    cleaned = re.sub(r",(\s*[}\]])", r"\1", cleaned)
-    try:
-        data = json.loads(cleaned)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = _devcontainer_data(text)
+    if data is None:
         return None
     build = data.get("build")
     if not isinstance(build, dict):
@@ -357,6 +402,104 @@ def _devcontainer_dockerfile(name: str, text: str) -> str | None:
     if not isinstance(dockerfile, str):
         return None
     return posixpath.normpath(posixpath.join(posixpath.dirname(name), dockerfile))
+
+
+def _devcontainer_data(text: str) -> dict | None:
+    # devcontainer.json is JSON with comments: drop // and /* */ comments outside strings.
+    cleaned = re.sub(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', lambda m: m.group(1) or "", text, flags=re.DOTALL)
+    cleaned = re.sub(r",(\s*[}\]])", r"\1", cleaned)
+    try:
+        data = json.loads(cleaned)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _devcontainer_services(name: str, text: str) -> set[tuple[str, str]]:
+    """(compose file relative to the context, service) pairs a devcontainer.json runs in."""
+    data = _devcontainer_data(text)
+    service = data.get("service") if data else None
+    if not data or not isinstance(service, str):
+        return set()
+    files = data.get("dockerComposeFile")
+    files = [files] if isinstance(files, str) else files if isinstance(files, list) else []
+    here = posixpath.dirname(name)
+    return {(posixpath.normpath(posixpath.join(here, f)), service) for f in files if isinstance(f, str)}
+
+
+def _runs_from_root_home(chain: list[Stage], project) -> Note | None:
+    """A command that needs root's home (mode 0700): it names /root, or runs Poetry whose venv is under it."""
+    for instruction in commands(chain):
+        if ROOT_HOME_RE.search(instruction.logical[instruction.args_start :]):
+            return TRANSFORM.note(
+                instruction.start_line,
+                f"no non-root user added: this {instruction.keyword} uses /root, which is mode 0700 and closed to any other user",
+            )
+    found = _cache_venv_install(chain)
+    projects = getattr(project, "projects", None) or {}
+    if found is None or any(p.has_poetry_toml for p in projects.values()):
+        # A poetry.toml may put the venv in the project or skip it: today's layout is kept.
+        return None
+    install, where = found
+    run_files = getattr(project, "run_files", None) or {}
+    launchers = getattr(project, "launchers", None) or NO_LAUNCHERS
+    runner = None
+    for instruction in commands(chain):
+        words = command_words(instruction)
+        if any(POETRY_WORD_RE.search(w) for w in words):
+            runner = f"line {instruction.start_line} runs Poetry"
+        else:
+            script = next(
+                (s for s in scripts_run(chain, instruction, run_files) if POETRY_WORD_RE.search(run_files[s])), None
+            )
+            script = script or launchers.script_running_poetry(words)
+            if script:
+                runner = f"{script} (run by line {instruction.start_line}) runs Poetry"
+        if runner:
+            break
+    if runner is None:
+        service = next((s for s in launchers.services if s.runs_poetry()), None)
+        if service is None:
+            service = next(
+                (
+                    s
+                    for s in launchers.services
+                    if launchers.script_running_poetry([s.command or "", s.entrypoint or ""])
+                ),
+                None,
+            )
+        if service is not None:
+            runner = f"{service.file} {service.describe()}, which runs Poetry"
+    if runner is None:
+        return None
+    return TRANSFORM.note(
+        install.start_line,
+        f"no non-root user added: this RUN puts the venv in {where}, under /root (mode 0700), and {runner}: as any other user Poetry would find no venv there and create an empty one; put the venv outside /root (POETRY_VIRTUALENVS_PATH), then add a user",
+    )
+
+
+def _cache_venv_install(chain: list[Stage]) -> tuple[Instruction, str] | None:
+    """The last `poetry install` of the chain when its venv lands in Poetry's cache folder under /root."""
+    for stage in chain:
+        installs = poetry_installs(stage)
+        if not installs:
+            continue
+        install = installs[-1]
+        index = install.instruction.index
+        if venv_dir(stage, index) is not None or installs_into_system(stage, index):
+            return None
+        if any("virtualenvs.path" in r.logical or "cache-dir" in r.logical for r in stage.find("RUN")):
+            return None  # `poetry config` moved the venv folder: not followed here, today's layout is kept
+        env = env_at(stage, index)
+        folder = env.get("POETRY_VIRTUALENVS_PATH") or (
+            posixpath.join(env["POETRY_CACHE_DIR"], "virtualenvs") if env.get("POETRY_CACHE_DIR") else None
+        )
+        if folder is None and env.get("HOME", "/root") == "/root" and not env.get("XDG_CACHE_HOME"):
+            folder = "/root/.cache/pypoetry/virtualenvs"
+        if folder is None or not _under_root_home(folder):
+            return None
+        return install.instruction, folder
+    return None
 
 
 def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: dict[str, str]) -> Note | None:
@@ -368,7 +511,7 @@ def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: dict[str, str
                     instruction.start_line,
                     f"no non-root user added: this {instruction.keyword} switches user itself ({word}), so the container must start as root",
                 )
-        for script in scripts_run(chain, instruction, run_files):
+        for script in _scripts_run(_with_copied_stages(doc, chain), instruction, run_files):
             found = _switch_line(run_files[script])
             if found is not None:
                 number, text = found
@@ -376,6 +519,48 @@ def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: dict[str, str
                     instruction.start_line,
                     f"no non-root user added: {script} switches user itself ({script}:{number} `{text}`), so the container must start as root",
                 )
+    return None
+
+
+def _scripts_run(chain: list[Stage], instruction: Instruction, run_files: dict[str, str]) -> list[str]:
+    """The scripts the command runs; those whose context path ends the command's word win over same-named others."""
+    found = scripts_run(chain, instruction, run_files)
+    words = command_words(instruction)
+    exact = [p for p in found if any(w == p or w.endswith("/" + p) for w in words)]
+    return exact or found
+
+
+def _with_copied_stages(doc: Dockerfile, chain: list[Stage]) -> list[Stage]:
+    """The chain and the earlier stages it copies from: after the split, the script comes in `COPY --from=build`."""
+    by_name = {s.name.lower(): s for s in doc.stages if s.name} | {str(s.number): s for s in doc.stages}
+    found = list(chain)
+    for stage in chain:
+        for copy in stage.instructions:
+            source = copy.flag("from") if copy.keyword in ("COPY", "ADD") else None
+            other = by_name.get((source.value or "").lower()) if source is not None else None
+            if other is not None and other.number < stage.number:
+                found.extend(s for s in _stage_chain(doc, other) if s not in found)
+    return found
+
+
+def _starts_system_daemons(chain: list[Stage], copied: list[Stage], run_files: dict[str, str]) -> Note | None:
+    """A command, or the script it runs, that starts a system service beside the app (configured under /etc)."""
+    for instruction in commands(chain):
+        for word in command_words(instruction):
+            if DAEMONS_RE.fullmatch(word.rsplit("/", 1)[-1]):
+                return TRANSFORM.note(
+                    instruction.start_line,
+                    f"no non-root user added: this {instruction.keyword} starts {word}, a system service that needs root for its run, log and config folders",
+                )
+        for script in _scripts_run(copied, instruction, run_files):
+            lines = [(n, raw.strip()) for n, raw in enumerate(run_files[script].splitlines(), 1)]
+            for number, line in lines:
+                if line and not line.startswith("#") and STARTS_DAEMON_RE.search(line):
+                    shown = line if len(line) <= 80 else line[:77] + "..."
+                    return TRANSFORM.note(
+                        instruction.start_line,
+                        f"no non-root user added: {script} starts a system service ({script}:{number} `{shown}`), which needs root for its run, log and config folders",
+                    )
     return None
 
 

@@ -114,8 +114,10 @@ PAIRS = [
         id="apt-continuations-healthcheck-curl",
     ),
     pytest.param(
-        'FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install\nCMD ["poetry", "run", "svc"]\n',
-        "FROM python:3.11-slim\nRUN pip install poetry\nWORKDIR /app\n"
+        # The venv in /app/.venv: the user can read it (one in /root/.cache could not be, see test_held_back).
+        "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\n"
+        'RUN poetry install\nCMD ["poetry", "run", "svc"]\n',
+        "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install poetry\nWORKDIR /app\n"
         + CREATE_APP
         + 'COPY --chown=10001:10001 . .\nRUN poetry install\nUSER 10001:10001\nCMD ["poetry", "run", "svc"]\n',
         id="single-stage",
@@ -324,7 +326,8 @@ def test_the_pipeline_accepts_the_numeric_form_of_the_same_user():
 
 from pathlib import Path  # noqa: E402
 
-from migrator.migrate_file import migrate_path  # noqa: E402
+from migrator.launchers import Launchers, Service  # noqa: E402
+from migrator.migrate_file import context_for, migrate_path  # noqa: E402
 from migrator.project import ProjectContext, read_context  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -335,6 +338,10 @@ def context_with(**run_files: str) -> ProjectContext:
     return ProjectContext(root=Path("/context"), run_files={k.replace("__", "/"): v for k, v in run_files.items()})
 
 
+# Poetry's default venv: {cache-dir}/virtualenvs, /root/.cache/pypoetry/virtualenvs for root.
+DEFAULT_VENV = (
+    "FROM python:3.11-slim\nRUN pip install poetry==1.8.5\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\n"
+)
 GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nexec gosu app "$@"\n'
 
 
@@ -430,6 +437,100 @@ GOSU_SCRIPT = '#!/bin/sh\nset -e\n# drop to the app user\nchown -R app /data\nex
             id="build-result-copied-under-root",
         ),
         pytest.param(
+            SPLIT + 'COPY heroku/ /app/heroku/\nCMD ["/app/heroku/start.sh"]\n',
+            context_with(
+                **{
+                    "heroku__start.sh": "#!/bin/bash\n# agent first\nmonitor-agent run > /dev/null &\n"
+                    "service metricsd start\nexec gunicorn app:app\n"
+                }
+            ),
+            "heroku/start.sh starts a system service (heroku/start.sh:4 `service metricsd start`)",
+            id="entrypoint-starts-a-system-service",
+        ),
+        pytest.param(
+            BUILD.replace("COPY . .", "COPY . .\nRUN chmod +x run.sh")
+            + 'FROM python:3.11-slim AS runtime\nWORKDIR /app\nCOPY --from=build /app /app\nCMD ["/app/run.sh"]\n',
+            context_with(**{"run.sh": "#!/bin/sh\nnohup crond -b\nexec python main.py\n"}),
+            "run.sh:2 `nohup crond -b`",
+            id="script-copied-through-the-build-stage-starts-cron",
+        ),
+        pytest.param(
+            BUILD
+            + 'FROM python:3.11-slim AS runtime\nWORKDIR /app\nCOPY --from=build /app /app\nCMD ["/app/run.sh"]\n',
+            context_with(**{"run.sh": '#!/bin/sh\nexec gosu app "$@"\n'}),
+            "run.sh switches user itself",
+            id="gosu-script-copied-through-the-build-stage",
+        ),
+        pytest.param(
+            SPLIT + 'COPY start.sh /\nCMD ["/start.sh"]\n',
+            context_with(**{"start.sh": "#!/bin/sh\n/opt/agent/bin/datadog-agent run &\nexec python main.py\n"}),
+            "start.sh:2 `/opt/agent/bin/datadog-agent run &`",
+            id="entrypoint-starts-an-agent-by-path",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["supervisord", "-c", "/etc/supervisor/app.conf"]\n',
+            context_with(),
+            "this CMD starts supervisord",
+            id="supervisord-command",
+        ),
+        pytest.param(
+            DEFAULT_VENV + 'CMD ["poetry", "run", "python", "main.py"]\n',
+            context_with(),
+            "this RUN puts the venv in /root/.cache/pypoetry/virtualenvs, under /root (mode 0700), and line 6 runs Poetry",
+            id="poetry-run-with-the-venv-in-roots-cache",
+        ),
+        pytest.param(
+            DEFAULT_VENV + 'COPY entrypoint.sh /\nCMD ["/entrypoint.sh"]\n',
+            context_with(**{"entrypoint.sh": '#!/bin/sh\npoetry run python manage.py migrate\nexec "$@"\n'}),
+            "entrypoint.sh (run by line 7) runs Poetry",
+            id="entrypoint-script-runs-poetry-with-the-venv-in-roots-cache",
+        ),
+        pytest.param(
+            DEFAULT_VENV,
+            ProjectContext(
+                root=Path("/context"),
+                launchers=Launchers(
+                    services=(Service("docker-compose.yml", "app", command="poetry run python main.py"),)
+                ),
+            ),
+            "docker-compose.yml runs `poetry run python main.py` in service app, which runs Poetry",
+            id="compose-runs-poetry-with-the-venv-in-roots-cache",
+        ),
+        pytest.param(
+            SPLIT + "CMD HOME=/root poetry run gunicorn app:app\n",
+            context_with(),
+            "this CMD uses /root",
+            id="command-sets-home-to-root",
+        ),
+        pytest.param(
+            SPLIT + 'ENTRYPOINT ["/root/.local/bin/svc"]\n',
+            context_with(),
+            "this ENTRYPOINT uses /root",
+            id="entrypoint-under-root",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["svc"]\n',
+            ProjectContext(
+                root=Path("/context"),
+                run_files={".devcontainer/devcontainer.json": '{"build": {"dockerfile": "../docker/dev.Dockerfile"}}'},
+                dockerfile="docker/dev.Dockerfile",
+            ),
+            "builds this image as a dev container",
+            id="devcontainer-builds-this-dockerfile-in-a-subfolder",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["sleep", "infinity"]\n',
+            ProjectContext(
+                root=Path("/context"),
+                run_files={
+                    ".devcontainer/devcontainer.json": '{"dockerComposeFile": ["../docker-compose.yml"], "service": "dev"}'
+                },
+                launchers=Launchers(services=(Service("docker-compose.yml", "dev", command="sleep infinity"),)),
+            ),
+            "runs this image as a dev container through service dev of docker-compose.yml",
+            id="devcontainer-runs-the-compose-service-built-here",
+        ),
+        pytest.param(
             'FROM python:3.11-slim\nWORKDIR /root/app\nCOPY . .\nCMD ["svc"]\n',
             context_with(),
             "the app lives in /root/app, under /root",
@@ -455,6 +556,57 @@ def test_held_back(text, context, words):
             SPLIT + 'CMD ["svc"]\n',
             context_with(**{".devcontainer__devcontainer.json": '{"build": {"dockerfile": "Dockerfile"}}'}),
             id="devcontainer-builds-another-dockerfile",
+        ),
+        pytest.param(
+            SPLIT + 'COPY start.sh /\nCMD ["/start.sh"]\n',
+            context_with(
+                **{
+                    "start.sh": "#!/bin/sh\ncp nginx.conf /etc/nginx/ 2>/dev/null || true\necho cron\nexec python main.py\n"
+                }
+            ),
+            id="script-names-a-daemon-without-starting-it",
+        ),
+        pytest.param(
+            DEFAULT_VENV + 'CMD ["python", "main.py"]\n',
+            context_with(),
+            id="venv-in-roots-cache-but-nothing-runs-poetry",
+        ),
+        pytest.param(
+            DEFAULT_VENV.replace("RUN pip", "ENV POETRY_VIRTUALENVS_PATH=/opt/venvs\nRUN pip")
+            + 'CMD ["poetry", "run", "svc"]\n',
+            context_with(),
+            id="poetry-run-with-the-venv-outside-root",
+        ),
+        pytest.param(
+            DEFAULT_VENV.replace("RUN poetry", "RUN poetry config virtualenvs.path /opt/venvs && poetry")
+            + 'CMD ["poetry", "run", "svc"]\n',
+            context_with(),
+            id="poetry-config-moves-the-venv-folder",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["/rootfs/svc"]\n',
+            context_with(),
+            id="a-path-that-only-starts-like-root",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["sleep", "infinity"]\n',
+            ProjectContext(
+                root=Path("/context"),
+                run_files={
+                    ".devcontainer/devcontainer.json": '{"dockerComposeFile": "../docker-compose.yml", "service": "db"}'
+                },
+                launchers=Launchers(services=(Service("docker-compose.yml", "dev", command="sleep infinity"),)),
+            ),
+            id="devcontainer-runs-another-compose-service",
+        ),
+        pytest.param(
+            SPLIT + 'CMD ["svc"]\n',
+            ProjectContext(
+                root=Path("/context"),
+                run_files={".devcontainer/devcontainer.json": '{"dockerFile": "../dev.Dockerfile"}'},
+                dockerfile="Dockerfile",
+            ),
+            id="devcontainer-builds-another-dockerfile-at-the-root",
         ),
         pytest.param(
             SPLIT + 'COPY entrypoint.sh /\nENTRYPOINT ["/entrypoint.sh"]\n',
@@ -495,12 +647,26 @@ def test_not_held_back(text, context):
         ("compose-only-image", "copies no source of its own"),
         ("e2e-gosu-entrypoint", "docker-entrypoint.sh switches user itself"),
         ("nltk-under-root", "NLTK data under /root"),
+        ("compose-bind-mount-default-venv", "puts the venv in /root/.cache/pypoetry/virtualenvs"),
+        ("entrypoint-poetry-root-venv", "docker-compose.yml runs `./entrypoint.sh` in service api, which runs Poetry"),
+        ("home-root-command", "this CMD uses /root"),
+        ("e2e-home-root-command", "this CMD uses /root"),
+        ("devcontainer-compose-service", "through service lab of docker-compose.yml"),
+        ("entrypoint-system-daemon", "deploy/start.sh:3 `service metrics-agent start > /dev/null`"),
     ],
 )
 def test_corpus_cases_say_why_no_user(case, words):
     result = migrate_path(CORPUS / case / "Dockerfile", MigratorSettings(), context_dir=CORPUS / case)
     assert "USER" not in result.migrated.split("AS runtime")[-1]
     assert any(w.code == "MIG005" and words in w.message for w in result.warnings), result.warnings
+
+
+def test_the_context_knows_where_the_dockerfile_is(tmp_path):
+    (tmp_path / "python").mkdir()
+    (tmp_path / "python" / "Dockerfile").write_text("FROM python:3.11-slim\n")
+    assert context_for(tmp_path / "python" / "Dockerfile", tmp_path).dockerfile == "python/Dockerfile"
+    assert context_for(tmp_path / "python" / "Dockerfile", None).dockerfile == "Dockerfile"
+    assert context_for(tmp_path / "python" / "Dockerfile", tmp_path / "python" / "x").dockerfile is None
 
 
 def test_corpus_low_port_in_the_command_is_warned():

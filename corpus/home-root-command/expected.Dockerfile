@@ -1,0 +1,11 @@
+# syntax=docker/dockerfile:1
+FROM python:3.11-slim
+ENV POETRY_VIRTUALENVS_IN_PROJECT=true
+ENV POETRY_VERSION=1.8.3 \
+    POETRY_NO_INTERACTION=1
+RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+WORKDIR /app
+COPY pyproject.toml poetry.lock ./
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --compile
+COPY . .
+CMD HOME=/root poetry run uvicorn app.main:app --host 0.0.0.0 --port 8000
