@@ -8,7 +8,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --without dev --compile
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --without dev --compile --no-root
 COPY . .
 
 FROM python:3.11-slim AS runtime

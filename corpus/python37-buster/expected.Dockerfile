@@ -9,7 +9,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 WORKDIR /code
 COPY poetry.lock pyproject.toml /code/
 ENV PATH="/code/.venv/bin:$PATH"
-RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-dev --no-interaction --no-ansi
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-dev --no-interaction --no-ansi --no-root
 COPY . /code
 
 FROM python:3.7-buster AS runtime

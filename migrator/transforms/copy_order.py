@@ -418,15 +418,16 @@ class StageReorder:
             later_copy = self.partial_source_copy(after)
         needed = self.needed_script() if later_copy is not None else None
         no_root = "--no-root" not in self.install_argv and (known is None or known.package_mode)
-        if no_root and not is_poetry_2(self.version) and not needed:
-            return  # Poetry 1 only warns when it cannot install the root; nothing to fix
+        # Poetry 1 only warned where Poetry 2 fails; --no-root says what either really did (and
+        # lets --uv sync the same: without it, uv builds a project whose source is not there yet).
+        fails = "Poetry 2 fails trying" if is_poetry_2(self.version) else "Poetry 1 only warned about it"
         if later_copy is None:
             if no_root and not self.may_create_source(before):
                 self.edits.append(replace(run, self.with_no_root(run)))
                 self.change(
                     run,
                     "--no-root added: no source is copied before the install, so the original never installed "
-                    "the project itself and Poetry 2 fails trying",
+                    f"the project itself and {fails}",
                 )
             return
         root = ""
@@ -439,7 +440,7 @@ class StageReorder:
             self.change(
                 run,
                 f"--no-root added: the install runs before the source is copied (line {later_copy.start_line}), so "
-                "the original never installed the project itself and Poetry 2 fails trying",
+                f"the original never installed the project itself and {fails}",
             )
         if root:
             self.edits.append(insert_before(later_copy.index + 1, root))

@@ -806,6 +806,11 @@ def _add_user(
                 f"useradd --system --uid {uid} --gid {uid} --create-home --shell /usr/sbin/nologin {name}"
             )
     folders = _app_folders(stage, chain)
+    # A folder a RUN of this stage makes with a plain `mkdir` would make that RUN fail
+    # ("File exists") if the user's RUN made it first: left to that RUN, and said so.
+    made_later = _plain_mkdirs(stage)
+    left_to_run = [(f, made_later[f]) for f in folders if f in made_later]
+    folders = [f for f in folders if f not in made_later]
     if folders:
         quoted = " ".join(f'"{f}"' if "$" in f else shlex.quote(f) for f in folders)
         steps_of_run.append(f"mkdir -p {quoted} && chown {ids} {quoted}")
@@ -873,7 +878,32 @@ def _add_user(
             )
         )
     changes.extend(relocated_notes)
-    return Outcome(tuple(edits), tuple(changes), tuple(_low_ports(chain, ids, project, line)))
+    held = [
+        TRANSFORM.note(
+            at,
+            f"{folder} is made here by `mkdir` (without -p), so it stays root's and uid {ids.split(':')[0]} cannot "
+            f"write there; use `mkdir -p {folder} && chown {ids} {folder}` if the app writes in it",
+        )
+        for folder, at in left_to_run
+    ]
+    return Outcome(tuple(edits), tuple(changes), tuple(held + _low_ports(chain, ids, project, line)))
+
+
+def _plain_mkdirs(stage: Stage) -> dict[str, int]:
+    """Absolute folders a RUN of the stage makes with `mkdir` without -p, and the line of that RUN."""
+    made: dict[str, int] = {}
+    for run in stage.find("RUN"):
+        for command in run_commands(run):
+            argv = command.argv
+            if not argv or argv[0] != "mkdir":
+                continue
+            options = [a for a in argv[1:] if a.startswith("-")]
+            if any(o in ("-p", "--parents") or (not o.startswith("--") and "p" in o) for o in options):
+                continue
+            for path in argv[1:]:
+                if path.startswith("/") and "$" not in path:
+                    made.setdefault(posixpath.normpath(path), run.start_line)
+    return made
 
 
 def _low_ports(chain: list[Stage], ids: str, project=None, from_line: int = 1) -> list[Note]:
