@@ -302,12 +302,14 @@ def plain_dockerfile(rng: random.Random, app: App) -> str:
 
 
 def pyproject(rng: random.Random, name: str, app: App) -> str:
-    python = pick(rng, {"^3.11": 3, ">=3.10,<4.0": 1, "^3.9": 1})
+    # Every base image drawn (3.9 to 3.13) satisfies it, as a working repository's does:
+    # a constraint the image's Python misses cannot install, and the tool refuses such a file.
+    python = pick(rng, {"^3.9": 3, ">=3.9,<4.0": 1, ">=3.9": 1})
     readme = rng.random() < 0.4
     if rng.random() < 0.3:
         # Poetry 2 style: PEP 621 metadata, Poetry only as the build backend.
         deps = "\n".join(f'    "{k} ({v.replace("^", ">=")})",' for k, v in app.dependencies.items())
-        head = f'[project]\nname = "{name}"\nversion = "0.1.0"\ndescription = ""\nrequires-python = ">=3.10"\n'
+        head = f'[project]\nname = "{name}"\nversion = "0.1.0"\ndescription = ""\nrequires-python = ">=3.9"\n'
         if readme:
             head += 'readme = "README.md"\n'
         text = head + f"dependencies = [\n{deps}\n]\n\n"

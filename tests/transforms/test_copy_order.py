@@ -447,13 +447,16 @@ def test_root_install_is_only_root_without_group_options(install, root):
     assert run_twice(TRANSFORM, before).endswith(f"COPY . .\nRUN {root}\n")
 
 
-def test_poetry_1_pinned_install_before_the_source_is_left_alone():
-    # Poetry 1.8 skips a root it cannot install with a warning: nothing breaks, nothing to change.
+def test_poetry_1_pinned_install_before_the_source_gets_no_root_too():
+    # Poetry 1.8 skipped the root it could not install, with a warning: --no-root says what it did
+    # (and --uv then syncs the same instead of building a project whose source is not there yet).
     text = (
         "FROM python:3.11\nRUN pip install poetry==1.8.3\nWORKDIR /app\n"
         "COPY pyproject.toml poetry.lock ./\nRUN poetry install\nCOPY . .\n"
     )
-    assert run_twice(TRANSFORM, text) == text
+    assert run_twice(TRANSFORM, text) == text.replace("poetry install\n", "poetry install --no-root\n")
+    (note,) = [c.message for c in outcome_of(TRANSFORM, text).changes]
+    assert note.endswith("Poetry 1 only warned about it")
 
 
 def test_unpinned_poetry_install_before_the_source_gets_no_root():
