@@ -46,10 +46,11 @@ import re
 
 from migrator.analysis import is_build_only_env, pip_program
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, parse, replace, split_words
+from migrator.project import ProjectContext
 from migrator.record import dataclass, field
 from migrator.redact import redact
 from migrator.shell import SimpleCommand, merge_spans, run_commands
-from migrator.transform import Note, Outcome, Safety, Transform
+from migrator.transform import Note, Outcome, Safety, Settings, Transform
 
 CODE = "MIG007"
 
@@ -421,7 +422,7 @@ def parse_again(raw: str, escape: str) -> Instruction:
     return parse((f"# escape={escape}\n" if escape != "\\" else "") + raw).instructions[0]
 
 
-def apply(doc, project, settings) -> Outcome:
+def apply(doc: Dockerfile, project: ProjectContext, settings: Settings) -> Outcome:
     return SecretsToMounts(doc).run()
 
 

@@ -50,6 +50,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections.abc import Sequence
 
 from migrator.analysis import (
     commands_in,
@@ -60,10 +61,11 @@ from migrator.analysis import (
     venv_dir,
     workdir_at,
 )
-from migrator.model import Dockerfile, Edit, Instruction, Stage, split_words
+from migrator.model import Dockerfile, Edit, Flag, Instruction, Stage, Word, split_words
+from migrator.project import ProjectContext
 from migrator.record import dataclass, field
 from migrator.shell import SimpleCommand, merge_spans, run_commands
-from migrator.transform import NOTHING, Note, Outcome, Safety, Transform
+from migrator.transform import NOTHING, Note, Outcome, Safety, Settings, Transform
 
 REFUSED = "not switched to uv: "
 DEFAULT_UV_VERSION = "0.13.9"  # the uv pinned by dockerfile-migrator[uv]; settings.uv_version wins
@@ -119,7 +121,7 @@ class StagePlan:
     uv_runs: int = 0
 
 
-def apply(doc: Dockerfile, project, settings) -> Outcome:
+def apply(doc: Dockerfile, project: ProjectContext, settings: Settings) -> Outcome:
     if not any(_mentions_poetry(i) for i in doc.instructions):
         return NOTHING
     try:
@@ -145,7 +147,7 @@ def _mentions_poetry(instruction: Instruction) -> bool:
     return "poetry" in instruction.logical.lower() or any("poetry" in h.content.lower() for h in instruction.heredocs)
 
 
-def _refuse_unswitchable(doc: Dockerfile, project, settings) -> None:
+def _refuse_unswitchable(doc: Dockerfile, project: ProjectContext, settings: Settings) -> None:
     root = project.project("") if project is not None else None
     if not settings.uv_project_ready and not (root is not None and root.has_uv_lock):
         # Without the project files (selected by code alone, or from stdin) the image would not build.
@@ -172,7 +174,7 @@ def _refuse_unswitchable(doc: Dockerfile, project, settings) -> None:
                 raise Refusal(instruction.start_line, "`poetry self` adds plugins the build relies on; keep Poetry")
 
 
-def _plan_stage(doc: Dockerfile, stage: Stage, project, settings) -> StagePlan:
+def _plan_stage(doc: Dockerfile, stage: Stage, project: ProjectContext, settings: Settings) -> StagePlan:
     plan = StagePlan(doc)
     venv: str | None = None
     workdir = "/"
@@ -209,7 +211,7 @@ def _plan_stage(doc: Dockerfile, stage: Stage, project, settings) -> StagePlan:
     return plan
 
 
-def _insert_uv(doc: Dockerfile, stage: Stage, plan: StagePlan, settings, venv: str, workdir: str) -> None:
+def _insert_uv(doc: Dockerfile, stage: Stage, plan: StagePlan, settings: Settings, venv: str, workdir: str) -> None:
     version = settings.uv_version or DEFAULT_UV_VERSION
     lines = []
     if not any(UV_IMAGE in (i.flag_values("from") or [""])[0] for i in stage.find("COPY")):
@@ -237,7 +239,7 @@ def _mark(plan: StagePlan, instruction: Instruction, raw: str | None) -> None:
         plan.first_poetry_node = instruction.index
 
 
-def _without_words(instruction: Instruction, words: list, drop: set[int]) -> str | None:
+def _without_words(instruction: Instruction, words: list[Word], drop: set[int]) -> str | None:
     """Raw text without some argument words (and the blanks tying them in); None if none are left."""
     keep = [k for k in range(len(words)) if k not in drop]
     if not keep:
@@ -319,7 +321,7 @@ def _is_poetry_file(source: str) -> bool:
     return _manifest_name(source).rsplit("/", 1)[-1] in POETRY_FILES
 
 
-def _switch_run(stage: Stage, instruction: Instruction, plan: StagePlan, project) -> bool:
+def _switch_run(stage: Stage, instruction: Instruction, plan: StagePlan, project: ProjectContext) -> bool:
     """Rewrite one RUN's Poetry commands; True when it now runs `uv sync`."""
     commands = run_commands(instruction)
     removed: set[int] = set()
@@ -383,7 +385,14 @@ def _plain_layout(instruction: Instruction) -> bool:
     return not any(line.lstrip().startswith("#") for line in instruction.raw.splitlines()[1:])
 
 
-def _spliced_run(instruction, commands, removed, replaced, drop_flags, add_flags) -> str:
+def _spliced_run(
+    instruction: Instruction,
+    commands: Sequence[SimpleCommand],
+    removed: set[int],
+    replaced: dict[int, str],
+    drop_flags: list[Flag],
+    add_flags: list[str],
+) -> str:
     spans: list[tuple[int, int, str]] = []
     keep = [k for k in range(len(commands)) if k not in removed]
     for k in sorted(removed):
@@ -443,7 +452,7 @@ def _with_dependency_selection(stage: Stage, args: list[str]) -> list[str]:
     return [a for a in args if a != "--only-root"]
 
 
-def _uv_sync(instruction: Instruction, args: list[str], project) -> list[str]:
+def _uv_sync(instruction: Instruction, args: list[str], project: ProjectContext) -> list[str]:
     """`poetry install` options as `uv sync` options (groups, extras, root or not)."""
     root = project.project("") if project is not None else None
     other_groups = [g for g in (root.groups if root else ()) if g != "dev"]
