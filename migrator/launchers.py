@@ -107,19 +107,14 @@ def _read_launchers(root: Path, files: frozenset[str]) -> Launchers:
 
 def _task_files(root: Path, files: frozenset[str]) -> list[tuple[str, Path]]:
     found = [(name, root / name) for name in sorted(files) if name in TASK_FILES]
-    folder = root.resolve()
-    prefix = ""
-    for _ in range(PARENT_LEVELS):
-        if (folder / ".git").exists() or folder.parent == folder:
-            break
-        folder = folder.parent
-        prefix += "../"
+    for prefix, folder in _parent_folders(root):
         found += [(prefix + name, folder / name) for name in sorted(TASK_FILES) if (folder / name).is_file()]
     return found
 
 
-def _compose_files(root: Path, files: frozenset[str]) -> list[tuple[str, Path]]:
-    found = [(name, root / name) for name in sorted(files) if "/" not in name and COMPOSE_RE.match(name)]
+def _parent_folders(root: Path) -> list[tuple[str, Path]]:
+    """The folders above the context ("../", "../../"...), up to the repository's root or PARENT_LEVELS."""
+    folders = []
     folder = root.resolve()
     prefix = ""
     for _ in range(PARENT_LEVELS):
@@ -127,6 +122,13 @@ def _compose_files(root: Path, files: frozenset[str]) -> list[tuple[str, Path]]:
             break
         folder = folder.parent
         prefix += "../"
+        folders.append((prefix, folder))
+    return folders
+
+
+def _compose_files(root: Path, files: frozenset[str]) -> list[tuple[str, Path]]:
+    found = [(name, root / name) for name in sorted(files) if "/" not in name and COMPOSE_RE.match(name)]
+    for prefix, folder in _parent_folders(root):
         try:
             names = sorted(p.name for p in folder.iterdir() if COMPOSE_RE.match(p.name) and p.is_file())
         except OSError:
