@@ -79,6 +79,11 @@ Notes (defects found on real projects)
       `pip install -r /code/requirements.txt`); `pip install --target/--prefix/--root/--user`
       keeps the export, saying so (poetry install cannot put packages there); "Poetry 2 needs
       a plugin" only where Poetry 2 is pinned.
+    - A dev container keeps its system install (`virtualenvs.create false`): its editor,
+      postCreateCommand and the developer's own `poetry install` in the mounted workspace use
+      the system Python (seen on a real devcontainer image, where the venv moved packages away
+      from the tools and put a `.venv` into the host checkout). migrator/devcontainer.py
+      tells, as MIG005 does for the user.
 """
 
 from __future__ import annotations
@@ -99,6 +104,7 @@ from migrator.analysis import (
     poetry_subcommand,
     workdir_at,
 )
+from migrator.devcontainer import devcontainer_use
 from migrator.entrypoints import login_shell
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, insert_before, replace, split_words
 from migrator.project import ProjectContext
@@ -998,6 +1004,9 @@ class StageModerniser:
         system_import = self.import_from_the_system()
         if system_import:
             return system_import
+        devcontainer = devcontainer_use(self.project)
+        if devcontainer is not None:  # an editor's environment: its tools expect the packages in the system Python
+            return f"{devcontainer}, whose tools and the developer's own installs use the system Python"
         user = used_by_other_stage(self.doc, self.stage)
         if user is not None:
             return f"line {user} takes files from this stage, maybe the system site-packages"

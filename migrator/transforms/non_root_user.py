@@ -82,7 +82,6 @@ Use instead:
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 import shlex
@@ -99,6 +98,7 @@ from migrator.analysis import (
     workdir_at,
 )
 from migrator.contract import ROOT_USERS
+from migrator.devcontainer import devcontainer_use
 from migrator.entrypoints import command_words, commands, scripts_run
 from migrator.launchers import NO_LAUNCHERS
 from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace, split_words
@@ -338,26 +338,12 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
                 line,
                 f"no non-root user added: {name}:{using} (`runs.using: docker`) makes this image a GitHub Actions container action, which GitHub runs as the default user (root)",
             )
-    launchers = getattr(project, "launchers", None) or NO_LAUNCHERS
-    composed = {(posixpath.normpath(s.file), s.name) for s in launchers.services if not s.loose}
-    dockerfile = getattr(project, "dockerfile", None)
-    for name, text in sorted(run_files.items()):
-        if posixpath.basename(name) in ("devcontainer.json", ".devcontainer.json"):
-            built = _devcontainer_dockerfile(name, text)
-            services = _devcontainer_services(name, text)
-            # A compose service is this image when compose builds it from this context; a Dockerfile
-            # path is compared with the one being migrated (when unknown, any at the context root).
-            shared = sorted(services & composed)
-            if shared:
-                how = f"runs this image as a dev container through service {shared[0][1]} of {shared[0][0]}"
-            elif built is not None and (built == dockerfile if dockerfile else "/" not in built):
-                how = "builds this image as a dev container"
-            else:
-                continue
-            return TRANSFORM.note(
-                line,
-                f"no non-root user added: {name} {how} (its postCreateCommand and features run as the image's user); leave the user to devcontainer.json's remoteUser",
-            )
+    devcontainer = devcontainer_use(project)
+    if devcontainer is not None:
+        return TRANSFORM.note(
+            line,
+            f"no non-root user added: {devcontainer} (its postCreateCommand and features run as the image's user); leave the user to devcontainer.json's remoteUser",
+        )
     held = (
         _switches_user(doc, chain, run_files)
         or _installs_switcher(chain)
@@ -388,43 +374,6 @@ def _docker_action_line(text: str) -> int | None:
         if in_runs and re.match(r"""^\s+using:\s*['"]?docker['"]?\s*$""", stripped):
             return number
     return None
-
-
-def _devcontainer_dockerfile(name: str, text: str) -> str | None:
-    """The Dockerfile a devcontainer.json builds, relative to the build context; None if none."""
-    data = _devcontainer_data(text)
-    if data is None:
-        return None
-    build = data.get("build")
-    if not isinstance(build, dict):
-        build = {}
-    dockerfile = build.get("dockerfile") or build.get("dockerFile") or data.get("dockerFile") or data.get("dockerfile")
-    if not isinstance(dockerfile, str):
-        return None
-    return posixpath.normpath(posixpath.join(posixpath.dirname(name), dockerfile))
-
-
-def _devcontainer_data(text: str) -> dict | None:
-    # devcontainer.json is JSON with comments: drop // and /* */ comments outside strings.
-    cleaned = re.sub(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', lambda m: m.group(1) or "", text, flags=re.DOTALL)
-    cleaned = re.sub(r",(\s*[}\]])", r"\1", cleaned)
-    try:
-        data = json.loads(cleaned)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _devcontainer_services(name: str, text: str) -> set[tuple[str, str]]:
-    """(compose file relative to the context, service) pairs a devcontainer.json runs in."""
-    data = _devcontainer_data(text)
-    service = data.get("service") if data else None
-    if not data or not isinstance(service, str):
-        return set()
-    files = data.get("dockerComposeFile")
-    files = [files] if isinstance(files, str) else files if isinstance(files, list) else []
-    here = posixpath.dirname(name)
-    return {(posixpath.normpath(posixpath.join(here, f)), service) for f in files if isinstance(f, str)}
 
 
 def _runs_from_root_home(chain: list[Stage], project) -> Note | None:

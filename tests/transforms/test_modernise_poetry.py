@@ -952,3 +952,18 @@ def test_the_export_plugin_is_said_where_it_is_installed():
             "poetry-plugin-export installed beside Poetry: Poetry 2.2.1 has no `poetry export` of its own, which line 3 runs",
         )
     ]
+
+
+def test_a_devcontainer_keeps_its_system_install(tmp_path):
+    """A dev container's editor and postCreateCommand use the system Python: no venv there (KatlehoJordan)."""
+    (tmp_path / ".devcontainer").mkdir()
+    (tmp_path / ".devcontainer" / "devcontainer.json").write_text('{"build": {"dockerfile": "../Dockerfile"}}\n')
+    project = read_context(tmp_path)
+    after = run_twice(TRANSFORM, SYSTEM_INSTALL.format(pin=""), project)
+    assert "POETRY_VIRTUALENVS_CREATE=false" in after and "/srv/.venv" not in after
+    assert "POETRY_VIRTUALENVS_IN_PROJECT" not in after
+    warnings = list(outcome_of(TRANSFORM, SYSTEM_INSTALL.format(pin=""), project).warnings)
+    assert [(w.line, w.message.split(":", 1)[0]) for w in warnings] == [(5, "virtualenvs.create false kept")]
+    assert "devcontainer.json builds this image as a dev container" in warnings[0].message
+    # without the devcontainer.json the same file moves into a venv
+    assert "/srv/.venv" in run_twice(TRANSFORM, SYSTEM_INSTALL.format(pin=""), read_context(tmp_path / ".devcontainer"))
