@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from migrator.launchers import NO_LAUNCHERS, Launchers, read_launchers
-from migrator.poetry_lock import read_locked_names
+from migrator.poetry_lock import read_lock_writers, read_locked_names
 from migrator.python_imports import ProjectImports, read_imports
 from migrator.record import dataclass, field
 from migrator.run_files import read_run_files
@@ -83,6 +83,9 @@ class ProjectContext:
     imports: dict[str, ProjectImports] = field(default_factory=dict)  # per project folder, as `projects`
     # The Dockerfile being migrated, relative to the context (posix); None when unknown or outside it.
     dockerfile: str | None = None
+    # project folder -> the Poetry that wrote its poetry.lock (absent: unknown); MIG001 keeps
+    # the setuptools a Poetry 1 venv was seeded with.
+    lock_writers: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def known(self) -> bool:
@@ -150,6 +153,7 @@ def read_context(root: Path | None) -> ProjectContext:
         run_files=read_run_files(root, files),
         locked=read_locked_names(root, [d for d, p in projects.items() if p.has_poetry_lock]),
         imports=read_imports(root, [d for d, p in projects.items() if p.is_poetry]),
+        lock_writers=read_lock_writers(root, [d for d, p in projects.items() if p.has_poetry_lock]),
     )
 
 

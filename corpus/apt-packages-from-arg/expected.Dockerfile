@@ -12,6 +12,7 @@ ENV POETRY_VERSION=2.2.1 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /srv
 COPY pyproject.toml poetry.lock ./
+RUN python -m venv /srv/.venv
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.in-project true && poetry install --only main --no-root --compile
 COPY . .
 

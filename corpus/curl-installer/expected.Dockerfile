@@ -17,6 +17,7 @@ ENV PATH="/root/.local/bin:$PATH"
 WORKDIR /code
 COPY pyproject.toml poetry.lock /code/
 ENV PATH="/code/.venv/bin:$PATH"
+RUN python -m venv /code/.venv
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi --compile --no-root
 COPY . /code
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --no-ansi --compile --only-root

@@ -14,6 +14,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install --upgrade pip && pip 
 WORKDIR /code
 COPY pyproject.toml poetry.lock /code/
 ENV PATH="/code/.venv/bin:$PATH"
+RUN python -m venv /code/.venv
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --no-ansi --compile
 COPY . /code/
 

@@ -10,6 +10,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
 ENV PATH="/app/.venv/bin:$PATH"
+RUN python -m venv /app/.venv
 # dev tools stay out of the image
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install \
         --without dev \

@@ -9,6 +9,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERS
 WORKDIR /srv
 COPY pyproject.toml poetry.lock ./
 ENV PATH="/srv/.venv/bin:$PATH"
+RUN python -m venv /srv/.venv
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev --no-interaction --no-ansi --compile --no-root
 COPY . .
 

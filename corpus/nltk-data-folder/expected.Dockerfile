@@ -6,6 +6,7 @@ ENV POETRY_VERSION=2.2.1 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
+RUN python -m venv /app/.venv
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry config virtualenvs.in-project true && poetry install --only main --no-root --compile
 COPY . .
 RUN poetry run python -m nltk.downloader -d /usr/local/share/nltk_data punkt stopwords

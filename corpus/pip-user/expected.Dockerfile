@@ -7,6 +7,7 @@ RUN --mount=type=cache,target=/root/.cache/pip pip install --user "poetry==$POET
 ENV PATH=/root/.local/bin:$PATH
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
+RUN python -m venv /app/.venv
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile --no-root
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --compile --only-root

@@ -7,6 +7,7 @@ ENV POETRY_VERSION=2.2.1 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 COPY pyproject.toml poetry.lock ./
 ENV PATH="/app/.venv/bin:$PATH"
+RUN python -m venv /app/.venv
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --compile
 COPY . .
 

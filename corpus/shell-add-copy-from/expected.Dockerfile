@@ -11,6 +11,7 @@ ENV PATH="/opt/poetry/bin:$PATH"
 
 WORKDIR /app
 ADD pyproject.toml poetry.lock ./
+RUN python -m venv /app/.venv
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --only main --compile
 ADD . .
 

@@ -7,6 +7,7 @@ ENV POETRY_VERSION=2.2.1 \
 RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
 COPY pyproject.toml poetry.lock ./
+RUN python -m venv /app/.venv
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-interaction --compile --no-root
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --compile --only-root

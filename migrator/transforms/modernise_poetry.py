@@ -84,6 +84,15 @@ Notes (defects found on real projects)
       the system Python (seen on a real devcontainer image, where the venv moved packages away
       from the tools and put a `.venv` into the host checkout). migrator/devcontainer.py
       tells, as MIG005 does for the user.
+    - A Poetry 2 venv keeps the setuptools the original's environment had: Poetry 2 never seeds
+      its venvs with it (python-poetry/poetry#9331 removed `virtualenvs.options.no-setuptools`),
+      while Poetry 1 did on Python < 3.12 and the official images' system Python has it there.
+      Seen on a real bot whose dependency (nextcord) does `from pkg_resources import ...`
+      undeclared: it died at start. Where the original installed into the system Python, or
+      its Poetry (its pin, else the Poetry that wrote poetry.lock) was 1.x, on an official
+      python image below 3.12 and with no setuptools in the lock, `RUN python -m venv <venv>`
+      before the install gives the in-project venv the setuptools Python ships (ensurepip);
+      Poetry installs into the venv it finds. A venv outside the project gets a warning instead.
 """
 
 from __future__ import annotations
@@ -478,6 +487,8 @@ class StageModerniser:
         self.rewrite_options(version)
         added = self.add_env_block(anchor, env, mode == "venv")
         self.put_venv_on_path(env)
+        if mode == "venv" and installer is not None and version is not None:
+            self.keep_setuptools(installer, version, env | added)
         return added
 
     # Poetry itself
@@ -898,6 +909,73 @@ class StageModerniser:
         position = words.index(word)
         previous = words[position - 1]
         self.out.splice(instruction, previous.end, word.end, "")
+
+    # The venv's setuptools
+
+    def keep_setuptools(self, installer: Installer, version: str, env: dict[str, str]) -> None:
+        """Seed the venv with the setuptools the original's environment had (Hoon9901: nextcord's
+        `from pkg_resources import` failed at start in a Poetry 2 venv).
+
+        Poetry 2 never puts setuptools into the venvs it makes (it removed
+        `virtualenvs.options.no-setuptools`, python-poetry/poetry#9331); Poetry 1 seeded every venv
+        with it on Python < 3.12, and the official images' system Python has it below 3.12. A
+        dependency that imports pkg_resources without declaring it worked there. `python -m venv`
+        before the install seeds the venv the way Python itself ships it (ensurepip: pip and, below
+        3.12, setuptools), and Poetry installs into the venv it finds in the project.
+        """
+        if (parse_version(version) or (0,)) < (2,):
+            return  # Poetry 1 seeds its venvs itself
+        installs = [c for c in self.commands if is_dependency_install(c.command)]
+        if not installs:
+            return
+        first = installs[0]
+        sub = poetry_subcommand(first.command)
+        if sub is not None and (sub[0] == "sync" or "--sync" in sub[1]):
+            return  # a sync removes what the lock does not name, setuptools too
+        python, _, _ = self.base_python(installer)
+        image = expanded_base_image(self.doc, self.root_stage()).lower().split("@", 1)[0]
+        repository = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+        if python is None or python >= (3, 12) or repository.rsplit("/", 1)[-1] != "python":
+            return  # only the official images' Python is known to ship setuptools (below 3.12)
+        project_dir = (self.project_dir() or "").strip("/")
+        if "setuptools" in self.project.locked.get(project_dir, frozenset()):
+            return  # Poetry installs it from the lock
+        shown = releases.show(python)
+        if self.moved_into_venv:
+            had = f"the system Python {shown} the packages went into has it"
+        else:
+            original = installer.pin or stage_env(self.doc, self.stage, installer.instruction.index).get(
+                "POETRY_VERSION", ""
+            )
+            written = parse_version(original) if original and "$" not in original else None
+            if written is None and not original:
+                written = self.project.lock_writers.get(project_dir)
+            if written is None or written >= (2,):
+                return  # the original's own Poetry 2 made the same venv (or its Poetry is unknown)
+            who = "the file pinned" if original else "wrote poetry.lock"
+            release = releases.show(written) + (".x" if len(written) == 1 else "")  # the lock's format tells the major
+            had = f"the Poetry {release} that {who} seeded every venv with it on Python {shown}"
+        lost = (
+            f"Poetry {version} makes venvs without setuptools, while {had}; "
+            "a dependency that imports pkg_resources without declaring setuptools would fail at start"
+        )
+        in_project = str(env.get("POETRY_VIRTUALENVS_IN_PROJECT", "")).strip().lower() in ("true", "1") or any(
+            is_in_project_config(c.command) for c in self.poetry_commands
+        )
+        if not in_project:
+            self.warn(first.instruction, f"{lost} (declare it, `poetry add setuptools`, if one does)")
+            return
+        venv = posixpath.join(workdir_at(self.stage, first.instruction.index), ".venv")
+        if any("venv" in i.arguments and ".venv" in i.arguments for i in self.stage.find("RUN")):
+            return  # the file makes the venv itself
+        self.out.insert_before(
+            self.doc.leading_comments(first.instruction.index),
+            f"{keyword_case(first.instruction, 'RUN')} python -m venv {venv}\n",
+        )
+        self.change(
+            first.instruction,
+            f"{venv} made with `python -m venv` before the install, with the setuptools Python {shown} ships: {lost}",
+        )
 
     # Where the packages go
 

@@ -38,6 +38,11 @@ Example
         --mount=type=bind,source=pyproject.toml,target=pyproject.toml \\
         uv sync --locked --no-install-project --no-dev
 
+Notes
+    - A venv MIG001 seeded with `python -m venv` (the setuptools a Poetry 1 venv or the
+      system Python had, for a dependency's undeclared `import pkg_resources`) is synced with
+      `--inexact`: an exact `uv sync` removes what the lock does not name.
+
 Use instead
     Keep Poetry (leave out `--uv`) when the build relies on Poetry plugins
     (`poetry self add`) or on a private source whose credentials come from
@@ -336,7 +341,11 @@ def _switch_run(stage: Stage, instruction: Instruction, plan: StagePlan, project
             if any("poetry" in w.lower() for w in command.argv):
                 raise Refusal(instruction.start_line, f"`{' '.join(command.argv)}` needs Poetry; switch it by hand")
         elif sub[0] in ("install", "sync"):
-            replaced[k] = " ".join(_uv_sync(instruction, _with_dependency_selection(stage, sub[1]), project))
+            argv = _uv_sync(instruction, _with_dependency_selection(stage, sub[1]), project)
+            if sub[0] == "install" and _seeded_venv(stage, instruction):
+                # MIG001 seeded the venv with setuptools the app may import; an exact sync would remove it.
+                argv.append("--inexact")
+            replaced[k] = " ".join(argv)
         elif sub[0] == "run":
             # Poetry ran it in the project's venv; `uv run --no-sync` does the same with the synced one.
             replaced[k] = "uv run --no-sync " + _after_poetry_run(instruction, command)
@@ -450,6 +459,18 @@ def _with_dependency_selection(stage: Stage, args: list[str]) -> list[str]:
         if sub and sub[0] in ("install", "sync") and "--only-root" not in sub[1]:
             return [a for a in sub[1] if a != "--no-root"]
     return [a for a in args if a != "--only-root"]
+
+
+SEEDED_VENV_RE = re.compile(r"\bpython3?\s+-m\s+venv\s+\S*\.venv\b")
+
+
+def _seeded_venv(stage: Stage, instruction: Instruction) -> bool:
+    """Whether an earlier RUN of the stage makes the venv with `python -m venv` (and its setuptools)."""
+    return any(
+        i.index < instruction.index and SEEDED_VENV_RE.search(i.arguments)
+        for i in stage.instructions
+        if i.keyword == "RUN"
+    )
 
 
 def _uv_sync(instruction: Instruction, args: list[str], project: ProjectContext) -> list[str]:

@@ -94,6 +94,7 @@ CHANGED = [
         "FROM python:3.11-slim\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "WORKDIR /app\n"
         "COPY . .\n"
+        "RUN python -m venv /app/.venv\n"
         "RUN poetry install --only main --no-interaction\n"
         'CMD ["poetry", "run", "app"]\n',
         id="canonical",
@@ -214,7 +215,10 @@ CHANGED = [
     ),
     pytest.param(
         "FROM python:3.11\nENV POETRY_VIRTUALENVS_CREATE False\nRUN pip install poetry\nRUN poetry install\n" + RUN_APP,
-        "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n' + RUN_APP,
+        "FROM python:3.11\n"
+        + ENV_BLOCK
+        + 'RUN pip install "poetry==$POETRY_VERSION"\nRUN python -m venv /.venv\nRUN poetry install\n'
+        + RUN_APP,
         id="legacy-env-create-false-removed",
     ),
     pytest.param(
@@ -270,6 +274,7 @@ CHANGED = [
         "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
         "WORKDIR /app\n"
         "COPY pyproject.toml poetry.lock ./\n"
+        "RUN python -m venv /app/.venv\n"
         "RUN poetry install --no-root --only main\n"
         "COPY . .\n" + RUN_APP,
         id="export-then-pip",
@@ -279,6 +284,7 @@ CHANGED = [
         "RUN pip install poetry\n"
         "RUN poetry export --with dev -E pdf --all-extras | pip install -r /dev/stdin\n" + RUN_APP,
         "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN python -m venv /.venv\n"
         "RUN poetry install --no-root --with dev -E pdf --all-extras\n" + RUN_APP,
         id="export-piped-to-pip",
     ),
@@ -288,6 +294,7 @@ CHANGED = [
         "RUN poetry export --dev > requirements.txt\n"
         "RUN pip install -r requirements.txt\n" + RUN_APP,
         "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN python -m venv /.venv\n"
         "RUN poetry install --no-root --with dev\n" + RUN_APP,
         id="export-redirect-dev",
     ),
@@ -305,6 +312,7 @@ CHANGED = [
         "RUN pip install poetry\n"
         "RUN poetry export -oreq.txt --with=docs --extras pdf && pip install -r req.txt && rm -f req.txt\n" + RUN_APP,
         "FROM python:3.11\n" + ENV_BLOCK + 'RUN pip install "poetry==$POETRY_VERSION"\n'
+        "RUN python -m venv /.venv\n"
         "RUN poetry install --no-root --with=docs --extras pdf\n" + RUN_APP,
         id="export-short-output-and-equals-group",
     ),
@@ -345,6 +353,7 @@ CHANGED = [
         "WORKDIR /srv\n"
         "COPY . .\n"
         'ENV PATH="/srv/.venv/bin:$PATH"\n'
+        "RUN python -m venv /srv/.venv\n"
         "# dependencies\n"
         "RUN poetry install --only main\n"
         'CMD ["gunicorn", "app:app"]\n',
@@ -380,7 +389,7 @@ def test_explicit_version_overrides_pin():
     after = (
         "FROM python:3.11\nENV POETRY_VERSION=2.1.0\n"
         "ENV POETRY_NO_INTERACTION=1 \\\n    POETRY_VIRTUALENVS_IN_PROJECT=true\n"
-        'RUN pip install "poetry==$POETRY_VERSION"\nRUN poetry install\n'
+        'RUN pip install "poetry==$POETRY_VERSION"\nRUN python -m venv /.venv\nRUN poetry install\n'
     )
     assert run_twice(TRANSFORM, before, settings=settings) == compiled(after)
 
@@ -393,7 +402,8 @@ def test_poetry_toml_create_false_overridden(tmp_path):
     after = (
         "FROM python:3.11\n"
         + ENV_BLOCK.replace("_IN_PROJECT=true\n", "_IN_PROJECT=true \\\n    POETRY_VIRTUALENVS_CREATE=true\n")
-        + 'RUN pip install "poetry==$POETRY_VERSION"\nWORKDIR /app\nCOPY . .\nRUN poetry install\n'
+        + 'RUN pip install "poetry==$POETRY_VERSION"\nWORKDIR /app\nCOPY . .\nRUN python -m venv /app/.venv\n'
+        + "RUN poetry install\n"
         + RUN_APP
     )
     assert run_twice(TRANSFORM, before, project) == compiled(after)
@@ -459,7 +469,7 @@ def test_final_stage_of_a_multi_stage_file_gets_the_venv():
         'ENV POETRY_VIRTUALENVS_IN_PROJECT=true\nRUN pip install "poetry',
     ).replace(
         "RUN poetry config virtualenvs.create false && poetry install --only main\n",
-        'ENV PATH="/app/.venv/bin:$PATH"\nRUN poetry install --only main\n',
+        'ENV PATH="/app/.venv/bin:$PATH"\nRUN python -m venv /app/.venv\nRUN poetry install --only main\n',
     )
     assert run_twice(TRANSFORM, MULTI_STAGE) == compiled(after)
 
@@ -967,3 +977,64 @@ def test_a_devcontainer_keeps_its_system_install(tmp_path):
     assert "devcontainer.json builds this image as a dev container" in warnings[0].message
     # without the devcontainer.json the same file moves into a venv
     assert "/srv/.venv" in run_twice(TRANSFORM, SYSTEM_INSTALL.format(pin=""), read_context(tmp_path / ".devcontainer"))
+
+
+VENV_INSTALL = (
+    "FROM {image}\n"
+    "WORKDIR /usr/src/app\n"
+    "COPY pyproject.toml poetry.lock ./\n"
+    "RUN pip3 install {poetry}\n"
+    "{env}"
+    "RUN poetry install --no-root\n"
+    'CMD ["poetry", "run", "python", "bot.py"]\n'
+)
+POETRY_1_LOCK = '[[package]]\nname = "{name}"\nversion = "1.0"\n\n[metadata]\nlock-version = "1.1"\n'
+POETRY_2_LOCK = "# This file is automatically @generated by Poetry 2.1.3 and should not be changed by hand.\n" + (
+    POETRY_1_LOCK.replace('"1.1"', '"2.1"')
+)
+
+
+@pytest.mark.parametrize(
+    ("image", "poetry", "env", "lock", "locked", "seeded"),
+    [
+        pytest.param("python:3.10-slim", "poetry", "", POETRY_1_LOCK, "nextcord", True, id="poetry-1-lock"),
+        pytest.param("python:3.10-slim", "poetry", "", POETRY_2_LOCK, "nextcord", False, id="poetry-2-lock"),
+        pytest.param("python:3.12-slim", "poetry", "", POETRY_1_LOCK, "nextcord", False, id="python-3-12"),
+        pytest.param("python:3.10-slim", "poetry", "", POETRY_1_LOCK, "setuptools", False, id="setuptools-locked"),
+        pytest.param("python:3.10-slim", "poetry==1.8.3", "", POETRY_1_LOCK, "nextcord", False, id="poetry-1-pinned"),
+        pytest.param("ubuntu:22.04", "poetry", "", POETRY_1_LOCK, "nextcord", False, id="not-an-official-python"),
+        pytest.param(
+            "python:3.10-slim",
+            "poetry",
+            "ENV POETRY_VIRTUALENVS_IN_PROJECT=false\n",
+            POETRY_1_LOCK,
+            "nextcord",
+            "warn",
+            id="venv-outside-the-project",
+        ),
+    ],
+)
+def test_a_poetry_2_venv_keeps_the_setuptools_the_original_s_era_had(
+    tmp_path, image, poetry, env, lock, locked, seeded
+):
+    """Hoon9901: Poetry 1.1 wrote the lock and seeded its venvs with setuptools; nextcord imports pkg_resources."""
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "rss-bot"\nversion = "0.1.0"\n')
+    (tmp_path / "poetry.lock").write_text(lock.format(name=locked))
+    project = read_context(tmp_path)
+    text = VENV_INSTALL.format(image=image, poetry=poetry, env=env)
+    after = run_twice(TRANSFORM, text, project)
+    outcome = outcome_of(TRANSFORM, text, project)
+    notes = [n for n in (*outcome.changes, *outcome.warnings) if "without setuptools" in n.message]
+    if seeded is True:
+        assert "RUN python -m venv /usr/src/app/.venv\nRUN poetry install --no-root --compile\n" in after
+        assert [(n.line, n in outcome.changes) for n in notes] == [(5, True)]
+        assert "the Poetry 1.x that wrote poetry.lock seeded every venv with it on Python 3.10" in notes[0].message
+    else:
+        assert "-m venv" not in after
+        assert [(n.line, n in outcome.warnings) for n in notes] == ([(6, True)] if seeded == "warn" else [])
+
+
+def test_a_system_install_moved_into_a_poetry_2_venv_keeps_setuptools(tmp_path):
+    project = _project(tmp_path, "import bottle\n", ("bottle",))
+    after = run_twice(TRANSFORM, SYSTEM_INSTALL.format(pin=""), project)
+    assert "RUN python -m venv /srv/.venv\nRUN poetry install --only main --compile\n" in after

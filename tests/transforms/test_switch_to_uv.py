@@ -379,3 +379,13 @@ def test_only_root_install_syncs_what_the_dependency_install_selected():
     assert result.endswith(
         "COPY . .\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-editable\n"
     )
+
+
+def test_a_venv_mig001_seeded_with_setuptools_is_synced_inexactly():
+    """An exact `uv sync` would remove the setuptools `python -m venv` seeded (MIG001: pkg_resources)."""
+    text = FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN python -m venv /app/.venv\nRUN poetry install --no-root\n"
+    result = run_twice(TRANSFORM, text, context(), UV)
+    assert "RUN python -m venv /app/.venv\n" in result
+    assert "uv sync --locked --no-install-project --inexact\n" in result
+    plain = run_twice(TRANSFORM, text.replace("RUN python -m venv /app/.venv\n", ""), context(), UV)
+    assert "--inexact" not in plain

@@ -1,0 +1,20 @@
+# syntax=docker/dockerfile:1
+FROM python:3.11-slim AS build
+ENV POETRY_VERSION=2.2.1 \
+    POETRY_NO_INTERACTION=1 \
+    POETRY_VIRTUALENVS_IN_PROJECT=true
+RUN --mount=type=cache,target=/root/.cache/pip pip install "poetry==$POETRY_VERSION"
+WORKDIR /app
+COPY pyproject.toml poetry.lock ./
+ENV PATH="/app/.venv/bin:$PATH"
+RUN python -m venv /app/.venv
+RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --only main --no-root --compile
+COPY . .
+
+FROM python:3.11-slim AS runtime
+ENV PATH="/app/.venv/bin:$PATH"
+WORKDIR /app
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
+COPY --from=build --chown=10001:10001 /app /app
+USER 10001:10001
+CMD ["python", "banner.py"]
