@@ -1555,3 +1555,12 @@ def _copy_targets(instruction: Instruction, workdir: str | None) -> list[tuple[s
     if dest.endswith("/") or dest in (".", "./"):
         absolute = absolute.rstrip("/") + "/"
     return [(source, absolute, len(sources) > 1) for source in sources]
+
+
+def python_excluded(data: dict[str, Any], minor: tuple[int, int]) -> tuple[str, tuple[int, int] | None] | None:
+    """(how pyproject.toml says it, the nearest allowed X.Y above) when its Python constraint excludes
+    every patch release of `minor`; None when it allows one, or when unsure (for MIG001's warning)."""
+    found = _project_python(data)
+    if found is None or _allows_minor(found[0], minor):
+        return None
+    return found[1], _allowed_minor([found[0]], minor)

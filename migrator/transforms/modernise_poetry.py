@@ -93,6 +93,13 @@ Notes (defects found on real projects)
       python image below 3.12 and with no setuptools in the lock, `RUN python -m venv <venv>`
       before the install gives the in-project venv the setuptools Python ships (ensurepip);
       Poetry installs into the venv it finds. A venv outside the project gets a warning instead.
+    - A python image outside the project's Python constraint is named in one warning (the FROM,
+      its Python, the constraint, the nearest allowed tag): on a full image preflight cannot
+      refuse it (Debian's python3, which buildpack-deps brings with mercurial, may satisfy
+      it, and Poetry 1.5+ and 2 look for a python3.X that does), so the build may work, with the
+      venv on that other Python, or, with `virtualenvs.create false`, the packages installed
+      into the excluded Python anyway (Poetry 1.5.1 EnvManager.create_venv). Seen on two real
+      files (`python:3.7` with `^3.8`, `python:3.9` with `^3.11`) migrated without a word.
 """
 
 from __future__ import annotations
@@ -103,7 +110,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from migrator import poetry_releases as releases
-from migrator import python_imports
+from migrator import preflight, python_imports
 from migrator.analysis import (
     CommandAt,
     commands_in,
@@ -489,6 +496,7 @@ class StageModerniser:
         self.put_venv_on_path(env)
         if mode == "venv" and installer is not None and version is not None:
             self.keep_setuptools(installer, version, env | added)
+        self.warn_python_excluded(mode)
         return added
 
     # Poetry itself
@@ -940,6 +948,8 @@ class StageModerniser:
         project_dir = (self.project_dir() or "").strip("/")
         if "setuptools" in self.project.locked.get(project_dir, frozenset()):
             return  # Poetry installs it from the lock
+        if self.python_excluded() is not None:
+            return  # Poetry looks for another Python: a venv of this one would be refused
         shown = releases.show(python)
         if self.moved_into_venv:
             had = f"the system Python {shown} the packages went into has it"
@@ -975,6 +985,39 @@ class StageModerniser:
         self.change(
             first.instruction,
             f"{venv} made with `python -m venv` before the install, with the setuptools Python {shown} ships: {lost}",
+        )
+
+    def python_excluded(self) -> tuple[str, tuple[int, int] | None] | None:
+        """The project's Python constraint (and the nearest X.Y it allows) when it excludes the image's Python."""
+        python = self.base_python(self.installer)[0]
+        project_dir = self.project_dir()
+        local = self.project.project(project_dir) if project_dir is not None else None
+        if python is None or python == releases.LATEST or len(python) < 2 or local is None or not local.raw:
+            return None
+        return preflight.python_excluded(local.raw, (python[0], python[1]))
+
+    def warn_python_excluded(self, mode: str) -> None:
+        """A python image outside the project's constraint that preflight could not refuse (a full
+        image may hold Debian's python3, which Poetry then finds): say so, naming the FROM (DucNgn, KVarman)."""
+        excluded = self.python_excluded()
+        install = next((c.instruction for c in self.commands if is_dependency_install(c.command)), None)
+        if excluded is None or install is None:
+            return
+        shown, allowed = excluded
+        python, _, from_line = self.base_python(self.installer)
+        image = expanded_base_image(self.doc, self.root_stage())
+        variant = re.sub(r"^\d+\.\d+(\.\d+)?", "", image.split("@", 1)[0].rpartition(":")[2])
+        instead = f"python:{allowed[0]}.{allowed[1]}{variant}" if allowed else "a Python it allows"
+        where = (
+            f"and with virtualenvs.create false installs into Python {releases.show(python)} anyway"
+            if mode == "system"
+            else "and the venv then runs that Python"
+        )
+        self.warn(
+            install,
+            f"{image} (line {from_line.start_line}) runs Python {releases.show(python)}, which pyproject.toml's {shown} "
+            f"excludes: Poetry goes on only if it finds another Python in the image (the Debian python3 full images "
+            f"may carry), {where}; use {instead} on line {from_line.start_line}",
         )
 
     # Where the packages go

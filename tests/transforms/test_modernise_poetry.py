@@ -1038,3 +1038,41 @@ def test_a_system_install_moved_into_a_poetry_2_venv_keeps_setuptools(tmp_path):
     project = _project(tmp_path, "import bottle\n", ("bottle",))
     after = run_twice(TRANSFORM, SYSTEM_INSTALL.format(pin=""), project)
     assert "RUN python -m venv /srv/.venv\nRUN poetry install --only main --compile\n" in after
+
+
+@pytest.mark.parametrize(
+    ("image", "create_false", "warned"),
+    [
+        pytest.param("python:3.9", "", "and the venv then runs that Python; use python:3.11 on line 1", id="venv"),
+        pytest.param(
+            "python:3.9",
+            "poetry config virtualenvs.create false && ",
+            "with virtualenvs.create false installs into Python 3.9 anyway; use python:3.11 on line 1",
+            id="system",
+        ),
+        pytest.param("python:3.11", "", None, id="allowed"),
+    ],
+)
+def test_a_full_image_outside_the_python_constraint_is_named(tmp_path, image, create_false, warned):
+    """DucNgn, KVarman: preflight cannot refuse a full image (Debian's python3 may be there); MIG001 warns."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+    )
+    (tmp_path / "poetry.lock").write_text(POETRY_1_LOCK.format(name="fastapi"))
+    project = read_context(tmp_path)
+    text = (
+        f"FROM {image}\nWORKDIR /app\nCOPY . .\nRUN pip install poetry\n"
+        # A program by its system path keeps a system install there.
+        f"RUN {create_false}poetry install --no-root\nCMD {'/usr/local/bin/' if create_false else ''}python -m app\n"
+    )
+    after = run_twice(TRANSFORM, text, project)
+    warnings = [w for w in outcome_of(TRANSFORM, text, project).warnings if "excludes" in w.message]
+    if warned is None:
+        assert warnings == []
+    else:
+        assert [w.line for w in warnings] == [5]
+        assert warnings[0].message.startswith(
+            f'{image} (line 1) runs Python 3.9, which pyproject.toml\'s python = "^3.11"'
+        )
+        assert warnings[0].message.endswith(warned)
+        assert "-m venv /app/.venv" not in after  # Poetry would refuse a venv of the excluded Python
