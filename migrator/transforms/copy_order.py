@@ -49,6 +49,12 @@ Notes on what real files do
     - Every `--no-root` it adds has a note on the install's line saying why: the root
       installed after the source, a later install doing it, `package-mode = false`, or a
       project with no package (Poetry 2 fails on it). Seen on five real PRs without one.
+    - The export path too: where MIG001 keeps `poetry export` + `pip install -r` (a system
+      install) and the manifests are copied on their own before it, the whole-context copy
+      above the export moves after the pip install (a real `ADD . /code` before `COPY
+      poetry.lock pyproject.toml /tmp/` and an export in /tmp reinstalled everything on each
+      edit). It stays, with a warning naming the step, when a step between may need the source,
+      or when a WORKDIR between would change where a relative copy lands.
 """
 
 from __future__ import annotations
@@ -57,7 +63,7 @@ import fnmatch
 import posixpath
 import re
 
-from migrator.analysis import CommandAt, pip_program, poetry_installs, poetry_subcommand, workdir_at
+from migrator.analysis import CommandAt, commands_in, pip_program, poetry_installs, poetry_subcommand, workdir_at
 from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace, split_words
 from migrator.project import ProjectContext
 from migrator.root_install import (
@@ -131,7 +137,132 @@ def apply(doc: Dockerfile, project: ProjectContext, settings: Settings) -> Outco
         installs = poetry_installs(stage)
         if installs:
             StageReorder(doc, stage, project, installs, edits, changes, warnings).run()
+        else:
+            reorder_export(doc, stage, project, edits, changes, warnings)
     return Outcome(tuple(edits), tuple(changes), tuple(warnings))
+
+
+def reorder_export(
+    doc: Dockerfile,
+    stage: Stage,
+    project: ProjectContext,
+    edits: list[Edit],
+    changes: list[Note],
+    warnings: list[Note],
+) -> None:
+    """`poetry export` + `pip install -r` kept by MIG001: the source copy goes after them too.
+
+    Only when the manifests are copied on their own before the export (the whole-context copy
+    is not what the export reads), and nothing between needs the source (guilehm/pokemon-apps:
+    `ADD . /code` above `COPY poetry.lock pyproject.toml /tmp/` and the export in /tmp).
+    """
+    commands = commands_in(stage)
+    export = next((c for c in commands if (poetry_subcommand(c.command) or ("",))[0] == "export"), None)
+    if export is None:
+        return
+    output = _export_output(export.command)
+    pip = next(
+        (
+            c
+            for c in commands
+            if c.instruction.index >= export.instruction.index
+            and c is not export
+            and _reads_export(
+                c.command, output, piped=c.command.operator == "|" and c.instruction is export.instruction
+            )
+        ),
+        None,
+    )
+    if pip is None:
+        return
+    before = [i for i in stage.instructions if i.index < export.instruction.index]
+    sources = [i for i in before if copied_project_dir(i, project) is not None]
+    manifests = [i for i in before if i.keyword in ("COPY", "ADD") and not is_source_copy(i) and i.flag("from") is None]
+    if len(sources) != 1 or not any("pyproject.toml" in i.logical for i in manifests):
+        return  # several copies, or the export reads the manifests the source copy brings
+    source = sources[0]
+    blocker = _export_blocker(stage, source, export, pip)
+    if blocker is not None:
+        warnings.append(
+            TRANSFORM.note(
+                source.start_line,
+                f"the source copy stays before the dependency install: {blocker}; move that step after the install "
+                "to cache the dependencies",
+            )
+        )
+        return
+    start = doc.leading_comments(source.index)
+    moved = with_line_end("".join(n.raw for n in doc.nodes[start : source.index]) + source.raw)
+    edits.append(Edit(start, source.index + 1, ""))
+    edits.append(insert_before(pip.instruction.index + 1, moved))
+    changes.append(
+        TRANSFORM.note(
+            source.start_line,
+            f"source copied after the dependency install (line {pip.instruction.start_line}) rather than before "
+            "the export: the manifests are copied on their own, so a source change no longer reinstalls every dependency",
+        )
+    )
+
+
+def _export_output(command: SimpleCommand) -> str | None:
+    """The file `poetry export` writes (`-o`/`--output`), or None for stdout."""
+    argv = command.argv
+    for k, word in enumerate(argv):
+        if word in ("-o", "--output") and k + 1 < len(argv):
+            return argv[k + 1]
+        if word.startswith("--output="):
+            return word.split("=", 1)[1]
+        if word.startswith("-o") and len(word) > 2:
+            return word[2:]
+        if word == ">" and k + 1 < len(argv):
+            return argv[k + 1]
+    return None
+
+
+def _reads_export(command: SimpleCommand, output: str | None, piped: bool) -> bool:
+    """A `pip install -r` of the export's output (its file by name, or stdin when piped)."""
+    args = pip_program(command)
+    if args is None or "install" not in args:
+        return False
+    files = [
+        args[k + 1] if a in ("-r", "--requirement") and k + 1 < len(args) else a.split("=", 1)[1]
+        for k, a in enumerate(args)
+        if a in ("-r", "--requirement") or a.startswith("--requirement=")
+    ]
+    if piped:
+        return any(f in ("-", "/dev/stdin") for f in files)
+    return output is not None and any(posixpath.basename(f) == posixpath.basename(output) for f in files)
+
+
+def _export_blocker(stage: Stage, source: Instruction, export: CommandAt, pip: CommandAt) -> str | None:
+    """Why a step between the source copy and the pip install may need the source (None: none does)."""
+    destination = source.words[1] if source.json_args is None and len(source.words) == 2 else None
+    for instruction in stage.instructions:
+        if not source.index < instruction.index <= pip.instruction.index:
+            continue
+        where = f"line {instruction.start_line}"
+        if instruction.keyword in ("ENV", "ARG"):
+            continue
+        if instruction.keyword == "WORKDIR":
+            if destination is None or not destination.startswith("/"):
+                return f"{where} (WORKDIR) changes where it lands"
+            continue
+        if instruction.keyword in ("COPY", "ADD"):
+            if is_source_copy(instruction) or instruction.flag("from") is not None:
+                return f"{where} ({instruction.keyword}) may write over what it copies"
+            continue
+        if instruction.keyword != "RUN" or instruction.heredocs or instruction.json_args is not None:
+            return f"{where} ({instruction.keyword}) may need the source"
+        commands = run_commands(instruction)
+        for number, command in enumerate(commands):
+            if (instruction.index, number) in {
+                (export.instruction.index, export.position),
+                (pip.instruction.index, pip.position),
+            }:
+                continue
+            if not runs_without_source(command, commands[number - 1] if number else None):
+                return f"{where} runs {command.program or command.argv[0]}, which may need the source"
+    return None
 
 
 class StageReorder:

@@ -933,7 +933,14 @@ class StageModerniser:
         """
         if (parse_version(version) or (0,)) < (2,):
             return  # Poetry 1 seeds its venvs itself
-        installs = [c for c in self.commands if is_dependency_install(c.command)]
+        # Where Poetry makes the venv: a `poetry install`/`sync`, or an export this transform replaced
+        # (an export kept with its pip install puts the packages in the system Python: no venv).
+        installs = [
+            c
+            for c in self.commands
+            if (poetry_subcommand(c.command) or ("",))[0] in ("install", "sync")
+            or (self.exports_replaced and is_export(c.command) and c.instruction in self.moved_into_venv)
+        ]
         if not installs:
             return
         first = installs[0]

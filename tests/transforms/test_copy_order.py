@@ -642,3 +642,58 @@ def test_console_script_whose_readme_poetry_cannot_read_is_held_back(tmp_path, f
     assert run_twice(TRANSFORM, SCRIPT_RUN, context) == SCRIPT_RUN
     [warning] = outcome_of(TRANSFORM, SCRIPT_RUN, context).warnings
     assert warning.line == 5 and why in warning.message and "root install is not added" in warning.message
+
+
+EXPORT_AFTER_SOURCE = (
+    "FROM python:3.9\n"
+    "ADD . /code\n"
+    "WORKDIR /code\n"
+    "COPY poetry.lock pyproject.toml /tmp/\n"
+    "RUN pip install poetry\n"
+    "{between}"
+    "RUN cd /tmp && poetry export -f requirements.txt --output /tmp/requirements.txt\n"
+    "RUN pip install -r /tmp/requirements.txt\n"
+)
+
+
+def test_the_source_goes_after_an_export_and_its_pip_install():
+    """guilehm/pokemon-apps: the manifests go to /tmp on their own; `ADD . /code` waited for nothing."""
+    text = EXPORT_AFTER_SOURCE.format(between="")
+    assert run_twice(TRANSFORM, text) == (
+        "FROM python:3.9\n"
+        "WORKDIR /code\n"
+        "COPY poetry.lock pyproject.toml /tmp/\n"
+        "RUN pip install poetry\n"
+        "RUN cd /tmp && poetry export -f requirements.txt --output /tmp/requirements.txt\n"
+        "RUN pip install -r /tmp/requirements.txt\n"
+        "ADD . /code\n"
+    )
+    assert [(n.line, n.message.split(":")[0]) for n in outcome_of(TRANSFORM, text).changes] == [
+        (2, "source copied after the dependency install (line 7) rather than before the export")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        pytest.param(
+            EXPORT_AFTER_SOURCE.format(between="RUN python setup.py build\n"),
+            "line 6 runs python, which may need the source",
+            id="a-step-may-need-the-source",
+        ),
+        pytest.param(
+            EXPORT_AFTER_SOURCE.format(between="").replace("ADD . /code\n", "ADD . .\n"),
+            "line 3 (WORKDIR) changes where it lands",
+            id="relative-before-workdir",
+        ),
+        pytest.param(
+            EXPORT_AFTER_SOURCE.format(between="").replace("COPY poetry.lock pyproject.toml /tmp/\n", ""),
+            None,
+            id="the-export-reads-the-copied-source",
+        ),
+    ],
+)
+def test_the_source_stays_before_an_export_that_may_need_it(text, why):
+    assert run_twice(TRANSFORM, text) == text
+    warnings = outcome_of(TRANSFORM, text).warnings
+    assert [w.message.split(": ", 1)[1].split(";")[0] for w in warnings] == ([why] if why else [])
