@@ -1137,7 +1137,15 @@ class StageModerniser:
             return f"{devcontainer}, whose tools and the developer's own installs use the system Python"
         user = used_by_other_stage(self.doc, self.stage)
         if user is not None:
-            return f"line {user} takes files from this stage, maybe the system site-packages"
+            # Name what it takes (cognitedata: `COPY --from=builder /app /app` was called "maybe the
+            # system site-packages"); a stage built FROM this one inherits the system Python itself.
+            taker = next(i for s in self.doc.stages for i in s.instructions if i.start_line == user)
+            if taker.keyword == "COPY" and taker.json_args is None and len(taker.words) >= 2:
+                taken = ", ".join(taker.words[:-1])
+                return f"line {user} copies {taken} from this stage, so where this stage installs is left as it is"
+            if taker.keyword == "FROM":
+                return f"line {user} builds on this stage, whose system Python then holds the packages"
+            return f"line {user} takes files from this stage, so where this stage installs is left as it is"
         if not self.stage.find("CMD") and not self.stage.find("ENTRYPOINT"):
             return "the image's command comes from the base image and runs the system Python"
         login = login_shell([self.stage], self.project.run_files)
