@@ -517,8 +517,12 @@ class StageReorder:
             elif known is not None and not known.installs_root:
                 why = (
                     "the project has no package Poetry could install (no packages, scripts or folder named after it), "
-                    "which Poetry 2 fails on"
                 )
+                if is_poetry_2(self.version):
+                    why += "which Poetry 2 fails on"
+                else:  # Ariulis: "which Poetry 2 fails on" under a 1.8.5 pin
+                    shown = ".".join(map(str, self.version or ()))
+                    why += f"which Poetry {shown} only skips with a warning (Poetry 2 fails on it)"
             else:
                 why = "the dependencies install before the source"
         self.change(run, f"--no-root added to the dependency install: {why}")

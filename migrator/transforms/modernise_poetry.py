@@ -100,6 +100,11 @@ Notes (defects found on real projects)
       venv on that other Python, or, with `virtualenvs.create false`, the packages installed
       into the excluded Python anyway (Poetry 1.5.1 EnvManager.create_venv). Seen on two real
       files (`python:3.7` with `^3.8`, `python:3.9` with `^3.11`) migrated without a word.
+    - A `cd DIR` that only served a removed legacy `ln -s .../bin/poetry` goes with it, when
+      nothing after it in the RUN (up to the next `cd`) depends on the folder (a real
+      `cd /usr/local/bin && ln -s /opt/poetry/bin/poetry && poetry config ...` kept the `cd`).
+    - "create false kept" names what a later stage copies from this one, rather than guessing
+      it is the system site-packages (a real `COPY --from=builder /app /app`).
 """
 
 from __future__ import annotations
@@ -790,9 +795,11 @@ class StageModerniser:
             for c in self.commands
             if c.instruction is installer.instruction and c.position > installer.commands[-1].position
         ]
+        removed: set[int] = set()
         for at in own:
             if installer.legacy_installer and self.removable_use(at, markers):
                 self.out.remove_command(at)
+                removed.add(at.position)
                 self.change(
                     at.instruction,
                     f"`{' '.join(at.command.argv)}` removed: it served the old installer's Poetry, which is on PATH now",
@@ -800,6 +807,7 @@ class StageModerniser:
                 continue
             if any(self.installer_path_word(w, markers) for w in at.command.argv):
                 hard = hard or installer.instruction.start_line
+        self.remove_cd_for_removed(own, removed)
         for stage in self.doc.stages[self.stage.number :]:
             for instruction in stage.instructions:
                 if instruction.keyword == "ARG" or instruction.index == installer.instruction.index:
@@ -817,6 +825,30 @@ class StageModerniser:
                     if self.installer_path_word(word, markers):
                         hard = hard or instruction.start_line
         return hard, entries
+
+    def remove_cd_for_removed(self, own: list[CommandAt], removed: set[int]) -> None:
+        """A `cd DIR` that only served a removed `ln -s` goes too (Ariulis: `cd /usr/local/bin && ln -s ...`):
+        when the removed command follows it and nothing after it, up to the next `cd`, depends on the folder."""
+        for k, at in enumerate(own):
+            if at.command.program != "cd" or at.position in removed:
+                continue
+            rest = own[k + 1 :]
+            following = rest[: next((j for j, r in enumerate(rest) if r.command.program == "cd"), len(rest))]
+            if not following or following[0].position not in removed:
+                continue
+            if all(r.position in removed or self.folder_free(r.command) for r in following):
+                self.out.remove_command(at)
+                self.change(
+                    at.instruction, f"`{' '.join(at.command.argv)}` removed: it only served the removed `ln -s`"
+                )
+
+    @staticmethod
+    def folder_free(command: SimpleCommand) -> bool:
+        """A command whose effect does not depend on the current folder."""
+        sub = poetry_subcommand(command)
+        if sub is not None:
+            return sub[0] == "config" and "--local" not in sub[1]
+        return command.program in ("echo", "true")
 
     @staticmethod
     def installer_path_word(word: str, markers: tuple[str, ...]) -> bool:

@@ -697,3 +697,22 @@ def test_the_source_stays_before_an_export_that_may_need_it(text, why):
     assert run_twice(TRANSFORM, text) == text
     warnings = outcome_of(TRANSFORM, text).warnings
     assert [w.message.split(": ", 1)[1].split(";")[0] for w in warnings] == ([why] if why else [])
+
+
+@pytest.mark.parametrize(
+    ("pin", "said"),
+    [
+        pytest.param("", "which Poetry 2 fails on", id="poetry-2"),
+        # Ariulis: "which Poetry 2 fails on" was said under a 1.8.5 pin
+        pytest.param(
+            'ENV POETRY_VERSION=1.8.5\nRUN pip install "poetry==$POETRY_VERSION"\n',
+            "which Poetry 1.8.5 only skips with a warning (Poetry 2 fails on it)",
+            id="poetry-1",
+        ),
+    ],
+)
+def test_the_no_package_reason_names_the_pinned_poetry(tmp_path, pin, said):
+    make_project(tmp_path, '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n', ())
+    text = NAIVE.replace("WORKDIR /app\n", "WORKDIR /app\n" + pin)
+    no_root = [c for c in outcome_of(TRANSFORM, text, read_context(tmp_path)).changes if "--no-root" in c.message]
+    assert len(no_root) == 1 and no_root[0].message.endswith(said)

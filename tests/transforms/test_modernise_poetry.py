@@ -1079,3 +1079,19 @@ def test_a_full_image_outside_the_python_constraint_is_named(tmp_path, image, cr
         )
         assert warnings[0].message.endswith(warned)
         assert "-m venv /app/.venv" not in after  # Poetry would refuse a venv of the excluded Python
+
+
+def test_a_cd_that_only_served_the_removed_link_goes_too():
+    """Ariulis: `cd /usr/local/bin && ln -s /opt/poetry/bin/poetry && poetry config ...`; a `cd` before a
+    command that depends on the folder (`poetry install`) stays (the test above)."""
+    text = (
+        "FROM python:3.8\n"
+        "RUN curl -sSL https://raw.githubusercontent.com/python-poetry/poetry/master/get-poetry.py | POETRY_HOME=/opt/poetry python && \\\n"
+        "  cd /usr/local/bin && \\\n"
+        "  ln -s /opt/poetry/bin/poetry && \\\n"
+        "  poetry config virtualenvs.create false\n"
+    )
+    after = run_twice(TRANSFORM, text)
+    assert 'pip install "poetry==$POETRY_VERSION" && \\\n  poetry config virtualenvs.create false\n' in after
+    changes = [c.message for c in outcome_of(TRANSFORM, text).changes if c.line == 2]
+    assert "`cd /usr/local/bin` removed: it only served the removed `ln -s`" in changes
