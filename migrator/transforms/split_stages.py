@@ -35,6 +35,8 @@ Held back (issue 11), with a warning naming the line:
     stage has no Poetry); a compose bind mount of the source over the folder holding the
     venv (`.:/app` hides `/app/.venv` at run time); and an image with no CMD, no command
     in compose and the venv not on PATH, which is reached only through `poetry run`.
+    Held back or split, an in-project venv that a later `COPY . .` could overwrite with the
+    host's `.venv` (not in .dockerignore) gets the same warning (two real unsplit images had none).
 
 Why:
     Compilers, headers, Poetry and the pip/apt caches make up most of a naive image
@@ -122,8 +124,38 @@ def apply(doc: Dockerfile, project, settings) -> Outcome:
     try:
         plan = _split(doc, doc.stages[0], project)
     except Skip as skip:
-        return Outcome(warnings=(TRANSFORM.note(skip.line, skip.message),))
+        return Outcome(warnings=(TRANSFORM.note(skip.line, skip.message), *_venv_overwritten(doc.stages[0], project)))
     return Outcome(tuple(plan.edits), tuple(plan.changes), tuple(plan.warnings))
+
+
+def _venv_overwritten(stage: Stage, project) -> tuple[Note, ...]:
+    """Not split, the same risk as a split image: an in-project venv, then the whole context copied
+    over it with no `.venv` in .dockerignore (b-munar, cirno-4 got no warning where split images did)."""
+    if getattr(project, "root", None) is None or project.ignores(".venv"):
+        return ()
+    if any(p.virtualenvs_create is False for p in project.projects.values()):
+        return ()  # poetry.toml keeps the system Python: no venv to overwrite
+    install = poetry_installs(stage)[0].instruction
+    venv = venv_dir(stage, install.index)
+    launchers = getattr(project, "launchers", NO_LAUNCHERS)
+    if venv is None or launchers.hidden_by_bind(venv) is not None:
+        return ()  # no in-project venv, or compose hides it anyway (said in the skip)
+    for instruction in stage.instructions:
+        if instruction.index <= install.index or instruction.keyword not in ("COPY", "ADD"):
+            continue
+        if instruction.flag("from") is not None or instruction.json_args is not None or len(instruction.words) != 2:
+            continue
+        source, target = instruction.words
+        landed = posixpath.normpath(posixpath.join(workdir_at(stage, instruction.index), target))
+        if source in (".", "./") and venv.startswith(landed.rstrip("/") + "/"):
+            return (
+                TRANSFORM.note(
+                    instruction.start_line,
+                    f".dockerignore does not exclude .venv: a venv on the host would be copied over the built one "
+                    f"({venv}); add `.venv` to .dockerignore",
+                ),
+            )
+    return ()
 
 
 # --- the split ---------------------------------------------------------------

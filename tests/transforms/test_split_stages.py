@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from migrator.analysis import expanded_base_image, poetry_installs, venv_dir
 from migrator.contract import runtime_contract
 from migrator.model import parse
-from migrator.project import ProjectContext
+from migrator.project import ProjectContext, read_context
 from migrator.transforms.split_stages import TRANSFORM
 from tests.support import outcome_of, run_pipeline, run_twice
 
@@ -615,7 +615,11 @@ def test_expanded_base_image(text, image):
 def _with_launchers(*services, scripts=()):
     from migrator.launchers import Launchers
 
-    return ProjectContext(root=Path("/ctx"), launchers=Launchers(services=tuple(services), poetry_scripts=scripts))
+    return ProjectContext(
+        root=Path("/ctx"),
+        launchers=Launchers(services=tuple(services), poetry_scripts=scripts),
+        dockerignore=(".venv",),  # the host-venv warning is tested on its own
+    )
 
 
 def _service(**kwargs):
@@ -868,3 +872,35 @@ def test_poetry_toml_that_keeps_the_system_python_holds_the_split_back():
         "POETRY_NO_INTERACTION=1", "POETRY_NO_INTERACTION=1 POETRY_VIRTUALENVS_CREATE=true"
     )
     assert "AS runtime" in run_twice(TRANSFORM, overridden, project)
+
+
+@pytest.mark.parametrize("ignored", [False, True])
+def test_an_unsplit_image_is_warned_of_a_host_venv_copied_over_its_own(tmp_path, ignored):
+    """b-munar, cirno-4: an in-project venv, then `COPY . .`; only split images were warned before."""
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n')
+    if ignored:
+        (tmp_path / ".dockerignore").write_text(".venv\n")
+    text = (
+        "FROM python:3.11\n"
+        "ENV POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml ./\n"
+        "USER 1000\n"
+        "RUN poetry install --no-root\n"
+        "COPY . .\n"
+        'CMD ["python", "app.py"]\n'
+    )
+    outcome = outcome_of(TRANSFORM, text, read_context(tmp_path))
+    assert outcome.edits == ()
+    venv = [(w.line, w.message) for w in outcome.warnings if ".dockerignore" in w.message]
+    assert venv == (
+        []
+        if ignored
+        else [
+            (
+                7,
+                ".dockerignore does not exclude .venv: a venv on the host would be copied over the built one "
+                "(/app/.venv); add `.venv` to .dockerignore",
+            )
+        ]
+    )
