@@ -105,6 +105,9 @@ Notes (defects found on real projects)
       `cd /usr/local/bin && ln -s /opt/poetry/bin/poetry && poetry config ...` kept the `cd`).
     - "create false kept" names what a later stage copies from this one, rather than guessing
       it is the system site-packages (a real `COPY --from=builder /app /app`).
+    - No pull request for POETRY_NO_INTERACTION alone: when adding it is this transform's only
+      change, nothing is changed and a warning says why (`docker build` gives Poetry no terminal,
+      so it never prompts there; a real devcontainer got a one-line PR of just this).
 """
 
 from __future__ import annotations
@@ -437,7 +440,19 @@ def apply(doc: Dockerfile, project: ProjectContext, settings: Settings) -> Outco
         for parent in parent_stages(doc, stage):
             moderniser.inherited.update(added.get(parent.number, {}))
         added[stage.number] = moderniser.run()
+    if changes and all(c.message.startswith(LONE_NO_INTERACTION) for c in changes):
+        # sthorsten: a pull request whose only change is this line. `docker build` gives Poetry
+        # no terminal, so it never prompts there anyway: the line alone is not worth a PR.
+        lone = TRANSFORM.note(
+            changes[0].line,
+            "POETRY_NO_INTERACTION not added: it would be this transform's only change, and `docker build` "
+            "gives Poetry no terminal to prompt on",
+        )
+        return Outcome((), (), (*warnings, lone))
     return Outcome(tuple(collector.edits()), tuple(changes), tuple(warnings))
+
+
+LONE_NO_INTERACTION = "ENV POETRY_NO_INTERACTION added:"
 
 
 class StageModerniser:

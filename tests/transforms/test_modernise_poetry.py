@@ -872,9 +872,12 @@ def test_the_installer_s_path_later_in_its_own_run_keeps_the_installer():
         "RUN curl -sSL https://install.python-poetry.org | python3 - --version 1.1.13 \\\n"
         "&& /root/.local/bin/poetry config virtualenvs.in-project true\n"
     )
-    after = run_twice(TRANSFORM, text)
-    # Its own --version pins it: no POETRY_VERSION beside it.
-    assert after == "FROM python:3.10\nENV POETRY_NO_INTERACTION=1\n" + text.split("\n", 1)[1]
+    # Its own --version pins it: no POETRY_VERSION beside it. POETRY_NO_INTERACTION alone is no
+    # change worth a pull request (sthorsten): the file stays as it is, with a warning saying so.
+    assert run_twice(TRANSFORM, text) == text
+    outcome = outcome_of(TRANSFORM, text)
+    assert outcome.changes == ()
+    assert [(w.line, w.message.split(":")[0]) for w in outcome.warnings] == [(2, "POETRY_NO_INTERACTION not added")]
 
 
 def test_a_legacy_installer_s_link_in_its_own_run_goes_with_it():
