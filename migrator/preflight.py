@@ -71,6 +71,10 @@ a rule that cannot be sure says nothing):
   images ship no package lists, so apt finds only what is installed. Judged only for packages
   no such image holds (build tools too on slim and distribution images), and only when nothing
   before may have fetched the lists (any ``update`` word, a script, a cache mount on /var/lib/apt).
+- archived-release: ``apt-get update``/``apt update`` on a python or Debian image of stretch or an
+  older release (``python:3.7.7-stretch``, ``debian:9``): its packages moved to archive.debian.org,
+  so apt finds no Release file and exits 100. Not when anything before may point apt elsewhere
+  (sources.list, archive.debian.org, /etc/apt, a script, a COPY/ADD).
 - sudo: ``sudo`` on a plain python, Debian or Ubuntu image, which have none.
 - bashism: ``source``, ``[[``, ``pushd``, ``popd``, ``shopt``, ``declare`` or
   ``set -o pipefail`` under the default ``/bin/sh``, which is dash on Debian and
@@ -340,6 +344,11 @@ def base_image(doc: Dockerfile, stage: Stage) -> str | None:
     for instruction in doc.global_args:
         defaults.update((k, v) for k, v in env_pairs(instruction) if v)
     return expand(root.base_image, defaults)
+
+
+# Debian releases whose packages are only on archive.debian.org (moved there in 2023 and before).
+ARCHIVED_DEBIAN = ("stretch", "jessie", "wheezy", "squeeze")
+ARCHIVED_DEBIAN_NUMBERS = {"9": "stretch", "8": "jessie", "7": "wheezy", "6": "squeeze"}
 
 
 def plain_image(image: str | None) -> str | None:
@@ -858,8 +867,46 @@ class StageScope:
             found += self._bashisms(instruction, commands)
         found += self._sudo(instruction, commands)
         found += self._apt_without_lists(instruction, commands)
+        found += self._archived_release(instruction, commands)
         found += self._poetry(instruction, commands, env, workdir)
         return found
+
+    def _archived_release(self, instruction: Instruction, commands: list[SimpleCommand]) -> list[Break]:
+        """`apt-get update` on a Debian release whose packages left deb.debian.org (TP-Taller-II:
+        `python:3.7.7-stretch`): apt finds no Release file there and exits 100. Not when anything
+        before may point apt elsewhere (sources.list, archive.debian.org, a copy into /etc)."""
+        if self.family not in ("python", "debian"):
+            return []
+        tag = (self.image or "").lower().split("@", 1)[0].partition(":")[2]
+        release = next((r for r in ARCHIVED_DEBIAN if re.search(rf"(^|-){r}(-|$)", tag)), None)
+        if self.family == "debian" and release is None:
+            release = ARCHIVED_DEBIAN_NUMBERS.get(tag.split(".")[0].split("-")[0])
+        if release is None:
+            return []
+        earlier = [i for i in self.before(instruction.index) if i.keyword in ("RUN", "COPY", "ADD", "ONBUILD")]
+        for k, command in enumerate(commands):
+            argv = _argv(command)
+            program = _program(command).rsplit("/", 1)[-1]
+            if program not in ("apt-get", "apt") or "update" not in argv[1:]:
+                continue
+            text = " ".join(i.logical for i in earlier) + " " + " ".join(" ".join(_argv(c)) for c in commands[:k])
+            if re.search(r"sources\.list|archive\.debian\.org|/etc/apt|\.sh\b", text) or any(
+                i.keyword != "RUN" for i in earlier
+            ):
+                return []
+            if not status_reaches_end(commands, k):
+                return []
+            return [
+                Break(
+                    "archived-release",
+                    instruction.start_line,
+                    f"{self.image} is Debian {release}, whose packages moved from deb.debian.org to archive.debian.org, "
+                    f"so `{program} update` finds no Release file and fails",
+                    "use a tag of a supported Debian release (bookworm, trixie), or point /etc/apt/sources.list "
+                    "at archive.debian.org first",
+                )
+            ]
+        return []
 
     # sudo, bash-isms
 

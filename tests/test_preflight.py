@@ -737,3 +737,33 @@ def test_apt_install_that_may_find_its_packages_is_not_flagged(image, run):
 def test_apt_lists_fetched_in_a_parent_stage_count():
     text = "FROM python:3.11-slim AS base\nRUN apt-get update\nFROM base\nRUN apt-get install -y ffmpeg\n"
     assert find_breaks(parse(text)) == []
+
+
+# --- archived Debian releases (TP-Taller-II: python:3.7.7-stretch + apt-get update) -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        pytest.param("FROM python:3.7.7-stretch\nRUN apt-get update\n", 2, id="python-stretch"),
+        pytest.param("FROM debian:9\nRUN apt-get update && apt-get install -y curl\n", 2, id="debian-9"),
+        pytest.param("FROM debian:jessie-slim\nRUN apt update\n", 2, id="jessie"),
+        pytest.param("FROM python:3.7-bullseye\nRUN apt-get update\n", None, id="bullseye"),
+        pytest.param("FROM python:3.7.7-stretch\nRUN apt-get update || true\n", None, id="status-hidden"),
+        pytest.param(
+            "FROM python:3.7.7-stretch\n"
+            "RUN sed -i s/deb.debian.org/archive.debian.org/ /etc/apt/sources.list && apt-get update\n",
+            None,
+            id="pointed-at-the-archive",
+        ),
+        pytest.param(
+            "FROM python:3.7.7-stretch\nCOPY sources.list /etc/apt/\nRUN apt-get update\n", None, id="copied-sources"
+        ),
+        pytest.param("FROM myorg/stretch-base\nRUN apt-get update\n", None, id="unknown-image"),
+    ],
+)
+def test_apt_update_on_an_archived_debian_release(text, flagged):
+    breaks = [b for b in find_breaks(parse(text)) if b.rule == "archived-release"]
+    assert [b.line for b in breaks] == ([flagged] if flagged else [])
+    if flagged:
+        assert "archive.debian.org" in breaks[0].message and "\n" not in breaks[0].message
