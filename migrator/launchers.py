@@ -45,6 +45,7 @@ class Service:
     entrypoint: str | None = None
     binds: tuple[tuple[str, str], ...] = ()  # (host source, container path) of bind mounts
     loose: bool = False  # read as text: the file had what the reader does not follow
+    user: str | None = None  # `user:`, which overrides the image's USER (MIG005 leaves the user to it)
 
     def describe(self) -> str:
         if self.loose:
@@ -395,10 +396,12 @@ def _service(label: str, name: str, keys: dict[str, Any]) -> Service:
     command = keys.get("command")
     entrypoint = keys.get("entrypoint")
     volumes = keys.get("volumes")
+    user = keys.get("user")
     return Service(
         label,
         name,
         command=_text_value(*command) if command else None,
         entrypoint=_text_value(*entrypoint) if entrypoint else None,
         binds=_binds(*volumes) if volumes else (),
+        user=(_scalar(user[0]) or None) if user else None,
     )

@@ -159,3 +159,11 @@ PIECES = [
 def test_any_text_is_read_without_raising(lines):
     for service in _services("compose.yml", "\n".join(lines), "."):
         assert isinstance(service.binds, tuple)
+
+
+def test_a_service_s_user_is_read():
+    text = COMPOSE.replace("    image: myapp\n    command:", '    image: myapp\n    user: "1000:1000"\n    command:', 1)
+    assert [(s.name, s.user) for s in _services("docker-compose.yml", text, ".")] == [
+        ("web", "1000:1000"),
+        ("worker", None),
+    ]

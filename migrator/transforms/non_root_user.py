@@ -25,6 +25,8 @@ What it does:
     - an entrypoint that switches user itself (gosu, su-exec, setpriv, chpst,
       runuser, su, PUID/PGID handling, usermod or chown at start), read from the
       script the Dockerfile copies and runs, or a RUN installing gosu/su-exec;
+    - a compose service built from this context that sets `user:`: compose's user
+      overrides USER, so the app would not run as the owner the image gives its folder;
     - an image with no source of its own and no command (it gets both from bind
       mounts and compose), and an image a devcontainer.json builds (its
       postCreateCommand typically runs apt-get as the image's user): its
@@ -338,6 +340,16 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
                 line,
                 f"no non-root user added: {name}:{using} (`runs.using: docker`) makes this image a GitHub Actions container action, which GitHub runs as the default user (root)",
             )
+    launchers = getattr(project, "launchers", None) or NO_LAUNCHERS
+    compose_user = next((s for s in launchers.services if s.user and not s.loose), None)
+    if compose_user is not None:
+        # compose's `user:` overrides USER: the app would run as that user, not as the one
+        # the image makes the owner of its folder.
+        return TRANSFORM.note(
+            line,
+            f"no non-root user added: {compose_user.file} runs service {compose_user.name} as user {compose_user.user}, "
+            "which overrides the image's USER; leave the user to compose",
+        )
     devcontainer = devcontainer_use(project)
     if devcontainer is not None:
         return TRANSFORM.note(

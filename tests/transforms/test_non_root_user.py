@@ -835,3 +835,20 @@ def test_corpus_low_port_in_the_compose_command_is_warned():
             'port 80 (docker-compose.yml runs `sh -c "uvicorn main:app --host 0.0.0.0 --port 80 --workers 2"` in service api)',
         )
     ]
+
+
+def test_a_compose_user_overrides_the_image_s_and_holds_the_user_back():
+    """compose's `user:` decides who runs the app: a USER 10001 owning the folder would only mislead."""
+    from migrator.launchers import Launchers, Service
+
+    service = Service("docker-compose.yml", "api", command="uvicorn main:app", user="1000:1000")
+    project = ProjectContext(root=Path("/context"), launchers=Launchers(services=(service,)))
+    text = SPLIT + 'CMD ["svc"]\n'
+    outcome = outcome_of(TRANSFORM, text, project)
+    assert outcome.edits == ()
+    assert [w.message for w in outcome.warnings] == [
+        "no non-root user added: docker-compose.yml runs service api as user 1000:1000, which overrides the image's "
+        "USER; leave the user to compose"
+    ]
+    unset = ProjectContext(root=Path("/context"), launchers=Launchers(services=(service.__class__("c.yml", "api"),)))
+    assert outcome_of(TRANSFORM, text, unset).edits != ()
