@@ -187,6 +187,7 @@ class OriginLines:
     """
 
     LINE_IN_MESSAGE = re.compile(r"\b(lines?) (\d+)")
+    ONCE_KEYWORDS = frozenset({"CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL"})
 
     def __init__(self, text: str, origins: list[int] | None = None):
         self.origins = origins if origins is not None else list(range(1, text.count("\n") + 2))
@@ -218,10 +219,16 @@ class OriginLines:
 
         # A line that moved (deleted in one place, written in another) keeps its origin.
         removed: dict[str, int] = {}
+        # A rewritten instruction of a kind the file has once (MIG003's `CMD ["poetry", "run", ...]`
+        # -> `CMD [...]` in the runtime stage) stands for the line it rewrote, not the line above.
+        rewritten: dict[str, set[int]] = {}
         for edit in edits:
             for node in doc.nodes[edit.start : edit.end]:
                 for offset, line in enumerate(node.raw.split("\n")):
                     removed.setdefault(line.rstrip("\r"), self.at(node.start_line + offset))
+                keyword = getattr(node, "keyword", None)
+                if keyword in self.ONCE_KEYWORDS:
+                    rewritten.setdefault(keyword, set()).add(self.at(node.start_line))
         cursor = 0
         for edit in sorted(edits, key=lambda e: (e.start, e.end > e.start)):
             keep(cursor, edit.start)
@@ -234,7 +241,11 @@ class OriginLines:
                 # Only the file's last line may lack its newline (a file without a final newline).
                 written = written[:-1]
             for line in written:
-                origins.append(removed.get(line.rstrip("\r"), anchor) if line.strip() else anchor)
+                origin = removed.get(line.rstrip("\r"))
+                if origin is None and line.strip():
+                    lines = rewritten.get(line.split(None, 1)[0].upper(), set())
+                    origin = next(iter(lines)) if len(lines) == 1 else None
+                origins.append(origin if origin is not None and line.strip() else anchor)
             cursor = max(cursor, edit.end)
         keep(cursor, len(doc.nodes))
         wanted = new_text.count("\n") + 1

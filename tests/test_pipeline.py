@@ -250,3 +250,27 @@ def test_a_rewritten_last_line_without_a_newline_keeps_its_line_in_notes(only):
     result = migrate_text(text, EMPTY_CONTEXT, Settings())
     assert result.text.endswith("RUN poetry install --compile")
     assert [w.line for w in result.warnings] == [4]
+
+
+def test_a_rewritten_cmd_written_elsewhere_keeps_its_line_in_notes(only):
+    # MIG003 deletes `CMD ["poetry", "run", ...]` and writes `CMD [...]` into the runtime stage at the
+    # end: a later warning about that CMD (a low port) named the line above the stage instead.
+    from migrator.model import delete
+    from migrator.transform import Note
+
+    def rewrite_cmd_at_the_end(doc, project, settings):
+        cmd = doc.stages[-1].last("CMD")
+        if len(doc.stages) > 1:
+            return Outcome()
+        n = len(doc.nodes)
+        # The same command written anew (the runtime contract holds), not the same text.
+        return Outcome(edits=(delete(cmd), Edit(n, n, 'FROM python:3.11-slim AS runtime\nCMD ["python","-m","app"]\n')))
+
+    def warn_about_cmd(doc, project, settings):
+        cmd = doc.stages[-1].last("CMD")
+        return Outcome(warnings=(Note("MIG924", cmd.start_line, "about CMD"),))
+
+    only(make("MIG921", rewrite_cmd_at_the_end), make("MIG924", warn_about_cmd))
+    result = migrate_text(NAIVE, EMPTY_CONTEXT, Settings())
+    assert result.text.endswith('CMD ["python","-m","app"]\n')
+    assert [w.line for w in result.warnings] == [NAIVE.splitlines().index('CMD ["python", "-m", "app"]') + 1]
