@@ -1186,7 +1186,9 @@ class StageModerniser:
         if user is not None:
             # Name what it takes (cognitedata: `COPY --from=builder /app /app` was called "maybe the
             # system site-packages"); a stage built FROM this one inherits the system Python itself.
-            taker = next(i for s in self.doc.stages for i in s.instructions if i.start_line == user)
+            taker = next(
+                i for s in self.doc.stages for i in (s.from_instruction, *s.instructions) if i.start_line == user
+            )
             if taker.keyword == "COPY" and taker.json_args is None and len(taker.words) >= 2:
                 taken = ", ".join(taker.words[:-1])
                 return f"line {user} copies {taken} from this stage, so where this stage installs is left as it is"

@@ -1098,3 +1098,17 @@ def test_a_cd_that_only_served_the_removed_link_goes_too():
     assert 'pip install "poetry==$POETRY_VERSION" && \\\n  poetry config virtualenvs.create false\n' in after
     changes = [c.message for c in outcome_of(TRANSFORM, text).changes if c.line == 2]
     assert "`cd /usr/local/bin` removed: it only served the removed `ln -s`" in changes
+
+
+def test_a_stage_built_from_this_one_is_named_as_the_reason_to_keep_create_false():
+    # jormondroyd27: `FROM base as development` (a FROM is no instruction of its stage's list).
+    text = (
+        "FROM python:3.9-buster as base\nWORKDIR /app\nRUN pip install poetry\nCOPY . /app/\n"
+        "RUN poetry config virtualenvs.create false && poetry install\n"
+        'FROM base as production\nCMD ["sh", "/app/gunicorn.sh"]\n'
+    )
+    run_twice(TRANSFORM, text)
+    kept = [w for w in outcome_of(TRANSFORM, text).warnings if w.message.startswith("virtualenvs.create false kept")]
+    assert [(w.line, w.message.split(": ", 1)[1]) for w in kept] == [
+        (5, "line 6 builds on this stage, whose system Python then holds the packages")
+    ]
