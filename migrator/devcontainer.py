@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from typing import Any
 
 from migrator.launchers import NO_LAUNCHERS
 
 
-def devcontainer_use(project) -> str | None:
+def devcontainer_use(project: Any) -> str | None:
     """'<devcontainer.json> builds this image ...' when one does, else None."""
     run_files = getattr(project, "run_files", None) or {}
     launchers = getattr(project, "launchers", None) or NO_LAUNCHERS
@@ -50,7 +51,7 @@ def _devcontainer_dockerfile(name: str, text: str) -> str | None:
     return posixpath.normpath(posixpath.join(posixpath.dirname(name), dockerfile))
 
 
-def _devcontainer_data(text: str) -> dict | None:
+def _devcontainer_data(text: str) -> dict[str, Any] | None:
     # devcontainer.json is JSON with comments: drop // and /* */ comments outside strings.
     cleaned = re.sub(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', lambda m: m.group(1) or "", text, flags=re.DOTALL)
     cleaned = re.sub(r",(\s*[}\]])", r"\1", cleaned)

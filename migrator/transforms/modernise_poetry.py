@@ -1059,6 +1059,8 @@ class StageModerniser:
             return
         shown, allowed = excluded
         python, _, from_line = self.base_python(self.installer)
+        if python is None:
+            return
         image = expanded_base_image(self.doc, self.root_stage())
         variant = re.sub(r"^\d+\.\d+(\.\d+)?", "", image.split("@", 1)[0].rpartition(":")[2])
         instead = f"python:{allowed[0]}.{allowed[1]}{variant}" if allowed else "a Python it allows"
