@@ -994,6 +994,12 @@ class StageModerniser:
         sub = poetry_subcommand(first.command)
         if sub is not None and (sub[0] == "sync" or "--sync" in sub[1]):
             return  # a sync removes what the lock does not name, setuptools too
+        moved = any(a.split("=", 1)[0] in ("-C", "--directory", "-P", "--project") for a in (sub[1] if sub else []))
+        if moved or any(
+            c.instruction is first.instruction and c.position < first.position and c.command.program in ("cd", "pushd")
+            for c in self.commands
+        ):
+            return  # the project (and its .venv) is elsewhere than WORKDIR
         python, _, _ = self.base_python(installer)
         image = expanded_base_image(self.doc, self.root_stage()).lower().split("@", 1)[0]
         repository = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image

@@ -1112,3 +1112,14 @@ def test_a_stage_built_from_this_one_is_named_as_the_reason_to_keep_create_false
     assert [(w.line, w.message.split(": ", 1)[1]) for w in kept] == [
         (5, "line 6 builds on this stage, whose system Python then holds the packages")
     ]
+
+
+@pytest.mark.parametrize("install", ["cd /srv/api && poetry install --no-root", "poetry install -C api --no-root"])
+def test_no_setuptools_venv_where_the_project_is_not_in_workdir(tmp_path, install):
+    """The in-project venv would be api/.venv: a venv made in WORKDIR would seed nothing Poetry uses."""
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "rss-bot"\nversion = "0.1.0"\n')
+    (tmp_path / "poetry.lock").write_text(POETRY_1_LOCK.format(name="nextcord"))
+    text = VENV_INSTALL.format(image="python:3.10-slim", poetry="poetry", env="").replace(
+        "RUN poetry install --no-root", f"RUN {install}"
+    )
+    assert "-m venv" not in run_twice(TRANSFORM, text, read_context(tmp_path))
