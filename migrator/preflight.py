@@ -93,7 +93,6 @@ bring a break in is refused too, and a second run never refuses what a first wro
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import json
 import posixpath
@@ -482,6 +481,8 @@ def _unknown_flags(instruction: Instruction) -> list[Break]:
         return []
     for flag in instruction.flags:
         if flag.name not in known:
+            import difflib  # only a misspelt flag needs it: kept out of every run's start-up
+
             close = difflib.get_close_matches(flag.name, sorted(known), n=1)
             hint = (
                 f"did you mean --{close[0]}?"
@@ -1164,18 +1165,18 @@ class StageScope:
     ) -> list[Break]:
         if "--no-dev" not in _argv(command):
             return []
-        version, how = self._poetry_version(instruction, same_run, env)
-        if version is None or version < (2,):
-            return []
-        return [
+        return self._removed_in_poetry_2(
+            instruction,
+            same_run,
+            env,
             Break(
                 "no-dev-poetry-2",
                 instruction.start_line,
-                f"`--no-dev` fails: Poetry 2 removed it and {how}",
+                "`--no-dev` fails: Poetry 2 removed it",
                 "use `--only main`",
                 fixed_by="MIG001",  # its nature: `--no-dev` -> `--without dev` / `--only main`
-            )
-        ]
+            ),
+        )
 
     def _removed_source_option(
         self, instruction: Instruction, args: list[str], same_run: list[SimpleCommand], env: dict[str, str]
@@ -1184,17 +1185,26 @@ class StageScope:
         option = next((a for a in args if a in REMOVED_SOURCE_OPTIONS), None)
         if option is None:
             return []
-        version, how = self._poetry_version(instruction, same_run, env)
-        if version is None or version < (2,):
-            return []
-        return [
+        return self._removed_in_poetry_2(
+            instruction,
+            same_run,
+            env,
             Break(
                 "removed-poetry-option",
                 instruction.start_line,
-                f"`poetry source add {option}` fails: Poetry 2 removed {option} and {how}",
+                f"`poetry source add {option}` fails: Poetry 2 removed {option}",
                 f"use `{REMOVED_SOURCE_OPTIONS[option]}`, or pin Poetry 1.8.5",
-            )
-        ]
+            ),
+        )
+
+    def _removed_in_poetry_2(
+        self, instruction: Instruction, same_run: list[SimpleCommand], env: dict[str, str], broken: Break
+    ) -> list[Break]:
+        """``broken`` (what Poetry 2 removed) when the Poetry installed before is 2 or later, saying how it gets there."""
+        version, how = self._poetry_version(instruction, same_run, env)
+        if version is None or version < (2,):
+            return []
+        return [replace(broken, reason=f"{broken.reason} and {how}")]
 
     def _poetry_version(
         self, instruction: Instruction, same_run: list[SimpleCommand], env: dict[str, str]
