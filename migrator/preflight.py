@@ -102,7 +102,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from migrator.analysis import env_pairs, pip_program, poetry_subcommand
 from migrator.model import Dockerfile, Instruction, ParseError, Stage, parse
-from migrator.poetry_releases import LATEST, image_python
+from migrator.poetry_releases import LATEST, POETRY_REQUIREMENT_RE, image_python
 from migrator.record import dataclass, replace
 from migrator.shell import SimpleCommand, run_commands
 from migrator.transform import DEFAULT_POETRY_VERSION, Note
@@ -174,7 +174,6 @@ ARCHIVE_RE = re.compile(r"\.(tar|tgz|tbz2?|txz|tar\.(gz|bz2|xz|zst))$")
 VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 PYTHON_TAG_RE = re.compile(r"^(\d+)\.(\d+)")
 CURRENT_PYTHON = (3, 13)  # what `python:3`, `python:slim` and `python:latest` run: anything from 3.9 on will do
-POETRY_SPEC_RE = re.compile(r"^poetry(\[[^\]]*\])?\s*(?P<spec>[=<>~!].*)?$")
 RUN_RULE_WORDS = re.compile(r"poetry|sudo|source|\[\[|pushd|popd|shopt|declare|pipefail|apt")
 ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # Programs that may put files (a project, a Poetry) where a later step looks for them.
@@ -1227,7 +1226,7 @@ class StageScope:
                 args = _argv(command)[1:]
             if args is not None and "install" in args:
                 for word in args:
-                    match = POETRY_SPEC_RE.match(word)
+                    match = POETRY_REQUIREMENT_RE.match(word)
                     if not match:
                         continue
                     spec = (match["spec"] or "").strip()
