@@ -105,9 +105,12 @@ def startup(one: Path, runs: int, install: str) -> None:
 
 
 def per_file(dockerfiles: list[Path]) -> None:
+    from migrator.launchers import read_launchers
     from migrator.migrate_file import migrate_path
     from migrator.model import parse
     from migrator.project import read_context
+    from migrator.python_imports import read_imports
+    from migrator.run_files import read_run_files
     from migrator.transform import Settings
     from migrator.transforms import PIPELINE
 
@@ -136,6 +139,10 @@ def per_file(dockerfiles: list[Path]) -> None:
 
     rows = [
         ("read_context (walk the build context)", cumulative(read_context)),
+        # Read when a transform first asks (migrator.project.Deferred), so inside the transforms' rows too.
+        ("  later: compose files, scripts", cumulative(read_launchers)),
+        ("  later: run files", cumulative(read_run_files)),
+        ("  later: the project's imports", cumulative(read_imports)),
         ("parse (every call)", cumulative(parse)),
     ]
     rows += [(f"{t.code} {t.name}", cumulative(t.apply)) for t in PIPELINE]

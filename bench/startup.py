@@ -13,6 +13,10 @@ Docker engine the e2e suite uses (`../shared/docker-sandbox`):
    The figure depends on whether the build compiled bytecode (`poetry install
    --compile`); `--compile-variant` adds a third image, the migrated Dockerfile with
    `--compile` on its installs, to show what that changes on a checkout without it.
+   The mean leaves out, and names, two kinds of project whose ratio says nothing about
+   the migration: an app that imports under 10 ms (only the standard library, compiled
+   in the base image already), and an original whose installer already compiled its
+   packages (pip does; the `.pyc` column is the share of installed source with bytecode).
 2. Rebuild time after a source-only edit (a comment appended to the file e2e.toml
    names), and which steps ran again.
 
@@ -49,11 +53,22 @@ from migrator.verify import VerifyOptions, docker_build, rebuilt_steps  # noqa: 
 OUT = REPO / "bench" / "out"
 CORPUS = REPO / "corpus"
 TARGET = 0.7
+# An app whose import costs the original less than this imports next to nothing but the
+# standard library (already compiled in the base image): its ratio is timer noise, so it
+# is shown and left out of the mean rather than counted for or against the target.
+NOISE_FLOOR_SECONDS = 0.010
+PRECOMPILED_SHARE = 0.5
 NETWORK = "host"  # the PyPI mirror listens on 127.0.0.1
 NOT_COPIED = ("expected.Dockerfile", "e2e.toml", "__pycache__", ".pytest_cache")
 # CPU time, not wall time: on a shared machine the wall clock mostly measures the neighbours.
 TIMER = "import sys, time; t = time.process_time(); import {module}; print('IMPORT', time.process_time() - t)"
 SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "flask", "celery", "daphne", "granian"})
+# How much of the installed packages' source already has bytecode in the image: pip compiles
+# as it installs, Poetry's installer does not unless told to (`--compile`).
+COMPILED = (
+    "import pathlib, sysconfig; p = pathlib.Path(sysconfig.get_paths()['purelib']); "
+    "print('COMPILED', sum(1 for _ in p.rglob('*.py')), sum(1 for _ in p.rglob('*.pyc')))"
+)
 APP_RE = re.compile(r"^([A-Za-z_][\w.]*):[A-Za-z_]\w*")
 
 
@@ -66,6 +81,8 @@ class Side:
     import_problem: str | None = None
     rebuild_seconds: float | None = None
     rebuilt: list[str] = field(default_factory=list)
+    # Share of the installed packages' .py files that have a .pyc in the image (None: not measured).
+    compiled_share: float | None = None
 
     @property
     def import_median(self) -> float | None:
@@ -135,6 +152,17 @@ def time_import(tag: str, module: str, through_poetry: bool) -> tuple[float | No
     return float(found.group(1)), None
 
 
+def compiled_share(tag: str, through_poetry: bool) -> float | None:
+    python = "poetry run python" if through_poetry else "python"
+    done = docker(
+        "run", "--rm", "--network", NETWORK, "--entrypoint", "sh", tag, "-c", f"{python} -c {shlex.quote(COMPILED)}"
+    )
+    found = re.search(r"^COMPILED (\d+) (\d+)$", done.stdout, re.MULTILINE)
+    if done.returncode != 0 or not found or not int(found.group(1)):
+        return None
+    return int(found.group(2)) / int(found.group(1))
+
+
 def with_compile(text: str) -> str:
     """The Dockerfile with `--compile` on each `poetry install` that lacks it."""
     return re.sub(r"\bpoetry\s+install\b(?![^\n]*--compile)", "poetry install --compile", text)
@@ -180,6 +208,9 @@ def measure_case(case_dir: Path, scratch: Path, prefix: str, samples: int, compi
         for record in figures.sides.values():
             record.import_problem = "cannot tell which module the app imports from its command"
         return figures
+    for side, record in figures.sides.items():
+        if record.build_ok:
+            record.compiled_share = compiled_share(record.tag, words[:2] == ["poetry", "run"] and side == "original")
     # Round-robin over the images, so that a change in the machine's load (it is shared)
     # falls on every side alike rather than on whichever was measured last.
     for _ in range(samples):
@@ -204,7 +235,7 @@ def ratio(figures: CaseFigures, side: str) -> float | None:
 
 
 def report(all_figures: list[CaseFigures]) -> list[str]:
-    header = f"{'case':<26} {'side':<17} {'import (median)':>15} {'x original':>10} {'rebuild':>8}"
+    header = f"{'case':<26} {'side':<17} {'import (median)':>15} {'x original':>10} {'.pyc':>5} {'rebuild':>8}"
     lines = [header + "  re-ran after a source edit"]
     for figures in all_figures:
         if figures.problem:
@@ -216,20 +247,51 @@ def report(all_figures: list[CaseFigures]) -> list[str]:
             rebuild = f"{record.rebuild_seconds:.1f}s" if record.rebuild_seconds is not None else "-"
             rebuilt = " | ".join(s[:60] for s in record.rebuilt) or "nothing"
             lines.append(
-                f"{figures.case:<26} {side:<17} {imported:>15} {(f'{share:.2f}' if share else '-'):>10} {rebuild:>8}  "
+                f"{figures.case:<26} {side:<17} {imported:>15} {(f'{share:.2f}' if share else '-'):>10} "
+                f"{(f'{record.compiled_share:.0%}' if record.compiled_share is not None else '-'):>5} {rebuild:>8}  "
                 f"{rebuilt if record.build_ok else 'build FAILED'}"
             )
             if record.import_problem and record.build_ok:
                 lines.append(f"{'':<26} {'':<17} import: {record.import_problem.splitlines()[-1][:100]}")
+    weighty = [f for f in all_figures if (original_import(f) or 0) >= NOISE_FLOOR_SECONDS]
+    light = [f.case for f in all_figures if f not in weighty and original_import(f) is not None]
+    # The target is about bytecode the original's installer left uncompiled: an original
+    # installed by pip is compiled already, and the best the migration can do there is a tie.
+    precompiled = [f for f in weighty if (original_compiled(f) or 0) >= PRECOMPILED_SHARE]
+    weighty = [f for f in weighty if f not in precompiled]
     for side in ("migrated", "migrated+compile"):
-        shares = [r for r in (ratio(f, side) for f in all_figures) if r]
+        shares = {f.case: r for f in weighty if (r := ratio(f, side))}
         if shares:
-            mean = statistics.geometric_mean(shares)
+            mean = statistics.geometric_mean(shares.values())
+            worst = max(shares, key=lambda case: shares[case])
             verdict = "meets" if mean <= TARGET else "misses"
             lines.append(
-                f"{side}: import time {mean:.2f} x the original's (geometric mean), {verdict} the {TARGET} target"
+                f"{side}: import time {mean:.2f} x the original's (geometric mean of {len(shares)}), {verdict} "
+                f"the {TARGET} target; highest {shares[worst]:.2f} ({worst})"
             )
+    for figures in precompiled:
+        share = ratio(figures, "migrated")
+        lines.append(
+            f"not counted: {figures.case}'s original already has bytecode for "
+            f"{original_compiled(figures):.0%} of its packages (installed by pip), migrated "
+            f"{f'{share:.2f}' if share else '-'} x its import time"
+        )
+    if light:
+        lines.append(
+            f"left out of the mean (the original imports in under {NOISE_FLOOR_SECONDS * 1000:.0f} ms, "
+            f"so the ratio is noise): {', '.join(light)}"
+        )
     return lines
+
+
+def original_compiled(figures: CaseFigures) -> float | None:
+    original = figures.sides.get("original")
+    return original.compiled_share if original else None
+
+
+def original_import(figures: CaseFigures) -> float | None:
+    original = figures.sides.get("original")
+    return original.import_median if original else None
 
 
 def main(argv: list[str] | None = None) -> int:

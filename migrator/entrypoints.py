@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+from collections.abc import Mapping
 
 from migrator.model import Instruction, Stage, split_words
 
@@ -35,7 +36,7 @@ def commands(chain: list[Stage]) -> list[Instruction]:
     return [found[k] for k in ("ENTRYPOINT", "CMD") if k in found]
 
 
-def scripts_run(chain: list[Stage], instruction: Instruction, run_files: dict[str, str]) -> list[str]:
+def scripts_run(chain: list[Stage], instruction: Instruction, run_files: Mapping[str, str]) -> list[str]:
     """Context files the command runs: a word naming a script a stage copies from the context."""
     names = {w.rsplit("/", 1)[-1] for w in command_words(instruction) if w and not w.startswith("-")}
     sources = [
@@ -54,7 +55,7 @@ def scripts_run(chain: list[Stage], instruction: Instruction, run_files: dict[st
     return found
 
 
-def login_shell(chain: list[Stage], run_files: dict[str, str]) -> tuple[Instruction, str] | None:
+def login_shell(chain: list[Stage], run_files: Mapping[str, str]) -> tuple[Instruction, str] | None:
     """The command (and how) when the container's command runs in a login shell.
 
     A login shell reads /etc/profile, which on Debian and Alpine sets PATH afresh: a

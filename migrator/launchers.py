@@ -14,12 +14,15 @@ any `poetry` or `<host>:<path>` volume in it counts, so the answer errs on holdi
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from migrator.record import dataclass
+from migrator.run_files import MAX_READ_BYTES, ContextTexts
 
 COMPOSE_RE = re.compile(r"^(docker-)?compose([.-][\w.-]*)?\.ya?ml$")
 # Task files whose recipes run commands in the container: `docker exec app poetry run ...`.
@@ -28,7 +31,7 @@ DOCKER_POETRY_RE = re.compile(
     r"\bdocker(?:-compose|\s+compose)?\b[^\n#]*?\s(?:run|exec)\s[^\n#]*?(?<![\w.-])poetry\s+run\b[^\n#]*"
 )
 SCRIPT_NAMES = frozenset({"entrypoint", "docker-entrypoint", "start", "run", "boot", "startup", "cmd"})
-MAX_FILE_BYTES = 256_000
+MAX_FILE_BYTES = MAX_READ_BYTES
 MAX_SCRIPTS = 100
 PARENT_LEVELS = 2  # compose files at the repository root, for a Dockerfile in backend/ or services/api/
 POETRY_RE = re.compile(r"(?<![\w.-])poetry(?![\w-])")
@@ -83,14 +86,42 @@ class Launchers:
 NO_LAUNCHERS = Launchers()
 
 
-def read_launchers(root: Path, files: frozenset[str]) -> Launchers:
+class DeferredLaunchers(Launchers):
+    """Launchers read from the build context the first time a transform asks, then kept.
+
+    Most files a bulk run meets never ask (no Poetry, or skipped), and the compose files
+    sit in parent folders: reading them for every Dockerfile was a share of a one-file
+    run. What a transform sees is the same as with read_launchers called up front (the
+    context does not change during a run); only when the edge reads it moves.
+    """
+
+    def __init__(self, read: Callable[[], Launchers]) -> None:
+        self.__dict__["_read"] = read
+
+    def _found(self) -> Launchers:
+        found: Launchers | None = self.__dict__.get("_launchers")
+        if found is None:
+            found = self.__dict__["_launchers"] = self.__dict__["_read"]()
+        return found
+
+    @property
+    def services(self) -> tuple[Service, ...]:
+        return self._found().services
+
+    @property
+    def poetry_scripts(self) -> tuple[str, ...]:
+        return self._found().poetry_scripts
+
+
+def read_launchers(root: Path, files: frozenset[str], reader: ContextTexts | None = None) -> Launchers:
+    """``reader``: the scripts' texts, shared with migrator.run_files so each is read once."""
     try:
-        return _read_launchers(root, files)
+        return _read_launchers(root, files, reader or ContextTexts(root))
     except OSError:  # a parent folder we may not read: what the context alone says
         return Launchers()
 
 
-def _read_launchers(root: Path, files: frozenset[str]) -> Launchers:
+def _read_launchers(root: Path, files: frozenset[str], reader: ContextTexts) -> Launchers:
     services: list[Service] = []
     for label, path in _compose_files(root, files):
         text = _read(path)
@@ -103,7 +134,7 @@ def _read_launchers(root: Path, files: frozenset[str]) -> Launchers:
         for match in DOCKER_POETRY_RE.finditer(text or ""):
             services.append(Service(label, "(docker run/exec)", command=match.group(0).strip()))
             break
-    return Launchers(tuple(services), _poetry_scripts(root, files))
+    return Launchers(tuple(services), _poetry_scripts(files, reader))
 
 
 def _task_files(root: Path, files: frozenset[str]) -> list[tuple[str, Path]]:
@@ -131,11 +162,29 @@ def _compose_files(root: Path, files: frozenset[str]) -> list[tuple[str, Path]]:
     found = [(name, root / name) for name in sorted(files) if "/" not in name and COMPOSE_RE.match(name)]
     for prefix, folder in _parent_folders(root):
         try:
-            names = sorted(p.name for p in folder.iterdir() if COMPOSE_RE.match(p.name) and p.is_file())
+            names = _compose_names(folder)
         except OSError:
             break
         found += [(prefix + name, folder / name) for name in names]
     return found
+
+
+# folder -> (its mtime, the compose files in it). A bulk run migrates many Dockerfiles
+# below one parent folder (a monorepo, a checkout of many repositories): listing that
+# folder for each of them cost more than migrating some. A new or removed entry changes
+# the folder's mtime, so a listing is never stale.
+_COMPOSE_NAMES: dict[str, tuple[int, tuple[str, ...]]] = {}
+
+
+def _compose_names(folder: Path) -> tuple[str, ...]:
+    mtime = folder.stat().st_mtime_ns
+    known = _COMPOSE_NAMES.get(str(folder))
+    if known is not None and known[0] == mtime:
+        return known[1]
+    # Names first (no Path for each of a thousand entries), then is_file for the few that match.
+    names = tuple(sorted(n for n in os.listdir(folder) if COMPOSE_RE.match(n) and (folder / n).is_file()))
+    _COMPOSE_NAMES[str(folder)] = (mtime, names)
+    return names
 
 
 def _relative_context(compose_dir: Path, root: Path) -> str:
@@ -156,7 +205,7 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _poetry_scripts(root: Path, files: frozenset[str]) -> tuple[str, ...]:
+def _poetry_scripts(files: frozenset[str], reader: ContextTexts) -> tuple[str, ...]:
     found = []
     candidates = [
         f
@@ -164,9 +213,10 @@ def _poetry_scripts(root: Path, files: frozenset[str]) -> tuple[str, ...]:
         if not f.endswith("/") and (f.endswith((".sh", ".bash")) or posixpath.basename(f).lower() in SCRIPT_NAMES)
     ]
     for relative in candidates[:MAX_SCRIPTS]:
-        text = _read(root / relative)
-        if text is None:
+        data = reader.head(relative)
+        if data is None or len(data) > MAX_FILE_BYTES:
             continue
+        text = data.decode("utf-8", errors="replace")
         lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
         if any(POETRY_RE.search(line) for line in lines):
             found.append(relative)

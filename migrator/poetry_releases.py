@@ -81,6 +81,12 @@ DISTRO_PYTHON: dict[str, dict[str, Version]] = {
 EXTERNALLY_MANAGED_FROM = {"ubuntu": (3, 11), "debian": (3, 11)}
 LATEST = (3, 99)  # `python:3`, `python:slim`, `python:latest`: a current Python
 
+# A requirement word of `pip install`/`pipx install` that names Poetry: `poetry`, `poetry==1.8.3`,
+# `poetry[plugin]>=1.2`; `spec` is the specifier, absent when unpinned. MIG001 and preflight
+# read the installed Poetry through it. (root_install.POETRY_PIN_RE, MIG002's reader, differs:
+# it ignores case and takes no space before the specifier; merging them would change MIG002's
+# answer for `Poetry==1.1`, so it is left as it is for now.)
+POETRY_REQUIREMENT_RE = re.compile(r"^poetry(\[[^\]]*\])?\s*(?P<spec>[=<>~!].*)?$")
 PYTHON_REPO_TAG_RE = re.compile(r"^(?P<major>\d)(?:\.(?P<minor>\d+))?(?:[.\-]|$)")
 EMBEDDED_RE = re.compile(r"(?:^|[^a-z0-9])python-?(?P<major>\d)\.(?P<minor>\d+)(?![0-9])")
 VERSIONED_PROGRAM_RE = re.compile(r"^(?:.*/)?(?:python|pip)(?P<major>\d)\.(?P<minor>\d+)$")

@@ -97,7 +97,6 @@ bring a break in is refused too, and a second run never refuses what a first wro
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import json
 import posixpath
@@ -107,7 +106,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from migrator.analysis import env_pairs, pip_program, poetry_subcommand
 from migrator.model import Dockerfile, Instruction, ParseError, Stage, parse
-from migrator.poetry_releases import LATEST, image_python
+from migrator.poetry_releases import LATEST, POETRY_REQUIREMENT_RE, image_python
 from migrator.record import dataclass, replace
 from migrator.shell import SimpleCommand, run_commands
 from migrator.transform import DEFAULT_POETRY_VERSION, Note
@@ -179,7 +178,6 @@ ARCHIVE_RE = re.compile(r"\.(tar|tgz|tbz2?|txz|tar\.(gz|bz2|xz|zst))$")
 VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 PYTHON_TAG_RE = re.compile(r"^(\d+)\.(\d+)")
 CURRENT_PYTHON = (3, 13)  # what `python:3`, `python:slim` and `python:latest` run: anything from 3.9 on will do
-POETRY_SPEC_RE = re.compile(r"^poetry(\[[^\]]*\])?\s*(?P<spec>[=<>~!].*)?$")
 RUN_RULE_WORDS = re.compile(r"poetry|sudo|source|\[\[|pushd|popd|shopt|declare|pipefail|apt")
 ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # Programs that may put files (a project, a Poetry) where a later step looks for them.
@@ -491,6 +489,8 @@ def _unknown_flags(instruction: Instruction) -> list[Break]:
         return []
     for flag in instruction.flags:
         if flag.name not in known:
+            import difflib  # only a misspelt flag needs it: kept out of every run's start-up
+
             close = difflib.get_close_matches(flag.name, sorted(known), n=1)
             hint = (
                 f"did you mean --{close[0]}?"
@@ -1211,18 +1211,18 @@ class StageScope:
     ) -> list[Break]:
         if "--no-dev" not in _argv(command):
             return []
-        version, how = self._poetry_version(instruction, same_run, env)
-        if version is None or version < (2,):
-            return []
-        return [
+        return self._removed_in_poetry_2(
+            instruction,
+            same_run,
+            env,
             Break(
                 "no-dev-poetry-2",
                 instruction.start_line,
-                f"`--no-dev` fails: Poetry 2 removed it and {how}",
+                "`--no-dev` fails: Poetry 2 removed it",
                 "use `--only main`",
                 fixed_by="MIG001",  # its nature: `--no-dev` -> `--without dev` / `--only main`
-            )
-        ]
+            ),
+        )
 
     def _removed_source_option(
         self, instruction: Instruction, args: list[str], same_run: list[SimpleCommand], env: dict[str, str]
@@ -1231,17 +1231,26 @@ class StageScope:
         option = next((a for a in args if a in REMOVED_SOURCE_OPTIONS), None)
         if option is None:
             return []
-        version, how = self._poetry_version(instruction, same_run, env)
-        if version is None or version < (2,):
-            return []
-        return [
+        return self._removed_in_poetry_2(
+            instruction,
+            same_run,
+            env,
             Break(
                 "removed-poetry-option",
                 instruction.start_line,
-                f"`poetry source add {option}` fails: Poetry 2 removed {option} and {how}",
+                f"`poetry source add {option}` fails: Poetry 2 removed {option}",
                 f"use `{REMOVED_SOURCE_OPTIONS[option]}`, or pin Poetry 1.8.5",
-            )
-        ]
+            ),
+        )
+
+    def _removed_in_poetry_2(
+        self, instruction: Instruction, same_run: list[SimpleCommand], env: dict[str, str], broken: Break
+    ) -> list[Break]:
+        """``broken`` (what Poetry 2 removed) when the Poetry installed before is 2 or later, saying how it gets there."""
+        version, how = self._poetry_version(instruction, same_run, env)
+        if version is None or version < (2,):
+            return []
+        return [replace(broken, reason=f"{broken.reason} and {how}")]
 
     def _poetry_version(
         self, instruction: Instruction, same_run: list[SimpleCommand], env: dict[str, str]
@@ -1264,7 +1273,7 @@ class StageScope:
                 args = _argv(command)[1:]
             if args is not None and "install" in args:
                 for word in args:
-                    match = POETRY_SPEC_RE.match(word)
+                    match = POETRY_REQUIREMENT_RE.match(word)
                     if not match:
                         continue
                     spec = (match["spec"] or "").strip()

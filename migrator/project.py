@@ -4,20 +4,30 @@ Transforms are pure, so everything they may want to know about files in the buil
 context is gathered here: the manifests of each project found (the context root and
 subfolders a Dockerfile may copy from), which files exist, and .dockerignore.
 Without any of it the tool still works from what the Dockerfile shows, conservatively.
+
+What only some Dockerfiles need (start scripts and compose files, the imports of the
+project's code) is read when a transform first looks at it (Deferred,
+DeferredLaunchers), not up front: a one-file run paid for reading a project's whole
+poetry.lock with tomllib (20 to 120 ms on real projects) to answer a question that only
+a `virtualenvs.create false` install asks. Transforms still do no I/O of their own: they
+read fields of the context, which are the same whichever moment the edge reads them.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from migrator.launchers import NO_LAUNCHERS, Launchers, read_launchers
+from migrator.launchers import NO_LAUNCHERS, DeferredLaunchers, Launchers, read_launchers
 from migrator.poetry_lock import read_lock_writers, read_locked_names
 from migrator.python_imports import ProjectImports, read_imports
 from migrator.record import dataclass, field
-from migrator.run_files import read_run_files
+from migrator.run_files import ContextTexts, read_run_files
+
+_V = TypeVar("_V")
 
 SKIP_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
 MAX_DEPTH = 3  # monorepo subfolders a Dockerfile copies from: backend/, services/api/
@@ -77,15 +87,15 @@ class ProjectContext:
     launchers: Launchers = NO_LAUNCHERS  # compose services and scripts that start the container
     # Relative path -> text of entrypoint/start scripts, action.yml and devcontainer.json
     # (migrator.run_files): what the image runs and who runs it.
-    run_files: dict[str, str] = field(default_factory=dict)
+    run_files: Mapping[str, str] = field(default_factory=dict)
     # project folder -> normalised package names its poetry.lock provides (absent: unknown)
     locked: dict[str, frozenset[str]] = field(default_factory=dict)
-    imports: dict[str, ProjectImports] = field(default_factory=dict)  # per project folder, as `projects`
+    imports: Mapping[str, ProjectImports] = field(default_factory=dict)  # per project folder, as `projects`
     # The Dockerfile being migrated, relative to the context (posix); None when unknown or outside it.
     dockerfile: str | None = None
     # project folder -> the Poetry that wrote its poetry.lock (absent: unknown); MIG001 keeps
     # the setuptools a Poetry 1 venv was seeded with.
-    lock_writers: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    lock_writers: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def known(self) -> bool:
@@ -114,6 +124,31 @@ class ProjectContext:
 EMPTY_CONTEXT = ProjectContext(root=None)
 
 
+class Deferred(Mapping[str, _V]):
+    """A mapping read from the build context the first time it is looked into, then kept."""
+
+    def __init__(self, read: Callable[[], Mapping[str, _V]]) -> None:
+        self._read: Callable[[], Mapping[str, _V]] | None = read
+        self._found: Mapping[str, _V] = {}
+
+    def _data(self) -> Mapping[str, _V]:
+        if self._read is not None:
+            self._found, self._read = self._read(), None
+        return self._found
+
+    def __getitem__(self, key: str) -> _V:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __repr__(self) -> str:
+        return f"Deferred({dict(self._data())!r})"
+
+
 def read_context(root: Path | None) -> ProjectContext:
     if root is None:
         return EMPTY_CONTEXT
@@ -135,6 +170,7 @@ def read_context(root: Path | None) -> ProjectContext:
         warnings.append(
             f"no pyproject.toml in {root}: working from the Dockerfile alone (use --context for the build context)"
         )
+    texts = ContextTexts(root)  # the scripts both run_files and launchers read, once
     dockerignore = None
     ignore_file = root / ".dockerignore"
     if ignore_file.is_file():
@@ -149,11 +185,11 @@ def read_context(root: Path | None) -> ProjectContext:
         files=frozenset(files),
         dockerignore=dockerignore,
         warnings=tuple(warnings),
-        launchers=read_launchers(root, frozenset(files)),
-        run_files=read_run_files(root, files),
+        launchers=DeferredLaunchers(lambda: read_launchers(root, frozenset(files), texts)),
+        run_files=Deferred(lambda: read_run_files(root, files, texts)),
         locked=read_locked_names(root, [d for d, p in projects.items() if p.has_poetry_lock]),
-        imports=read_imports(root, [d for d, p in projects.items() if p.is_poetry]),
-        lock_writers=read_lock_writers(root, [d for d, p in projects.items() if p.has_poetry_lock]),
+        imports=Deferred(lambda: read_imports(root, [d for d, p in projects.items() if p.is_poetry])),
+        lock_writers=Deferred(lambda: read_lock_writers(root, [d for d, p in projects.items() if p.has_poetry_lock])),
     )
 
 

@@ -7,6 +7,10 @@ privileges with gosu, chown a volume at start) or on who builds and runs the ima
 texts they may want are gathered here: entrypoint and start scripts, action.yml /
 action.yaml and devcontainer.json. Reading is bounded in count and size, so that a
 huge context never slows a bulk run; a file that cannot be read is simply absent.
+
+ContextTexts is the one reader of these files: MIG005 (through read_run_files) and
+MIG003's check for scripts that run Poetry (migrator.launchers) each ask their own
+question of the same bytes, which are read from disk once.
 """
 
 from __future__ import annotations
@@ -29,6 +33,29 @@ NAMED_FILES = (
 )
 MAX_FILE_CHARS = 64 * 1024  # more than any entrypoint needs; the rest of a larger file is not read
 MAX_FILES = 40
+MAX_READ_BYTES = 256_000  # the largest script migrator.launchers reads whole
+
+
+class ContextTexts:
+    """The first bytes of the build context's files, each read from disk once.
+
+    Up to MAX_READ_BYTES + 1 bytes are kept, so a reader can tell a file that is larger
+    than MAX_READ_BYTES (launchers skip it) from one that is not.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._read: dict[str, bytes | None] = {}
+
+    def head(self, relative: str) -> bytes | None:
+        """Up to MAX_READ_BYTES + 1 bytes of the file; None when it cannot be read."""
+        if relative not in self._read:
+            try:
+                with open(self.root / relative, "rb") as handle:
+                    self._read[relative] = handle.read(MAX_READ_BYTES + 1)
+            except OSError:
+                self._read[relative] = None
+        return self._read[relative]
 
 
 def is_run_file(relative: str) -> bool:
@@ -40,16 +67,16 @@ def is_run_file(relative: str) -> bool:
     return bool(SCRIPT_NAME_RE.search(name)) and (name.endswith((".sh", ".bash")) or "." not in name)
 
 
-def read_run_files(root: Path, files: frozenset[str] | set[str]) -> dict[str, str]:
+def read_run_files(root: Path, files: frozenset[str] | set[str], reader: ContextTexts | None = None) -> dict[str, str]:
     """Relative path -> text of the files that say how the image runs (bounded)."""
+    reader = reader or ContextTexts(root)
     wanted = sorted((f for f in files if is_run_file(f)), key=lambda f: (f not in NAMED_FILES, f.count("/"), f))
     texts: dict[str, str] = {}
     for relative in wanted[:MAX_FILES]:
-        try:
-            with open(root / relative, "rb") as handle:
-                data = handle.read(MAX_FILE_CHARS)
-        except OSError:
+        head = reader.head(relative)
+        if head is None:
             continue
+        data = head[:MAX_FILE_CHARS]
         if b"\0" in data:
             continue  # a binary, not a script
         texts[relative] = data.decode("utf-8", errors="replace")

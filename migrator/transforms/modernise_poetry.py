@@ -137,7 +137,7 @@ from migrator.shell import SimpleCommand, run_commands
 from migrator.transform import Note, Outcome, Safety, Settings, Transform
 from migrator.transforms.copy_order import copied_project_dir
 
-POETRY_REQUIREMENT_RE = re.compile(r"^poetry(\[[^\]]*\])?\s*(?P<spec>[=<>~!].*)?$")
+POETRY_REQUIREMENT_RE = releases.POETRY_REQUIREMENT_RE
 EXACT_PIN_RE = re.compile(r"^==\s*(?P<version>\d+(\.\d+)*([a-z]+\d*)?)$")
 FED_BY_VARIABLE_RE = re.compile(r"^==\s*\$\{?POETRY_VERSION\}?$")
 # Where the curl installer, get-poetry.py and pipx put Poetry: a later use of these

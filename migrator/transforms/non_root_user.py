@@ -87,6 +87,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
+from collections.abc import Mapping
 
 from migrator.analysis import (
     base_image_family,
@@ -463,7 +464,7 @@ def _cache_venv_install(chain: list[Stage]) -> tuple[Instruction, str] | None:
     return None
 
 
-def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: dict[str, str]) -> Note | None:
+def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: Mapping[str, str]) -> Note | None:
     commands = [i for s in chain for i in (s.last("ENTRYPOINT"), s.last("CMD")) if i is not None]
     for instruction in commands:
         for word in command_words(instruction):
@@ -483,7 +484,7 @@ def _switches_user(doc: Dockerfile, chain: list[Stage], run_files: dict[str, str
     return None
 
 
-def _scripts_run(chain: list[Stage], instruction: Instruction, run_files: dict[str, str]) -> list[str]:
+def _scripts_run(chain: list[Stage], instruction: Instruction, run_files: Mapping[str, str]) -> list[str]:
     """The scripts the command runs; those whose context path ends the command's word win over same-named others."""
     found = scripts_run(chain, instruction, run_files)
     words = command_words(instruction)
@@ -504,7 +505,7 @@ def _with_copied_stages(doc: Dockerfile, chain: list[Stage]) -> list[Stage]:
     return found
 
 
-def _starts_system_daemons(chain: list[Stage], copied: list[Stage], run_files: dict[str, str]) -> Note | None:
+def _starts_system_daemons(chain: list[Stage], copied: list[Stage], run_files: Mapping[str, str]) -> Note | None:
     """A command, or the script it runs, that starts a system service beside the app (configured under /etc)."""
     for instruction in commands(chain):
         for word in command_words(instruction):
