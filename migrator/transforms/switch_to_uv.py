@@ -18,6 +18,12 @@ What it does
     does not depend on the source tree staying where it was built (the runtime
     stage copies the whole project folder today, so both would run; this one keeps
     working if it ever copies only the venv, as uv's Docker guide recommends).
+    `--frozen` on that root install when a `uv sync --locked --no-install-project`
+    of the same stage came before it: that sync already checked uv.lock against the
+    same pyproject.toml (bind-mounted or copied from the same context), so the sync
+    that re-runs after every source edit installs the project from the lock and
+    resolves nothing (with `--locked` it resolves again to re-check the lock:
+    "Resolved N packages" in its build log). A lone sync keeps `--locked`.
     Opt-in (`--uv`): pyproject.toml and the lock are converted with it
     (migrator/uv_project.py), so the Dockerfile alone never switches; selected by
     code without `--uv` it refuses unless the project already has a uv.lock.
@@ -336,7 +342,8 @@ def _switch_run(stage: Stage, instruction: Instruction, plan: StagePlan, project
             if any("poetry" in w.lower() for w in command.argv):
                 raise Refusal(instruction.start_line, f"`{' '.join(command.argv)}` needs Poetry; switch it by hand")
         elif sub[0] in ("install", "sync"):
-            replaced[k] = " ".join(_uv_sync(instruction, _with_dependency_selection(stage, sub[1]), project))
+            args = _with_dependency_selection(stage, sub[1])
+            replaced[k] = " ".join(_uv_sync(instruction, args, project, lock_checked=plan.syncs > 0))
         elif sub[0] == "run":
             # Poetry ran it in the project's venv; `uv run --no-sync` does the same with the synced one.
             replaced[k] = "uv run --no-sync " + _after_poetry_run(instruction, command)
@@ -452,8 +459,15 @@ def _with_dependency_selection(stage: Stage, args: list[str]) -> list[str]:
     return [a for a in args if a != "--only-root"]
 
 
-def _uv_sync(instruction: Instruction, args: list[str], project: ProjectContext) -> list[str]:
-    """`poetry install` options as `uv sync` options (groups, extras, root or not)."""
+def _uv_sync(
+    instruction: Instruction, args: list[str], project: ProjectContext, lock_checked: bool = False
+) -> list[str]:
+    """`poetry install` options as `uv sync` options (groups, extras, root or not).
+
+    `lock_checked`: an earlier `uv sync --locked` of this stage already checked uv.lock
+    against the same pyproject.toml, so the project sync after the source COPY takes
+    `--frozen` and installs from the lock without resolving again.
+    """
     root = project.project("") if project is not None else None
     other_groups = [g for g in (root.groups if root else ()) if g != "dev"]
     no_project = False
@@ -477,7 +491,7 @@ def _uv_sync(instruction: Instruction, args: list[str], project: ProjectContext)
         elif name not in IGNORED_OPTIONS:
             raise Refusal(instruction.start_line, f"`poetry install {word}` has no uv equivalent; switch it by hand")
         k += 1
-    argv = ["uv", "sync", "--locked"]
+    argv = ["uv", "sync", "--frozen" if lock_checked and not no_project else "--locked"]
     if no_project:
         argv.append("--no-install-project")
     argv += selection

@@ -134,7 +134,7 @@ CHANGED = [
         + "WORKDIR /app\n"
         + DEPS_SYNC.format(groups="--no-dev")
         + "COPY . .\n"
-        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-editable\n"
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-editable\n"
         + RUNTIME,
         id="design-doc-shape",
     ),
@@ -222,7 +222,8 @@ CHANGED = [
         + "WORKDIR /srv\n"
         + DEPS_SYNC.format(groups="").replace(" \n", "\n")
         + "COPY src ./src\n"
-        + DEPS_SYNC.format(groups="--no-editable").replace(" --no-install-project", ""),
+        # The lock was checked by the sync above: the project sync is --frozen.
+        + DEPS_SYNC.format(groups="--no-editable").replace(" --no-install-project", "").replace("--locked", "--frozen"),
         id="installer-script-add-globbed-lock-custom-cache-source-subset-copied",
     ),
     pytest.param(
@@ -368,7 +369,8 @@ def test_any_mix_switches_cleanly_or_is_refused(lines):
 
 def test_only_root_install_syncs_what_the_dependency_install_selected():
     # MIG002 writes the root install as `poetry install --only-root`: uv has no project-only
-    # sync, so it syncs the dependency install's groups again, with the project.
+    # sync, so it syncs the dependency install's groups again, with the project, from the lock
+    # the dependency sync checked (--frozen: nothing is resolved again after a source edit).
     text = (
         FROM
         + POETRY_SETUP
@@ -377,5 +379,6 @@ def test_only_root_install_syncs_what_the_dependency_install_selected():
     )
     result = run_twice(TRANSFORM, text, context(groups=("dev",)), UV)
     assert result.endswith(
-        "COPY . .\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-editable\n"
+        "COPY . .\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-editable\n"
     )
+    assert "uv sync --locked --no-install-project --no-dev" in result
