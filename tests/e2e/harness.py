@@ -53,6 +53,9 @@ UV_PROJECT_SYNC_RE = re.compile(r"\buv\s+sync\b(?!.*--no-install-project)")
 # `Downloading name (2.0MiB)` / ` Downloaded name`.
 UV_CHANGE_RE = re.compile(r"^\s*([+~-]) ([A-Za-z0-9][A-Za-z0-9._-]*)")
 UV_PREPARED_RE = re.compile(r"^\s*Prepared (\d+) packages?\b")
+# `--locked` re-checks uv.lock against pyproject.toml by resolving ("Resolved 8 packages in 34ms");
+# `--frozen` installs from the lock as it is and prints no such line.
+UV_RESOLVED_RE = re.compile(r"^\s*Resolved \d+ packages?\b")
 UV_DOWNLOAD_RE = re.compile(r"^\s*Download(?:ing|ed) ([A-Za-z0-9][A-Za-z0-9._-]*)")
 # Set E2E_LOG_DIR to keep every build log (CI artifacts, or reading a surprise by hand).
 LOG_DIR = os.environ.get("E2E_LOG_DIR")
@@ -229,41 +232,45 @@ def normalized(name: str) -> str:
 
 @dataclass(frozen=True)
 class UvSyncReport:
-    """What one `uv sync` step's output says it installed, removed, prepared and downloaded."""
+    """What one `uv sync` step's output says it resolved, installed, removed, prepared and downloaded."""
 
     changed: tuple[str, ...]  # `+ name==1.0`, `- name==1.0`, `~ name==1.0`, as uv prints them
     prepared: int
     downloaded: tuple[str, ...]
+    resolved: bool = False  # it resolved the project's requirements again (`--locked`)
 
     def names(self) -> set[str]:
         return {normalized(match.group(2)) for line in self.changed if (match := UV_CHANGE_RE.match(line))}
 
     def only(self, project: str | None) -> bool:
-        """Nothing but the project (if any) was installed, built or downloaded."""
+        """Nothing was resolved, and nothing but the project (if any) was installed, built or downloaded."""
         allowed = {normalized(project)} if project else set()
         return (
-            self.names() <= allowed
+            not self.resolved
+            and self.names() <= allowed
             and self.prepared <= len(self.names())
             and {normalized(n) for n in self.downloaded} <= allowed
         )
 
     def describe(self) -> str:
         return (
-            f"changed {', '.join(self.changed) or 'nothing'}; prepared {self.prepared}; "
-            f"downloaded {', '.join(self.downloaded) or 'nothing'}"
+            f"{'resolved again' if self.resolved else 'resolved nothing'}; changed {', '.join(self.changed) or 'nothing'}; "
+            f"prepared {self.prepared}; downloaded {', '.join(self.downloaded) or 'nothing'}"
         )
 
 
 def uv_sync_report(step: BuildStep) -> UvSyncReport:
-    changed, prepared, downloaded = [], 0, []
+    changed, prepared, downloaded, resolved = [], 0, [], False
     for line in step.log:
-        if UV_CHANGE_RE.match(line):
+        if UV_RESOLVED_RE.match(line):
+            resolved = True
+        elif UV_CHANGE_RE.match(line):
             changed.append(line.strip())
         elif count := UV_PREPARED_RE.match(line):
             prepared += int(count.group(1))
         elif download := UV_DOWNLOAD_RE.match(line):
             downloaded.append(download.group(1))
-    return UvSyncReport(tuple(changed), prepared, tuple(downloaded))
+    return UvSyncReport(tuple(changed), prepared, tuple(downloaded), resolved)
 
 
 def resolves_dependencies(step: BuildStep, project: str | None = None) -> bool:

@@ -106,9 +106,8 @@ def run_step(instruction: str, *output: str):
     return parse_build_log(text + "#9 DONE 1.0s\n")[0]
 
 
-# What uv 0.13 prints when the dependencies are already in the venv and only the project is new.
+# What uv 0.13's `uv sync --frozen` prints when the dependencies are already in the venv.
 UV_PROJECT_ONLY = (
-    "Resolved 12 packages in 1ms",
     "   Building console-app @ file:///code",
     "      Built console-app @ file:///code",
     "Prepared 1 package in 520ms",
@@ -135,7 +134,7 @@ def test_what_resolves_dependencies(instruction, resolving):
 
 
 def test_a_uv_sync_that_installed_only_the_project_resolves_nothing():
-    step = run_step("RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-editable", *UV_PROJECT_ONLY)
+    step = run_step("RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-editable", *UV_PROJECT_ONLY)
     assert uv_sync_report(step).names() == {"console-app"}
     assert not resolves_dependencies(step, "Console_App")
 
@@ -147,6 +146,7 @@ def test_a_uv_sync_that_installed_only_the_project_resolves_nothing():
         pytest.param(("Prepared 2 packages in 1s", " + console-app==0.1.0"), id="a-second-package-built"),
         pytest.param(("Downloading numpy (15.2MiB)", " + console-app==0.1.0"), id="a-download"),
         pytest.param((" - idna==3.7", " + console-app==0.1.0"), id="a-dependency-removed"),
+        pytest.param(("Resolved 12 packages in 1ms", *UV_PROJECT_ONLY), id="the-lock-resolved-again-with-locked"),
     ],
 )
 def test_a_uv_sync_that_installed_more_than_the_project_resolves(output):
@@ -154,6 +154,6 @@ def test_a_uv_sync_that_installed_more_than_the_project_resolves(output):
 
 
 def test_a_uv_sync_of_a_project_that_is_no_package_may_install_nothing():
-    quiet = run_step("RUN uv sync --locked", "Resolved 5 packages in 1ms", "Audited 4 packages in 0.1ms")
+    quiet = run_step("RUN uv sync --frozen", "Audited 4 packages in 0.1ms")
     assert not resolves_dependencies(quiet, None)
-    assert resolves_dependencies(run_step("RUN uv sync --locked", " + console-app==0.1.0"), None)
+    assert resolves_dependencies(run_step("RUN uv sync --frozen", " + console-app==0.1.0"), None)
