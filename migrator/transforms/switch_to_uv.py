@@ -24,6 +24,13 @@ What it does
     that re-runs after every source edit installs the project from the lock and
     resolves nothing (with `--locked` it resolves again to re-check the lock:
     "Resolved N packages" in its build log). A lone sync keeps `--locked`.
+    `--reinstall-package NAME` beside `--no-editable`: uv keys its cached build of a
+    local project on pyproject.toml (its default cache-keys), not on the source, so
+    after a source-only edit a sync from the warm cache mount installed the wheel of
+    the earlier build and the image ran the old code (seen in the e2e rebuild logs:
+    "Installed 1 package" with no "Built"; astral-sh/uv#13685). Reinstalling the
+    project by name rebuilds it from the copied source; a project whose name is not
+    known is installed editable instead, which follows the copied source.
     Opt-in (`--uv`): pyproject.toml and the lock are converted with it
     (migrator/uv_project.py), so the Dockerfile alone never switches; selected by
     code without `--uv` it refuses unless the project already has a uv.lock.
@@ -496,8 +503,15 @@ def _uv_sync(
         argv.append("--no-install-project")
     argv += selection
     if not no_project:
+        if root is not None and root.package_mode and not root.name:
+            # No name to rebuild by (see below): an editable install follows the copied source.
+            return argv
         # The venv gets a real copy of the project, so it does not depend on where the source is.
         argv.append("--no-editable")
+        if root is not None and root.package_mode and root.name:
+            # uv keys its cached build of the project on pyproject.toml, not on the source: from
+            # a warm cache mount it would install the wheel of an earlier build (stale code).
+            argv += ["--reinstall-package", root.name]
     return argv
 
 

@@ -177,3 +177,5 @@ def test_source_edit_reruns_only_the_project_sync(case, switched):
     for instruction, report in side.uv_project_syncs:
         # Evidence, not absence of it: the project is exactly what the re-run sync says it installed.
         assert report.names() == expected, (instruction, report.describe())
+        # Built again from the edited source: a wheel from uv's cache mount would be the old code.
+        assert report.prepared == len(expected), (instruction, report.describe())
