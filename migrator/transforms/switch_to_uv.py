@@ -18,6 +18,19 @@ What it does
     does not depend on the source tree staying where it was built (the runtime
     stage copies the whole project folder today, so both would run; this one keeps
     working if it ever copies only the venv, as uv's Docker guide recommends).
+    `--frozen` on that root install when a `uv sync --locked --no-install-project`
+    of the same stage came before it: that sync already checked uv.lock against the
+    same pyproject.toml (bind-mounted or copied from the same context), so the sync
+    that re-runs after every source edit installs the project from the lock and
+    resolves nothing (with `--locked` it resolves again to re-check the lock:
+    "Resolved N packages" in its build log). A lone sync keeps `--locked`.
+    `--reinstall-package NAME` beside `--no-editable`: uv keys its cached build of a
+    local project on pyproject.toml (its default cache-keys), not on the source, so
+    after a source-only edit a sync from the warm cache mount installed the wheel of
+    the earlier build and the image ran the old code (seen in the e2e rebuild logs:
+    "Installed 1 package" with no "Built"; astral-sh/uv#13685). Reinstalling the
+    project by name rebuilds it from the copied source; a project whose name is not
+    known is installed editable instead, which follows the copied source.
     Opt-in (`--uv`): pyproject.toml and the lock are converted with it
     (migrator/uv_project.py), so the Dockerfile alone never switches; selected by
     code without `--uv` it refuses unless the project already has a uv.lock.
@@ -341,7 +354,8 @@ def _switch_run(stage: Stage, instruction: Instruction, plan: StagePlan, project
             if any("poetry" in w.lower() for w in command.argv):
                 raise Refusal(instruction.start_line, f"`{' '.join(command.argv)}` needs Poetry; switch it by hand")
         elif sub[0] in ("install", "sync"):
-            argv = _uv_sync(instruction, _with_dependency_selection(stage, sub[1]), project)
+            args = _with_dependency_selection(stage, sub[1])
+            argv = _uv_sync(instruction, args, project, lock_checked=plan.syncs > 0)
             if sub[0] == "install" and _seeded_venv(stage, instruction):
                 # MIG001 seeded the venv with setuptools the app may import; an exact sync would remove it.
                 argv.append("--inexact")
@@ -473,8 +487,15 @@ def _seeded_venv(stage: Stage, instruction: Instruction) -> bool:
     )
 
 
-def _uv_sync(instruction: Instruction, args: list[str], project: ProjectContext) -> list[str]:
-    """`poetry install` options as `uv sync` options (groups, extras, root or not)."""
+def _uv_sync(
+    instruction: Instruction, args: list[str], project: ProjectContext, lock_checked: bool = False
+) -> list[str]:
+    """`poetry install` options as `uv sync` options (groups, extras, root or not).
+
+    `lock_checked`: an earlier `uv sync --locked` of this stage already checked uv.lock
+    against the same pyproject.toml, so the project sync after the source COPY takes
+    `--frozen` and installs from the lock without resolving again.
+    """
     root = project.project("") if project is not None else None
     other_groups = [g for g in (root.groups if root else ()) if g != "dev"]
     no_project = False
@@ -498,13 +519,20 @@ def _uv_sync(instruction: Instruction, args: list[str], project: ProjectContext)
         elif name not in IGNORED_OPTIONS:
             raise Refusal(instruction.start_line, f"`poetry install {word}` has no uv equivalent; switch it by hand")
         k += 1
-    argv = ["uv", "sync", "--locked"]
+    argv = ["uv", "sync", "--frozen" if lock_checked and not no_project else "--locked"]
     if no_project:
         argv.append("--no-install-project")
     argv += selection
     if not no_project:
+        if root is not None and root.package_mode and not root.name:
+            # No name to rebuild by (see below): an editable install follows the copied source.
+            return argv
         # The venv gets a real copy of the project, so it does not depend on where the source is.
         argv.append("--no-editable")
+        if root is not None and root.package_mode and root.name:
+            # uv keys its cached build of the project on pyproject.toml, not on the source: from
+            # a warm cache mount it would install the wheel of an earlier build (stale code).
+            argv += ["--reinstall-package", root.name]
     return argv
 
 

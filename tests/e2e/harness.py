@@ -44,8 +44,19 @@ SIDES = ("original", "migrated")
 REBUILD_ATTEMPTS = 3
 POETRY_ITSELF_RE = re.compile(r"\bpip3? install\b(?!.*\s-r\s).*\bpoetry\b")
 STEP_POSITION_RE = re.compile(r"^\[(?:(\S+) )?(\d+)/\d+\]")
-# Installing the project alone (its dependencies already there) resolves nothing.
-PROJECT_ONLY_RE = re.compile(r"--only-root\b|\buv\s+sync\b.*\s--no-deps\b")
+# Installing the project alone (its dependencies already there) resolves nothing. Poetry
+# says so in the command; `uv sync` has no project-only option, so a uv sync that installs
+# the project is judged by what its build log says it installed (uv_sync_report).
+ONLY_ROOT_RE = re.compile(r"--only-root\b")
+UV_PROJECT_SYNC_RE = re.compile(r"\buv\s+sync\b(?!.*--no-install-project)")
+# uv's own lines in a RUN's output: ` + name==1.0 (from file:///app)`, `Prepared 2 packages in 3ms`,
+# `Downloading name (2.0MiB)` / ` Downloaded name`.
+UV_CHANGE_RE = re.compile(r"^\s*([+~-]) ([A-Za-z0-9][A-Za-z0-9._-]*)")
+UV_PREPARED_RE = re.compile(r"^\s*Prepared (\d+) packages?\b")
+# `--locked` re-checks uv.lock against pyproject.toml by resolving ("Resolved 8 packages in 34ms");
+# `--frozen` installs from the lock as it is and prints no such line.
+UV_RESOLVED_RE = re.compile(r"^\s*Resolved \d+ packages?\b")
+UV_DOWNLOAD_RE = re.compile(r"^\s*Download(?:ing|ed) ([A-Za-z0-9][A-Za-z0-9._-]*)")
 # Set E2E_LOG_DIR to keep every build log (CI artifacts, or reading a surprise by hand).
 LOG_DIR = os.environ.get("E2E_LOG_DIR")
 
@@ -72,12 +83,17 @@ class Case:
     uv: bool = True
 
 
-def load_cases(corpus: Path = CORPUS) -> list[Case]:
+def load_cases(corpus: Path = CORPUS, pattern: str = "e2e-*") -> list[Case]:
     cases = []
-    for e2e_toml in sorted(corpus.glob("e2e-*/e2e.toml")):
+    for e2e_toml in sorted(corpus.glob(f"{pattern}/e2e.toml")):
         spec = tomllib.loads(e2e_toml.read_text(encoding="utf-8"))
         cases.append(Case(name=e2e_toml.parent.name, directory=e2e_toml.parent, **spec))
     return cases
+
+
+def load_uv_cases(corpus: Path = CORPUS) -> list[Case]:
+    """corpus/uv-*: apps migrated with and without --uv, side by side (tests/e2e/test_uv.py)."""
+    return load_cases(corpus, "uv-*")
 
 
 @dataclass(frozen=True)
@@ -171,6 +187,7 @@ class SideRun:
     uid: str | None = None
     rebuild: Build | None = None
     rebuild_attempts: int = 0
+    project: str | None = None  # the name the project installs under, for judging a re-run `uv sync`
 
     @property
     def cache_lost(self) -> bool:
@@ -191,18 +208,95 @@ class SideRun:
         return rebuilt_steps(list(self.rebuild.steps)) if self.rebuild else ()
 
     @property
+    def rerun_steps(self) -> list[BuildStep]:
+        return [s for s in dockerfile_steps(list(self.rebuild.steps)) if s.ran] if self.rebuild else []
+
+    @property
     def rebuilt_resolving(self) -> tuple[str, ...]:
         """Steps that re-ran after the source edit and check or install dependencies."""
-        return tuple(i for i in self.rebuilt if resolves_dependencies(i))
+        return tuple(s.instruction or "" for s in self.rerun_steps if resolves_dependencies(s, self.project))
+
+    @property
+    def uv_project_syncs(self) -> list[tuple[str, UvSyncReport]]:
+        """Each `uv sync` that re-ran after the edit, with what its log says it did."""
+        return [
+            (s.instruction or "", uv_sync_report(s))
+            for s in self.rerun_steps
+            if UV_PROJECT_SYNC_RE.search(s.instruction or "")
+        ]
 
 
-def resolves_dependencies(instruction: str) -> bool:
-    """A RUN that reads the lock to install dependencies (`poetry install --only-root` does not count)."""
-    return (
-        instruction.startswith("RUN")
-        and DEPENDENCY_INSTALL_RE.search(instruction) is not None
-        and PROJECT_ONLY_RE.search(instruction) is None
-    )
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class UvSyncReport:
+    """What one `uv sync` step's output says it resolved, installed, removed, prepared and downloaded."""
+
+    changed: tuple[str, ...]  # `+ name==1.0`, `- name==1.0`, `~ name==1.0`, as uv prints them
+    prepared: int
+    downloaded: tuple[str, ...]
+    resolved: bool = False  # it resolved the project's requirements again (`--locked`)
+
+    def names(self) -> set[str]:
+        return {normalized(match.group(2)) for line in self.changed if (match := UV_CHANGE_RE.match(line))}
+
+    def only(self, project: str | None) -> bool:
+        """Nothing was resolved, and nothing but the project (if any) was installed, built or downloaded."""
+        allowed = {normalized(project)} if project else set()
+        return (
+            not self.resolved
+            and self.names() <= allowed
+            and self.prepared <= len(self.names())
+            and {normalized(n) for n in self.downloaded} <= allowed
+        )
+
+    def describe(self) -> str:
+        return (
+            f"{'resolved again' if self.resolved else 'resolved nothing'}; changed {', '.join(self.changed) or 'nothing'}; "
+            f"prepared {self.prepared}; downloaded {', '.join(self.downloaded) or 'nothing'}"
+        )
+
+
+def uv_sync_report(step: BuildStep) -> UvSyncReport:
+    changed, prepared, downloaded, resolved = [], 0, [], False
+    for line in step.log:
+        if UV_RESOLVED_RE.match(line):
+            resolved = True
+        elif UV_CHANGE_RE.match(line):
+            changed.append(line.strip())
+        elif count := UV_PREPARED_RE.match(line):
+            prepared += int(count.group(1))
+        elif download := UV_DOWNLOAD_RE.match(line):
+            downloaded.append(download.group(1))
+    return UvSyncReport(tuple(changed), prepared, tuple(downloaded), resolved)
+
+
+def resolves_dependencies(step: BuildStep, project: str | None = None) -> bool:
+    """A RUN that installs locked dependencies: not `poetry install --only-root`, nor a `uv sync`
+    whose log shows it installed nothing but the project (named `project`, None: no project)."""
+    instruction = step.instruction or ""
+    if not instruction.startswith("RUN") or DEPENDENCY_INSTALL_RE.search(instruction) is None:
+        return False
+    if ONLY_ROOT_RE.search(instruction):
+        return False
+    if UV_PROJECT_SYNC_RE.search(instruction):
+        return not uv_sync_report(step).only(project)
+    return True
+
+
+def project_name(context: Path) -> str | None:
+    """The name the project installs under (PEP 621 first, then Poetry's), None for no package."""
+    try:
+        pyproject = tomllib.loads((context / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    tool = pyproject.get("tool", {})
+    poetry = tool.get("poetry", {})
+    if poetry.get("package-mode") is False or tool.get("uv", {}).get("package") is False:
+        return None
+    return pyproject.get("project", {}).get("name") or poetry.get("name")
 
 
 def step_position(step: BuildStep) -> tuple[str | None, int] | None:
@@ -213,10 +307,15 @@ def step_position(step: BuildStep) -> tuple[str | None, int] | None:
 
 @dataclass
 class CaseRun:
+    """One job of the session's pool: a case's original and migrated pair ("pair"), its
+    `--uv` migration ("uv"), or a uv-* case migrated with and without --uv ("side-by-side")."""
+
     case: Case
+    kind: str = "pair"
     migrated_text: str | None = None
     migrate_problem: str | None = None
     sides: dict[str, SideRun] = field(default_factory=dict)
+    contexts: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     crashed: str | None = None  # a harness error, reported rather than hidden
 
@@ -226,20 +325,21 @@ def copy_case(case: Case, target: Path) -> Path:
     return target
 
 
-def migrate_in_place(dockerfile: Path) -> str | None:
+def migrate_in_place(dockerfile: Path, *flags: str) -> str | None:
     """Run the real CLI as a user would; a problem is returned as text, not raised."""
-    command = [sys.executable, "-m", "migrator", "--write", str(dockerfile)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=dockerfile.parent)
+    command = [sys.executable, "-m", "migrator", "--write", *flags, str(dockerfile)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=dockerfile.parent)
     if done.returncode not in (0, 1):
-        return f"`migrate --write` exited {done.returncode}: {(done.stderr or done.stdout).strip()[-1500:]}"
+        said = " ".join(("--write", *flags))
+        return f"`migrate {said}` exited {done.returncode}: {(done.stderr or done.stdout).strip()[-1500:]}"
     return None
 
 
-def run_case(case: Case, workdir: Path, prefix: str) -> CaseRun:
-    run = CaseRun(case)
+def run_case(case: Case, workdir: Path, prefix: str, kind: str = "pair") -> CaseRun:
+    run = CaseRun(case, kind)
     started = time.monotonic()
     try:
-        _run_case(run, workdir, prefix)
+        {"pair": _run_case, "uv": _run_uv, "side-by-side": _run_side_by_side}[kind](run, workdir, prefix)
     except Exception as exc:  # one broken case must not hide the figures of the others
         run.crashed = f"{type(exc).__name__}: {exc}"
     run.seconds = time.monotonic() - started
@@ -264,13 +364,59 @@ def _run_case(run: CaseRun, workdir: Path, prefix: str) -> None:
             _rebuild_after_source_edit(case, side, side_run, contexts[side], options)
     for side in SIDES:
         side_run = run.sides[side]
-        if not side_run.build.ok:
+        if side_run.build.ok:
+            _observe(case, side_run)
+
+
+def _run_uv(run: CaseRun, workdir: Path, prefix: str) -> None:
+    """`migrate --write --uv`, then build, rebuild after the source edit, and ask, like the migrated side."""
+    case = run.case
+    context = run.contexts["uv"] = copy_case(case, workdir / case.name / "uv")
+    if not case.uv:
+        return  # the test checks that the CLI holds back: no build
+    run.migrate_problem = migrate_in_place(context / "Dockerfile", "--uv")
+    run.migrated_text = (context / "Dockerfile").read_bytes().decode("utf-8", "surrogateescape")
+    if run.migrate_problem:
+        return
+    options = _build_options()
+    side_run = run.sides["uv"] = SideRun(tag=f"{prefix}-{case.name}-uv:e2e", project=project_name(context))
+    side_run.build = _keep_log(
+        case, "uv-build", docker_build(["docker", "build"], context, context / "Dockerfile", side_run.tag, options)
+    )
+    if not side_run.build.ok:
+        return
+    _rebuild_after_source_edit(case, "uv", side_run, context, options)
+    _observe(case, side_run)
+
+
+def _run_side_by_side(run: CaseRun, workdir: Path, prefix: str) -> None:
+    """A uv-* case migrated without and with --uv, each built without the layer cache.
+
+    `--no-cache` instead of `docker builder prune`: the engine is shared, and a prune
+    empties everyone's cache. Cache mounts (pip's, uv's) may still be warm, so the build
+    times printed are figures for the report, never asserted.
+    """
+    case = run.case
+    options = _build_options()
+    for side, flags in (("poetry", ()), ("uv", ("--uv",))):
+        context = run.contexts[side] = copy_case(case, workdir / case.name / side)
+        problem = migrate_in_place(context / "Dockerfile", *flags)
+        side_run = run.sides[side] = SideRun(tag=f"{prefix}-{case.name}-{side}:e2e")
+        if problem:
+            run.migrate_problem = f"{side}: {problem}"
             continue
-        side_run.answer = ask(case, side_run.tag)
-        size = _docker("image", "inspect", "-f", "{{.Size}}", side_run.tag).stdout.strip()
-        side_run.size_bytes = int(size) if size.isdigit() else None
-        probe = _docker("run", "--rm", "--entrypoint", "id", side_run.tag, "-u")
-        side_run.uid = probe.stdout.strip() if probe.returncode == 0 else f"? ({probe.stderr.strip()})"
+        build = docker_build(["docker", "build", "--no-cache"], context, context / "Dockerfile", side_run.tag, options)
+        side_run.build = _keep_log(case, f"{side}-build", build)
+        if build.ok:
+            _observe(case, side_run)
+
+
+def _observe(case: Case, side_run: SideRun) -> None:
+    side_run.answer = ask(case, side_run.tag)
+    size = _docker("image", "inspect", "-f", "{{.Size}}", side_run.tag).stdout.strip()
+    side_run.size_bytes = int(size) if size.isdigit() else None
+    probe = _docker("run", "--rm", "--entrypoint", "id", side_run.tag, "-u")
+    side_run.uid = probe.stdout.strip() if probe.returncode == 0 else f"? ({probe.stderr.strip()})"
 
 
 def _rebuild_after_source_edit(case: Case, side: str, side_run: SideRun, context: Path, options) -> None:
@@ -336,10 +482,16 @@ def remove_images(tags: list[str]) -> None:
 
 def summary_lines(runs: list[CaseRun], total_seconds: float) -> list[str]:
     """The figures CI logs should show: sizes, and what re-ran after a source-only edit."""
-    lines = [f"e2e: {len(runs)} cases in {total_seconds:.0f}s (wall clock, builds in parallel)"]
+    lines = [f"e2e: {len(runs)} jobs in {total_seconds:.0f}s (wall clock, builds in parallel)"]
     for run in runs:
         if run.crashed or run.migrate_problem:
-            lines.append(f"  {run.case.name}: {run.crashed or run.migrate_problem}")
+            lines.append(f"  {run.kind} {run.case.name}: {run.crashed or run.migrate_problem}")
+            continue
+        if run.kind == "uv":
+            lines.append(uv_summary_line(run))
+            continue
+        if run.kind == "side-by-side":
+            lines.append(side_by_side_line(run))
             continue
         original, migrated = run.sides.get("original"), run.sides.get("migrated")
         parts = [f"  {run.case.name} ({run.seconds:.0f}s):"]
@@ -369,3 +521,36 @@ def summary_lines(runs: list[CaseRun], total_seconds: float) -> list[str]:
             )
         lines.append(" ".join(parts))
     return lines
+
+
+def uv_summary_line(run: CaseRun) -> str:
+    """What re-ran after the edit on the --uv path, and what each re-run `uv sync` installed."""
+    side = run.sides.get("uv")
+    head = f"  uv {run.case.name} ({run.seconds:.0f}s):"
+    if side is None:
+        return f"{head} not switched (the CLI holds back)"
+    if side.build is None or not side.build.ok:
+        return f"{head} build FAILED"
+    if side.rebuild is None or not side.rebuild.ok:
+        return f"{head} rebuild FAILED"
+    dep = side.dependency_step
+    dep_state = "?" if dep is None else ("cached" if dep.status == "cached" else "re-ran")
+    retried = " (retried: the build cache was pruned meanwhile)" if side.rebuild_attempts > 1 else ""
+    syncs = "; ".join(f"{i.split('uv sync', 1)[1].strip()}: {r.describe()}" for i, r in side.uv_project_syncs)
+    size = f"{side.size_bytes / 1e6:.1f} MB" if side.size_bytes else "?"
+    return (
+        f"{head} {size}, uid {side.uid}, build {side.build.seconds:.1f}s, rebuild {side.rebuild.seconds:.1f}s{retried}, "
+        f"dependency sync {dep_state}; re-ran after the edit: {' | '.join(side.rebuilt) or 'nothing'} "
+        f"({len(side.rebuilt_resolving) or 'none'} resolving dependencies); "
+        f"project sync after the source: {syncs or 'none in this Dockerfile'} (project {side.project or 'none'})"
+    )
+
+
+def side_by_side_line(run: CaseRun) -> str:
+    poetry, uv = run.sides["poetry"].build, run.sides["uv"].build
+    if not (poetry and uv and poetry.ok and uv.ok):
+        return f"  uv {run.case.name}: a build failed"
+    return (
+        f"  uv {run.case.name}: build without the layer cache, without --uv {poetry.seconds:.1f}s, "
+        f"with --uv {uv.seconds:.1f}s ({poetry.seconds / uv.seconds:.1f}x faster; builds in parallel, cache mounts warm)"
+    )

@@ -25,7 +25,7 @@ def case(request):
 
 @pytest.fixture
 def run(case, e2e_runs) -> CaseRun:
-    result = e2e_runs[case.name]
+    result = e2e_runs[(case.name, "pair")]
     if result.crashed:
         pytest.fail(f"{case.name}: the harness broke: {result.crashed}", pytrace=False)
     if result.migrate_problem:

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from migrator.verify import parse_build_log
-from tests.e2e.harness import MIRROR_URL, cache_disturbed, load_cases, resolves_dependencies
+from tests.e2e.harness import MIRROR_URL, cache_disturbed, load_cases, resolves_dependencies, uv_sync_report
 
 CASES = load_cases()
 
@@ -100,6 +100,23 @@ def test_a_step_before_a_cached_install_that_ran_again_means_a_pruned_cache():
     assert cache_disturbed(log)
 
 
+def run_step(instruction: str, *output: str):
+    """One RUN step as plain progress shows it: its instruction, its output lines, done."""
+    text = f"#9 [build 7/8] {instruction}\n" + "".join(f"#9 0.{n} {line}\n" for n, line in enumerate(output, 1))
+    return parse_build_log(text + "#9 DONE 1.0s\n")[0]
+
+
+# What uv 0.13's `uv sync --frozen` prints when the dependencies are already in the venv.
+UV_PROJECT_ONLY = (
+    "   Building console-app @ file:///code",
+    "      Built console-app @ file:///code",
+    "Prepared 1 package in 520ms",
+    "Installed 1 package in 1ms",
+    " + console-app==0.1.0 (from file:///code)",
+    "Bytecode compiled 3 files in 30ms",
+)
+
+
 @pytest.mark.parametrize(
     ("instruction", "resolving"),
     [
@@ -107,11 +124,36 @@ def test_a_step_before_a_cached_install_that_ran_again_means_a_pruned_cache():
         ("RUN poetry install --only main", True),
         ("RUN poetry sync --no-root", True),
         ("RUN pip install -r requirements.txt", True),
-        ("RUN uv sync --locked", True),
-        ("RUN uv sync --locked --no-deps", False),
+        ("RUN uv sync --locked --no-install-project", True),
         ("COPY . .", False),
         ("RUN python manage.py collectstatic --noinput", False),
     ],
 )
 def test_what_resolves_dependencies(instruction, resolving):
-    assert resolves_dependencies(instruction) is resolving
+    assert resolves_dependencies(run_step(instruction)) is resolving
+
+
+def test_a_uv_sync_that_installed_only_the_project_resolves_nothing():
+    step = run_step("RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-editable", *UV_PROJECT_ONLY)
+    assert uv_sync_report(step).names() == {"console-app"}
+    assert not resolves_dependencies(step, "Console_App")
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        pytest.param((*UV_PROJECT_ONLY, " + requests==2.32.3"), id="a-dependency-installed-too"),
+        pytest.param(("Prepared 2 packages in 1s", " + console-app==0.1.0"), id="a-second-package-built"),
+        pytest.param(("Downloading numpy (15.2MiB)", " + console-app==0.1.0"), id="a-download"),
+        pytest.param((" - idna==3.7", " + console-app==0.1.0"), id="a-dependency-removed"),
+        pytest.param(("Resolved 12 packages in 1ms", *UV_PROJECT_ONLY), id="the-lock-resolved-again-with-locked"),
+    ],
+)
+def test_a_uv_sync_that_installed_more_than_the_project_resolves(output):
+    assert resolves_dependencies(run_step("RUN uv sync --locked --no-editable", *output), "console-app")
+
+
+def test_a_uv_sync_of_a_project_that_is_no_package_may_install_nothing():
+    quiet = run_step("RUN uv sync --frozen", "Audited 4 packages in 0.1ms")
+    assert not resolves_dependencies(quiet, None)
+    assert resolves_dependencies(run_step("RUN uv sync --frozen", " + console-app==0.1.0"), None)

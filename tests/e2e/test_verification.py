@@ -1,86 +1,42 @@
 """`migrate --verify` on the real engine: each kind of difference found by itself, and a fleet run.
 
-corpus/verify/notes is a small service (HTTP on NOTES_PORT, notes kept in a folder it
-creates). corpus/verify/variants holds migrated Dockerfiles for it: one that behaves
-the same and four broken on purpose, each compared with the naive original through
-`migrate --verify --baseline`, as a user would. corpus/verify/fleet holds two naive
-Dockerfiles whose migration passes and fails: `migrate --verify --write` over a tree
-of them writes exactly the one that passes.
-
-All runs start at once (a few at a time) and share the build stage's cached layers;
-the tests then read their exit codes and JSON reports.
+The runs themselves (tests/e2e/verification_runs.py) start with every other e2e build
+in the conftest's pool; the tests here read their exit codes and JSON reports.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.verification_runs import CORPUS, FLEET, NOTES, RUN_SECONDS
+
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO / "corpus" / "verify"
-NOTES = CORPUS / "notes"
-VARIANTS = CORPUS / "variants"
-# The default: long enough for the service to start even on a loaded machine (the broken
-# variant that exits must have exited by then).
-RUN_SECONDS = "10"
-COMMON = ("--verify", "--network", "host", "--run-seconds", RUN_SECONDS, "--format", "json")
-PARALLEL_RUNS = 3
-
-BASELINES = {
-    "same": ("notes/Dockerfile", "variants/same.Dockerfile", ("--probe-http", "8080/", "--smoke", "ls notes")),
-    "missing-module": ("notes/Dockerfile", "variants/missing-module.Dockerfile", ()),
-    "write-denied": ("notes/Dockerfile", "variants/write-denied.Dockerfile", ()),
-    "not-on-path": ("notes/Dockerfile", "variants/not-on-path.Dockerfile", ()),
-    "exits": ("notes/Dockerfile", "variants/exits.Dockerfile", ()),
-    # The same pair the other way round: the baseline is the broken one.
-    "original-fails": ("variants/missing-module.Dockerfile", "variants/same.Dockerfile", ()),
+# Which runs each test reads: the conftest starts only those of the selected tests.
+NEEDS = {
+    "test_the_same_behaviour_exits_0_with_every_check_shown": ("same",),
+    "test_a_missing_module_is_named": ("missing-module",),
+    "test_a_write_denied_is_named": ("write-denied",),
+    "test_a_program_not_on_path_is_named": ("not-on-path",),
+    "test_a_command_that_exits_where_it_ran_is_the_one_difference": ("exits",),
+    "test_the_original_failing_where_the_new_file_works_is_said_so": ("original-fails",),
+    "test_verify_write_over_a_tree_writes_exactly_the_files_that_pass": ("fleet",),
 }
-FLEET = ("user", "volume")
-
-
-def migrate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "migrator", *args], cwd=cwd, capture_output=True, text=True, timeout=3600
-    )
-
-
-def compare(name: str) -> subprocess.CompletedProcess:
-    baseline, path, extra = BASELINES[name]
-    return migrate(*COMMON, *extra, "--baseline", baseline, "--context", "notes", path, cwd=CORPUS)
-
-
-def fleet_tree(root: Path) -> Path:
-    for name in FLEET:
-        shutil.copytree(NOTES, root / name, ignore=shutil.ignore_patterns("Dockerfile", "__pycache__"))
-        shutil.copyfile(CORPUS / "fleet" / f"{name}.Dockerfile", root / name / "Dockerfile")
-    return root
-
-
-def fleet_run(root: Path) -> subprocess.CompletedProcess:
-    # --jobs 2 verifies both files at once; --build-jobs 1 (the default) still builds one image at a time.
-    return migrate("--write", *COMMON, "--jobs", "2", str(root), cwd=root)
 
 
 @pytest.fixture(scope="session")
-def tree(tmp_path_factory) -> Path:
-    return fleet_tree(tmp_path_factory.mktemp("fleet"))
+def runs(verification_results) -> dict:
+    return verification_results
 
 
 @pytest.fixture(scope="session")
-def runs(docker_sandbox, tree) -> dict[str, subprocess.CompletedProcess]:
-    with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
-        futures = {name: pool.submit(compare, name) for name in BASELINES}
-        futures["fleet"] = pool.submit(fleet_run, tree)
-        return {name: future.result() for name, future in futures.items()}
+def tree(e2e_jobs) -> Path:
+    return e2e_jobs[3]
 
 
 def verification(run: subprocess.CompletedProcess, index: int = 0) -> dict:

@@ -134,7 +134,7 @@ CHANGED = [
         + "WORKDIR /app\n"
         + DEPS_SYNC.format(groups="--no-dev")
         + "COPY . .\n"
-        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-editable\n"
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-editable --reinstall-package app\n"
         + RUNTIME,
         id="design-doc-shape",
     ),
@@ -176,7 +176,7 @@ CHANGED = [
         + "    UV_PROJECT_ENVIRONMENT=/opt/venv\n"
         + "WORKDIR /app\nCOPY . .\n"
         + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-default-groups --group=docs "
-        + "--no-editable && uv run --no-sync python -m compileall app  # warm\n",
+        + "--no-editable --reinstall-package app && uv run --no-sync python -m compileall app  # warm\n",
         id="venv-outside-the-project-and-poetry-run",
     ),
     pytest.param(
@@ -194,7 +194,7 @@ CHANGED = [
         + UV_SETUP
         + "WORKDIR /app\nCOPY . .\n"
         + "# the root too: it has console scripts\n"
-        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-editable\n"
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-editable --reinstall-package app\n"
         + 'CMD ["greeter"]\n',
         id="comments-in-continuations-global-arg-cmd",
     ),
@@ -206,7 +206,7 @@ CHANGED = [
         FROM
         + UV_SETUP
         + "# the app lives here\nWORKDIR /app\nCOPY . .\n"
-        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-editable\n",
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-editable --reinstall-package app\n",
         id="comment-about-a-removed-poetry-step-goes-with-it",
     ),
     pytest.param(
@@ -222,7 +222,10 @@ CHANGED = [
         + "WORKDIR /srv\n"
         + DEPS_SYNC.format(groups="").replace(" \n", "\n")
         + "COPY src ./src\n"
-        + DEPS_SYNC.format(groups="--no-editable").replace(" --no-install-project", ""),
+        # The lock was checked by the sync above: the project sync is --frozen.
+        + DEPS_SYNC.format(groups="--no-editable --reinstall-package app")
+        .replace(" --no-install-project", "")
+        .replace("--locked", "--frozen"),
         id="installer-script-add-globbed-lock-custom-cache-source-subset-copied",
     ),
     pytest.param(
@@ -240,7 +243,7 @@ CHANGED = [
         + "    # unbuffered above, and below Poetry's venv\n"
         + "    PORT=8000\n"
         + "WORKDIR /app\nCOPY . .\n"
-        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-editable\n",
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-editable --reinstall-package app\n",
         id="comment-inside-a-spliced-env-is-kept-above-it",
     ),
     pytest.param(
@@ -250,7 +253,7 @@ CHANGED = [
         FROM.replace("\n", "\r\n")
         + UV_SETUP.replace("\n", "\r\n")
         + "WORKDIR /app\r\nCOPY . .\r\n"
-        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-group=test --no-editable\r\n",
+        + "RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-group=test --no-editable --reinstall-package app\r\n",
         id="crlf",
     ),
 ]
@@ -300,7 +303,7 @@ def test_refuses_a_project_with_poetry_plugins():
 def test_only_main_keeps_other_default_groups_out():
     text = FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install --only main\n"
     result = run_twice(TRANSFORM, text, context(groups=("dev", "lint")), UV)
-    assert "uv sync --locked --no-default-groups --no-editable" in result
+    assert "uv sync --locked --no-default-groups --no-editable --reinstall-package app" in result
 
 
 def test_pins_the_uv_that_wrote_the_lock():
@@ -319,9 +322,9 @@ def test_without_converted_project_files_refuses_unless_the_project_is_already_o
     outcome = outcome_of(TRANSFORM, text, context(), settings)
     assert outcome.edits == () and "--uv" in outcome.warnings[0].message
     on_uv = ProjectContext(
-        root=Path("/context"), projects={"": PoetryProject(directory="", is_pep621=True, has_uv_lock=True)}
+        root=Path("/context"), projects={"": PoetryProject(directory="", name="app", is_pep621=True, has_uv_lock=True)}
     )
-    assert "uv sync --locked --no-editable" in run_twice(TRANSFORM, text, on_uv, settings)
+    assert "uv sync --locked --no-editable --reinstall-package app" in run_twice(TRANSFORM, text, on_uv, settings)
 
 
 def test_is_opt_in():
@@ -368,7 +371,8 @@ def test_any_mix_switches_cleanly_or_is_refused(lines):
 
 def test_only_root_install_syncs_what_the_dependency_install_selected():
     # MIG002 writes the root install as `poetry install --only-root`: uv has no project-only
-    # sync, so it syncs the dependency install's groups again, with the project.
+    # sync, so it syncs the dependency install's groups again, with the project, from the lock
+    # the dependency sync checked (--frozen: nothing is resolved again after a source edit).
     text = (
         FROM
         + POETRY_SETUP
@@ -377,8 +381,9 @@ def test_only_root_install_syncs_what_the_dependency_install_selected():
     )
     result = run_twice(TRANSFORM, text, context(groups=("dev",)), UV)
     assert result.endswith(
-        "COPY . .\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-editable\n"
+        "COPY . .\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-editable --reinstall-package app\n"
     )
+    assert "uv sync --locked --no-install-project --no-dev" in result
 
 
 def test_a_venv_mig001_seeded_with_setuptools_is_synced_inexactly():
@@ -389,3 +394,19 @@ def test_a_venv_mig001_seeded_with_setuptools_is_synced_inexactly():
     assert "uv sync --locked --no-install-project --inexact\n" in result
     plain = run_twice(TRANSFORM, text.replace("RUN python -m venv /app/.venv\n", ""), context(), UV)
     assert "--inexact" not in plain
+
+
+def test_the_project_sync_rebuilds_the_project_by_name_or_installs_it_editable():
+    # uv keys its cached build of a local project on pyproject.toml, not on the source: a
+    # non-editable sync from the warm cache mount would install the previous build's code.
+    text = FROM + POETRY_SETUP + "WORKDIR /app\nCOPY . .\nRUN poetry install\n"
+    named = run_twice(TRANSFORM, text, context(), UV)
+    assert named.endswith("uv sync --locked --no-editable --reinstall-package app\n")
+    unnamed = ProjectContext(root=Path("/context"), projects={"": PoetryProject(directory="", is_poetry=True)})
+    # No name to reinstall by: an editable install follows the source copied into the image.
+    assert run_twice(TRANSFORM, text, unnamed, UV).endswith("uv sync --locked\n")
+    no_package = ProjectContext(
+        root=Path("/context"),
+        projects={"": PoetryProject(directory="", name="app", package_mode=False, is_poetry=True)},
+    )
+    assert run_twice(TRANSFORM, text, no_package, UV).endswith("uv sync --locked --no-editable\n")

@@ -1,8 +1,8 @@
-import psycopg2
-import psycopg2.extensions
+import MySQLdb
+import MySQLdb._mysql
 
 from dbcheck.dsn import describe
 
-print("psycopg2", psycopg2.__version__.split()[0])
-print("libpq", psycopg2.extensions.libpq_version() // 10000)
-print(describe("host=db dbname=orders user=app"))
+print("mysqlclient", ".".join(str(part) for part in MySQLdb.version_info[:3]))
+print("libmariadb", MySQLdb._mysql.get_client_info().split(".")[0])
+print(describe({"host": "db", "db": "orders", "user": "app"}))

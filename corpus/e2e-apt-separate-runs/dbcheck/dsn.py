@@ -1,6 +1,6 @@
-from psycopg2.extensions import parse_dsn
+from MySQLdb._mysql import escape_string
 
 
-def describe(dsn: str) -> str:
-    parts = parse_dsn(dsn)
-    return " ".join(f"{key}={parts[key]}" for key in sorted(parts))
+def describe(params: dict[str, str]) -> str:
+    # The C extension answers here too: the module the rebuild edits needs the runtime library.
+    return " ".join(f"{key}={escape_string(params[key].encode()).decode()}" for key in sorted(params))

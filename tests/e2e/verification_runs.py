@@ -1,0 +1,66 @@
+"""The `migrate --verify` runs that tests/e2e/test_verification.py reads, as pool jobs.
+
+corpus/verify/notes is a small service (HTTP on NOTES_PORT, notes kept in a folder it
+creates). corpus/verify/variants holds migrated Dockerfiles for it: one that behaves
+the same and four broken on purpose, each compared with the naive original through
+`migrate --verify --baseline`, as a user would. corpus/verify/fleet holds two naive
+Dockerfiles whose migration passes and fails: `migrate --verify --write` over a tree
+of them writes exactly the one that passes. The conftest starts these in the same
+pool as the case builds; each is one CLI run whose exit code and JSON report the
+tests read.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO / "corpus" / "verify"
+NOTES = CORPUS / "notes"
+VARIANTS = CORPUS / "variants"
+# The default: long enough for the service to start even on a loaded machine (the broken
+# variant that exits must have exited by then).
+RUN_SECONDS = "10"
+COMMON = ("--verify", "--network", "host", "--run-seconds", RUN_SECONDS, "--format", "json")
+
+BASELINES = {
+    "same": ("notes/Dockerfile", "variants/same.Dockerfile", ("--probe-http", "8080/", "--smoke", "ls notes")),
+    "missing-module": ("notes/Dockerfile", "variants/missing-module.Dockerfile", ()),
+    "write-denied": ("notes/Dockerfile", "variants/write-denied.Dockerfile", ()),
+    "not-on-path": ("notes/Dockerfile", "variants/not-on-path.Dockerfile", ()),
+    "exits": ("notes/Dockerfile", "variants/exits.Dockerfile", ()),
+    # The same pair the other way round: the baseline is the broken one.
+    "original-fails": ("variants/missing-module.Dockerfile", "variants/same.Dockerfile", ()),
+}
+FLEET = ("user", "volume")
+
+
+def migrate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "migrator", *args], cwd=cwd, capture_output=True, text=True, timeout=3600
+    )
+
+
+def compare(name: str) -> subprocess.CompletedProcess:
+    baseline, path, extra = BASELINES[name]
+    return migrate(*COMMON, *extra, "--baseline", baseline, "--context", "notes", path, cwd=CORPUS)
+
+
+def fleet_tree(root: Path) -> Path:
+    for name in FLEET:
+        shutil.copytree(NOTES, root / name, ignore=shutil.ignore_patterns("Dockerfile", "__pycache__"))
+        shutil.copyfile(CORPUS / "fleet" / f"{name}.Dockerfile", root / name / "Dockerfile")
+    return root
+
+
+def fleet_run(root: Path) -> subprocess.CompletedProcess:
+    # --jobs 2 verifies both files at once; --build-jobs 1 (the default) still builds one image at a time.
+    return migrate("--write", *COMMON, "--jobs", "2", str(root), cwd=root)
+
+
+def run(name: str, tree: Path) -> subprocess.CompletedProcess:
+    """One run by name: a BASELINES pair, or "fleet" over `tree` (made by fleet_tree)."""
+    return fleet_run(tree) if name == "fleet" else compare(name)
