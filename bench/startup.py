@@ -16,7 +16,8 @@ Docker engine the e2e suite uses (`../shared/docker-sandbox`):
    The mean leaves out, and names, two kinds of project whose ratio says nothing about
    the migration: an app that imports under 10 ms (only the standard library, compiled
    in the base image already), and an original whose installer already compiled its
-   packages (pip does; the `.pyc` column is the share of installed source with bytecode).
+   packages (pip does; the `.pyc` column is the share of installed modules the app imports
+   that have bytecode in the image).
 2. Rebuild time after a source-only edit (a comment appended to the file e2e.toml
    names), and which steps ran again.
 
@@ -65,9 +66,14 @@ TIMER = "import sys, time; t = time.process_time(); import {module}; print('IMPO
 SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "flask", "celery", "daphne", "granian"})
 # How much of the installed packages' source already has bytecode in the image: pip compiles
 # as it installs, Poetry's installer does not unless told to (`--compile`).
+# Of the installed modules importing the app loads, how many have bytecode in the image:
+# pip compiles as it installs, Poetry's installer does not unless told to (`--compile`).
+# `-B` keeps this import from writing the bytecode it is looking for.
 COMPILED = (
-    "import pathlib, sysconfig; p = pathlib.Path(sysconfig.get_paths()['purelib']); "
-    "print('COMPILED', sum(1 for _ in p.rglob('*.py')), sum(1 for _ in p.rglob('*.pyc')))"
+    "import importlib.util, os, sys; import {module}; "
+    "files = [m.__file__ for m in list(sys.modules.values()) if (getattr(m, '__file__', None) or '').endswith('.py') "
+    "and os.sep + 'site-packages' + os.sep in m.__file__]; "
+    "print('COMPILED', len(files), sum(os.path.exists(importlib.util.cache_from_source(f)) for f in files))"
 )
 APP_RE = re.compile(r"^([A-Za-z_][\w.]*):[A-Za-z_]\w*")
 
@@ -81,7 +87,7 @@ class Side:
     import_problem: str | None = None
     rebuild_seconds: float | None = None
     rebuilt: list[str] = field(default_factory=list)
-    # Share of the installed packages' .py files that have a .pyc in the image (None: not measured).
+    # Share of the installed modules the app imports that have bytecode in the image (None: not measured).
     compiled_share: float | None = None
 
     @property
@@ -152,10 +158,18 @@ def time_import(tag: str, module: str, through_poetry: bool) -> tuple[float | No
     return float(found.group(1)), None
 
 
-def compiled_share(tag: str, through_poetry: bool) -> float | None:
-    python = "poetry run python" if through_poetry else "python"
+def compiled_share(tag: str, module: str, through_poetry: bool) -> float | None:
+    python = "poetry run python -B" if through_poetry else "python -B"
     done = docker(
-        "run", "--rm", "--network", NETWORK, "--entrypoint", "sh", tag, "-c", f"{python} -c {shlex.quote(COMPILED)}"
+        "run",
+        "--rm",
+        "--network",
+        NETWORK,
+        "--entrypoint",
+        "sh",
+        tag,
+        "-c",
+        f"{python} -c {shlex.quote(COMPILED.format(module=module))}",
     )
     found = re.search(r"^COMPILED (\d+) (\d+)$", done.stdout, re.MULTILINE)
     if done.returncode != 0 or not found or not int(found.group(1)):
@@ -210,7 +224,8 @@ def measure_case(case_dir: Path, scratch: Path, prefix: str, samples: int, compi
         return figures
     for side, record in figures.sides.items():
         if record.build_ok:
-            record.compiled_share = compiled_share(record.tag, words[:2] == ["poetry", "run"] and side == "original")
+            through_poetry = words[:2] == ["poetry", "run"] and side == "original"
+            record.compiled_share = compiled_share(record.tag, figures.module, through_poetry)
     # Round-robin over the images, so that a change in the machine's load (it is shared)
     # falls on every side alike rather than on whichever was measured last.
     for _ in range(samples):
@@ -273,7 +288,7 @@ def report(all_figures: list[CaseFigures]) -> list[str]:
         share = ratio(figures, "migrated")
         lines.append(
             f"not counted: {figures.case}'s original already has bytecode for "
-            f"{original_compiled(figures):.0%} of its packages (installed by pip), migrated "
+            f"{original_compiled(figures):.0%} of the installed modules it imports (pip compiles), migrated "
             f"{f'{share:.2f}' if share else '-'} x its import time"
         )
     if light:
