@@ -215,7 +215,10 @@ class OriginLines:
         def keep(first: int, last: int) -> None:
             for node in doc.nodes[first:last]:
                 start = node.start_line - 1
-                origins.extend(self.origins[start : start + node.raw.count("\n")])
+                # The file's last line may lack its newline, and still is a line (jshimazu: `COPY . .`
+                # on line 6 was named line 5, the origin of the line above).
+                count = node.raw.count("\n") + (1 if node.raw and not node.raw.endswith("\n") else 0)
+                origins.extend(self.origins[start : start + count])
 
         # A line that moved (deleted in one place, written in another) keeps its origin.
         removed: dict[str, int] = {}

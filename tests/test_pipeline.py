@@ -274,3 +274,25 @@ def test_a_rewritten_cmd_written_elsewhere_keeps_its_line_in_notes(only):
     result = migrate_text(NAIVE, EMPTY_CONTEXT, Settings())
     assert result.text.endswith('CMD ["python","-m","app"]\n')
     assert [w.line for w in result.warnings] == [NAIVE.splitlines().index('CMD ["python", "-m", "app"]') + 1]
+
+
+def test_an_untouched_last_line_without_a_newline_keeps_its_line_in_notes(only):
+    # jshimazu/my-time-tracker: `COPY . .` (line 6, no final newline) was named "line 5" once an
+    # edit above it had been applied: the last line counted for nothing and took the origin above.
+    from migrator.transform import Note
+
+    text = NAIVE.replace('CMD ["python", "-m", "app"]\n', "COPY . .")
+
+    def insert_above(doc, project, settings):
+        if "# top" in doc.text:
+            return Outcome()
+        return Outcome(edits=(Edit(0, 0, "# top\n"),))
+
+    def warn_about_last_copy(doc, project, settings):
+        copy = doc.stages[-1].last("COPY")
+        return Outcome(warnings=(Note("MIG925", copy.start_line, f"source copied on line {copy.start_line}"),))
+
+    only(make("MIG921", insert_above), make("MIG925", warn_about_last_copy))
+    result = migrate_text(text, EMPTY_CONTEXT, Settings())
+    assert result.text.endswith("RUN poetry install\nCOPY . .")
+    assert [(w.line, w.message) for w in result.warnings] == [(5, "source copied on line 5")]
