@@ -21,6 +21,9 @@ from migrator.project import PoetryProject, ProjectContext
 from migrator.shell import SimpleCommand, run_commands
 
 ONLY_ROOT_SINCE = (1, 2)  # `poetry install --only-root` first shipped in Poetry 1.2.0
+# A root project `poetry install` cannot find: Poetry before 1.7.0 skipped it silently
+# (`except ModuleOrPackageNotFound: return 0`), 1.7 and 1.8 warn (python-poetry#8369), 2 fails.
+WARNS_MISSING_ROOT_SINCE = (1, 7)
 POETRY_PIN_RE = re.compile(r"^poetry(\[[^\]]*\])?(?P<spec>[=<>~!].*)?$", re.IGNORECASE)
 VARIABLE_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 PYTHON_RE = re.compile(r"^python(\d+(\.\d+)?)?$")
@@ -138,6 +141,25 @@ def is_poetry_2(version: tuple[int, ...] | None) -> bool:
 
 def knows_only_root(version: tuple[int, ...] | None) -> bool:
     return version is None or version[:2] >= ONLY_ROOT_SINCE
+
+
+def missing_root_handling(version: tuple[int, ...] | None) -> str:
+    """What `poetry install` did with a root project it could not find: "fails", "warns" or "skips" (silently)."""
+    if version is None or version[0] >= 2:
+        return "fails"
+    # `poetry==1.*` pins (1,), `poetry<2` (1, 99): both install the newest 1.x, which warns.
+    if len(version) < 2 or version[:2] >= WARNS_MISSING_ROOT_SINCE:
+        return "warns"
+    return "skips"
+
+
+def poetry_named(version: tuple[int, ...] | None) -> str:
+    """The Poetry a version stands for, as a note names it: "Poetry 1.5.1", "the newest Poetry 1.x"."""
+    if version is None:
+        return "the newest Poetry"
+    if len(version) < 2 or version[1] == 99:  # `poetry==1.*`, `poetry<2`
+        return f"the newest Poetry {version[0]}.x"
+    return "Poetry " + ".".join(map(str, version))
 
 
 # --- the root install's command ------------------------------------------------------

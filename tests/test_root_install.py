@@ -7,7 +7,7 @@ import pytest
 from migrator.model import parse
 from migrator.poetry_lock import locked_names
 from migrator.project import read_context
-from migrator.root_install import covers, poetry_version
+from migrator.root_install import covers, missing_root_handling, poetry_named, poetry_version
 from tests.support import run_pipeline
 
 
@@ -132,3 +132,23 @@ def test_poetry_run_without_context_and_without_root_holds_the_split_back():
     result = migrate_text(NO_ROOT.replace("{program}", "svc"), EMPTY_CONTEXT, Settings())
     assert "AS runtime" not in result.text
     assert any("cannot tell whether svc is a script of the project" in w.message for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("version", "handling", "named"),
+    [
+        pytest.param(None, "fails", "the newest Poetry", id="unpinned"),
+        pytest.param((2, 1, 3), "fails", "Poetry 2.1.3", id="2"),
+        pytest.param((1, 8, 5), "warns", "Poetry 1.8.5", id="1.8"),
+        pytest.param((1, 7), "warns", "Poetry 1.7", id="1.7"),
+        # `except ModuleOrPackageNotFound: return 0` up to 1.6.1 (python-poetry#8369 added the warning in 1.7.0)
+        pytest.param((1, 6, 1), "skips", "Poetry 1.6.1", id="1.6"),
+        pytest.param((1, 0, 0), "skips", "Poetry 1.0.0", id="1.0"),
+        pytest.param((0, 12, 17), "skips", "Poetry 0.12.17", id="0.12"),
+        pytest.param((1, 99), "warns", "the newest Poetry 1.x", id="below-2"),
+        pytest.param((1,), "warns", "the newest Poetry 1.x", id="1.*"),
+    ],
+)
+def test_what_each_poetry_did_with_a_missing_root(version, handling, named):
+    assert missing_root_handling(version) == handling
+    assert poetry_named(version) == named

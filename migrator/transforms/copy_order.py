@@ -31,10 +31,10 @@ Notes on what real files do
       lands, or when it brings source along with the manifests; path dependencies
       stay, as the install builds them.
     - The root install is the one the original really performed. An install that ran
-      before the source was copied never installed the root (Poetry 1 skipped it with
-      a warning), so the migration installs dependencies only, adding `--no-root`
-      when Poetry 2 runs (pinned, unpinned or unknown: it exits 1 where Poetry 1
-      warned) and the project is not `package-mode = false`. A root install is added
+      before the source was copied never installed the root (Poetry before 1.7 skipped it
+      silently, 1.7 and 1.8 with a warning), so the migration installs dependencies only,
+      adding `--no-root` when Poetry 2 runs (pinned, unpinned or unknown: it exits 1 where
+      Poetry 1 skipped it) and the project is not `package-mode = false`. A root install is added
       only when something needs it: a `poetry run X` in CMD/ENTRYPOINT whose X is a
       console script of the project that no locked package provides (`poetry run`
       finds it without an install; MIG003 drops `poetry run`). Then the readme is
@@ -49,6 +49,8 @@ Notes on what real files do
     - Every `--no-root` it adds has a note on the install's line saying why: the root
       installed after the source, a later install doing it, `package-mode = false`, or a
       project with no package (Poetry 2 fails on it). Seen on five real PRs without one.
+      The note says what the pinned Poetry did with the missing root: five real notes said
+      "Poetry 1 only warned" under Poetry 1.0.0, 1.1.11 and 1.5.1, which skipped it silently.
     - The export path too: where MIG001 keeps `poetry export` + `pip install -r` (a system
       install) and the manifests are copied on their own before it, the whole-context copy
       above the export moves after the pip install (a real `ADD . /code` before `COPY
@@ -69,9 +71,10 @@ from migrator.project import ProjectContext
 from migrator.root_install import (
     covers,
     is_install_input,
-    is_poetry_2,
     is_source_copy,
     knows_only_root,
+    missing_root_handling,
+    poetry_named,
     poetry_run_program,
     poetry_version,
     project_script,
@@ -518,11 +521,12 @@ class StageReorder:
                 why = (
                     "the project has no package Poetry could install (no packages, scripts or folder named after it), "
                 )
-                if is_poetry_2(self.version):
+                handling = missing_root_handling(self.version)
+                if handling == "fails":
                     why += "which Poetry 2 fails on"
                 else:  # Ariulis: "which Poetry 2 fails on" under a 1.8.5 pin
-                    shown = ".".join(map(str, self.version or ()))
-                    why += f"which Poetry {shown} only skips with a warning (Poetry 2 fails on it)"
+                    how = "only skips with a warning" if handling == "warns" else "skips silently"
+                    why += f"which {poetry_named(self.version)} {how} (Poetry 2 fails on it)"
             else:
                 why = "the dependencies install before the source"
         self.change(run, f"--no-root added to the dependency install: {why}")
@@ -553,9 +557,14 @@ class StageReorder:
             later_copy = self.partial_source_copy(after)
         needed = self.needed_script() if later_copy is not None else None
         no_root = "--no-root" not in self.install_argv and (known is None or known.package_mode)
-        # Poetry 1 only warned where Poetry 2 fails; --no-root says what either really did (and
+        # Poetry 1 skipped the root where Poetry 2 fails; --no-root says what either really did (and
         # lets --uv sync the same: without it, uv builds a project whose source is not there yet).
-        fails = "Poetry 2 fails trying" if is_poetry_2(self.version) else "Poetry 1 only warned about it"
+        fails = {
+            "fails": "Poetry 2 fails trying",
+            "warns": f"{poetry_named(self.version)} only warned about it",
+            # Bot-Rayado (1.0.0), DucNgn (1.5.1), k2bd (1.1.11): "Poetry 1 only warned", but before 1.7 it was silent
+            "skips": f"{poetry_named(self.version)} skipped it silently",
+        }[missing_root_handling(self.version)]
         if later_copy is None:
             if no_root and not self.may_create_source(before):
                 self.edits.append(replace(run, self.with_no_root(run)))

@@ -447,16 +447,41 @@ def test_root_install_is_only_root_without_group_options(install, root):
     assert run_twice(TRANSFORM, before).endswith(f"COPY . .\nRUN {root}\n")
 
 
-def test_poetry_1_pinned_install_before_the_source_gets_no_root_too():
-    # Poetry 1.8 skipped the root it could not install, with a warning: --no-root says what it did
-    # (and --uv then syncs the same instead of building a project whose source is not there yet).
+@pytest.mark.parametrize(
+    ("pin", "said"),
+    [
+        pytest.param("poetry==1.8.3", "Poetry 1.8.3 only warned about it", id="1.8-warned"),
+        pytest.param("poetry==1.7.0", "Poetry 1.7.0 only warned about it", id="1.7-warned"),
+        # Bot-Rayado, DucNgn, hshafy, k2bd, yolo-kiyoshi: "Poetry 1 only warned about it" under these,
+        # whose install ends in `except ModuleOrPackageNotFound: return 0`.
+        pytest.param("poetry==1.6.1", "Poetry 1.6.1 skipped it silently", id="1.6-silent"),
+        pytest.param("poetry==1.1.11", "Poetry 1.1.11 skipped it silently", id="1.1-silent"),
+        pytest.param("poetry==1.0.0", "Poetry 1.0.0 skipped it silently", id="1.0-silent"),
+        pytest.param("'poetry<2'", "the newest Poetry 1.x only warned about it", id="below-2"),
+        pytest.param("poetry", "Poetry 2 fails trying", id="unpinned"),
+    ],
+)
+def test_poetry_1_pinned_install_before_the_source_gets_no_root_too(pin, said):
+    # Poetry 1 skipped the root it could not install: --no-root says what it did (and --uv then
+    # syncs the same instead of building a project whose source is not there yet).
     text = (
-        "FROM python:3.11\nRUN pip install poetry==1.8.3\nWORKDIR /app\n"
+        f"FROM python:3.11\nRUN pip install {pin}\nWORKDIR /app\n"
         "COPY pyproject.toml poetry.lock ./\nRUN poetry install\nCOPY . .\n"
     )
     assert run_twice(TRANSFORM, text) == text.replace("poetry install\n", "poetry install --no-root\n")
     (note,) = [c.message for c in outcome_of(TRANSFORM, text).changes]
-    assert note.endswith("Poetry 1 only warned about it")
+    assert note == (
+        "--no-root added: the install runs before the source is copied (line 6), so the original never installed "
+        f"the project itself and {said}"
+    )
+
+
+def test_no_source_before_the_install_says_what_the_pinned_poetry_did():
+    # yolo-kiyoshi: no source is ever copied; Poetry 1.5.1 skipped the root silently.
+    text = "FROM python:3.7\nRUN pip install poetry==1.5.1\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install\n"
+    assert run_twice(TRANSFORM, text) == text.replace("poetry install\n", "poetry install --no-root\n")
+    (note,) = [c.message for c in outcome_of(TRANSFORM, text).changes]
+    assert note.endswith("never installed the project itself and Poetry 1.5.1 skipped it silently")
 
 
 def test_unpinned_poetry_install_before_the_source_gets_no_root():
@@ -708,6 +733,11 @@ def test_the_source_stays_before_an_export_that_may_need_it(text, why):
             'ENV POETRY_VERSION=1.8.5\nRUN pip install "poetry==$POETRY_VERSION"\n',
             "which Poetry 1.8.5 only skips with a warning (Poetry 2 fails on it)",
             id="poetry-1",
+        ),
+        pytest.param(
+            'ENV POETRY_VERSION=1.5.1\nRUN pip install "poetry==$POETRY_VERSION"\n',
+            "which Poetry 1.5.1 skips silently (Poetry 2 fails on it)",
+            id="poetry-1.5-silent",
         ),
     ],
 )
