@@ -36,7 +36,12 @@ Held back (issue 11), with a warning naming the line:
     venv (`.:/app` hides `/app/.venv` at run time); and an image with no CMD, no command
     in compose and the venv not on PATH, which is reached only through `poetry run`.
     Held back or split, an in-project venv that a later `COPY . .` could overwrite with the
-    host's `.venv` (not in .dockerignore) gets the same warning (two real unsplit images had none).
+    host's `.venv` (not in .dockerignore) gets the same warning (two real unsplit images had none),
+    naming the copy that would bring it (`ADD ./ ./` went unnamed), and none when no copy of the
+    whole context lands there (a file copying named folders was warned). Held back, only when
+    something uses that venv afterwards (its bin on PATH, a later Poetry step, the command or a
+    compose service running Poetry): a real action image that pip-installs its own wheel into the
+    system Python and runs that was warned about a /.venv nothing used.
 
 Why:
     Compilers, headers, Poetry and the pip/apt caches make up most of a naive image
@@ -140,22 +145,67 @@ def _venv_overwritten(stage: Stage, project) -> tuple[Note, ...]:
     launchers = getattr(project, "launchers", NO_LAUNCHERS)
     if venv is None or launchers.hidden_by_bind(venv) is not None:
         return ()  # no in-project venv, or compose hides it anyway (said in the skip)
+    copy = _host_venv_copy(stage, install, venv)
+    # k2bd: the app ran from a wheel pip-installed into the system Python; nothing used /.venv.
+    if copy is None or not _venv_used_after(stage, copy, venv, launchers):
+        return ()
+    return (TRANSFORM.note(copy.start_line, _host_venv_message(copy, install, venv)),)
+
+
+# Poetry commands that do not run anything from the project's venv.
+NO_VENV_SUBCOMMANDS = frozenset(
+    {"build", "export", "config", "lock", "check", "version", "about", "self", "cache", "source", "publish"}
+)
+VENV_WORDS_RE = re.compile(r"\.venv\b|VIRTUAL_ENV\b")
+POETRY_WORD_RE = re.compile(r"(?<![\w-])poetry(?![\w-])")
+
+
+def _host_venv_copy(stage: Stage, install: Instruction, venv: str) -> Instruction | None:
+    """The COPY/ADD of the whole context that would put the host's `.venv` where the image's venv is:
+    the first after the install, else one before it; None when no copy brings it (ipHeaders copies
+    named folders only, and was warned anyway, with no line)."""
+    found = []
     for instruction in stage.instructions:
-        if instruction.index <= install.index or instruction.keyword not in ("COPY", "ADD"):
+        if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
             continue
-        if instruction.flag("from") is not None or instruction.json_args is not None or len(instruction.words) != 2:
+        words = instruction.json_args if instruction.json_args is not None else instruction.words
+        if len(words) < 2 or not any(posixpath.normpath(s) == "." for s in words[:-1]):
             continue
-        source, target = instruction.words
-        landed = posixpath.normpath(posixpath.join(workdir_at(stage, instruction.index), target))
-        if source in (".", "./") and venv.startswith(landed.rstrip("/") + "/"):
-            return (
-                TRANSFORM.note(
-                    instruction.start_line,
-                    f".dockerignore does not exclude .venv: a venv on the host would be copied over the built one "
-                    f"({venv}); add `.venv` to .dockerignore",
-                ),
-            )
-    return ()
+        landed = posixpath.normpath(posixpath.join(workdir_at(stage, instruction.index), words[-1]))
+        if posixpath.join(landed, ".venv") == posixpath.normpath(venv):
+            found.append(instruction)
+    after = [i for i in found if i.index > install.index]
+    return next(iter(after or found), None)
+
+
+def _host_venv_message(copy: Instruction, install: Instruction, venv: str) -> str:
+    if copy.index > install.index:
+        where = f"copied over the built one ({venv})"
+    else:
+        where = f"copied to {venv}, where the install (line {install.start_line}) builds the image's venv"
+    return f".dockerignore does not exclude .venv: a venv on the host would be {where}; add `.venv` to .dockerignore"
+
+
+def _venv_used_after(stage: Stage, copy: Instruction, venv: str, launchers: Launchers) -> bool:
+    """Whether anything uses the venv once the copy has run: its bin on PATH (an ENV naming it), a
+    later step running Poetry or naming the venv, or the command, a compose service or a start script
+    running Poetry. Cheap and generous: unsure means used."""
+    for instruction in stage.instructions:
+        text = instruction.logical
+        if instruction.keyword == "ENV" and (venv in text or VENV_WORDS_RE.search(text)):
+            return True
+        if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
+            words = instruction.json_args if instruction.json_args is not None else instruction.words
+            if POETRY_WORD_RE.search(text) or VENV_WORDS_RE.search(text) or launchers.script_running_poetry(words):
+                return True
+        if instruction.keyword == "RUN" and instruction.index > copy.index:
+            if VENV_WORDS_RE.search(text) or launchers.script_running_poetry(instruction.words):
+                return True
+            for command in run_commands(instruction):
+                found = poetry_subcommand(command)
+                if found is not None and found[0] not in NO_VENV_SUBCOMMANDS:
+                    return True
+    return any(service.runs_poetry() for service in launchers.services)
 
 
 # --- the split ---------------------------------------------------------------
@@ -263,21 +313,12 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
             f"split into a build stage and a runtime stage that copies {project_dir} (with the venv) from it",
         )
     )
-    if project.root is not None and venv.startswith(project_dir.rstrip("/") + "/") and not project.ignores(".venv"):
-        context_copy = next(
-            (
-                i
-                for i in stage.instructions
-                if i.keyword in ("COPY", "ADD") and i.flag("from") is None and "." in i.words[:-1]
-            ),
-            None,
-        )
-        plan.warnings.append(
-            TRANSFORM.note(
-                context_copy.start_line if context_copy else None,
-                ".dockerignore does not exclude .venv: a venv on the host would be copied over the built one; add `.venv` to .dockerignore",
-            )
-        )
+    # The runtime stage runs from the venv (first on PATH): a host `.venv` copied over it always matters.
+    # Named by the copy that brings it (Hoon9901's `ADD ./ ./` went unnamed), and not given when no copy
+    # does (ipHeaders copies named folders only).
+    context_copy = _host_venv_copy(stage, install, venv) if project.root is not None else None
+    if context_copy is not None and not project.ignores(".venv"):
+        plan.warnings.append(TRANSFORM.note(context_copy.start_line, _host_venv_message(context_copy, install, venv)))
     return plan
 
 

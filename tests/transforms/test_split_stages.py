@@ -888,7 +888,7 @@ def test_an_unsplit_image_is_warned_of_a_host_venv_copied_over_its_own(tmp_path,
         "USER 1000\n"
         "RUN poetry install --no-root\n"
         "COPY . .\n"
-        'CMD ["python", "app.py"]\n'
+        'CMD ["poetry", "run", "python", "app.py"]\n'
     )
     outcome = outcome_of(TRANSFORM, text, read_context(tmp_path))
     assert outcome.edits == ()
@@ -904,3 +904,106 @@ def test_an_unsplit_image_is_warned_of_a_host_venv_copied_over_its_own(tmp_path,
             )
         ]
     )
+
+
+UNSPLIT_HOST_VENV = (
+    "FROM python:3.11\n"
+    "ENV POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+    "{env}"
+    "COPY poetry.lock pyproject.toml ./\n"
+    "RUN poetry install --no-dev --no-root\n"
+    "COPY . .\n"
+    "{run}"
+    'CMD ["python", "-m", "action"]\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "run", "warned"),
+    [
+        # k2bd/action-python-poetry: the app is a wheel pip installs into the system Python; /.venv is unused.
+        pytest.param("", "RUN poetry build && pip install dist/*.whl\n", False, id="wheel-in-system-python"),
+        pytest.param("", "", False, id="nothing-after"),
+        pytest.param('ENV PATH="/.venv/bin:$PATH"\n', "", True, id="venv-on-path"),
+        pytest.param("ENV VIRTUAL_ENV=/.venv\n", "", True, id="virtual-env-set"),
+        pytest.param("", "RUN poetry install --only-root\n", True, id="later-install-into-it"),
+        pytest.param("", "RUN .venv/bin/python -m compileall .\n", True, id="later-step-names-it"),
+    ],
+)
+def test_an_unsplit_host_venv_is_warned_of_only_when_the_venv_is_used(tmp_path, env, run, warned):
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "action"\nversion = "0.1.0"\n')
+    text = UNSPLIT_HOST_VENV.format(env=env, run=run)
+    outcome = outcome_of(TRANSFORM, text, read_context(tmp_path))
+    assert outcome.edits == ()  # `poetry install` runs in /: not split
+    venv = [(w.line, w.message) for w in outcome.warnings if ".dockerignore" in w.message]
+    copy_line = text.splitlines().index("COPY . .") + 1
+    assert venv == (
+        [
+            (
+                copy_line,
+                ".dockerignore does not exclude .venv: a venv on the host would be copied over the built one "
+                "(/.venv); add `.venv` to .dockerignore",
+            )
+        ]
+        if warned
+        else []
+    )
+
+
+@pytest.mark.parametrize(
+    ("copy", "line"),
+    [
+        # Hoon9901: `ADD ./ ./` was not seen as a copy of the context: the warning had no line.
+        pytest.param("ADD ./ ./\n", 9, id="add-dot-slash"),
+        pytest.param('COPY [".", "/app"]\n', 9, id="json-form"),
+        pytest.param("COPY --chown=1000:1000 . /app/\n", 9, id="chown-and-slash"),
+        # ipHeaders: only named folders are copied, so no host .venv lands on the venv: no warning.
+        pytest.param("COPY svc svc\nCOPY README.md README.md\n", None, id="named-folders-only"),
+        pytest.param("COPY . /srv\n", None, id="elsewhere"),
+    ],
+)
+def test_a_split_image_names_the_copy_that_brings_the_host_venv(tmp_path, copy, line):
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n')
+    text = (
+        "FROM python:3.11-slim\n"
+        "ENV POETRY_VIRTUALENVS_IN_PROJECT=true\n"
+        "WORKDIR /app\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN pip install poetry==2.1.3\n"
+        "RUN poetry install --no-root\n"
+        "\n"
+        "\n"
+        f"{copy}"
+        'CMD ["python", "-m", "svc"]\n'
+    )
+    outcome = outcome_of(TRANSFORM, text, read_context(tmp_path))
+    assert any("AS runtime" in e.text for e in outcome.edits)
+    venv = [(w.line, w.message) for w in outcome.warnings if ".dockerignore" in w.message]
+    assert venv == (
+        []
+        if line is None
+        else [
+            (
+                line,
+                ".dockerignore does not exclude .venv: a venv on the host would be copied over the built one "
+                "(/app/.venv); add `.venv` to .dockerignore",
+            )
+        ]
+    )
+
+
+def test_a_host_venv_copied_before_the_install_is_named_with_the_install(tmp_path):
+    # A source copy MIG002 could not move: the host's .venv lands where Poetry then builds the venv.
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n')
+    text = (
+        "FROM python:3.11-slim\nENV POETRY_VIRTUALENVS_IN_PROJECT=true\nWORKDIR /app\nCOPY . .\n"
+        'RUN pip install poetry==2.1.3\nRUN poetry install\nCMD ["python", "-m", "svc"]\n'
+    )
+    outcome = outcome_of(TRANSFORM, text, read_context(tmp_path))
+    assert [(w.line, w.message) for w in outcome.warnings if ".dockerignore" in w.message] == [
+        (
+            4,
+            ".dockerignore does not exclude .venv: a venv on the host would be copied to /app/.venv, where the "
+            "install (line 6) builds the image's venv; add `.venv` to .dockerignore",
+        )
+    ]
