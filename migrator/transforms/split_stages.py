@@ -190,6 +190,8 @@ def _venv_used_after(stage: Stage, copy: Instruction, venv: str, launchers: Laun
     """Whether anything uses the venv once the copy has run: its bin on PATH (an ENV naming it), a
     later step running Poetry or naming the venv, or the command, a compose service or a start script
     running Poetry. Cheap and generous: unsure means used."""
+    if stage.last("CMD") is None and stage.last("ENTRYPOINT") is None:
+        return True  # the command comes from outside (docker run, CI), maybe through `poetry run` (tfandkusu)
     for instruction in stage.instructions:
         text = instruction.logical
         if instruction.keyword == "ENV" and (venv in text or VENV_WORDS_RE.search(text)):

@@ -914,25 +914,31 @@ UNSPLIT_HOST_VENV = (
     "RUN poetry install --no-dev --no-root\n"
     "COPY . .\n"
     "{run}"
-    'CMD ["python", "-m", "action"]\n'
+    "{cmd}"
 )
+ACTION_CMD = 'CMD ["python", "-m", "action"]\n'
 
 
 @pytest.mark.parametrize(
-    ("env", "run", "warned"),
+    ("env", "run", "cmd", "warned"),
     [
         # k2bd/action-python-poetry: the app is a wheel pip installs into the system Python; /.venv is unused.
-        pytest.param("", "RUN poetry build && pip install dist/*.whl\n", False, id="wheel-in-system-python"),
-        pytest.param("", "", False, id="nothing-after"),
-        pytest.param('ENV PATH="/.venv/bin:$PATH"\n', "", True, id="venv-on-path"),
-        pytest.param("ENV VIRTUAL_ENV=/.venv\n", "", True, id="virtual-env-set"),
-        pytest.param("", "RUN poetry install --only-root\n", True, id="later-install-into-it"),
-        pytest.param("", "RUN .venv/bin/python -m compileall .\n", True, id="later-step-names-it"),
+        pytest.param(
+            "", "RUN poetry build && pip install dist/*.whl\n", ACTION_CMD, False, id="wheel-in-system-python"
+        ),
+        pytest.param("", "", ACTION_CMD, False, id="nothing-after"),
+        pytest.param('ENV PATH="/.venv/bin:$PATH"\n', "", ACTION_CMD, True, id="venv-on-path"),
+        pytest.param("ENV VIRTUAL_ENV=/.venv\n", "", ACTION_CMD, True, id="virtual-env-set"),
+        pytest.param("", "RUN poetry install --only-root\n", ACTION_CMD, True, id="later-install-into-it"),
+        pytest.param("", "RUN .venv/bin/python -m compileall .\n", ACTION_CMD, True, id="later-step-names-it"),
+        pytest.param("", "", 'CMD ["poetry", "run", "action"]\n', True, id="command-runs-poetry"),
+        # tfandkusu: no CMD, so the command comes from outside, maybe `poetry run`: unsure means warned.
+        pytest.param("", "", "", True, id="no-command"),
     ],
 )
-def test_an_unsplit_host_venv_is_warned_of_only_when_the_venv_is_used(tmp_path, env, run, warned):
+def test_an_unsplit_host_venv_is_warned_of_only_when_the_venv_is_used(tmp_path, env, run, cmd, warned):
     (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "action"\nversion = "0.1.0"\n')
-    text = UNSPLIT_HOST_VENV.format(env=env, run=run)
+    text = UNSPLIT_HOST_VENV.format(env=env, run=run, cmd=cmd)
     outcome = outcome_of(TRANSFORM, text, read_context(tmp_path))
     assert outcome.edits == ()  # `poetry install` runs in /: not split
     venv = [(w.line, w.message) for w in outcome.warnings if ".dockerignore" in w.message]
