@@ -68,11 +68,12 @@ SERVERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "flask", "celery", "dap
 # as it installs, Poetry's installer does not unless told to (`--compile`).
 # Of the installed modules importing the app loads, how many have bytecode in the image:
 # pip compiles as it installs, Poetry's installer does not unless told to (`--compile`).
-# `-B` keeps this import from writing the bytecode it is looking for.
+# `-B` keeps this import from writing the bytecode it is looking for. Debian's pip installs
+# into dist-packages, which the stand-in python images use.
 COMPILED = (
     "import importlib.util, os, sys; import {module}; "
     "files = [m.__file__ for m in list(sys.modules.values()) if (getattr(m, '__file__', None) or '').endswith('.py') "
-    "and os.sep + 'site-packages' + os.sep in m.__file__]; "
+    "and any(os.sep + d + os.sep in m.__file__ for d in ('site-packages', 'dist-packages'))]; "
     "print('COMPILED', len(files), sum(os.path.exists(importlib.util.cache_from_source(f)) for f in files))"
 )
 APP_RE = re.compile(r"^([A-Za-z_][\w.]*):[A-Za-z_]\w*")
