@@ -568,6 +568,31 @@ SAME, DIFFERS, ORIGINAL_FAILS = "same", "differs", "original fails"
 
 
 @dataclass(frozen=True)
+class Sides:
+    """How the lines a reader sees name the two images and the files they were built from.
+
+    A migration compares "the original" with "the migrated image"; `--baseline OLD PATH`
+    compares two files the user wrote, which are named by their file names instead.
+    """
+
+    original: str = "the original"
+    migrated: str = "the migrated image"
+    original_file: str = "the original Dockerfile"
+    migrated_file: str = "the migrated Dockerfile"
+
+    @classmethod
+    def of_files(cls, old: str, new: str) -> Sides:
+        """`--baseline OLD NEW`: each side by its file name, or by its path when both names are the same."""
+        old_name, new_name = Path(old).name, Path(new).name
+        if old_name == new_name:
+            old_name, new_name = old, new
+        return cls(old_name, new_name, old_name, new_name)
+
+
+MIGRATION = Sides()
+
+
+@dataclass(frozen=True)
 class Check:
     """One row of the verification table: what each image did, and what that means."""
 
@@ -579,28 +604,28 @@ class Check:
     detail: str = ""  # the tails of output worth reading under the line
 
 
-def compare(original: Behaviour, migrated: Behaviour, run_seconds: float) -> list[Check]:
+def compare(original: Behaviour, migrated: Behaviour, run_seconds: float, sides: Sides = MIGRATION) -> list[Check]:
     checks: list[Check] = []
     if original.command is not None and migrated.command is not None:
-        checks.append(_compare_command(original.command, migrated.command, run_seconds))
+        checks.append(_compare_command(original.command, migrated.command, run_seconds, sides))
     if original.http is not None and migrated.http is not None:
-        checks.append(_compare_http(original.http, migrated.http))
+        checks.append(_compare_http(original.http, migrated.http, sides))
     if original.probe is not None and migrated.probe is not None:
-        checks += _compare_probes(original.probe, migrated.probe)
+        checks += _compare_probes(original.probe, migrated.probe, sides)
     if original.smoke is not None and migrated.smoke is not None:
-        checks.append(_compare_smoke(original.smoke, migrated.smoke))
+        checks.append(_compare_smoke(original.smoke, migrated.smoke, sides))
     return checks
 
 
-def _outcome(lines: list[str], original_fails: list[str]) -> tuple[str, tuple[str, ...]]:
+def _outcome(lines: list[str], original_fails: list[str], sides: Sides) -> tuple[str, tuple[str, ...]]:
     if lines:
         return DIFFERS, tuple(lines)
     if original_fails:
-        return ORIGINAL_FAILS, tuple(f"the original fails: {line}" for line in original_fails)
+        return ORIGINAL_FAILS, tuple(f"{sides.original} fails: {line}" for line in original_fails)
     return SAME, ()
 
 
-def _compare_command(original: CommandRun, migrated: CommandRun, seconds: float) -> Check:
+def _compare_command(original: CommandRun, migrated: CommandRun, seconds: float, sides: Sides) -> Check:
     same_state = (original.running and migrated.running) or (
         not original.running and not migrated.running and original.exit_code == migrated.exit_code
     )
@@ -608,10 +633,10 @@ def _compare_command(original: CommandRun, migrated: CommandRun, seconds: float)
     lines: list[str] = []
     original_fails: list[str] = []
     if not same_state:
-        said = f"the original {original.describe(seconds)}, the migrated image {migrated.describe(seconds)}"
+        said = f"{sides.original} {original.describe(seconds)}, {sides.migrated} {migrated.describe(seconds)}"
         if not original.works and migrated.works:
             original_fails.append(
-                f"own command {original.describe(seconds)}; the migrated image {migrated.describe(seconds)}"
+                f"own command {original.describe(seconds)}; {sides.migrated} {migrated.describe(seconds)}"
             )
         else:
             lines.append(f"own command: {said}")
@@ -619,22 +644,24 @@ def _compare_command(original: CommandRun, migrated: CommandRun, seconds: float)
         # Both exited with the same failing code: the original fails the same way, whatever
         # each printed on the way out. While both run (or both exit 0), a new traceback
         # is a crash the exit code hides (gunicorn restarting workers that die at boot).
-        lines.append(f"own command: only the migrated image prints {only_migrated[0]}")
-    outcome, found = _outcome(lines, original_fails)
+        lines.append(f"own command: only {sides.migrated} prints {only_migrated[0]}")
+    outcome, found = _outcome(lines, original_fails, sides)
     detail = ""
     if outcome != SAME:
-        detail = f"original output:\n{_indent(original.tail)}\nmigrated output:\n{_indent(migrated.tail)}"
+        detail = (
+            f"{sides.original} output:\n{_indent(original.tail)}\n{sides.migrated} output:\n{_indent(migrated.tail)}"
+        )
     return Check("own command", original.describe(seconds), migrated.describe(seconds), outcome, found, detail)
 
 
-def _compare_http(original: HttpAnswer, migrated: HttpAnswer) -> Check:
+def _compare_http(original: HttpAnswer, migrated: HttpAnswer, sides: Sides) -> Check:
     lines, original_fails = [], []
     if (original.status, original.body, original.problem is None) != (
         migrated.status,
         migrated.body,
         migrated.problem is None,
     ):
-        said = f"the original answers {original.describe()}, the migrated image {migrated.describe()}"
+        said = f"{sides.original} answers {original.describe()}, {sides.migrated} {migrated.describe()}"
         if not original.works and migrated.works:
             original_fails.append(f"HTTP probe: {said}")
         elif original.status == migrated.status and original.problem is None and migrated.problem is None:
@@ -644,7 +671,7 @@ def _compare_http(original: HttpAnswer, migrated: HttpAnswer) -> Check:
             )
         else:
             lines.append(f"HTTP probe: {said}")
-    outcome, found = _outcome(lines, original_fails)
+    outcome, found = _outcome(lines, original_fails, sides)
     return Check("HTTP probe", original.describe(), migrated.describe(), outcome, found)
 
 
@@ -653,10 +680,10 @@ def _first_difference(a: str, b: str) -> str:
     return f"at byte {index}: {a[index : index + 40]!r} became {b[index : index + 40]!r}"
 
 
-def _compare_probes(original: Probe, migrated: Probe) -> list[Check]:
+def _compare_probes(original: Probe, migrated: Probe, sides: Sides) -> list[Check]:
     if original.problem or migrated.problem:
         text = {False: "ran", True: "could not run"}
-        lines = [] if original.problem else [f"checks: {migrated.problem}"]
+        lines = [] if original.problem else [f"checks: {migrated.problem} ({sides.migrated})"]
         return [
             Check(
                 "imports, writes, PATH",
@@ -667,9 +694,9 @@ def _compare_probes(original: Probe, migrated: Probe) -> list[Check]:
             )
         ]
     return [
-        _compare_imports(original, migrated),
-        _compare_writable(original, migrated),
-        _compare_programs(original, migrated),
+        _compare_imports(original, migrated, sides),
+        _compare_writable(original, migrated, sides),
+        _compare_programs(original, migrated, sides),
     ]
 
 
@@ -677,28 +704,28 @@ def _exception(result: str) -> str:
     return "ok" if result == "ok" else result.split(":", 1)[0]
 
 
-def _compare_imports(original: Probe, migrated: Probe) -> Check:
+def _compare_imports(original: Probe, migrated: Probe, sides: Sides) -> Check:
     before, after = dict(original.imports), dict(migrated.imports)
     lines, original_fails = [], []
     if "*" in before or "*" in after:  # no Python to import with, on one side or both
         if "*" in after and "*" not in before:
-            lines.append(f"imports: {after['*']} in the migrated image")
+            lines.append(f"imports: {after['*']} in {sides.migrated}")
         elif "*" in before and "*" not in after:
-            original_fails.append(f"imports: {before['*']} in the original")
+            original_fails.append(f"imports: {before['*']} in {sides.original}")
     else:
         for module in dict.fromkeys([*before, *after]):
             was, now = before.get(module, "not checked"), after.get(module, "not checked")
             if _exception(was) == _exception(now) or "timed out" in (was, now):
                 continue  # a timeout says nothing either way: the row still shows it
             if now != "ok":
-                lines.append(f"import {module}: {_said(was)} in the original, {_said(now)} in the migrated image")
+                lines.append(f"import {module}: {_said(was)} in {sides.original}, {_said(now)} in {sides.migrated}")
             else:
-                original_fails.append(f"import {module}: {_said(was)} in the original, ok in the migrated image")
+                original_fails.append(f"import {module}: {_said(was)} in {sides.original}, ok in {sides.migrated}")
     if original.guessed_python:
         # The original's command may set up its environment before Python runs: python3
         # from PATH failing there says nothing about the original.
         original_fails = []
-    outcome, found = _outcome(lines, original_fails)
+    outcome, found = _outcome(lines, original_fails, sides)
     return Check("imports", _count_ok(before), _count_ok(after), outcome, found)
 
 
@@ -714,7 +741,7 @@ def _count_ok(results: dict[str, str]) -> str:
     return f"{sum(r == 'ok' for r in results.values())} of {len(results)} ok"
 
 
-def _compare_writable(original: Probe, migrated: Probe) -> Check:
+def _compare_writable(original: Probe, migrated: Probe, sides: Sides) -> Check:
     before = {label: (path, state) for label, path, state in original.writable}
     after = {label: (path, state) for label, path, state in migrated.writable}
     lines = []
@@ -723,9 +750,9 @@ def _compare_writable(original: Probe, migrated: Probe) -> Check:
         if state == "writable" and now != "writable":
             where = label if label.startswith("VOLUME") else f"{label} {now_path}"
             lines.append(
-                f"{where}: writable in the original, {now} for uid {migrated.uid or '?'} in the migrated image"
+                f"{where}: writable in {sides.original}, {now} for uid {migrated.uid or '?'} in {sides.migrated}"
             )
-    outcome, found = _outcome(lines, [])
+    outcome, found = _outcome(lines, [], sides)
     return Check("writable", _writable_list(before), _writable_list(after), outcome, found)
 
 
@@ -738,7 +765,7 @@ def _writable_list(places: dict[str, tuple[str, str]]) -> str:
     return ", ".join(parts) if parts else "nothing"
 
 
-def _compare_programs(original: Probe, migrated: Probe) -> Check:
+def _compare_programs(original: Probe, migrated: Probe, sides: Sides) -> Check:
     before, after = dict(original.programs), dict(migrated.programs)
     lines: list[str] = []
     original_fails: list[str] = []
@@ -748,16 +775,18 @@ def _compare_programs(original: Probe, migrated: Probe) -> Check:
             continue
         if original_resolves:
             lines.append(
-                f"PATH: {program} is not found in the migrated image "
-                f"(the original finds {', '.join(before) or 'its programs'})"
+                f"PATH: {program} is not found in {sides.migrated} "
+                f"({sides.original} finds {', '.join(before) or 'its programs'})"
             )
         elif program in before and not before[program]:
             continue  # missing from both: the same failure
         else:
-            lines.append(f"PATH: {program} is not found in the migrated image")
+            lines.append(f"PATH: {program} is not found in {sides.migrated}")
     if not lines and all(after.values()):
-        original_fails = [f"PATH: {p} is not found in the original" for p, resolved in before.items() if not resolved]
-    outcome, named = _outcome(lines, original_fails)
+        original_fails = [
+            f"PATH: {p} is not found in {sides.original}" for p, resolved in before.items() if not resolved
+        ]
+    outcome, named = _outcome(lines, original_fails, sides)
     return Check("PATH", _programs_list(before), _programs_list(after), outcome, named)
 
 
@@ -767,11 +796,11 @@ def _programs_list(programs: dict[str, str]) -> str:
     return ", ".join(name if found else f"{name} (not found)" for name, found in programs.items())
 
 
-def _compare_smoke(original: SmokeRun, migrated: SmokeRun) -> Check:
+def _compare_smoke(original: SmokeRun, migrated: SmokeRun, sides: Sides) -> Check:
     lines, original_fails = [], []
     if (original.exit_code, original.stdout) != (migrated.exit_code, migrated.stdout):
         if original.exit_code != 0 and migrated.exit_code == 0:
-            original_fails.append(f"--smoke exits {original.exit_code}; the migrated image exits 0")
+            original_fails.append(f"--smoke exits {original.exit_code}; {sides.migrated} exits 0")
         elif original.exit_code == migrated.exit_code:
             lines.append(
                 f"--smoke: the output differs (exit {original.exit_code} in both): "
@@ -779,14 +808,14 @@ def _compare_smoke(original: SmokeRun, migrated: SmokeRun) -> Check:
             )
         else:
             lines.append(
-                f"--smoke: exit {original.exit_code} in the original, {migrated.exit_code} in the migrated image"
+                f"--smoke: exit {original.exit_code} in {sides.original}, {migrated.exit_code} in {sides.migrated}"
             )
-    outcome, found = _outcome(lines, original_fails)
+    outcome, found = _outcome(lines, original_fails, sides)
     detail = ""
     if outcome != SAME:
         detail = (
-            f"original output:\n{_indent(_tail(original.stdout + original.stderr))}\n"
-            f"migrated output:\n{_indent(_tail(migrated.stdout + migrated.stderr))}"
+            f"{sides.original} output:\n{_indent(_tail(original.stdout + original.stderr))}\n"
+            f"{sides.migrated} output:\n{_indent(_tail(migrated.stdout + migrated.stderr))}"
         )
     return Check("--smoke", f"exit {original.exit_code}", f"exit {migrated.exit_code}", outcome, found, detail)
 
