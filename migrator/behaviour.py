@@ -31,7 +31,6 @@ import shlex
 import subprocess
 import threading
 import time
-import tomllib
 import uuid
 from pathlib import Path
 
@@ -42,14 +41,8 @@ LOG_LINES_READ = 2000
 IMPORT_TIMEOUT_SECONDS = 15
 PROBE_TIMEOUT_SECONDS = 120
 HTTP_READY_SECONDS = 60
-MAX_MODULES = 25
 SMOKE_TIMEOUT_SECONDS = 300
-# Folders whose modules are not the app: importing tests may need test tools, and
-# they are often left out of the image by .dockerignore.
-NOT_APP_FOLDERS = frozenset({"tests", "test", "docs", "doc", "examples", "scripts", "migrations", "alembic"})
-NOT_APP_MODULES = frozenset({"setup", "conftest", "noxfile", "fabfile", "tasks", "gunicorn_conf", "gunicorn.conf"})
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "/bin/sh", "/bin/bash", "/bin/dash", "/usr/bin/env"})
-IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # --- what the image declares ------------------------------------------------------------------
@@ -142,37 +135,6 @@ def interpreter_hint(argv: tuple[str, ...]) -> str:
             return "poetry-run"
     programs = [p for p in named_programs(argv) if p != "poetry"]
     return programs[0] if programs else "python3"
-
-
-def project_modules(context: Path) -> tuple[str, ...]:
-    """Top-level modules and packages of the project: from the source in the context and pyproject's packages."""
-    names: list[str] = []
-    for folder in (context, context / "src"):
-        if not folder.is_dir():
-            continue
-        for entry in sorted(folder.iterdir()):
-            if entry.name.startswith(".") or entry.name in NOT_APP_FOLDERS:
-                continue
-            if entry.is_dir() and (entry / "__init__.py").is_file():
-                names.append(entry.name)
-            elif entry.is_file() and entry.suffix == ".py" and entry.stem not in NOT_APP_MODULES:
-                names.append(entry.stem)
-    names += _pyproject_packages(context / "pyproject.toml")
-    return tuple(n for n in dict.fromkeys(names) if IDENTIFIER_RE.match(n))[:MAX_MODULES]
-
-
-def _pyproject_packages(pyproject: Path) -> list[str]:
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    packages = ((data.get("tool") or {}).get("poetry") or {}).get("packages") or []
-    names = []
-    for package in packages:
-        include = package.get("include") if isinstance(package, dict) else None
-        if isinstance(include, str) and not any(c in include for c in "*?["):
-            names.append(include.split("/")[0].removesuffix(".py"))
-    return names
 
 
 # --- asking a running image -----------------------------------------------------------------

@@ -30,7 +30,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from migrator import behaviour
+from migrator import app_modules, behaviour
 from migrator.pipeline import FileResult
 from migrator.record import dataclass, field
 from migrator.source import encode
@@ -504,7 +504,7 @@ def _verify_in(
         )
 
     settings = behaviour.RunSettings(docker, options.env, options.env_files, options.run_seconds)
-    modules = behaviour.project_modules(contexts["original"])
+    modules = app_modules.project_modules(contexts["original"])
     http = parse_probe_http(options.probe_http) if options.probe_http else None
     # Both images at once: most of the time is the own command's run_seconds.
     race = behaviour.Race()
