@@ -211,6 +211,9 @@ class Probe:
     # Imports ran with python3 from PATH: the command names no Python (a shell script,
     # say), which may well activate another environment first.
     guessed_python: bool = False
+    # Programs a command given from outside may run, looked up when the image declares
+    # no command of its own: (program, resolved path, "" when not found).
+    offered: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -388,9 +391,13 @@ def _ask_http(settings: RunSettings, name: str, port: int, path: str) -> HttpAns
 
 
 # Run by /bin/sh inside the image as its user. Arguments: the interpreter hint, the Python
-# import checker, then `place` LABEL PATH, `program` NAME and `module` NAME words.
+# import checker, then `place` LABEL PATH, `program` NAME, `offer` NAME and `module` NAME words.
 PROBE_SCRIPT = r"""
 hint=$1; checker=$2; shift 2
+if [ "$hint" = outside ]; then
+  # No command of its own: the one given from outside most likely runs Poetry's environment when there is one.
+  if command -v poetry >/dev/null 2>&1; then hint=poetry-run; else hint=python3; fi
+fi
 printf 'U\t%s\n' "$(id -u 2>/dev/null)"
 modules=""
 while [ $# -gt 0 ]; do
@@ -411,6 +418,9 @@ while [ $# -gt 0 ]; do
         *) found=$(command -v "$name" 2>/dev/null) ;;
       esac
       printf 'P\t%s\t%s\n' "$name" "$found" ;;
+    offer)
+      name=$2; shift 2
+      printf 'O\t%s\t%s\n' "$name" "$(command -v "$name" 2>/dev/null)" ;;
     module) modules="$modules $2"; shift 2 ;;
     *) shift ;;
   esac
@@ -457,7 +467,16 @@ for name in sys.argv[1:]:
 """
 
 
-def probe_image(settings: RunSettings, tag: str, config: ImageConfig, modules: tuple[str, ...]) -> Probe:
+# What a command given from outside (compose's `command:`, CI, a README's `docker run
+# IMAGE poetry run python main.py`) may run when the Dockerfile declares none: a migration
+# that leaves Poetry out of the image breaks it, and running the image's own command
+# (the base image's python3) cannot show that.
+OUTSIDE_PROGRAMS = ("poetry",)
+
+
+def probe_image(
+    settings: RunSettings, tag: str, config: ImageConfig, modules: tuple[str, ...], outside: bool = False
+) -> Probe:
     words: list[str] = []
     words += ["place", "WORKDIR", config.workdir or "/"]
     for volume in config.volumes:
@@ -465,10 +484,12 @@ def probe_image(settings: RunSettings, tag: str, config: ImageConfig, modules: t
     words += ["place", "HOME", "$HOME"]
     for program in named_programs(config.argv):
         words += ["program", program]
+    for program in OUTSIDE_PROGRAMS if outside else ():
+        words += ["offer", program]
     for module in modules:
         words += ["module", module]
     args = ["run", "--rm", *settings.run_args(), "--entrypoint", "/bin/sh", tag, "-c", PROBE_SCRIPT, "probe"]
-    args += [interpreter_hint(config.argv), IMPORT_CHECKER, *words]
+    args += ["outside" if outside else interpreter_hint(config.argv), IMPORT_CHECKER, *words]
     timeout = PROBE_TIMEOUT_SECONDS + 2 * IMPORT_TIMEOUT_SECONDS * len(modules)
     try:
         done = _docker(settings, *args, timeout=timeout)
@@ -478,7 +499,7 @@ def probe_image(settings: RunSettings, tag: str, config: ImageConfig, modules: t
 
 
 def parse_probe(stdout: str, returncode: int = 0, stderr: str = "") -> Probe:
-    imports, writable, programs, uid, guessed = [], [], [], None, False
+    imports, writable, programs, offered, uid, guessed = [], [], [], [], None, False
     for line in stdout.splitlines():
         fields = line.split("\t")
         if fields == ["X", "fallback"]:
@@ -489,12 +510,14 @@ def parse_probe(stdout: str, returncode: int = 0, stderr: str = "") -> Probe:
             writable.append((fields[1], fields[2], fields[3]))
         elif fields[0] == "P" and len(fields) == 3:
             programs.append((fields[1], fields[2]))
+        elif fields[0] == "O" and len(fields) == 3:
+            offered.append((fields[1], fields[2]))
         elif fields[0] == "I" and len(fields) == 3:
             imports.append((fields[1], fields[2]))
     problem = None
     if uid is None and not writable and returncode != 0:
         problem = f"the checks could not run in the image: {_tail(stderr, 1) or f'exit {returncode}'}"
-    return Probe(tuple(imports), tuple(writable), tuple(programs), uid, problem, guessed)
+    return Probe(tuple(imports), tuple(writable), tuple(programs), uid, problem, guessed, tuple(offered))
 
 
 def smoke_run(settings: RunSettings, tag: str, command: str) -> SmokeRun:
@@ -514,12 +537,13 @@ def observe(
     http: tuple[int, str] | None = None,
     race: Race | None = None,
     side: str = "",
+    outside: bool = False,
 ) -> Behaviour:
-    """Every check on one image."""
+    """Every check on one image; `outside`: the Dockerfile declares no command, the caller gives it."""
     config = read_config(settings.docker, tag)
     http_port, http_path = http if http is not None else (None, "/")
     command, answer = run_own_command(settings, tag, http_port, http_path, race=race, side=side)
-    probe = probe_image(settings, tag, config, modules)
+    probe = probe_image(settings, tag, config, modules, outside)
     smoked = smoke_run(settings, tag, smoke) if smoke else None
     return Behaviour(config, command, answer, probe, smoked)
 
@@ -744,18 +768,33 @@ def _compare_programs(original: Probe, migrated: Probe, sides: Sides) -> Check:
             continue  # missing from both: the same failure
         else:
             lines.append(f"PATH: {program} is not found in {sides.migrated}")
+    gone = dict(migrated.offered)
+    for program, found in original.offered:
+        if found and not gone.get(program):
+            lines.append(
+                f"PATH: {program} is not found in {sides.migrated} ({sides.original} has it at {found}); "
+                "neither declares a command, so one given from outside (compose, CI, a README) may run it"
+            )
     if not lines and all(after.values()):
         original_fails = [
             f"PATH: {p} is not found in {sides.original}" for p, resolved in before.items() if not resolved
         ]
     outcome, named = _outcome(lines, original_fails, sides)
-    return Check("PATH", _programs_list(before), _programs_list(after), outcome, named)
+    offered = {side: dict(probe.offered) for side, probe in (("original", original), ("migrated", migrated))}
+    return Check(
+        "PATH",
+        _programs_list(before, offered["original"]),
+        _programs_list(after, offered["migrated"]),
+        outcome,
+        named,
+    )
 
 
-def _programs_list(programs: dict[str, str]) -> str:
-    if not programs:
-        return "none named"
-    return ", ".join(name if found else f"{name} (not found)" for name, found in programs.items())
+def _programs_list(programs: dict[str, str], offered: dict[str, str] | None = None) -> str:
+    named = [name if found else f"{name} (not found)" for name, found in programs.items()]
+    # Programs looked up for a command from outside: shown only when there, as most images lack them.
+    named += [f"{name} (for a command from outside)" for name, found in (offered or {}).items() if found]
+    return ", ".join(named) if named else "none named"
 
 
 def _compare_smoke(original: SmokeRun, migrated: SmokeRun, sides: Sides) -> Check:

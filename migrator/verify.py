@@ -505,12 +505,15 @@ def _verify_in(
 
     settings = behaviour.RunSettings(docker, options.env, options.env_files, options.run_seconds)
     modules = app_modules.project_modules(contexts["original"])
+    outside = declares_no_command(pair.original)
     http = parse_probe_http(options.probe_http) if options.probe_http else None
     # Both images at once: most of the time is the own command's run_seconds.
     race = behaviour.Race()
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            side: pool.submit(behaviour.observe, settings, tags[side], modules, options.smoke, http, race, side)
+            side: pool.submit(
+                behaviour.observe, settings, tags[side], modules, options.smoke, http, race, side, outside
+            )
             for side in tags
         }
         seen = {side: future.result() for side, future in futures.items()}
@@ -551,6 +554,17 @@ def _verify_in(
         verdict=verdict,
         checks=tuple(checks),
     )
+
+
+def declares_no_command(dockerfile: str) -> bool:
+    """No CMD or ENTRYPOINT in the file: the image runs what its caller (compose, CI, docs) or its base says."""
+    from migrator import model
+
+    try:
+        parsed = model.parse(dockerfile)
+    except ValueError:
+        return False  # unreadable here: no extra checks rather than doubtful ones
+    return not any(instruction.keyword in ("CMD", "ENTRYPOINT") for instruction in parsed.instructions)
 
 
 def _edit_source(contexts: dict[str, Path], token: str) -> str | None:
