@@ -627,10 +627,16 @@ def _compare_command(original: CommandRun, migrated: CommandRun, seconds: float,
         else:
             lines.append(f"own command: {said}")
     elif only_migrated and original.works:
-        # Both exited with the same failing code: the original fails the same way, whatever
-        # each printed on the way out. While both run (or both exit 0), a new traceback
-        # is a crash the exit code hides (gunicorn restarting workers that die at boot).
+        # While both run (or both exit 0), a new traceback is a crash the exit code hides
+        # (gunicorn restarting workers that die at boot).
         lines.append(f"own command: only {sides.migrated} prints {only_migrated[0]}")
+    elif lost := _lost_kind(original.errors, only_migrated):
+        # Both exited with the same failing code, mostly the original failing the same way
+        # whatever each printed. But a module, a permission or a program the original never
+        # missed is the migration's: the app now dies before it reaches where the original
+        # failed (Hoon9901: pkg_resources gone, where the original only lacked its token file).
+        was = f"; {sides.original} prints {original.errors[0]}" if original.errors else ""
+        lines.append(f"own command: both exit {migrated.exit_code}, but only {sides.migrated} prints {lost}{was}")
     outcome, found = _outcome(lines, original_fails, sides)
     detail = ""
     if outcome != SAME:
@@ -638,6 +644,23 @@ def _compare_command(original: CommandRun, migrated: CommandRun, seconds: float,
             f"{sides.original} output:\n{_indent(original.tail)}\n{sides.migrated} output:\n{_indent(migrated.tail)}"
         )
     return Check("own command", original.describe(seconds), migrated.describe(seconds), outcome, found, detail)
+
+
+# Errors a migration causes (a dependency, a permission or a program lost), by kind.
+LOST_KINDS = ("ModuleNotFoundError", "PermissionError", "not found")
+
+
+def _error_kind(error: str) -> str | None:
+    for kind in LOST_KINDS:
+        if error.startswith(kind) or error.endswith(kind) or f"{kind} in $PATH" in error:
+            return kind
+    return None
+
+
+def _lost_kind(original: tuple[str, ...], only_migrated: list[str]) -> str | None:
+    """The first error of a kind in LOST_KINDS that the migrated image prints and the original never does."""
+    had = {_error_kind(error) for error in original}
+    return next((e for e in only_migrated if _error_kind(e) is not None and _error_kind(e) not in had), None)
 
 
 def _compare_http(original: HttpAnswer, migrated: HttpAnswer, sides: Sides) -> Check:
