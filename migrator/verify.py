@@ -743,7 +743,8 @@ def render(verifications, console) -> None:
             checks.add_row(escape(check.name), escape(check.original), escape(check.migrated), result)
         console.print(checks)
     for item in failures:
-        console.print(f"[red]{escape(item.path)}[/red]: {escape(item.failure)}", highlight=False)
+        # soft_wrap: each difference and output line stays one line (grep, copy), whatever the width.
+        console.print(f"[red]{escape(item.path)}[/red]: {escape(item.failure)}", highlight=False, soft_wrap=True)
 
 
 def markdown_table(record: dict) -> str:

@@ -211,3 +211,11 @@ def test_a_baseline_without_an_engine_still_names_its_sides(tmp_path):
     )
     assert (item.verdict, item.sides) == ("build failed", BASELINE)
     assert verify_module.exit_code(item) == 123
+
+
+def test_each_difference_stays_one_line_on_a_narrow_console():
+    line = "import app: ok in old.Dockerfile, fails with ModuleNotFoundError: No module named 'pkg_resources' in Dockerfile"
+    item = verification("differs", BASELINE, "before/old.Dockerfile", [line])
+    out = io.StringIO()
+    render([item], Console(file=out, width=60, color_system=None))
+    assert f"svc/Dockerfile: {line}\n" in out.getvalue()
