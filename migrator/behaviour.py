@@ -278,16 +278,22 @@ GRACE_FACTOR = 3  # how much longer a command is watched when the other image's 
 
 
 class Race:
-    """Tells each image's watch whether the other image's command has exited already.
+    """Tells each image's watch what the other image's command did: exited already, printed which errors.
 
     A command still running after run_seconds while the other's exited is watched up
     to GRACE_FACTOR times as long: a slow start (`poetry run` on a loaded machine) that
     ends in the same exit is no difference, and a server that keeps running stays one.
+    The same holds for an error the other image printed while both run: a slower start
+    that reaches the same error (a database that is not there) is no difference either.
+    `sides` names the images watched together; a watch alone waits for nobody.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, sides: tuple[str, ...] = ()) -> None:
+        self._sides = frozenset(sides)
         self._exited: set[str] = set()
+        self._errors: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
+        self._reported = threading.Condition(self._lock)
 
     def exited(self, side: str) -> None:
         with self._lock:
@@ -296,6 +302,19 @@ class Race:
     def other_exited(self, side: str) -> bool:
         with self._lock:
             return bool(self._exited - {side})
+
+    def report(self, side: str, errors: tuple[str, ...]) -> None:
+        """The errors one image's command printed by the end of its first watch."""
+        with self._reported:
+            self._errors[side] = errors
+            self._reported.notify_all()
+
+    def other_errors(self, side: str, timeout: float) -> set[str]:
+        """What the other images printed, waiting up to `timeout` for each of them to report."""
+        others = self._sides - {side}
+        with self._reported:
+            self._reported.wait_for(lambda: others <= set(self._errors), timeout)
+            return {error for other in others for error in self._errors.get(other, ())}
 
 
 def run_own_command(
@@ -323,6 +342,7 @@ def run_own_command(
         if started.returncode != 0:
             race.exited(side)
             output = started.stderr + started.stdout
+            race.report(side, named_errors(output))
             answer = HttpAnswer(None, "", "the container did not start") if http_port is not None else None
             return CommandRun(False, started.returncode, _tail(output), named_errors(output)), answer
         answer = None
@@ -335,17 +355,31 @@ def run_own_command(
             watched = time.monotonic() - begun if running else None
         if not running:
             race.exited(side)
-        logs = subprocess.run(
-            [settings.docker, "logs", "--tail", str(LOG_LINES_READ), name],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            timeout=60,
-        ).stdout
-        return CommandRun(running, exit_code, _tail(logs), named_errors(logs), watched), answer
+        logs = _logs(settings, name)
+        race.report(side, named_errors(logs))
+        deadline = begun + GRACE_FACTOR * settings.run_seconds
+        if running:
+            missing = race.other_errors(side, timeout=max(0.0, deadline - time.monotonic())) - set(named_errors(logs))
+            while missing and running and time.monotonic() < deadline:
+                time.sleep(1)
+                running, exit_code = _state(settings, name)
+                logs = _logs(settings, name)
+                missing -= set(named_errors(logs))
+                watched = time.monotonic() - begun
+        return CommandRun(running, exit_code, _tail(logs), named_errors(logs), watched if running else None), answer
     finally:
         _docker(settings, "rm", "-f", "-v", name, timeout=120)
+
+
+def _logs(settings: RunSettings, name: str) -> str:
+    return subprocess.run(
+        [settings.docker, "logs", "--tail", str(LOG_LINES_READ), name],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        timeout=60,
+    ).stdout
 
 
 def _state(settings: RunSettings, name: str) -> tuple[bool, int | None]:

@@ -508,7 +508,7 @@ def _verify_in(
     outside = declares_no_command(pair.original)
     http = parse_probe_http(options.probe_http) if options.probe_http else None
     # Both images at once: most of the time is the own command's run_seconds.
-    race = behaviour.Race()
+    race = behaviour.Race(tuple(tags))
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
             side: pool.submit(
