@@ -230,6 +230,9 @@ NAMED_ERROR_RES = (
     re.compile(r"^\S*sh: (?:\d+: )?(?:exec: )?(?:line \d+: )?(\S+): (?:command )?not found$"),
     re.compile(r"^(ModuleNotFoundError: .*)$"),
     re.compile(r"^(PermissionError: .*)$"),
+    # A PermissionError a program reports without its type: Poetry prints only
+    # `[Errno 13] Permission denied: '/root/.config/pypoetry/config.toml'`.
+    re.compile(r"^(\[Errno 13\] Permission denied: .*)$"),
 )
 EXCEPTION_LINE_RE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)\b:?.*)$")
 
@@ -262,6 +265,8 @@ def _named(pattern: re.Pattern[str], match: re.Match[str], line: str) -> str:
         return f'exec: "{match.group(1)}": executable file not found in $PATH'
     if pattern is NAMED_ERROR_RES[1]:
         return f"{match.group(1)}: not found"
+    if pattern is NAMED_ERROR_RES[4]:
+        return f"PermissionError: {match.group(1)}"
     return str(match.group(1))
 
 

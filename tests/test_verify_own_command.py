@@ -72,3 +72,19 @@ def test_a_program_not_found_only_in_the_migrated_image_is_a_difference():
         "differs",
         ("own command: both exit 127, but only the migrated image prints poetry: not found",),
     )
+
+
+def test_a_permission_error_printed_without_its_type_is_named():
+    # b-munar/desarrollo-software-nube's kept `HOME=/root poetry run` under an added non-root user.
+    output = "\n[Errno 13] Permission denied: '/root/.config/pypoetry/config.toml'\n"
+    assert behaviour.named_errors(output) == (
+        "PermissionError: [Errno 13] Permission denied: '/root/.config/pypoetry/config.toml'",
+    )
+    original = exited(1, PKG_RESOURCES)  # the sandbox's original, failing later for its own reason
+    assert own_command(original, exited(1, *behaviour.named_errors(output))) == (
+        "differs",
+        (
+            "own command: both exit 1, but only the migrated image prints PermissionError: [Errno 13] Permission "
+            "denied: '/root/.config/pypoetry/config.toml'; the original prints " + PKG_RESOURCES,
+        ),
+    )
