@@ -109,7 +109,7 @@ def test_the_probe_imports_with_poetry_run_when_run_from_outside_and_poetry_is_t
     assert found.offered == (("poetry", str(tmp_path / "bin" / "poetry")),)
     assert found.imports == (("json", "ok"),)
     assert (tmp_path / "poetry.log").read_text().startswith("run python -c ")
-    assert not found.guessed_python
+    assert found.guessed_python  # a command from outside may as well run python3: the original is not blamed
 
 
 def test_the_probe_imports_with_python3_when_run_from_outside_without_poetry(tmp_path):
@@ -119,9 +119,11 @@ def test_the_probe_imports_with_python3_when_run_from_outside_without_poetry(tmp
     assert found.offered == (("poetry", ""),)
     assert found.imports == (("json", "ok"), ("nosuch_x", "ModuleNotFoundError: No module named 'nosuch_x'"))
     assert not (tmp_path / "poetry.log").exists()
+    assert found.guessed_python
 
 
 def test_the_probe_without_outside_keeps_the_command_s_python(tmp_path):
     found = run_probe_script(tmp_path, True, "python3", behaviour.IMPORT_CHECKER, "module", "json")
     assert (found.offered, found.imports) == ((), (("json", "ok"),))
     assert not (tmp_path / "poetry.log").exists()
+    assert not found.guessed_python

@@ -88,3 +88,36 @@ def test_a_permission_error_printed_without_its_type_is_named():
             "denied: '/root/.config/pypoetry/config.toml'; the original prints " + PKG_RESOURCES,
         ),
     )
+
+
+def imports(before: str, after: str):
+    checks = behaviour.compare(
+        behaviour.Behaviour(behaviour.ImageConfig(), probe=behaviour.Probe((("parser", before),), uid="0")),
+        behaviour.Behaviour(behaviour.ImageConfig(), probe=behaviour.Probe((("parser", after),), uid="0")),
+        10,
+    )
+    check = next(c for c in checks if c.name == "imports")
+    return check.outcome, check.lines
+
+
+GSPREAD = "ModuleNotFoundError: No module named 'gspread'"
+CREDENTIALS = "FileNotFoundError: [Errno 2] No such file or directory: 'credentials.json'"
+
+
+def test_an_import_getting_further_than_the_original_s_missing_module_is_the_original_failing():
+    # x6vital1/tg_scrapper: the original's `poetry run python` as appuser misses gspread; the
+    # migrated image imports it and stops at the missing credentials file, as the app would.
+    assert imports(GSPREAD, CREDENTIALS) == (
+        "original fails",
+        (
+            f"the original fails: import parser: fails with {GSPREAD} in the original, fails with {CREDENTIALS} "
+            "in the migrated image",
+        ),
+    )
+
+
+def test_an_import_stopping_earlier_at_a_missing_module_is_a_difference():
+    assert imports(CREDENTIALS, GSPREAD) == (
+        "differs",
+        (f"import parser: fails with {CREDENTIALS} in the original, fails with {GSPREAD} in the migrated image",),
+    )
