@@ -30,7 +30,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from migrator import behaviour
+from migrator import app_modules, behaviour
 from migrator.pipeline import FileResult
 from migrator.record import dataclass, field
 from migrator.source import encode
@@ -305,6 +305,14 @@ class Verification:
     verdict: str = ""  # passed | differs | original fails | build failed | not run
     checks: tuple[behaviour.Check, ...] = ()
     baseline: str | None = None  # the Dockerfile compared against, with --baseline
+    sides: behaviour.Sides = behaviour.MIGRATION  # how the lines name the two images
+
+    @property
+    def headers(self) -> tuple[str, str]:
+        """The two columns of the checks table: before/after a migration, or the two files."""
+        if self.baseline is None:
+            return "original", "migrated"
+        return self.sides.original, self.sides.migrated
 
     @property
     def differences(self) -> tuple[str, ...]:
@@ -343,6 +351,8 @@ class Verification:
             ],
             "source_edited": self.source_edited,
             "baseline": self.baseline,
+            # What "original" and "migrated" stand for in this record's checks and figures.
+            "sides": {"original": self.sides.original, "migrated": self.sides.migrated},
             "note": self.note,
             **figures,
         }
@@ -413,16 +423,17 @@ def verify_pair(
 ) -> Verification:
     """Build two Dockerfiles against one context and compare how the images behave."""
     options = options or VerifyOptions()
+    sides = behaviour.MIGRATION if baseline is None else behaviour.Sides.of_files(baseline, path)
     command = build_command(options)
     if isinstance(command, str):
-        return Verification(path, passed=False, failure=command, verdict=BUILD_FAILED, baseline=baseline)
+        return Verification(path, passed=False, failure=command, verdict=BUILD_FAILED, baseline=baseline, sides=sides)
     docker = command[0]
     token = uuid.uuid4().hex[:12]
     tags = {"original": f"migrator-verify-original:{token}", "migrated": f"migrator-verify-migrated:{token}"}
     built: list[str] = []
     with tempfile.TemporaryDirectory(prefix="migrator-verify-") as scratch:
         root = Path(scratch)
-        pair = _Pair(path, original, migrated, Path(context_dir), tuple(extra_files), baseline)
+        pair = _Pair(path, original, migrated, Path(context_dir), tuple(extra_files), baseline, sides)
         try:
             return _verify_in(pair, options, command, docker, root, token, tags, built)
         except (OSError, subprocess.SubprocessError) as exc:
@@ -432,6 +443,7 @@ def verify_pair(
                 failure=f"verification could not run: {exc}",
                 verdict=BUILD_FAILED,
                 baseline=baseline,
+                sides=sides,
             )
         finally:
             remove_images(docker, built)
@@ -445,6 +457,7 @@ class _Pair:
     context_dir: Path
     extra_files: tuple
     baseline: str | None
+    sides: behaviour.Sides
 
 
 def _build(command, context, dockerfile, tag, options, built) -> Build:
@@ -479,26 +492,32 @@ def _verify_in(
     }
     dockerfiles["original"].write_bytes(encode(pair.original))
     dockerfiles["migrated"].write_bytes(encode(pair.migrated))
-    done = functools.partial(Verification, pair.path, baseline=pair.baseline)
+    done = functools.partial(Verification, pair.path, baseline=pair.baseline, sides=pair.sides)
 
     first = {side: _build(command, contexts[side], dockerfiles[side], tags[side], options, built) for side in tags}
     if not first["original"].ok or not first["migrated"].ok:
         return done(
-            passed=False, failure=_build_failure(first), verdict=BUILD_FAILED, checks=tuple(_build_checks(first))
+            passed=False,
+            failure=_build_failure(first, pair.sides),
+            verdict=BUILD_FAILED,
+            checks=tuple(_build_checks(first, pair.sides)),
         )
 
     settings = behaviour.RunSettings(docker, options.env, options.env_files, options.run_seconds)
-    modules = behaviour.project_modules(contexts["original"])
+    modules = app_modules.project_modules(contexts["original"])
+    outside = declares_no_command(pair.original)
     http = parse_probe_http(options.probe_http) if options.probe_http else None
     # Both images at once: most of the time is the own command's run_seconds.
-    race = behaviour.Race()
+    race = behaviour.Race(tuple(tags))
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
-            side: pool.submit(behaviour.observe, settings, tags[side], modules, options.smoke, http, race, side)
+            side: pool.submit(
+                behaviour.observe, settings, tags[side], modules, options.smoke, http, race, side, outside
+            )
             for side in tags
         }
         seen = {side: future.result() for side, future in futures.items()}
-    checks = behaviour.compare(seen["original"], seen["migrated"], options.run_seconds)
+    checks = behaviour.compare(seen["original"], seen["migrated"], options.run_seconds, pair.sides)
 
     edited, rebuilds = None, {}
     if options.rebuild:
@@ -521,7 +540,7 @@ def _verify_in(
         )
         for side in tags
     }
-    checks = [*_figure_checks(figures, rebuilds, edited), *checks]
+    checks = [*_figure_checks(figures, rebuilds, edited, pair.sides), *checks]
     verdict = _verdict(checks)
     smoke = next((c for c in checks if c.name == "--smoke"), None)
     failure = _failure_text(checks) if verdict != PASSED else None
@@ -537,6 +556,17 @@ def _verify_in(
     )
 
 
+def declares_no_command(dockerfile: str) -> bool:
+    """No CMD or ENTRYPOINT in the file: the image runs what its caller (compose, CI, docs) or its base says."""
+    from migrator import model
+
+    try:
+        parsed = model.parse(dockerfile)
+    except ValueError:
+        return False  # unreadable here: no extra checks rather than doubtful ones
+    return not any(instruction.keyword in ("CMD", "ENTRYPOINT") for instruction in parsed.instructions)
+
+
 def _edit_source(contexts: dict[str, Path], token: str) -> str | None:
     edited = None
     for context in {id(c): c for c in contexts.values()}.values():
@@ -550,36 +580,38 @@ def _edit_source(contexts: dict[str, Path], token: str) -> str | None:
     return edited
 
 
-def _build_failure(first: dict[str, Build]) -> str:
+def _build_failure(first: dict[str, Build], sides: behaviour.Sides) -> str:
     original, migrated = first["original"], first["migrated"]
     if not original.ok and not migrated.ok:
         return (
-            f"neither Dockerfile builds, so there is nothing to compare:\noriginal: {original.failure}\n"
-            f"migrated: {migrated.failure}"
+            f"neither Dockerfile builds, so there is nothing to compare:\n{sides.original_file}: {original.failure}\n"
+            f"{sides.migrated_file}: {migrated.failure}"
         )
     if not original.ok:
-        return f"the original fails: it does not build, so there is nothing to compare:\n{original.failure}"
-    return f"the migrated Dockerfile does not build:\n{migrated.failure}"
+        return f"{sides.original} fails: it does not build, so there is nothing to compare:\n{original.failure}"
+    return f"{sides.migrated_file} does not build:\n{migrated.failure}"
 
 
 def _probed_uid(probe: behaviour.Probe | None) -> str | None:
     return probe.uid if probe is not None else None
 
 
-def _build_checks(first: dict[str, Build]) -> list[behaviour.Check]:
+def _build_checks(first: dict[str, Build], sides: behaviour.Sides) -> list[behaviour.Check]:
     said = {side: f"{'built' if b.ok else 'fails'} in {b.seconds:.0f}s" for side, b in first.items()}
     original, migrated = first["original"].ok, first["migrated"].ok
     lines: tuple[str, ...]
     if original and not migrated:
-        outcome, lines = behaviour.DIFFERS, ("build: the migrated Dockerfile does not build",)
+        outcome, lines = behaviour.DIFFERS, (f"build: {sides.migrated_file} does not build",)
     elif migrated and not original:
-        outcome, lines = behaviour.ORIGINAL_FAILS, ("the original fails: it does not build",)
+        outcome, lines = behaviour.ORIGINAL_FAILS, (f"{sides.original} fails: it does not build",)
     else:
         outcome, lines = behaviour.SAME, ()
     return [behaviour.Check("build", said["original"], said["migrated"], outcome, lines)]
 
 
-def _figure_checks(figures: dict[str, ImageFigures], rebuilds: dict[str, Build], edited: str | None):
+def _figure_checks(
+    figures: dict[str, ImageFigures], rebuilds: dict[str, Build], edited: str | None, sides: behaviour.Sides
+):
     original, migrated = figures["original"], figures["migrated"]
     checks = [
         behaviour.Check("build", _seconds(original.build_seconds), _seconds(migrated.build_seconds), ""),
@@ -592,7 +624,7 @@ def _figure_checks(figures: dict[str, ImageFigures], rebuilds: dict[str, Build],
         outcome = ""
         if not rebuilds["migrated"].ok and rebuilds["original"].ok:
             outcome = behaviour.DIFFERS
-            lines = (f"rebuild: the migrated Dockerfile does not build again after editing {edited}",)
+            lines = (f"rebuild: {sides.migrated_file} does not build again after editing {edited}",)
         checks.append(
             behaviour.Check(
                 f"rebuild after editing {edited}",
@@ -600,7 +632,7 @@ def _figure_checks(figures: dict[str, ImageFigures], rebuilds: dict[str, Build],
                 said["migrated"],
                 outcome,
                 lines,
-                "" if not lines else f"migrated rebuild:\n{rebuilds['migrated'].failure}",
+                "" if not lines else f"{sides.migrated_file}, rebuilt:\n{rebuilds['migrated'].failure}",
             )
         )
     return checks
@@ -701,24 +733,25 @@ def render(verifications, console) -> None:
         if not item.checks:
             continue
         checks = Table(title=escape(item.path), title_justify="left")
-        for column in (
-            "check",
-            "original" if item.baseline is None else "baseline",
-            "migrated" if item.baseline is None else "this file",
-            "result",
-        ):
-            checks.add_column(column, overflow="fold")
+        for column in ("check", *item.headers, "result"):
+            checks.add_column(escape(column), overflow="fold")
         for check in item.checks:
-            result = f"[{OUTCOME_STYLES[check.outcome]}]{check.outcome}[/]" if check.outcome else ""
+            outcome = check.outcome
+            if outcome == behaviour.ORIGINAL_FAILS:
+                outcome = f"{item.sides.original} fails"
+            result = f"[{OUTCOME_STYLES[check.outcome]}]{escape(outcome)}[/]" if outcome else ""
             checks.add_row(escape(check.name), escape(check.original), escape(check.migrated), result)
         console.print(checks)
     for item in failures:
-        console.print(f"[red]{escape(item.path)}[/red]: {escape(item.failure)}", highlight=False)
+        # soft_wrap: each difference and output line stays one line (grep, copy), whatever the width.
+        console.print(f"[red]{escape(item.path)}[/red]: {escape(item.failure)}", highlight=False, soft_wrap=True)
 
 
 def markdown_table(record: dict) -> str:
     """A verification record of the JSON report as a Markdown table, for a pull request body."""
-    rows = ["| check | before | after | result |", "|---|---|---|---|"]
+    sides = record.get("sides") if record.get("baseline") else None
+    before, after = (sides["original"], sides["migrated"]) if sides else ("before", "after")
+    rows = [f"| check | {before} | {after} | result |", "|---|---|---|---|"]
     for check in record.get("checks") or []:
         cells = [check["check"], check["original"], check["migrated"], check["outcome"]]
         rows.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
@@ -726,12 +759,20 @@ def markdown_table(record: dict) -> str:
 
 
 def verdict_line(item: Verification) -> str:
-    """One line: the verdict and, when it is not a pass, what differs first."""
+    """One line: the verdict and, when it is not a pass, what differs first.
+
+    With --baseline the two sides are files the user wrote, so the line names the
+    baseline file rather than speaking of an original and a migrated image.
+    """
     verdict = verdict_of(item)
     if verdict == PASSED:
-        return "same behaviour" if item.baseline else "passed"
+        return f"same behaviour as {item.sides.original}" if item.baseline else "passed"
     lines = item.differences or tuple((item.failure or verdict).splitlines()[:1])
     more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+    if verdict == ORIGINAL_FAILS and lines[0].startswith(f"{item.sides.original} fails"):
+        return f"{lines[0]}{more}"  # the line says it already
+    if verdict == DIFFERS and item.baseline:
+        return f"differs from {item.sides.original}: {lines[0]}{more}"
     return f"{verdict}: {lines[0]}{more}"
 
 

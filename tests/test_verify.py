@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from migrator import behaviour
+from migrator import app_modules, behaviour
 from migrator import verify as verify_module
 from migrator.migrate_file import migrate_path
 from migrator.transform import Settings
@@ -341,7 +341,7 @@ def test_project_modules_come_from_the_source_and_pyproject(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.poetry]\npackages = [{include = "svc", from = "lib"}, {include = "*.py"}, {include = "app"}]\n'
     )
-    assert behaviour.project_modules(tmp_path) == ("app", "main", "lib", "svc")
+    assert app_modules.project_modules(tmp_path) == ("app", "main", "lib", "svc")
 
 
 TRACEBACK = """\

@@ -69,7 +69,7 @@ def test_the_same_behaviour_exits_0_with_every_check_shown(runs):
     assert record["migrated"]["dependencies_cached"] is True
     assert record["original"]["dependencies_cached"] is False
     assert record["migrated"]["size_bytes"] < record["original"]["size_bytes"]
-    assert "variants/same.Dockerfile: same behaviour" in run.stderr
+    assert "variants/same.Dockerfile: same behaviour as Dockerfile" in run.stderr
     edited = NOTES / record["source_edited"]
     assert "migrator --verify" not in edited.read_text(), "the source-only edit reached the real project"
 
@@ -78,12 +78,12 @@ def test_a_missing_module_is_named(runs):
     run = runs["missing-module"]
     assert run.returncode == 1, run.stderr[-3000:]
     assert (
-        "import notes: ok in the original, fails with ModuleNotFoundError: No module named 'attrs' "
-        "in the migrated image" in differences(run)
+        "import notes: ok in Dockerfile, fails with ModuleNotFoundError: No module named 'attrs' "
+        "in missing-module.Dockerfile" in differences(run)
     )
     assert any(
         re.fullmatch(
-            r"own command: the original still running after \d+s, the migrated image exited 1 "
+            r"own command: Dockerfile still running after \d+s, missing-module.Dockerfile exited 1 "
             r"\(ModuleNotFoundError: No module named 'attrs'\)",
             line,
         )
@@ -94,8 +94,8 @@ def test_a_missing_module_is_named(runs):
 def test_a_write_denied_is_named(runs):
     run = runs["write-denied"]
     assert run.returncode == 1, run.stderr[-3000:]
-    assert "WORKDIR /srv/notes: writable in the original, denied for uid 10001 in the migrated image" in differences(
-        run
+    assert "WORKDIR /srv/notes: writable in Dockerfile, denied for uid 10001 in write-denied.Dockerfile" in (
+        differences(run)
     )
     assert any("PermissionError: [Errno 13] Permission denied: 'data'" in line for line in differences(run))
     assert outcome(run, "imports") == "same"
@@ -105,7 +105,7 @@ def test_a_program_not_on_path_is_named(runs):
     run = runs["not-on-path"]
     assert run.returncode == 1, run.stderr[-3000:]
     assert (
-        "PATH: poetry is not found in the migrated image (the original finds poetry, poetry run python)"
+        "PATH: poetry is not found in not-on-path.Dockerfile (Dockerfile finds poetry, poetry run python)"
         in differences(run)
     )
     assert any('exec: "poetry": executable file not found in $PATH' in line for line in differences(run))
@@ -116,7 +116,7 @@ def test_a_command_that_exits_where_it_ran_is_the_one_difference(runs):
     assert run.returncode == 1, run.stderr[-3000:]
     # The original is watched longer once the other exited (up to 3 x 10 s): it keeps running.
     [line] = differences(run)
-    assert re.fullmatch(r"own command: the original still running after \d+s, the migrated image exited 0", line)
+    assert re.fullmatch(r"own command: Dockerfile still running after \d+s, exits.Dockerfile exited 0", line)
     assert "notes: NOTES_PORT is not set, nothing to serve" in verification(run)["failure"]
 
 
@@ -125,7 +125,11 @@ def test_the_original_failing_where_the_new_file_works_is_said_so(runs):
     assert run.returncode == 1, run.stderr[-3000:]
     record = verification(run)
     assert record["verdict"] == "original fails"
-    assert record["differences"] and all(line.startswith("the original fails: ") for line in record["differences"])
+    # --baseline names each side by its file: the baseline here is missing-module.Dockerfile.
+    assert record["sides"] == {"original": "missing-module.Dockerfile", "migrated": "same.Dockerfile"}
+    assert record["differences"] and all(
+        line.startswith("missing-module.Dockerfile fails: ") for line in record["differences"]
+    )
 
 
 def test_verify_write_over_a_tree_writes_exactly_the_files_that_pass(runs, tree):
