@@ -49,6 +49,7 @@ class Service:
     binds: tuple[tuple[str, str], ...] = ()  # (host source, container path) of bind mounts
     loose: bool = False  # read as text: the file had what the reader does not follow
     user: str | None = None  # `user:`, which overrides the image's USER (MIG005 leaves the user to it)
+    read_only: tuple[str, ...] = ()  # container paths of the binds mounted read-only (`:ro`, `read_only: true`)
 
     def describe(self) -> str:
         if self.loose:
@@ -354,13 +355,16 @@ def _split_flow(text: str) -> list[str]:
     return parts
 
 
-def _binds(value: str, nested: list[tuple[int, str]]) -> tuple[tuple[str, str], ...]:
+def _binds(value: str, nested: list[tuple[int, str]]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The host binds of a service's `volumes:`, and the container paths of those mounted read-only."""
     if value.startswith("["):
         items = [_scalar(p.strip()) for p in _split_flow(value[1:-1] if value.endswith("]") else "")]
-        return tuple(b for b in (_short_bind(i) for i in items) if b)
+        binds = [(b, i) for b, i in ((_short_bind(i), i) for i in items) if b]
+        return tuple(b for b, _ in binds), tuple(b[1] for b, i in binds if _short_read_only(i))
     if not nested:
-        return ()
+        return (), ()
     found = []
+    read_only = []
     indent = nested[0][0]
     i = 0
     while i < len(nested):
@@ -374,11 +378,21 @@ def _binds(value: str, nested: list[tuple[int, str]]) -> tuple[tuple[str, str], 
             entry = {k: _scalar(v) for k, (v, _) in _mapping(_reindented(entry_lines)).items()}
             if entry.get("type", "bind") == "bind" and entry.get("source") and entry.get("target"):
                 found.append((entry["source"], posixpath.normpath(entry["target"])))
+                if str(entry.get("read_only", "")).lower() == "true":
+                    read_only.append(found[-1][1])
         else:
             bind = _short_bind(_scalar(rest))
             if bind:
                 found.append(bind)
-    return tuple(found)
+                if _short_read_only(_scalar(rest)):
+                    read_only.append(bind[1])
+    return tuple(found), tuple(read_only)
+
+
+def _short_read_only(item: str) -> bool:
+    """Whether `./src:/app:ro` (or `:ro,z`) mounts read-only."""
+    parts = item.split(":")
+    return len(parts) >= 3 and "ro" in parts[2].split(",")
 
 
 def _reindented(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -447,11 +461,13 @@ def _service(label: str, name: str, keys: dict[str, Any]) -> Service:
     entrypoint = keys.get("entrypoint")
     volumes = keys.get("volumes")
     user = keys.get("user")
+    binds, read_only = _binds(*volumes) if volumes else ((), ())
     return Service(
         label,
         name,
         command=_text_value(*command) if command else None,
         entrypoint=_text_value(*entrypoint) if entrypoint else None,
-        binds=_binds(*volumes) if volumes else (),
+        binds=binds,
         user=(_scalar(user[0]) or None) if user else None,
+        read_only=read_only,
     )

@@ -167,3 +167,20 @@ def test_a_service_s_user_is_read():
         ("web", "1000:1000"),
         ("worker", None),
     ]
+
+
+def test_read_only_binds_are_told_apart():
+    text = (
+        "services:\n  web:\n    build: .\n    volumes:\n      - ./db.sqlite3:/app/db.sqlite3\n"
+        "      - ./settings.toml:/app/settings.toml:ro\n      - type: bind\n        source: ./certs\n"
+        "        target: /certs\n        read_only: true\n"
+    )
+    (service,) = _services("docker-compose.yml", text, ".")
+    assert service.binds == (
+        ("./db.sqlite3", "/app/db.sqlite3"),
+        ("./settings.toml", "/app/settings.toml"),
+        ("./certs", "/certs"),
+    )
+    assert service.read_only == ("/app/settings.toml", "/certs")
+    flow = _services("c.yml", "services:\n  web:\n    build: .\n    volumes: ['./a:/a:ro', './b:/b']\n", ".")
+    assert flow[0].read_only == ("/a",)

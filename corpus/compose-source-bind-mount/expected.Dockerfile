@@ -7,9 +7,7 @@ ENV POETRY_VERSION=2.2.1 \
     PATH="$PATH:/opt/poetry/venv/bin"
 RUN --mount=type=cache,target=/root/.cache/pip python -m venv /opt/poetry/venv && /opt/poetry/venv/bin/pip install "poetry==$POETRY_VERSION"
 WORKDIR /app
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin app && mkdir -p /app && chown 10001:10001 /app
-COPY --chown=10001:10001 pyproject.toml poetry.lock ./
+COPY pyproject.toml poetry.lock ./
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-root --no-interaction --compile
-COPY --chown=10001:10001 . .
-USER 10001:10001
+COPY . .
 CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]

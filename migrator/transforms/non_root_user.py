@@ -27,6 +27,11 @@ What it does:
       script the Dockerfile copies and runs, or a RUN installing gosu/su-exec;
     - a compose service built from this context that sets `user:`: compose's user
       overrides USER, so the app would not run as the owner the image gives its folder;
+    - a compose service built from this context that bind-mounts host paths writable
+      (`./db.sqlite3:/app/db.sqlite3`, `.:/app`, an uploads or logs folder): the host's
+      files keep their host owner, which root could write and uid 10001 likely cannot
+      (a fresh real-world trial: a SQLite file, an uploads folder, alembic's database
+      and a log folder, each failing at run time); `:ro` binds do not count;
     - an image with no source of its own and no command (it gets both from bind
       mounts and compose), and an image a devcontainer.json builds (its
       postCreateCommand typically runs apt-get as the image's user): its
@@ -370,6 +375,25 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
         return TRANSFORM.note(
             line,
             "no non-root user added: the image copies no source of its own and sets no CMD or ENTRYPOINT, so whoever runs it (compose, bind mounts) decides the command and the user",
+        )
+    bound = next(
+        (
+            (s, source, target)
+            for s in launchers.services
+            if not s.loose
+            for source, target in s.binds
+            if target not in s.read_only
+        ),
+        None,
+    )
+    if bound is not None:
+        # The host's files keep their host owner inside the container: root could write
+        # them, uid 10001 likely cannot (an uploads folder, a SQLite file, logs).
+        service, source, target = bound
+        return TRANSFORM.note(
+            line,
+            f"no non-root user added: {service.file} bind-mounts {source} at {target} in service {service.name}, "
+            "whose host files the app user may not write where root could; set `user:` there or mount it `:ro`",
         )
     return _leaves_data_under_root(doc, stage, chain, _nltk_relocations(stage)[0])
 

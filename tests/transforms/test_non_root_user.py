@@ -653,6 +653,7 @@ def test_not_held_back(text, context):
         ("e2e-home-root-command", "this CMD uses /root"),
         ("devcontainer-compose-service", "through service lab of docker-compose.yml"),
         ("entrypoint-system-daemon", "deploy/start.sh:3 `service metrics-agent start > /dev/null`"),
+        ("compose-data-bind-mount", "bind-mounts ./db.sqlite3 at /app/db.sqlite3 in service bot"),
     ],
 )
 def test_corpus_cases_say_why_no_user(case, words):
@@ -852,3 +853,26 @@ def test_a_compose_user_overrides_the_image_s_and_holds_the_user_back():
     ]
     unset = ProjectContext(root=Path("/context"), launchers=Launchers(services=(service.__class__("c.yml", "api"),)))
     assert outcome_of(TRANSFORM, text, unset).edits != ()
+
+
+def test_a_writable_compose_bind_mount_holds_the_user_back_and_a_read_only_one_does_not():
+    """Host files bind-mounted into the app keep their host owner: root wrote them, uid 10001 may not."""
+    from migrator.launchers import Launchers, Service
+
+    data = Service("docker-compose.yml", "bot", command="python bot.py", binds=(("./db.sqlite3", "/app/db.sqlite3"),))
+    project = ProjectContext(root=Path("/context"), launchers=Launchers(services=(data,)))
+    text = SPLIT + 'CMD ["svc"]\n'
+    outcome = outcome_of(TRANSFORM, text, project)
+    assert outcome.edits == ()
+    assert [w.message for w in outcome.warnings] == [
+        "no non-root user added: docker-compose.yml bind-mounts ./db.sqlite3 at /app/db.sqlite3 in service bot, "
+        "whose host files the app user may not write where root could; set `user:` there or mount it `:ro`"
+    ]
+    read_only = Service(
+        "docker-compose.yml",
+        "bot",
+        binds=(("./settings.toml", "/app/settings.toml"),),
+        read_only=("/app/settings.toml",),
+    )
+    project = ProjectContext(root=Path("/context"), launchers=Launchers(services=(read_only,)))
+    assert outcome_of(TRANSFORM, text, project).edits != ()
