@@ -84,6 +84,10 @@ Notes (defects found on real projects)
       the system Python (seen on a real devcontainer image, where the venv moved packages away
       from the tools and put a `.venv` into the host checkout). migrator/devcontainer.py
       tells, as MIG005 does for the user.
+    - `poetry update`, `add` or `remove` in the stage keep `virtualenvs.create false`: they
+      install too, and only around install/sync does this transform set up the venv (a real
+      Django image's `RUN poetry update` went into a venv under /root/.cache that its start
+      script's system Python never saw).
     - A Poetry 2 venv keeps the setuptools the original's environment had: Poetry 2 never seeds
       its venvs with it (python-poetry/poetry#9331 removed `virtualenvs.options.no-setuptools`),
       while Poetry 1 did on Python < 3.12 and the official images' system Python has it there.
@@ -1190,6 +1194,13 @@ class StageModerniser:
         devcontainer = devcontainer_use(self.project)
         if devcontainer is not None:  # an editor's environment: its tools expect the packages in the system Python
             return f"{devcontainer}, whose tools and the developer's own installs use the system Python"
+        for at in self.commands:
+            sub = poetry_subcommand(at.command)
+            if sub is not None and sub[0] in INSTALLING_ELSEWISE:
+                # `poetry update`/`add`/`remove` install too, where create false says; this
+                # transform sets up the venv only around install/sync (a real Django app's
+                # `RUN poetry update` went to a venv under /root/.cache its startup.sh never used).
+                return f"line {at.instruction.start_line} runs `poetry {sub[0]}`, which installs where virtualenvs.create says"
         user = used_by_other_stage(self.doc, self.stage)
         if user is not None:
             # Name what it takes (cognitedata: `COPY --from=builder /app /app` was called "maybe the
@@ -1449,6 +1460,10 @@ class StageModerniser:
         self.out.insert_before(self.doc.leading_comments(anchor.index), text)
         self.change(anchor, f"ENV {', '.join(k for k, _ in pairs)} added: {'; '.join(dict.fromkeys(why))}")
         return dict(pairs)
+
+
+# Poetry commands that install packages besides install/sync.
+INSTALLING_ELSEWISE = frozenset({"update", "add", "remove"})
 
 
 def used_by_other_stage(doc: Dockerfile, stage: Stage) -> int | None:

@@ -1123,3 +1123,20 @@ def test_no_setuptools_venv_where_the_project_is_not_in_workdir(tmp_path, instal
         "RUN poetry install --no-root", f"RUN {install}"
     )
     assert "-m venv" not in run_twice(TRANSFORM, text, read_context(tmp_path))
+
+
+@pytest.mark.parametrize("command", ["poetry update", "poetry add requests", "poetry remove black"])
+def test_create_false_stays_for_poetry_commands_that_install_besides_install(command):
+    # k-ibaraki: `RUN poetry update` after `poetry config virtualenvs.create false`; removing the
+    # config sent the packages to a venv under /root/.cache that the app's start script never used.
+    text = (
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\nRUN pip install poetry\n"
+        f'RUN poetry config virtualenvs.create false\nRUN {command}\nCMD ["python", "main.py"]\n'
+    )
+    result = run_twice(TRANSFORM, text)
+    assert "RUN poetry config virtualenvs.create false\n" in result
+    kept = [w for w in outcome_of(TRANSFORM, text).warnings if w.message.startswith("virtualenvs.create false kept")]
+    subcommand = command.split()[1]
+    assert [(w.line, w.message.split(": ", 1)[1]) for w in kept] == [
+        (5, f"line 6 runs `poetry {subcommand}`, which installs where virtualenvs.create says")
+    ]
