@@ -13,7 +13,8 @@ asked the same questions, as its own user and with the user's `--env`:
 - *imports*: each top-level module and package of the project, with the interpreter
   the image's command uses;
 - *writable places*: the WORKDIR, each VOLUME and HOME;
-- *programs*: every program the CMD/ENTRYPOINT names resolves on PATH;
+- *programs*: every program the CMD/ENTRYPOINT names resolves on PATH (`poetry run X`:
+  in Poetry's environment, or among the scripts of the pyproject.toml it reads);
 - the user's `--smoke` command and `--probe-http` request, when given.
 
 `compare` turns two images' answers into one row per check and one line per
@@ -440,6 +441,11 @@ if [ "$hint" = outside ]; then
   printf 'X\tfallback\n'
 fi
 printf 'U\t%s\n' "$(id -u 2>/dev/null)"
+# Exits 0 when `name` is a key of [tool.poetry.scripts] or [project.scripts] (Poetry 2 reads both).
+scripts_awk='
+/^[ \t]*\[/ { inside = ($0 ~ /^[ \t]*\[(tool\.poetry\.scripts|project\.scripts)\][ \t]*(#.*)?$/); next }
+inside && /=/ { key = $0; sub(/=.*/, "", key); gsub("[ \t\"\047]", "", key); if (key == name) found = 1 }
+END { exit !found }'
 modules=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -455,7 +461,13 @@ while [ $# -gt 0 ]; do
     program)
       name=$2; shift 2
       case "$name" in
-        "poetry run "*) found=$(poetry run sh -c 'command -v "$1"' sh "${name#poetry run }" 2>/dev/null | tail -n 1) ;;
+        "poetry run "*)
+          script=${name#poetry run }
+          found=$(poetry run sh -c 'command -v "$1"' sh "$script" 2>/dev/null | tail -n 1)
+          # `poetry run X` runs a script of the pyproject.toml it finds first, installed or not
+          # (`--no-root` leaves none on PATH): one named there is found.
+          if [ -z "$found" ] && [ -f pyproject.toml ] && command -v poetry >/dev/null 2>&1 &&
+            awk -v name="$script" "$scripts_awk" pyproject.toml 2>/dev/null; then found="pyproject.toml scripts"; fi ;;
         *) found=$(command -v "$name" 2>/dev/null) ;;
       esac
       printf 'P\t%s\t%s\n' "$name" "$found" ;;

@@ -20,13 +20,16 @@ import tempfile
 import time
 import tomllib
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrator import app_modules, behaviour
 from migrator.verify import (
     DEPENDENCY_INSTALL_RE,
     Build,
     BuildStep,
+    declares_no_command,
     dependency_install_step,
     docker_build,
     dockerfile_steps,
@@ -318,6 +321,19 @@ class CaseRun:
     contexts: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     crashed: str | None = None  # a harness error, reported rather than hidden
+    # `migrate --verify`'s own checks on the pair's two images (None: a side did not build).
+    verify_checks: tuple[behaviour.Check, ...] | None = None
+    verify_seconds: float = 0.0
+
+    @property
+    def verify_differences(self) -> tuple[str, ...]:
+        """One line per check where --verify would not say "same behaviour"."""
+        return tuple(
+            line or f"{check.name}: {check.outcome}"
+            for check in self.verify_checks or ()
+            if check.outcome not in (behaviour.SAME, "")
+            for line in (check.lines or ("",))
+        )
 
 
 def copy_case(case: Case, target: Path) -> Path:
@@ -362,10 +378,45 @@ def _run_case(run: CaseRun, workdir: Path, prefix: str) -> None:
             # Right after the build: the less time between the two, the less chance that
             # a colleague's `docker builder prune` empties the cache in between.
             _rebuild_after_source_edit(case, side, side_run, contexts[side], options)
-    for side in SIDES:
-        side_run = run.sides[side]
-        if side_run.build.ok:
-            _observe(case, side_run)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Alongside the harness's own questions: most of --verify's time is watching each
+        # command for run_seconds, and its containers publish their ports on free host ports.
+        verifying = None
+        if all(run.sides[side].build.ok for side in SIDES):
+            tags = {side: run.sides[side].tag for side in SIDES}
+            verifying = pool.submit(_timed, verify_checks, case, tags, contexts["original"])
+        for side in SIDES:
+            side_run = run.sides[side]
+            if side_run.build.ok:
+                _observe(case, side_run)
+        if verifying is not None:
+            run.verify_checks, run.verify_seconds = verifying.result()
+
+
+def _timed(function, *args):
+    began = time.monotonic()
+    return function(*args), time.monotonic() - began
+
+
+def verify_checks(case: Case, tags: dict[str, str], context: Path) -> tuple[behaviour.Check, ...]:
+    """What `migrate --verify --baseline` finds comparing the two images, on the images already built.
+
+    The same observations and comparison as migrator/verify.py, with its defaults
+    (run_seconds, no --env) and, for an http case, `--probe-http PORT/PATH` from e2e.toml;
+    verify_pair itself would build both images again.
+    """
+    settings = behaviour.RunSettings()
+    modules = app_modules.project_modules(context)
+    outside = declares_no_command((context / "Dockerfile").read_text(encoding="utf-8"))
+    http = (case.port, case.path) if case.kind == "http" and case.port else None
+    race = behaviour.Race(tuple(tags))
+    with ThreadPoolExecutor(max_workers=len(tags)) as pool:
+        futures = {
+            side: pool.submit(behaviour.observe, settings, tag, modules, None, http, race, side, outside)
+            for side, tag in tags.items()
+        }
+        seen = {side: future.result() for side, future in futures.items()}
+    return tuple(behaviour.compare(seen["original"], seen["migrated"], settings.run_seconds))
 
 
 def _run_uv(run: CaseRun, workdir: Path, prefix: str) -> None:
@@ -519,6 +570,9 @@ def summary_lines(runs: list[CaseRun], total_seconds: float) -> list[str]:
                 f"dependency install {dep_state} ({dep.name if dep else 'not found'}); "
                 f"re-ran after the edit: {' | '.join(side.rebuilt) or 'nothing'} ({resolving} resolving dependencies);"
             )
+        if run.verify_checks is not None:
+            found = "; ".join(run.verify_differences) or "same behaviour"
+            parts.append(f"--verify's checks ({run.verify_seconds:.0f}s): {found}")
         lines.append(" ".join(parts))
     return lines
 

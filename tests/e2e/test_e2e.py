@@ -1,7 +1,7 @@
 """The migrated Dockerfile of every e2e corpus case, proven on a real engine.
 
 For each case: both Dockerfiles build, the containers answer exactly alike (and as
-e2e.toml expects), the migrated one runs as a non-root uid in a smaller image, and
+e2e.toml expects), `migrate --verify`'s own checks find no difference between them, the migrated one runs as a non-root uid in a smaller image, and
 after a source-only edit its dependency install comes from the cache while the
 original's runs again, and nothing that resolves dependencies re-runs: only source
 copies and, where the project is installed, `poetry install --only-root`.
@@ -71,6 +71,16 @@ def test_migrated_answers_exactly_like_original(run):
         f"{run.case.name}: {migrated.describe()}\n--- migrated Dockerfile\n{run.migrated_text}"
     )
     assert (migrated.code, migrated.text) == (original.code, original.text), run.migrated_text
+
+
+def test_verify_finds_the_same_behaviour(run):
+    """The product's own verdict on the pair: `--verify`'s checks see no difference."""
+    _built(run, "original")
+    _built(run, "migrated")
+    assert run.verify_checks, f"{run.case.name}: --verify's checks did not run"
+    assert run.verify_differences == (), "\n".join(
+        [*run.verify_differences, "--- migrated Dockerfile", run.migrated_text]
+    )
 
 
 def test_migrated_runs_as_non_root(run):

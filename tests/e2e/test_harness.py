@@ -157,3 +157,18 @@ def test_a_uv_sync_of_a_project_that_is_no_package_may_install_nothing():
     quiet = run_step("RUN uv sync --frozen", "Audited 4 packages in 0.1ms")
     assert not resolves_dependencies(quiet, None)
     assert resolves_dependencies(run_step("RUN uv sync --frozen", " + console-app==0.1.0"), None)
+
+
+def test_verify_differences_name_each_check_that_is_not_the_same():
+    from migrator.behaviour import DIFFERS, ORIGINAL_FAILS, SAME, Check
+    from tests.e2e.harness import CaseRun
+
+    run = CaseRun(CASES[0])
+    assert run.verify_differences == ()  # not run: the e2e test fails on the missing checks instead
+    run.verify_checks = (
+        Check("own command", "exited 0", "exited 0", SAME),
+        Check("build", "1.0s", "1.0s", ""),  # a figure, not compared
+        Check("imports", "2 of 2 ok", "1 of 2 ok", DIFFERS, ("import app: ok in the original, fails",)),
+        Check("PATH", "x (not found)", "x", ORIGINAL_FAILS, ()),
+    )
+    assert run.verify_differences == ("import app: ok in the original, fails", "PATH: original fails")
