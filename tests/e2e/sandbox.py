@@ -16,6 +16,11 @@ REPO = Path(__file__).resolve().parents[2]
 # A git worktree lives further from shared/: MIGRATOR_DOCKER_SANDBOX names the folder then.
 SANDBOX = Path(os.environ.get("MIGRATOR_DOCKER_SANDBOX") or REPO.parent / "shared" / "docker-sandbox")
 SETUP_TIMEOUT_SECONDS = 900
+# Where the sandbox's README says the engine logs.
+ENGINE_LOG = Path("/opt/docker-sandbox/log/dockerd.log")
+UNREACHABLE_RE = re.compile(
+    r"Cannot connect to the Docker daemon|cannot connect to the Docker daemon|failed to dial gRPC"
+)
 EXPORT_RE = re.compile(r'^export ([A-Z_][A-Z0-9_]*)="(.*)"$')
 
 
@@ -66,3 +71,22 @@ def start_sandbox() -> str | None:
 
     problem = docker_problem(VerifyOptions())
     return f"docker sandbox set up, but: {problem}" if problem else None
+
+
+def engine_crash(log: str) -> str | None:
+    """When a build could not reach the engine, the panic dockerd logged before dying, if any.
+
+    Every build running at that moment fails with the same "cannot connect" line, which
+    hides the cause; the panic line (a BuildKit bug, not the migration) names it.
+    """
+    if not UNREACHABLE_RE.search(log):
+        return None
+    try:
+        lines = ENGINE_LOG.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "the engine stopped answering (no dockerd log to say why)"
+    # Only since the engine last started: an older panic is not this build's.
+    starts = [i for i, line in enumerate(lines) if "Daemon has completed initialization" in line]
+    since = lines[starts[-1] :] if starts else lines
+    panics = [line for line in since if line.startswith(("panic:", "fatal error:"))]
+    return f"the engine died: dockerd logged {panics[-1]!r} ({ENGINE_LOG})" if panics else None

@@ -172,3 +172,19 @@ def test_verify_differences_name_each_check_that_is_not_the_same():
         Check("PATH", "x (not found)", "x", ORIGINAL_FAILS, ()),
     )
     assert run.verify_differences == ("import app: ok in the original, fails", "PATH: original fails")
+
+
+def test_engine_crash_names_the_panic_only_since_the_engine_last_started(tmp_path, monkeypatch):
+    from tests.e2e import sandbox
+
+    log = tmp_path / "dockerd.log"
+    log.write_text(
+        'panic: an old one\nlevel=info msg="Daemon has completed initialization"\npanic: failed to get edge\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(sandbox, "ENGINE_LOG", log)
+    unreachable = "failed to dial gRPC: cannot connect to the Docker daemon"
+    assert "panic: failed to get edge" in sandbox.engine_crash(unreachable)
+    assert sandbox.engine_crash("step [3/5] RUN pip install failed") is None
+    log.write_text('panic: an old one\nlevel=info msg="Daemon has completed initialization"\n', encoding="utf-8")
+    assert sandbox.engine_crash(unreachable) is None

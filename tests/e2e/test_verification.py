@@ -36,7 +36,7 @@ def runs(verification_results) -> dict:
 
 @pytest.fixture(scope="session")
 def tree(e2e_jobs) -> Path:
-    return e2e_jobs[3]
+    return e2e_jobs.tree
 
 
 def verification(run: subprocess.CompletedProcess, index: int = 0) -> dict:
