@@ -17,13 +17,14 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from migrator.record import dataclass
 from migrator.run_files import MAX_READ_BYTES, ContextTexts
 
+EMPTY: Mapping[str, str] = {}
 COMPOSE_RE = re.compile(r"^(docker-)?compose([.-][\w.-]*)?\.ya?ml$")
 # Task files whose recipes run commands in the container: `docker exec app poetry run ...`.
 TASK_FILES = frozenset({"Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", "Taskfile.yml"})
@@ -35,6 +36,11 @@ MAX_FILE_BYTES = MAX_READ_BYTES
 MAX_SCRIPTS = 100
 PARENT_LEVELS = 2  # compose files at the repository root, for a Dockerfile in backend/ or services/api/
 POETRY_RE = re.compile(r"(?<![\w.-])poetry(?![\w-])")
+# `docker build -t NAME .` in a script at the context's top: a compose service that
+# names only `image: NAME` (no `build:`) runs this build.
+DOCKER_BUILD_RE = re.compile(r"\bdocker(?:\s+buildx)?\s+build\b([^\n]*)")
+# The build's own folder as a script run from it names it.
+HERE_CONTEXTS = frozenset({".", "./", "$PWD", "${PWD}", "$(pwd)", '"$PWD"', '"${PWD}"', '"$(pwd)"'})
 LOOSE_VOLUME_RE = re.compile(r"""^\s*-\s*["']?(\.{1,2}(?:/[^\s:"']*)?|\$\{?PWD\}?[^\s:"']*):(/[^\s:"']*)""", re.M)
 
 
@@ -50,6 +56,7 @@ class Service:
     loose: bool = False  # read as text: the file had what the reader does not follow
     user: str | None = None  # `user:`, which overrides the image's USER (MIG005 leaves the user to it)
     read_only: tuple[str, ...] = ()  # container paths of the binds mounted read-only (`:ro`, `read_only: true`)
+    via: str | None = None  # how a service with no `build:` is tied to this context (a script's `docker build -t`)
 
     def describe(self) -> str:
         if self.loose:
@@ -124,12 +131,15 @@ def read_launchers(root: Path, files: frozenset[str], reader: ContextTexts | Non
 
 def _read_launchers(root: Path, files: frozenset[str], reader: ContextTexts) -> Launchers:
     services: list[Service] = []
+    tagged: dict[str, str] | None = None
     for label, path in _compose_files(root, files):
         text = _read(path)
         if text is None:
             continue
+        if tagged is None:
+            tagged = _images_tagged_by_scripts(files, reader)
         context = _relative_context(path.parent, root)
-        services.extend(_services(label, text, context))
+        services.extend(_services(label, text, context, tagged))
     for label, path in _task_files(root, files):
         text = _read(path)
         for match in DOCKER_POETRY_RE.finditer(text or ""):
@@ -224,6 +234,62 @@ def _poetry_scripts(files: frozenset[str], reader: ContextTexts) -> tuple[str, .
     return tuple(found)
 
 
+def _images_tagged_by_scripts(files: frozenset[str], reader: ContextTexts) -> dict[str, str]:
+    """Image names that a script or task file at the context's top builds from the context, and which file.
+
+    A repository whose compose file runs `image: owner/app` and whose `build` script runs
+    `docker build -t owner/app .` ties that service to this Dockerfile as firmly as a
+    `build: .` would. Only files at the top are read: a script's `.` is the folder it is
+    run from, which for a script in a subfolder cannot be told.
+    """
+    names: dict[str, str] = {}
+    candidates = [
+        f for f in sorted(files) if "/" not in f and (f in TASK_FILES or f.endswith((".sh", ".bash")) or "." not in f)
+    ]
+    for relative in candidates[:MAX_SCRIPTS]:
+        data = reader.head(relative)
+        if not data or len(data) > MAX_FILE_BYTES or b"docker" not in data:
+            continue
+        text = data.decode("utf-8", errors="replace").replace("\\\n", " ")
+        for match in DOCKER_BUILD_RE.finditer(text):
+            for name in _built_tags(match.group(1)):
+                names.setdefault(name, relative)
+    return names
+
+
+def _built_tags(arguments: str) -> list[str]:
+    """The -t/--tag names of one `docker build` whose context is the current folder."""
+    words = _strip_comment(arguments).split(";")[0].split("&&")[0].split("|")[0].split()
+    if not words or words[-1] not in HERE_CONTEXTS:
+        return []
+    tags = []
+    for i, word in enumerate(words):
+        value = None
+        if word in ("-t", "--tag") and i + 1 < len(words):
+            value = words[i + 1]
+        elif word.startswith("--tag="):
+            value = word.removeprefix("--tag=")
+        elif word.startswith("-t") and len(word) > 2 and not word.startswith("--"):
+            value = word[2:]
+        if value:
+            value = value.strip("\"'")
+            if value and "$" not in value:
+                tags.append(image_reference(value))
+    return tags
+
+
+def image_reference(name: str) -> str:
+    """``name`` as the engine resolves it: Docker Hub's default host and namespace and `:latest` made explicit."""
+    last = name.rsplit("/", 1)[-1]
+    if "@" not in last and ":" not in last:
+        name += ":latest"
+    for prefix in ("docker.io/library/", "docker.io/", "library/"):
+        if name.startswith(prefix):
+            name = name.removeprefix(prefix)
+            break
+    return name
+
+
 # --- a reader for the compose keys that matter ---------------------------------------
 
 
@@ -231,9 +297,9 @@ class Unreadable(Exception):
     """The file uses YAML this reader does not follow."""
 
 
-def _services(label: str, text: str, context: str) -> list[Service]:
+def _services(label: str, text: str, context: str, tagged: Mapping[str, str] = EMPTY) -> list[Service]:
     try:
-        return _parsed_services(label, text, context)
+        return _parsed_services(label, text, context, tagged)
     except (Unreadable, ValueError, IndexError, KeyError):  # whatever the reader cannot follow: read as text
         return [_loose_service(label, text)]
 
@@ -414,7 +480,7 @@ def _short_bind(item: str) -> tuple[str, str] | None:
     return source, posixpath.normpath(parts[1])
 
 
-def _parsed_services(label: str, text: str, context: str) -> list[Service]:
+def _parsed_services(label: str, text: str, context: str, tagged: Mapping[str, str] = EMPTY) -> list[Service]:
     top = _mapping(_lines(text))
     if "services" not in top:
         if any(k in top for k in ("version", "volumes", "networks")):
@@ -440,11 +506,16 @@ def _parsed_services(label: str, text: str, context: str) -> list[Service]:
         if not _builds_context(build, context):
             continue
         if "image" in keys:
-            built_images.add(_scalar(keys["image"][0]))
+            built_images.add(image_reference(_scalar(keys["image"][0])))
         ours.append(_service(label, name, keys))
     for name, keys in others:
-        if "image" in keys and _scalar(keys["image"][0]) in built_images:
+        image = image_reference(_scalar(keys["image"][0])) if "image" in keys else None
+        if image in built_images:  # another service of the image a `build:` makes
             ours.append(_service(label, name, keys))
+        elif image is not None and image in tagged:  # the image a script here builds from this context
+            ours.append(
+                _service(label, name, keys, via=f"image {image}, which `{tagged[image]}` builds from this folder")
+            )
     return ours
 
 
@@ -456,7 +527,7 @@ def _builds_context(build: tuple[str, list[tuple[int, str]]], context: str) -> b
     return posixpath.normpath(path) == posixpath.normpath(context)
 
 
-def _service(label: str, name: str, keys: dict[str, Any]) -> Service:
+def _service(label: str, name: str, keys: dict[str, Any], via: str | None = None) -> Service:
     command = keys.get("command")
     entrypoint = keys.get("entrypoint")
     volumes = keys.get("volumes")
@@ -470,4 +541,5 @@ def _service(label: str, name: str, keys: dict[str, Any]) -> Service:
         binds=binds,
         user=(_scalar(user[0]) or None) if user else None,
         read_only=read_only,
+        via=via,
     )

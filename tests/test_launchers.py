@@ -184,3 +184,37 @@ def test_read_only_binds_are_told_apart():
     assert service.read_only == ("/app/settings.toml", "/certs")
     flow = _services("c.yml", "services:\n  web:\n    build: .\n    volumes: ['./a:/a:ro', './b:/b']\n", ".")
     assert flow[0].read_only == ("/a",)
+
+
+@pytest.mark.parametrize(
+    ("script", "tags"),
+    [
+        ("docker build -t owner/app .\n", ["owner/app:latest"]),
+        ("docker build \\\n  --build-arg X=1 \\\n  --tag owner/app:2 .\n", ["owner/app:2"]),
+        ("docker buildx build --tag=docker.io/library/app -f Dockerfile $(pwd) && docker push app\n", ["app:latest"]),
+        ("docker build -t owner/worker ./worker\n", []),  # another folder's image
+        ("docker build -t owner/$NAME .\n", []),  # a name this reader cannot know
+        ("# docker build -t owner/commented .\n", []),
+    ],
+)
+def test_a_script_at_the_top_ties_an_image_only_service_to_this_build(tmp_path, script, tags):
+    (tmp_path / "build").write_text(f"#!/bin/sh\n{script}", encoding="utf-8")
+    image = tags[0].removesuffix(":latest") if tags else "owner/app"
+    (tmp_path / "compose.yml").write_text(
+        f"services:\n  bot:\n    image: {image}\n    volumes:\n      - ./db.sqlite3:/app/db.sqlite3\n",
+        encoding="utf-8",
+    )
+    services = read_launchers(tmp_path, frozenset({"build", "compose.yml"})).services
+    if tags:
+        (service,) = services
+        assert service.binds == (("./db.sqlite3", "/app/db.sqlite3"),)
+        assert service.via == f"image {tags[0]}, which `build` builds from this folder"
+    else:
+        assert services == ()
+
+
+def test_a_script_in_a_subfolder_does_not_tie_an_image(tmp_path):
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "build.sh").write_text("docker build -t owner/app .\n", encoding="utf-8")
+    (tmp_path / "compose.yml").write_text("services:\n  bot:\n    image: owner/app\n", encoding="utf-8")
+    assert read_launchers(tmp_path, frozenset({"scripts/", "scripts/build.sh", "compose.yml"})).services == ()

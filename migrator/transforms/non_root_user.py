@@ -392,7 +392,8 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
         service, source, target = bound
         return TRANSFORM.note(
             line,
-            f"no non-root user added: {service.file} bind-mounts {source} at {target} in service {service.name}, "
+            f"no non-root user added: {service.file} bind-mounts {source} at {target} in service {service.name}"
+            f"{f' ({service.via})' if service.via else ''}, "
             "whose host files the app user may not write where root could; set `user:` there or mount it `:ro`",
         )
     return _leaves_data_under_root(doc, stage, chain, _nltk_relocations(stage)[0])

@@ -654,6 +654,7 @@ def test_not_held_back(text, context):
         ("devcontainer-compose-service", "through service lab of docker-compose.yml"),
         ("entrypoint-system-daemon", "deploy/start.sh:3 `service metrics-agent start > /dev/null`"),
         ("compose-data-bind-mount", "bind-mounts ./db.sqlite3 at /app/db.sqlite3 in service bot"),
+        ("compose-image-tagged-by-script", "in service bot (image acme/ledger-bot:latest, which `release.sh` builds"),
     ],
 )
 def test_corpus_cases_say_why_no_user(case, words):
