@@ -20,6 +20,11 @@ What it does:
 
     Held back, with one warning naming the line, where the image must start as root
     or the user is decided elsewhere:
+    - a file whose last stage is a test or development target while another named
+      stage that nothing builds on is the production one (`FROM base AS production`,
+      then `FROM base AS test`): which target is deployed is chosen with --target,
+      and a USER in the last stage alone changes the test runner and leaves the
+      deployed image root;
     - a GitHub Actions container action (action.yml with `runs.using: docker`):
       GitHub runs it as the default user, root;
     - an entrypoint that switches user itself (gosu, su-exec, setpriv, chpst,
@@ -179,6 +184,12 @@ LISTEN_PORT_KEYS = frozenset(
     | {"FLASK_RUN_PORT", "GUNICORN_PORT", "API_PORT", "SERVICE_PORT"}
 )
 NLTK_FOLDER = "/usr/local/share/nltk_data"
+# Stage names that say what a target is for.
+NOT_DEPLOYED_RE = re.compile(
+    r"(?:unit-?|integration-?)?tests?(?:ing)?|dev(?:elop(?:ment)?)?|debug|ci|lint(?:ing)?|local"
+)
+DEPLOYED_RE = re.compile(r"prod(?:uction)?|release|deploy(?:ment)?|runtime|final|live|app")
+MOUNT_FROM_RE = re.compile(r"--mount=\S*?\bfrom=([^,\s]+)")
 PORT_OPTION_RE = re.compile(
     r"(?:^|\s)(?:--port|-p|--listen-port|--http-port)(?:=|\s+)(\d{1,5})(?!\S)"
     r"|(?:^|\s)(?:-b|--bind|--listen|--host-port)(?:=|\s+)\S*:(\d{1,5})(?!\S)"
@@ -206,7 +217,7 @@ def apply(doc: Dockerfile, project, settings: Settings) -> Outcome:
         )
     if users:
         return _existing_user(doc, stage, users[0])
-    held = _must_stay_root(doc, stage, chain, project)
+    held = _other_targets(doc, stage) or _must_stay_root(doc, stage, chain, project)
     if held is not None:
         return Outcome(warnings=(held,))
     if family == "unknown":
@@ -334,6 +345,38 @@ def _user_operand(argv: list[str]) -> str | None:
 
 
 # --- when the image must start as root, or its user is decided elsewhere ------------
+
+
+def _other_targets(doc: Dockerfile, stage: Stage) -> Note | None:
+    """A file whose last stage is not the one deployed: it is a test or development target.
+
+    Named stages that no later stage builds on or copies from are `--target`s of their
+    own (development, production, test). When the last of them (what a plain build
+    makes) is a production stage, it gets the user as usual; when it is a test or
+    development stage, or another target is named for production, a USER in the last
+    stage alone would change the test runner's user and leave the deployed image root.
+    """
+    used: set[str] = set()
+    for other in doc.stages:
+        used.add(other.base_image.lower())
+        for instruction in other.instructions:
+            source = instruction.flag("from") if instruction.keyword in ("COPY", "ADD") else None
+            if source is not None and source.value:
+                used.add(source.value.lower())
+            if instruction.keyword == "RUN":
+                used.update(m.lower() for m in MOUNT_FROM_RE.findall(instruction.logical))
+    targets = [s for s in doc.stages[:-1] if s.name and s.name.lower() not in used and str(s.number) not in used]
+    last = (stage.name or "").lower()
+    if not targets or not (
+        NOT_DEPLOYED_RE.fullmatch(last) or any(DEPLOYED_RE.fullmatch(s.name.lower()) for s in targets if s.name)
+    ):
+        return None
+    named = ", ".join(f"{s.name} (line {s.from_instruction.start_line})" for s in targets)
+    return TRANSFORM.note(
+        stage.from_instruction.start_line,
+        f"no non-root user added: besides {stage.name or 'the last stage'}, the file has other targets nothing builds on ({named}); "
+        "which one is deployed is chosen outside it (--target), so add `USER` to that stage yourself",
+    )
 
 
 def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) -> Note | None:

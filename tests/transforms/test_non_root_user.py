@@ -654,6 +654,10 @@ def test_not_held_back(text, context):
         ("devcontainer-compose-service", "through service lab of docker-compose.yml"),
         ("entrypoint-system-daemon", "deploy/start.sh:3 `service metrics-agent start > /dev/null`"),
         ("compose-data-bind-mount", "bind-mounts ./db.sqlite3 at /app/db.sqlite3 in service bot"),
+        (
+            "multi-target-test-last",
+            "besides test, the file has other targets nothing builds on (development (line 8), production",
+        ),
         ("compose-image-tagged-by-script", "in service bot (image acme/ledger-bot:latest, which `release.sh` builds"),
     ],
 )
@@ -877,3 +881,23 @@ def test_a_writable_compose_bind_mount_holds_the_user_back_and_a_read_only_one_d
     )
     project = ProjectContext(root=Path("/context"), launchers=Launchers(services=(read_only,)))
     assert outcome_of(TRANSFORM, text, project).edits != ()
+
+
+@pytest.mark.parametrize(
+    ("stages", "held"),
+    [
+        (("base", "development", "production", "test"), True),  # test last, production elsewhere
+        (("base", "development", "test", "production"), False),  # production is what a plain build makes
+        (("base", "test", "app"), False),  # the last stage is not named for tests: it is the app
+        (("base", "dev", "release", "web"), True),  # a release target that is not the last
+        (("base", "web"), False),  # web builds on base: one target
+    ],
+)
+def test_the_user_goes_to_the_last_stage_unless_it_is_a_test_target_beside_the_deployed_one(stages, held):
+    lines = ["FROM python:3.11-slim AS base", "RUN pip install flask", "WORKDIR /app", "COPY . ."]
+    for name in stages[1:]:
+        lines += [f"FROM base AS {name}", 'CMD ["python", "-m", "app"]']
+    outcome = outcome_of(TRANSFORM, "\n".join(lines) + "\n")
+    warnings = [w.message for w in outcome.warnings if "other targets nothing builds on" in w.message]
+    assert bool(warnings) == held, outcome
+    assert bool(outcome.edits) != held
