@@ -124,6 +124,7 @@ class Options:
     env_files: tuple[str, ...] = ()
     probe_http: str | None = None
     build_jobs: int = 1
+    no_rebuild: bool = False
 
 
 def execute(options: Options) -> int:
@@ -164,8 +165,11 @@ def _execute(options: Options) -> int:
         or options.probe_http
         or options.run_seconds != Options.run_seconds
         or options.build_jobs != Options.build_jobs
+        or options.no_rebuild
     ):
-        raise UsageError("--baseline, --env, --env-file, --probe-http, --run-seconds and --build-jobs need --verify")
+        raise UsageError(
+            "--baseline, --env, --env-file, --probe-http, --run-seconds, --build-jobs and --no-rebuild need --verify"
+        )
     if options.baseline is not None:
         return _run_baseline(options)
     if "-" in paths and len(paths) > 1:
@@ -275,6 +279,7 @@ def _verifier(options: Options, check_engine: bool = True) -> Verifier:
         run_seconds=options.run_seconds,
         probe_http=options.probe_http,
         build_jobs=options.build_jobs,
+        rebuild=not options.no_rebuild,
     )
     if options.probe_http:
         try:

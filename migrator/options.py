@@ -97,6 +97,11 @@ from migrator.cli import Options, UsageError, execute
     help="With --verify: GET this port and path in both images and compare status and body.",
 )
 @click.option(
+    "--no-rebuild",
+    is_flag=True,
+    help="With --verify: skip the second build after a source-only edit (no rebuild or cache figures).",
+)
+@click.option(
     "--build-jobs",
     type=click.IntRange(min=1),
     default=1,

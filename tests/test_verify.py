@@ -690,6 +690,7 @@ def test_baseline_without_an_engine_exits_123(pair, tmp_path):
         pytest.param(["--baseline", "{old}", "{new}"], "need --verify", id="baseline-without-verify"),
         pytest.param(["--env", "A=1", "{new}"], "need --verify", id="env-without-verify"),
         pytest.param(["--build-jobs", "2", "{new}"], "need --verify", id="build-jobs-without-verify"),
+        pytest.param(["--no-rebuild", "{new}"], "need --verify", id="no-rebuild-without-verify"),
         pytest.param(["--verify", "--baseline", "{old}", "{new}", "{old}"], "exactly one file", id="two-paths"),
         pytest.param(["--verify", "--baseline", "{old}", "{dir}"], "exactly one file", id="a-folder"),
         pytest.param(["--verify", "--write", "--baseline", "{old}", "{new}"], "runs no transform", id="write"),
@@ -781,3 +782,18 @@ def test_an_import_that_timed_out_is_no_difference():
     before = probe([("db", "ok")])
     after = probe([("db", "timed out")])
     assert outcomes(behaviour.compare(seen(probe=before), seen(probe=after), 10))["imports"] == ("same", ())
+
+
+@pytest.mark.parametrize(("flags", "rebuild"), [((), True), (("--no-rebuild",), False)])
+def test_no_rebuild_reaches_the_verification(pair, monkeypatch, flags, rebuild):
+    from migrator import verify as verifying
+
+    seen = []
+
+    def fake_verify_pair(path, old, new, context, options, baseline=None):
+        seen.append(options)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(verifying, "verify_pair", fake_verify_pair)
+    cli("--verify", *flags, "--baseline", str(pair / "old.Dockerfile"), str(pair / "Dockerfile"))
+    assert [options.rebuild for options in seen] == [rebuild]

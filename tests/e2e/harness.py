@@ -376,9 +376,12 @@ def _run_case(run: CaseRun, workdir: Path, prefix: str) -> None:
         side_run = run.sides[side] = SideRun(tag=f"{prefix}-{case.name}-{side}:e2e")
         build = docker_build(["docker", "build"], contexts[side], contexts[side] / "Dockerfile", side_run.tag, options)
         side_run.build = _keep_log(case, f"{side}-build", build)
-        if build.ok:
+        if build.ok and side == "migrated":
             # Right after the build: the less time between the two, the less chance that
-            # a colleague's `docker builder prune` empties the cache in between.
+            # a colleague's `docker builder prune` empties the cache in between. The
+            # original is not rebuilt: its install runs again without any cache, the
+            # longest build of a cold run, and test_verification's "same" run already
+            # shows the contrast (`migrate --verify` rebuilds both).
             _rebuild_after_source_edit(case, side, side_run, contexts[side], options)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Alongside the harness's own questions: most of --verify's time is watching each
