@@ -4,12 +4,13 @@ The sandbox setup is idempotent, so running it here makes `pytest -m e2e` work o
 fresh machine. When it fails, every e2e test fails with its message: a skipped e2e
 suite would look like a passing one in CI.
 
-Every build the selected tests need starts as soon as collection ends, E2E_JOBS at a
+Every job the selected tests need starts as soon as collection ends, E2E_JOBS at a
 time: each e2e case's original and migrated pair, its `--uv` migration, the uv-*
-side-by-side builds and the `migrate --verify` runs of test_verification.py. The pool
-works in threads that mostly wait on the engine, so the rest of the suite runs in the
-meantime; the tests that read the pool's records are moved to the end of the run, and
-the slowest job, not the sum of all, sets the wall time.
+side-by-side builds and the `migrate --verify` runs of test_verification.py. The
+engine builds one image at a time (harness.BUILD_SLOT says why); the jobs' containers
+(answers, --verify's checks) run beside the builds. The pool works in threads that
+mostly wait on the engine, so the rest of the suite runs in the meantime; the tests
+that read the pool's records are moved to the end of the run.
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ from tests.e2e import verification_runs
 from tests.e2e.harness import Case, CaseRun, load_cases, load_uv_cases, remove_images, run_case, summary_lines
 from tests.e2e.sandbox import start_sandbox
 
-# Builds wait on the mirror and the engine more than on the 2 cores; more than this
-# many at once only makes them queue inside BuildKit.
+# Jobs at once: one builds while the others watch their containers answer.
 PARALLEL_CASES = int(os.environ.get("E2E_JOBS", "4"))
 # The fixtures whose tests only read what the pool built.
 POOL_FIXTURES = frozenset({"e2e_jobs", "e2e_runs", "verification_results"})

@@ -2,7 +2,7 @@
 
 A case is corpus/e2e-<name>/: a naive Dockerfile, its project, and e2e.toml saying
 how to ask a running container for its answer. Everything a test asserts is
-gathered here into a CaseRun first (builds run in parallel across cases), so a
+gathered here into a CaseRun first (cases run in parallel, one build at a time), so a
 failing assertion names a figure rather than a half-finished docker call.
 """
 
@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 import uuid
@@ -374,7 +375,7 @@ def _run_case(run: CaseRun, workdir: Path, prefix: str) -> None:
     options = _build_options()
     for side in SIDES:
         side_run = run.sides[side] = SideRun(tag=f"{prefix}-{case.name}-{side}:e2e")
-        build = docker_build(["docker", "build"], contexts[side], contexts[side] / "Dockerfile", side_run.tag, options)
+        build = _build_one(contexts[side], contexts[side] / "Dockerfile", side_run.tag, options)
         side_run.build = _keep_log(case, f"{side}-build", build)
         if build.ok and side == "migrated":
             # Right after the build: the less time between the two, the less chance that
@@ -436,9 +437,7 @@ def _run_uv(run: CaseRun, workdir: Path, prefix: str) -> None:
         return
     options = _build_options()
     side_run = run.sides["uv"] = SideRun(tag=f"{prefix}-{case.name}-uv:e2e", project=project_name(context))
-    side_run.build = _keep_log(
-        case, "uv-build", docker_build(["docker", "build"], context, context / "Dockerfile", side_run.tag, options)
-    )
+    side_run.build = _keep_log(case, "uv-build", _build_one(context, context / "Dockerfile", side_run.tag, options))
     if not side_run.build.ok:
         return
     _rebuild_after_source_edit(case, "uv", side_run, context, options)
@@ -462,7 +461,7 @@ def _run_side_by_side(run: CaseRun, workdir: Path, prefix: str) -> None:
         if problem:
             run.migrate_problem = f"{side}: {problem}"
             continue
-        build = docker_build(["docker", "build"], context, context / "Dockerfile", side_run.tag, options)
+        build = _build_one(context, context / "Dockerfile", side_run.tag, options)
         side_run.build = _keep_log(case, f"{side}-build", build)
         if build.ok:
             _observe(case, side_run)
@@ -482,7 +481,7 @@ def _rebuild_after_source_edit(case: Case, side: str, side_run: SideRun, context
         # an earlier run would already be cached and prove nothing.
         with (context / case.source_edit).open("a", encoding="utf-8", newline="") as handle:
             handle.write(f"\n# e2e: a source-only edit ({uuid.uuid4().hex})\n")
-        build = docker_build(["docker", "build"], context, context / "Dockerfile", side_run.rebuild_tag, options)
+        build = _build_one(context, context / "Dockerfile", side_run.rebuild_tag, options)
         side_run.rebuild = _keep_log(case, f"{side}-rebuild-{attempt}", build)
         side_run.rebuild_attempts = attempt
         if side == "original" or not (build.ok and cache_disturbed(list(build.steps))):
@@ -518,6 +517,20 @@ def cache_disturbed(steps: list[BuildStep]) -> bool:
     return False
 
 
+# One `docker build` at a time on the engine, whichever job asks. dockerd 20.10's BuildKit
+# (the sandbox's engine) loses cache records when builds run side by side on a cold cache:
+# a rebuild right after a build then re-ran every step, even the WORKDIR after FROM, and
+# once it panicked ("failed to get edge", moby/buildkit#2303) and took the engine down.
+# Containers (the answers, --verify's checks) still run in parallel; the verification
+# runs, one `migrate --verify` process each, hold the slot for their whole run.
+BUILD_SLOT = threading.Lock()
+
+
+def _build_one(context: Path, dockerfile: Path, tag: str, options) -> Build:
+    with BUILD_SLOT:
+        return docker_build(["docker", "build"], context, dockerfile, tag, options)
+
+
 def _keep_log(case: Case, name: str, build: Build) -> Build:
     crash = None if build.ok else engine_crash(build.log)
     if crash:
@@ -542,7 +555,7 @@ def remove_images(tags: list[str]) -> None:
 
 def summary_lines(runs: list[CaseRun], total_seconds: float) -> list[str]:
     """The figures CI logs should show: sizes, and what re-ran after a source-only edit."""
-    lines = [f"e2e: {len(runs)} jobs in {total_seconds:.0f}s (wall clock, builds in parallel)"]
+    lines = [f"e2e: {len(runs)} jobs in {total_seconds:.0f}s (wall clock, jobs in parallel, one build at a time)"]
     for run in runs:
         if run.crashed or run.migrate_problem:
             lines.append(f"  {run.kind} {run.case.name}: {run.crashed or run.migrate_problem}")

@@ -66,5 +66,12 @@ def fleet_run(root: Path) -> subprocess.CompletedProcess:
 
 
 def run(name: str, tree: Path) -> subprocess.CompletedProcess:
-    """One run by name: a BASELINES pair, or "fleet" over `tree` (made by fleet_tree)."""
-    return fleet_run(tree) if name == "fleet" else compare(name)
+    """One run by name: a BASELINES pair, or "fleet" over `tree` (made by fleet_tree).
+
+    The run builds in its own process: it holds the pool's build slot throughout, so its
+    builds never meet another job's (see harness.BUILD_SLOT).
+    """
+    from tests.e2e.harness import BUILD_SLOT
+
+    with BUILD_SLOT:
+        return fleet_run(tree) if name == "fleet" else compare(name)

@@ -14,6 +14,7 @@ from migrator.pipeline import migrate_text
 from migrator.project import EMPTY_CONTEXT
 from migrator.transform import Settings
 from migrator.transforms.secrets import TRANSFORM
+from tests.e2e.harness import BUILD_SLOT
 from tests.support import outcome_of, run_twice
 
 SECRET = "s3cr3t-VALUE-42"
@@ -243,23 +244,24 @@ def test_secret_mount_builds_on_the_sandbox(tmp_path):
     url = f"http://builder:{secret}@127.0.0.1:3141/root/pypi/+simple/"
     env = {**os.environ, "PIP_INDEX_URL": url}
     try:
-        done = subprocess.run(
-            [
-                "docker",
-                "build",
-                "--network",
-                "host",
-                "--secret",
-                "id=pip_index_url,env=PIP_INDEX_URL",
-                "-t",
-                tag,
-                str(tmp_path),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env=env,
-        )
+        with BUILD_SLOT:  # one build at a time on the engine, beside the e2e pool's
+            done = subprocess.run(
+                [
+                    "docker",
+                    "build",
+                    "--network",
+                    "host",
+                    "--secret",
+                    "id=pip_index_url,env=PIP_INDEX_URL",
+                    "-t",
+                    tag,
+                    str(tmp_path),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env=env,
+            )
         assert done.returncode == 0, done.stderr[-2000:]
         ran = subprocess.run(["docker", "run", "--rm", tag], capture_output=True, text=True, timeout=120)
         assert ran.stdout.strip() == str(len(url))
@@ -311,25 +313,26 @@ def test_migrated_poetry_project_builds_with_secrets_and_keeps_none(tmp_path):
     env = {**os.environ, "POETRY_HTTP_BASIC_MIRROR_USERNAME": "builder", "POETRY_HTTP_BASIC_MIRROR_PASSWORD": password}
     container = f"{tag}-run"
     try:
-        built = subprocess.run(
-            [
-                "docker",
-                "build",
-                "--network",
-                "host",
-                "--secret",
-                "id=poetry_http_basic_mirror_username,env=POETRY_HTTP_BASIC_MIRROR_USERNAME",
-                "--secret",
-                "id=poetry_http_basic_mirror_password,env=POETRY_HTTP_BASIC_MIRROR_PASSWORD",
-                "-t",
-                tag,
-                str(context),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            env=env,
-        )
+        with BUILD_SLOT:  # one build at a time on the engine, beside the e2e pool's
+            built = subprocess.run(
+                [
+                    "docker",
+                    "build",
+                    "--network",
+                    "host",
+                    "--secret",
+                    "id=poetry_http_basic_mirror_username,env=POETRY_HTTP_BASIC_MIRROR_USERNAME",
+                    "--secret",
+                    "id=poetry_http_basic_mirror_password,env=POETRY_HTTP_BASIC_MIRROR_PASSWORD",
+                    "-t",
+                    tag,
+                    str(context),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=900,
+                env=env,
+            )
         assert built.returncode == 0, built.stderr[-3000:]
         inspect = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, text=True, timeout=60).stdout
         history = subprocess.run(
