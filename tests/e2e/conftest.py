@@ -7,8 +7,8 @@ suite would look like a passing one in CI.
 Every job the selected tests need starts as soon as collection ends, E2E_JOBS at a
 time: each e2e case's original and migrated pair, its `--uv` migration, the uv-*
 side-by-side builds and the `migrate --verify` runs of test_verification.py. The
-engine builds one image at a time (harness.BUILD_SLOT says why); the jobs' containers
-(answers, --verify's checks) run beside the builds. The pool works in threads that
+engine builds E2E_BUILDS images at a time, 1 by default (harness.BUILD_SLOTS says
+why); the jobs' containers (answers, --verify's checks) run beside the builds. The pool works in threads that
 mostly wait on the engine, so the rest of the suite runs in the meantime; the tests
 that read the pool's records are moved to the end of the run.
 """

@@ -375,15 +375,16 @@ def _run_case(run: CaseRun, workdir: Path, prefix: str) -> None:
     options = _build_options()
     for side in SIDES:
         side_run = run.sides[side] = SideRun(tag=f"{prefix}-{case.name}-{side}:e2e")
-        build = _build_one(contexts[side], contexts[side] / "Dockerfile", side_run.tag, options)
-        side_run.build = _keep_log(case, f"{side}-build", build)
-        if build.ok and side == "migrated":
-            # Right after the build: the less time between the two, the less chance that
-            # a colleague's `docker builder prune` empties the cache in between. The
-            # original is not rebuilt: its install runs again without any cache, the
-            # longest build of a cold run, and test_verification's "same" run already
-            # shows the contrast (`migrate --verify` rebuilds both).
-            _rebuild_after_source_edit(case, side, side_run, contexts[side], options)
+        with BUILD_SLOTS:
+            build = _build_one(contexts[side], contexts[side] / "Dockerfile", side_run.tag, options)
+            side_run.build = _keep_log(case, f"{side}-build", build)
+            if build.ok and side == "migrated":
+                # In the same slot, right after the build: no other build's layers come
+                # between the two to push these out of the cache. The original is not
+                # rebuilt: its install runs again without any cache, the longest build of
+                # a cold run, and test_verification's "same" run already shows the
+                # contrast (`migrate --verify` rebuilds both).
+                _rebuild_after_source_edit(case, side, side_run, contexts[side], options)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # Alongside the harness's own questions: most of --verify's time is watching each
         # command for run_seconds, and its containers publish their ports on free host ports.
@@ -437,10 +438,12 @@ def _run_uv(run: CaseRun, workdir: Path, prefix: str) -> None:
         return
     options = _build_options()
     side_run = run.sides["uv"] = SideRun(tag=f"{prefix}-{case.name}-uv:e2e", project=project_name(context))
-    side_run.build = _keep_log(case, "uv-build", _build_one(context, context / "Dockerfile", side_run.tag, options))
-    if not side_run.build.ok:
-        return
-    _rebuild_after_source_edit(case, "uv", side_run, context, options)
+    with BUILD_SLOTS:
+        build = _build_one(context, context / "Dockerfile", side_run.tag, options)
+        side_run.build = _keep_log(case, "uv-build", build)
+        if not build.ok:
+            return
+        _rebuild_after_source_edit(case, "uv", side_run, context, options)
     _observe(case, side_run)
 
 
@@ -448,8 +451,8 @@ def _run_side_by_side(run: CaseRun, workdir: Path, prefix: str) -> None:
     """A uv-* case migrated without and with --uv, each built with the layer cache as found.
 
     Not `--no-cache`: dockerd 20.10's BuildKit can panic ("failed to get edge", moby/buildkit#2303)
-    when a `--no-cache` build and a cached one ask for the same steps at once, and the pool
-    runs builds side by side; a prune would empty everyone's cache. The build times are
+    when a `--no-cache` build and a cached one ask for the same steps at once; a prune
+    would empty everyone's cache. The build times are
     figures for the report, never asserted, and say whether the dependency step ran.
     """
     case = run.case
@@ -461,7 +464,8 @@ def _run_side_by_side(run: CaseRun, workdir: Path, prefix: str) -> None:
         if problem:
             run.migrate_problem = f"{side}: {problem}"
             continue
-        build = _build_one(context, context / "Dockerfile", side_run.tag, options)
+        with BUILD_SLOTS:
+            build = _build_one(context, context / "Dockerfile", side_run.tag, options)
         side_run.build = _keep_log(case, f"{side}-build", build)
         if build.ok:
             _observe(case, side_run)
@@ -517,18 +521,21 @@ def cache_disturbed(steps: list[BuildStep]) -> bool:
     return False
 
 
-# One `docker build` at a time on the engine, whichever job asks. dockerd 20.10's BuildKit
-# (the sandbox's engine) loses cache records when builds run side by side on a cold cache:
-# a rebuild right after a build then re-ran every step, even the WORKDIR after FROM, and
-# once it panicked ("failed to get edge", moby/buildkit#2303) and took the engine down.
-# Containers (the answers, --verify's checks) still run in parallel; the verification
-# runs, one `migrate --verify` process each, hold the slot for their whole run.
-BUILD_SLOT = threading.Lock()
+# Builds at once on the engine (E2E_BUILDS, default 1), whichever job asks. The sandbox's
+# dockerd 20.10 keeps its build cache near 2 GB (its default garbage collection, seen with
+# `docker system df` during a run), and a cold run of the suite writes several times that:
+# with four builds side by side, a migrated image's layers were collected before its
+# rebuild after the edit, every step ran again and no case could be judged. A build and
+# its rebuild therefore run back to back in one slot. Side by side, builds also once
+# panicked the engine ("failed to get edge", moby/buildkit#2303). Containers (answers,
+# --verify's checks) run outside the slots; each verification run (one `migrate --verify`
+# process) and each e2e test elsewhere that builds holds a slot for its builds.
+BUILD_SLOTS = threading.BoundedSemaphore(max(1, int(os.environ.get("E2E_BUILDS", "1"))))
 
 
 def _build_one(context: Path, dockerfile: Path, tag: str, options) -> Build:
-    with BUILD_SLOT:
-        return docker_build(["docker", "build"], context, dockerfile, tag, options)
+    """One build; the caller holds a slot of BUILD_SLOTS."""
+    return docker_build(["docker", "build"], context, dockerfile, tag, options)
 
 
 def _keep_log(case: Case, name: str, build: Build) -> Build:

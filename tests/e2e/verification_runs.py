@@ -68,10 +68,10 @@ def fleet_run(root: Path) -> subprocess.CompletedProcess:
 def run(name: str, tree: Path) -> subprocess.CompletedProcess:
     """One run by name: a BASELINES pair, or "fleet" over `tree` (made by fleet_tree).
 
-    The run builds in its own process: it holds the pool's build slot throughout, so its
-    builds never meet another job's (see harness.BUILD_SLOT).
+    The run builds in its own process: it holds one of the pool's build slots throughout
+    (see harness.BUILD_SLOTS), so its rebuild follows its build with no other job's in between.
     """
-    from tests.e2e.harness import BUILD_SLOT
+    from tests.e2e.harness import BUILD_SLOTS
 
-    with BUILD_SLOT:
+    with BUILD_SLOTS:
         return fleet_run(tree) if name == "fleet" else compare(name)

@@ -14,7 +14,7 @@ from migrator.pipeline import migrate_text
 from migrator.project import EMPTY_CONTEXT
 from migrator.transform import Settings
 from migrator.transforms.secrets import TRANSFORM
-from tests.e2e.harness import BUILD_SLOT
+from tests.e2e.harness import BUILD_SLOTS
 from tests.support import outcome_of, run_twice
 
 SECRET = "s3cr3t-VALUE-42"
@@ -244,7 +244,7 @@ def test_secret_mount_builds_on_the_sandbox(tmp_path):
     url = f"http://builder:{secret}@127.0.0.1:3141/root/pypi/+simple/"
     env = {**os.environ, "PIP_INDEX_URL": url}
     try:
-        with BUILD_SLOT:  # one build at a time on the engine, beside the e2e pool's
+        with BUILD_SLOTS:  # a build slot of the e2e pool's (harness.BUILD_SLOTS)
             done = subprocess.run(
                 [
                     "docker",
@@ -313,7 +313,7 @@ def test_migrated_poetry_project_builds_with_secrets_and_keeps_none(tmp_path):
     env = {**os.environ, "POETRY_HTTP_BASIC_MIRROR_USERNAME": "builder", "POETRY_HTTP_BASIC_MIRROR_PASSWORD": password}
     container = f"{tag}-run"
     try:
-        with BUILD_SLOT:  # one build at a time on the engine, beside the e2e pool's
+        with BUILD_SLOTS:  # a build slot of the e2e pool's (harness.BUILD_SLOTS)
             built = subprocess.run(
                 [
                     "docker",
