@@ -636,7 +636,7 @@ def side_by_side_line(run: CaseRun) -> str:
     return (
         f"  uv {run.case.name}: first build in this run, without --uv {poetry.seconds:.1f}s "
         f"(dependency step {_ran_or_cached(poetry)}), with --uv {uv.seconds:.1f}s (dependency step {_ran_or_cached(uv)}); "
-        "builds in parallel, layer cache as found"
+        "one build at a time, layer cache as found"
     )
 
 
