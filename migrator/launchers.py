@@ -251,15 +251,16 @@ def _images_tagged_by_scripts(files: frozenset[str], reader: ContextTexts) -> di
         if not data or len(data) > MAX_FILE_BYTES or b"docker" not in data:
             continue
         text = data.decode("utf-8", errors="replace").replace("\\\n", " ")
-        for match in DOCKER_BUILD_RE.finditer(text):
-            for name in _built_tags(match.group(1)):
-                names.setdefault(name, relative)
+        for line in text.splitlines():
+            for match in DOCKER_BUILD_RE.finditer(_strip_comment(line)):
+                for name in _built_tags(match.group(1)):
+                    names.setdefault(name, relative)
     return names
 
 
 def _built_tags(arguments: str) -> list[str]:
     """The -t/--tag names of one `docker build` whose context is the current folder."""
-    words = _strip_comment(arguments).split(";")[0].split("&&")[0].split("|")[0].split()
+    words = arguments.split(";")[0].split("&&")[0].split("|")[0].split()
     if not words or words[-1] not in HERE_CONTEXTS:
         return []
     tags = []

@@ -187,19 +187,23 @@ def test_read_only_binds_are_told_apart():
 
 
 @pytest.mark.parametrize(
-    ("script", "tags"),
+    ("script", "image", "tags"),
     [
-        ("docker build -t owner/app .\n", ["owner/app:latest"]),
-        ("docker build \\\n  --build-arg X=1 \\\n  --tag owner/app:2 .\n", ["owner/app:2"]),
-        ("docker buildx build --tag=docker.io/library/app -f Dockerfile $(pwd) && docker push app\n", ["app:latest"]),
-        ("docker build -t owner/worker ./worker\n", []),  # another folder's image
-        ("docker build -t owner/$NAME .\n", []),  # a name this reader cannot know
-        ("# docker build -t owner/commented .\n", []),
+        ("docker build -t owner/app .\n", "owner/app", ["owner/app:latest"]),
+        ("docker build \\\n  --build-arg X=1 \\\n  --tag owner/app:2 .\n", "owner/app:2", ["owner/app:2"]),
+        (
+            "docker buildx build --tag=docker.io/library/app -f Dockerfile $(pwd) && docker push app\n",
+            "app",
+            ["app:latest"],
+        ),
+        ("docker build -t owner/worker ./worker\n", "owner/worker", []),  # another folder's image
+        ("docker build -t owner/$NAME .\n", "owner/$NAME", []),  # a name this reader cannot know
+        ("# docker build -t owner/commented .\n", "owner/commented", []),
+        ("echo ok # docker build -t owner/commented .\n", "owner/commented", []),
     ],
 )
-def test_a_script_at_the_top_ties_an_image_only_service_to_this_build(tmp_path, script, tags):
+def test_a_script_at_the_top_ties_an_image_only_service_to_this_build(tmp_path, script, image, tags):
     (tmp_path / "build").write_text(f"#!/bin/sh\n{script}", encoding="utf-8")
-    image = tags[0].removesuffix(":latest") if tags else "owner/app"
     (tmp_path / "compose.yml").write_text(
         f"services:\n  bot:\n    image: {image}\n    volumes:\n      - ./db.sqlite3:/app/db.sqlite3\n",
         encoding="utf-8",
