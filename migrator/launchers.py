@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -223,15 +223,19 @@ def _poetry_scripts(files: frozenset[str], reader: ContextTexts) -> tuple[str, .
         for f in sorted(files)
         if not f.endswith("/") and (f.endswith((".sh", ".bash")) or posixpath.basename(f).lower() in SCRIPT_NAMES)
     ]
-    for relative in candidates[:MAX_SCRIPTS]:
-        data = reader.head(relative)
-        if data is None or len(data) > MAX_FILE_BYTES:
-            continue
-        text = data.decode("utf-8", errors="replace")
+    for relative, text in _script_texts(candidates, reader):
         lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
         if any(POETRY_RE.search(line) for line in lines):
             found.append(relative)
     return tuple(found)
+
+
+def _script_texts(candidates: list[str], reader: ContextTexts) -> Iterator[tuple[str, str]]:
+    """(path, text) of the first MAX_SCRIPTS candidates that can be read whole; larger files are skipped."""
+    for relative in candidates[:MAX_SCRIPTS]:
+        data = reader.head(relative)
+        if data is not None and len(data) <= MAX_FILE_BYTES:
+            yield relative, data.decode("utf-8", errors="replace")
 
 
 def _images_tagged_by_scripts(files: frozenset[str], reader: ContextTexts) -> dict[str, str]:
@@ -246,12 +250,10 @@ def _images_tagged_by_scripts(files: frozenset[str], reader: ContextTexts) -> di
     candidates = [
         f for f in sorted(files) if "/" not in f and (f in TASK_FILES or f.endswith((".sh", ".bash")) or "." not in f)
     ]
-    for relative in candidates[:MAX_SCRIPTS]:
-        data = reader.head(relative)
-        if not data or len(data) > MAX_FILE_BYTES or b"docker" not in data:
+    for relative, text in _script_texts(candidates, reader):
+        if "docker" not in text:
             continue
-        text = data.decode("utf-8", errors="replace").replace("\\\n", " ")
-        for line in text.splitlines():
+        for line in text.replace("\\\n", " ").splitlines():
             for match in DOCKER_BUILD_RE.finditer(_strip_comment(line)):
                 for name in _built_tags(match.group(1)):
                     names.setdefault(name, relative)

@@ -228,6 +228,23 @@ E2E_DOCKERFILE = (
 )
 
 
+def build_with_secrets(context, tag: str, ids: list[str], env: dict[str, str], timeout: float):
+    """`docker build` passing each secret id from the environment variable of the same name, in capitals.
+
+    It holds a build slot of the e2e pool's (tests/e2e/harness.py: BUILD_SLOTS), since
+    these builds run while the pool's do.
+    """
+    secrets = [word for secret in ids for word in ("--secret", f"id={secret},env={secret.upper()}")]
+    with BUILD_SLOTS:
+        return subprocess.run(
+            ["docker", "build", "--network", "host", *secrets, "-t", tag, str(context)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+
+
 @pytest.mark.e2e
 def test_secret_mount_builds_on_the_sandbox(tmp_path):
     from tests.e2e.sandbox import start_sandbox
@@ -244,24 +261,7 @@ def test_secret_mount_builds_on_the_sandbox(tmp_path):
     url = f"http://builder:{secret}@127.0.0.1:3141/root/pypi/+simple/"
     env = {**os.environ, "PIP_INDEX_URL": url}
     try:
-        with BUILD_SLOTS:  # a build slot of the e2e pool's (harness.BUILD_SLOTS)
-            done = subprocess.run(
-                [
-                    "docker",
-                    "build",
-                    "--network",
-                    "host",
-                    "--secret",
-                    "id=pip_index_url,env=PIP_INDEX_URL",
-                    "-t",
-                    tag,
-                    str(tmp_path),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=600,
-                env=env,
-            )
+        done = build_with_secrets(tmp_path, tag, ["pip_index_url"], env, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
         ran = subprocess.run(["docker", "run", "--rm", tag], capture_output=True, text=True, timeout=120)
         assert ran.stdout.strip() == str(len(url))
@@ -313,26 +313,9 @@ def test_migrated_poetry_project_builds_with_secrets_and_keeps_none(tmp_path):
     env = {**os.environ, "POETRY_HTTP_BASIC_MIRROR_USERNAME": "builder", "POETRY_HTTP_BASIC_MIRROR_PASSWORD": password}
     container = f"{tag}-run"
     try:
-        with BUILD_SLOTS:  # a build slot of the e2e pool's (harness.BUILD_SLOTS)
-            built = subprocess.run(
-                [
-                    "docker",
-                    "build",
-                    "--network",
-                    "host",
-                    "--secret",
-                    "id=poetry_http_basic_mirror_username,env=POETRY_HTTP_BASIC_MIRROR_USERNAME",
-                    "--secret",
-                    "id=poetry_http_basic_mirror_password,env=POETRY_HTTP_BASIC_MIRROR_PASSWORD",
-                    "-t",
-                    tag,
-                    str(context),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=900,
-                env=env,
-            )
+        built = build_with_secrets(
+            context, tag, ["poetry_http_basic_mirror_username", "poetry_http_basic_mirror_password"], env, timeout=900
+        )
         assert built.returncode == 0, built.stderr[-3000:]
         inspect = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, text=True, timeout=60).stdout
         history = subprocess.run(
