@@ -348,7 +348,8 @@ def migrate_in_place(dockerfile: Path, *flags: str) -> str | None:
     """Run the real CLI as a user would; a problem is returned as text, not raised."""
     command = [sys.executable, "-m", "migrator", "--write", *flags, str(dockerfile)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=dockerfile.parent)
-    if done.returncode not in (0, 1):
+    # Exit 1 is the CLI's "changed" or "warned"; Python's own exit 1 on an import error is not.
+    if done.returncode not in (0, 1) or "Traceback (most recent call last)" in done.stderr:
         said = " ".join(("--write", *flags))
         return f"`migrate {said}` exited {done.returncode}: {(done.stderr or done.stdout).strip()[-1500:]}"
     return None
