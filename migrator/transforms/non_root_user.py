@@ -18,8 +18,9 @@ What it does:
     /usr/local/bin, site-packages or a venv outside it stays root-owned, so the app
     user cannot rewrite the interpreter or its libraries.
 
-    Held back, with one warning naming the line, where the image must start as root
-    or the user is decided elsewhere:
+    Held back, with one warning naming the line a USER would go before (the final
+    stage's CMD, as a rule: the line the reader would edit), where the image must start
+    as root or the user is decided elsewhere:
     - a file whose last stage is a test or development target while another named
       stage that nothing builds on is the production one (`FROM base AS production`,
       then `FROM base AS test`): which target is deployed is chosen with --target,
@@ -36,7 +37,9 @@ What it does:
       (`./db.sqlite3:/app/db.sqlite3`, `.:/app`, an uploads or logs folder): the host's
       files keep their host owner, which root could write and uid 10001 likely cannot
       (a fresh real-world trial: a SQLite file, an uploads folder, alembic's database
-      and a log folder, each failing at run time); `:ro` binds do not count;
+      and a log folder, each failing at run time); `:ro` binds do not count, and the
+      advice is the service's `user:` set to the files' owner, not `:ro`, which a SQLite
+      file the app writes (with its `-journal` beside it) cannot take;
     - an image with no source of its own and no command (it gets both from bind
       mounts and compose), and an image a devcontainer.json builds (its
       postCreateCommand typically runs apt-get as the image's user): its
@@ -280,6 +283,15 @@ def _stage_chain(doc: Dockerfile, stage: Stage) -> list[Stage]:
     return chain
 
 
+def _where_user_goes(stage: Stage) -> Instruction:
+    """The instruction a `USER` would go before: the first after the stage's last build step
+    (usually its CMD), so a note that no user was added names the line the reader would edit."""
+    steps = [i for i in stage.instructions if i.keyword in ("COPY", "ADD", "RUN")]
+    after = [i for i in stage.instructions if steps and i.index > steps[-1].index]
+    runs_app = [i for i in stage.instructions if i.keyword in RUNS_THE_APP]
+    return (after or runs_app or list(stage.instructions) or [stage.from_instruction])[0]
+
+
 def _existing_user(doc: Dockerfile, stage: Stage, user: Instruction) -> Outcome:
     name = user.words[0] if user.words else ""
     if name in ROOT_USERS:
@@ -380,7 +392,7 @@ def _other_targets(doc: Dockerfile, stage: Stage) -> Note | None:
 
 
 def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) -> Note | None:
-    line = stage.from_instruction.start_line
+    line = _where_user_goes(stage).start_line
     run_files = getattr(project, "run_files", None) or {}
     for name in ("action.yml", "action.yaml"):
         using = _docker_action_line(run_files.get(name, ""))
@@ -437,7 +449,8 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
             line,
             f"no non-root user added: {service.file} bind-mounts {source} at {target} in service {service.name}"
             f"{f' ({service.via})' if service.via else ''}, "
-            "whose host files the app user may not write where root could; set `user:` there or mount it `:ro`",
+            "whose host files the app user may not write where root could; to run as non-root, set the service's "
+            "`user:` to their owner's uid (or mount them `:ro` if the app only reads them)",
         )
     return _leaves_data_under_root(doc, stage, chain, _nltk_relocations(stage)[0])
 

@@ -871,8 +871,11 @@ def test_a_writable_compose_bind_mount_holds_the_user_back_and_a_read_only_one_d
     assert outcome.edits == ()
     assert [w.message for w in outcome.warnings] == [
         "no non-root user added: docker-compose.yml bind-mounts ./db.sqlite3 at /app/db.sqlite3 in service bot, "
-        "whose host files the app user may not write where root could; set `user:` there or mount it `:ro`"
+        "whose host files the app user may not write where root could; to run as non-root, set the service's "
+        "`user:` to their owner's uid (or mount them `:ro` if the app only reads them)"
     ]
+    # The note names the line a USER would go before (the CMD), not the stage's FROM.
+    assert [w.line for w in outcome.warnings] == [text.splitlines().index('CMD ["svc"]') + 1]
     read_only = Service(
         "docker-compose.yml",
         "bot",
