@@ -7,10 +7,11 @@ import posixpath
 import re
 
 from migrator.model import Dockerfile, Instruction, Stage, split_words
+from migrator.patterns import lazy_compile
 from migrator.record import dataclass
 from migrator.shell import SimpleCommand, run_commands
 
-ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+ENV_KEY_RE = lazy_compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 BUILD_ONLY_ENV_PREFIXES = ("POETRY_", "PIP_", "UV_")
 
 

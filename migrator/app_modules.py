@@ -20,9 +20,10 @@ that are run by tools rather than imported.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
+
+from migrator.patterns import lazy_compile
 
 MAX_MODULES = 25
 NAMESPACE_DEPTH = 3  # folders below a namespace folder still searched for modules
@@ -54,8 +55,8 @@ NOT_APP_FOLDERS = frozenset(
 NOT_APP_MODULES = frozenset(
     {"setup", "conftest", "noxfile", "fabfile", "tasks", "gunicorn_conf", "gunicorn.conf", "__init__", "__main__"}
 )
-IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-TEST_NAME_RE = re.compile(r"^(tests?_.*|.*_tests?|tests?)$")
+IDENTIFIER_RE = lazy_compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+TEST_NAME_RE = lazy_compile(r"^(tests?_.*|.*_tests?|tests?)$")
 
 
 def project_modules(context: Path) -> tuple[str, ...]:

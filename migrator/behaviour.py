@@ -35,6 +35,7 @@ import time
 import uuid
 from pathlib import Path
 
+from migrator.patterns import lazy_compile
 from migrator.record import dataclass
 
 OUTPUT_TAIL_LINES = 15
@@ -227,15 +228,15 @@ class Behaviour:
 
 
 NAMED_ERROR_RES = (
-    re.compile(r"exec: \"?([^\"]+)\"?: executable file not found in \$PATH"),
-    re.compile(r"^\S*sh: (?:\d+: )?(?:exec: )?(?:line \d+: )?(\S+): (?:command )?not found$"),
-    re.compile(r"^(ModuleNotFoundError: .*)$"),
-    re.compile(r"^(PermissionError: .*)$"),
+    lazy_compile(r"exec: \"?([^\"]+)\"?: executable file not found in \$PATH"),
+    lazy_compile(r"^\S*sh: (?:\d+: )?(?:exec: )?(?:line \d+: )?(\S+): (?:command )?not found$"),
+    lazy_compile(r"^(ModuleNotFoundError: .*)$"),
+    lazy_compile(r"^(PermissionError: .*)$"),
     # A PermissionError a program reports without its type: Poetry prints only
     # `[Errno 13] Permission denied: '/root/.config/pypoetry/config.toml'`.
-    re.compile(r"^(\[Errno 13\] Permission denied: .*)$"),
+    lazy_compile(r"^(\[Errno 13\] Permission denied: .*)$"),
 )
-EXCEPTION_LINE_RE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)\b:?.*)$")
+EXCEPTION_LINE_RE = lazy_compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning)\b:?.*)$")
 
 
 def named_errors(output: str) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from migrator.patterns import lazy_compile
 from migrator.record import dataclass, fields, replace
 from migrator.transform import Settings
 
@@ -29,7 +30,7 @@ from migrator.transform import Settings
 USER_PATTERN = r"^(?P<name>[a-z_][a-z0-9_-]{0,31}):(?P<uid>[0-9]{1,10})$"
 VERSION_PATTERN = r"^[0-9]+(\.[0-9]+){0,3}([a-z]+[0-9]*)?(\.post[0-9]+|\.dev[0-9]+)?$"
 KEYS = ("select", "ignore", "user", "poetry-version", "uv", "context", "syntax-directive")
-TABLE_HEADER_RE = re.compile(r"^[ \t]*\[\s*tool\s*\.\s*migrator\s*\]", re.MULTILINE)
+TABLE_HEADER_RE = lazy_compile(r"^[ \t]*\[\s*tool\s*\.\s*migrator\s*\]", re.MULTILINE)
 
 
 class ConfigError(Exception):

@@ -12,9 +12,10 @@ import re
 from collections.abc import Mapping
 
 from migrator.model import Instruction, Stage, split_words
+from migrator.patterns import lazy_compile
 
 # `#!/bin/sh -l`, `#!/bin/bash --login`, `#!/usr/bin/env -S bash -l`
-LOGIN_SHEBANG_RE = re.compile(r"^#!\s*\S*(?:env\s+(?:-S\s+)?)?\S*\b(?:ba|da|z|k)?sh\b.*\s(-l\w*|--login)\b")
+LOGIN_SHEBANG_RE = lazy_compile(r"^#!\s*\S*(?:env\s+(?:-S\s+)?)?\S*\b(?:ba|da|z|k)?sh\b.*\s(-l\w*|--login)\b")
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash"})
 
 

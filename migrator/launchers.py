@@ -21,27 +21,28 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from migrator.patterns import lazy_compile
 from migrator.record import dataclass
 from migrator.run_files import MAX_READ_BYTES, ContextTexts
 
 EMPTY: Mapping[str, str] = {}
-COMPOSE_RE = re.compile(r"^(docker-)?compose([.-][\w.-]*)?\.ya?ml$")
+COMPOSE_RE = lazy_compile(r"^(docker-)?compose([.-][\w.-]*)?\.ya?ml$")
 # Task files whose recipes run commands in the container: `docker exec app poetry run ...`.
 TASK_FILES = frozenset({"Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", "Taskfile.yml"})
-DOCKER_POETRY_RE = re.compile(
+DOCKER_POETRY_RE = lazy_compile(
     r"\bdocker(?:-compose|\s+compose)?\b[^\n#]*?\s(?:run|exec)\s[^\n#]*?(?<![\w.-])poetry\s+run\b[^\n#]*"
 )
 SCRIPT_NAMES = frozenset({"entrypoint", "docker-entrypoint", "start", "run", "boot", "startup", "cmd"})
 MAX_FILE_BYTES = MAX_READ_BYTES
 MAX_SCRIPTS = 100
 PARENT_LEVELS = 2  # compose files at the repository root, for a Dockerfile in backend/ or services/api/
-POETRY_RE = re.compile(r"(?<![\w.-])poetry(?![\w-])")
+POETRY_RE = lazy_compile(r"(?<![\w.-])poetry(?![\w-])")
 # `docker build -t NAME .` in a script at the context's top: a compose service that
 # names only `image: NAME` (no `build:`) runs this build.
-DOCKER_BUILD_RE = re.compile(r"\bdocker(?:\s+buildx)?\s+build\b([^\n]*)")
+DOCKER_BUILD_RE = lazy_compile(r"\bdocker(?:\s+buildx)?\s+build\b([^\n]*)")
 # The build's own folder as a script run from it names it.
 HERE_CONTEXTS = frozenset({".", "./", "$PWD", "${PWD}", "$(pwd)", '"$PWD"', '"${PWD}"', '"$(pwd)"'})
-LOOSE_VOLUME_RE = re.compile(r"""^\s*-\s*["']?(\.{1,2}(?:/[^\s:"']*)?|\$\{?PWD\}?[^\s:"']*):(/[^\s:"']*)""", re.M)
+LOOSE_VOLUME_RE = lazy_compile(r"""^\s*-\s*["']?(\.{1,2}(?:/[^\s:"']*)?|\$\{?PWD\}?[^\s:"']*):(/[^\s:"']*)""", re.M)
 
 
 @dataclass(frozen=True)

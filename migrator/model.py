@@ -15,13 +15,14 @@ import re
 from functools import cached_property
 from typing import Literal
 
+from migrator.patterns import lazy_compile
 from migrator.record import dataclass, field
 
 BOM = "\ufeff"
-DIRECTIVE_RE = re.compile(r"^#[ \t\f]*([a-zA-Z][a-zA-Z0-9]*)[ \t\f]*=[ \t\f]*(.+?)[ \t\f]*$")
+DIRECTIVE_RE = lazy_compile(r"^#[ \t\f]*([a-zA-Z][a-zA-Z0-9]*)[ \t\f]*=[ \t\f]*(.+?)[ \t\f]*$")
 KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
-HEREDOC_WORD_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+HEREDOC_WORD_RE = lazy_compile(r"^(\d*)<<(-?)([^<]*)$")
 
 
 class ParseError(ValueError):
@@ -623,7 +624,7 @@ def buildkit_words(rest: str, escape: str) -> list[str]:
     return words
 
 
-_KEYWORD_END_RE = re.compile(r"[\t\v\f\r ]")
+_KEYWORD_END_RE = lazy_compile(r"[\t\v\f\r ]")
 
 
 def keyword_word(logical: str) -> str:

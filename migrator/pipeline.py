@@ -20,14 +20,15 @@ from migrator import preflight
 from migrator.analysis import created_user_id, created_user_ids, uses_poetry
 from migrator.contract import RuntimeContract, runtime_contract
 from migrator.model import Dockerfile, Edit, EditConflict, ParseError, apply_edits, parse
+from migrator.patterns import lazy_compile
 from migrator.project import ProjectContext
 from migrator.record import dataclass, field, replace
 from migrator.source import MAX_STAGES, InputError, decode
 from migrator.transform import ExtraFile, Note, Settings, Transform
 
 MAX_ROUNDS = 4
-SKIP_FILE_RE = re.compile(r"^\s*#\s*migrator:\s*skip-file\b", re.MULTILINE)
-INLINE_IGNORE_RE = re.compile(r"^\s*#\s*migrator:\s*ignore=([A-Za-z0-9_,\- ]+)", re.MULTILINE)
+SKIP_FILE_RE = lazy_compile(r"^\s*#\s*migrator:\s*skip-file\b", re.MULTILINE)
+INLINE_IGNORE_RE = lazy_compile(r"^\s*#\s*migrator:\s*ignore=([A-Za-z0-9_,\- ]+)", re.MULTILINE)
 
 
 class Status(str, Enum):
@@ -186,7 +187,7 @@ class OriginLines:
     A line a transform wrote stands for the line it replaced, or the line above it.
     """
 
-    LINE_IN_MESSAGE = re.compile(r"\b(lines?) (\d+)")
+    LINE_IN_MESSAGE = lazy_compile(r"\b(lines?) (\d+)")
     ONCE_KEYWORDS = frozenset({"CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL"})
 
     def __init__(self, text: str, origins: list[int] | None = None):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from migrator.patterns import lazy_compile
+
 Version = tuple[int, ...]
 
 # Every Poetry release since 1.0 by the oldest Python it installs on: the
@@ -86,10 +88,10 @@ LATEST = (3, 99)  # `python:3`, `python:slim`, `python:latest`: a current Python
 # read the installed Poetry through it. (root_install.POETRY_PIN_RE, MIG002's reader, differs:
 # it ignores case and takes no space before the specifier; merging them would change MIG002's
 # answer for `Poetry==1.1`, so it is left as it is for now.)
-POETRY_REQUIREMENT_RE = re.compile(r"^poetry(\[[^\]]*\])?\s*(?P<spec>[=<>~!].*)?$")
-PYTHON_REPO_TAG_RE = re.compile(r"^(?P<major>\d)(?:\.(?P<minor>\d+))?(?:[.\-]|$)")
-EMBEDDED_RE = re.compile(r"(?:^|[^a-z0-9])python-?(?P<major>\d)\.(?P<minor>\d+)(?![0-9])")
-VERSIONED_PROGRAM_RE = re.compile(r"^(?:.*/)?(?:python|pip)(?P<major>\d)\.(?P<minor>\d+)$")
+POETRY_REQUIREMENT_RE = lazy_compile(r"^poetry(\[[^\]]*\])?\s*(?P<spec>[=<>~!].*)?$")
+PYTHON_REPO_TAG_RE = lazy_compile(r"^(?P<major>\d)(?:\.(?P<minor>\d+))?(?:[.\-]|$)")
+EMBEDDED_RE = lazy_compile(r"(?:^|[^a-z0-9])python-?(?P<major>\d)\.(?P<minor>\d+)(?![0-9])")
+VERSIONED_PROGRAM_RE = lazy_compile(r"^(?:.*/)?(?:python|pip)(?P<major>\d)\.(?P<minor>\d+)$")
 
 
 def parse(text: str | None) -> Version | None:

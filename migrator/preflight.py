@@ -106,6 +106,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from migrator.analysis import env_pairs, pip_program, poetry_subcommand
 from migrator.model import Dockerfile, Instruction, ParseError, Stage, parse
+from migrator.patterns import lazy_compile
 from migrator.poetry_releases import LATEST, POETRY_REQUIREMENT_RE, image_python
 from migrator.record import dataclass, replace
 from migrator.shell import SimpleCommand, run_commands
@@ -174,12 +175,12 @@ BASH_SHELL = 'or put SHELL ["/bin/bash", "-c"] above it'
 FILE_EXTENSIONS = frozenset(
     {"toml", "lock", "py", "txt", "md", "rst", "cfg", "ini", "json", "yaml", "yml", "sh", "conf", "env", "in"}
 )
-ARCHIVE_RE = re.compile(r"\.(tar|tgz|tbz2?|txz|tar\.(gz|bz2|xz|zst))$")
-VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
-PYTHON_TAG_RE = re.compile(r"^(\d+)\.(\d+)")
+ARCHIVE_RE = lazy_compile(r"\.(tar|tgz|tbz2?|txz|tar\.(gz|bz2|xz|zst))$")
+VAR_RE = lazy_compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+PYTHON_TAG_RE = lazy_compile(r"^(\d+)\.(\d+)")
 CURRENT_PYTHON = (3, 13)  # what `python:3`, `python:slim` and `python:latest` run: anything from 3.9 on will do
-RUN_RULE_WORDS = re.compile(r"poetry|sudo|source|\[\[|pushd|popd|shopt|declare|pipefail|apt")
-ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+RUN_RULE_WORDS = lazy_compile(r"poetry|sudo|source|\[\[|pushd|popd|shopt|declare|pipefail|apt")
+ASSIGNMENT_RE = lazy_compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # Programs that may put files (a project, a Poetry) where a later step looks for them.
 FETCHERS = frozenset({"git", "curl", "wget", "tar", "unzip", "cp", "mv", "ln", "rsync", "gsutil", "aws", "scp"})
 
@@ -719,7 +720,7 @@ APP_PROGRAMS = frozenset(
         "litestar",
     }
 )  # servers and CLIs an app runs by name, none of them in a python image or among Poetry's own dependencies
-PACKAGING_TOOLS = re.compile(r"^(poetry([=<>~!\[].*)?|poetry-plugin-[\w-]+([=<>~!].*)?|pip|setuptools|wheel)$")
+PACKAGING_TOOLS = lazy_compile(r"^(poetry([=<>~!\[].*)?|poetry-plugin-[\w-]+([=<>~!].*)?|pip|setuptools|wheel)$")
 
 
 def _venv_not_on_path(doc: Dockerfile, project: ProjectContext | None) -> list[Break]:
@@ -1363,7 +1364,7 @@ PACKAGE_MANAGERS = frozenset({"apt", "apt-get", "aptitude", "apk", "yum", "dnf",
 # installs mercurial, which brings it, and Poetry may pick it (python3.X on PATH).
 DEBIAN_PYTHON = {"jessie": (3, 4), "stretch": (3, 5), "buster": (3, 7), "bullseye": (3, 9), "bookworm": (3, 11)}
 DEBIAN_PYTHON["trixie"] = (3, 13)
-PYTHON_PIN_RE = re.compile(r"^(===|==|!=|~=|<=|>=|<|>|\^|~)?\s*(\d+(?:\.\d+){0,2})(\.\*)?$")
+PYTHON_PIN_RE = lazy_compile(r"^(===|==|!=|~=|<=|>=|<|>|\^|~)?\s*(\d+(?:\.\d+){0,2})(\.\*)?$")
 
 
 def _other_pythons(image: str) -> list[tuple[int, int]] | None:

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from migrator.patterns import lazy_compile
 from migrator.record import dataclass
 
 MAX_FILES = 3000  # bounds, so that a huge context never slows a bulk run
@@ -216,7 +217,7 @@ def provided_by(module: str, locked: frozenset[str]) -> bool:
     return module == "jaraco" and any(n.startswith("jaraco_") for n in locked)
 
 
-IMPORT_LINE_RE = re.compile(
+IMPORT_LINE_RE = lazy_compile(
     rb"^[ \t]*(?:import[ \t]+(?P<names>[A-Za-z_][\w. \t,]*)|from[ \t]+(?P<module>[A-Za-z_][\w.]*)[ \t]+import\b)",
     re.MULTILINE,
 )

@@ -16,6 +16,7 @@ from typing import Any
 
 from migrator.analysis import env_pairs, pip_program, poetry_installs, workdir_at
 from migrator.model import Dockerfile, Instruction, Stage, split_words
+from migrator.patterns import lazy_compile
 from migrator.poetry_lock import normalize
 from migrator.project import PoetryProject, ProjectContext
 from migrator.shell import SimpleCommand, run_commands
@@ -24,9 +25,9 @@ ONLY_ROOT_SINCE = (1, 2)  # `poetry install --only-root` first shipped in Poetry
 # A root project `poetry install` cannot find: Poetry before 1.7.0 skipped it silently
 # (`except ModuleOrPackageNotFound: return 0`), 1.7 and 1.8 warn (python-poetry#8369), 2 fails.
 WARNS_MISSING_ROOT_SINCE = (1, 7)
-POETRY_PIN_RE = re.compile(r"^poetry(\[[^\]]*\])?(?P<spec>[=<>~!].*)?$", re.IGNORECASE)
-VARIABLE_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
-PYTHON_RE = re.compile(r"^python(\d+(\.\d+)?)?$")
+POETRY_PIN_RE = lazy_compile(r"^poetry(\[[^\]]*\])?(?P<spec>[=<>~!].*)?$", re.IGNORECASE)
+VARIABLE_RE = lazy_compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+PYTHON_RE = lazy_compile(r"^python(\d+(\.\d+)?)?$")
 # Console scripts named otherwise than the distribution that installs them.
 SCRIPT_DISTRIBUTIONS = {
     "django-admin": "django",
@@ -41,7 +42,7 @@ BASE_IMAGE_PROGRAMS = frozenset({"sh", "bash", "dash", "env"})
 # Besides the manifests, what a dependency install may read (the readme only for
 # metadata); none of it is the project's source.
 INSTALL_INPUT_NAMES = frozenset({"pyproject.toml", "poetry.lock", "poetry.toml"})
-INSTALL_INPUT_RE = re.compile(r"^(readme|license|licence|copying)([.-].*)?$|^poetry\.lock\*$", re.IGNORECASE)
+INSTALL_INPUT_RE = lazy_compile(r"^(readme|license|licence|copying)([.-].*)?$|^poetry\.lock\*$", re.IGNORECASE)
 # Options of `poetry install` that choose dependencies: meaningless for the root alone,
 # and Poetry refuses --with/--without/--only/--all-groups next to --only-root.
 GROUP_OPTIONS_WITH_VALUE = frozenset({"--with", "--without", "--only"})

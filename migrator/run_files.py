@@ -19,9 +19,11 @@ import posixpath
 import re
 from pathlib import Path
 
+from migrator.patterns import lazy_compile
+
 # Scripts a Dockerfile may COPY and run: any shell script, and extension-less or shell
 # files named like an entrypoint or a start/run script.
-SCRIPT_NAME_RE = re.compile(
+SCRIPT_NAME_RE = lazy_compile(
     r"(\.(sh|bash)$)|(^(docker-entrypoint|entrypoint|start|run)[\w.-]*?(\.(sh|bash))?$)", re.IGNORECASE
 )
 NAMED_FILES = (

@@ -38,12 +38,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from migrator.patterns import lazy_compile
 from migrator.record import dataclass, replace
 from migrator.transform import ExtraFile, Settings
 
 LOCK_TIMEOUT_SECONDS = 600
 INSTALL_UV_EXTRA = "pip install 'dockerfile-migrator[uv]'"  # the extra that pins uv and migrate-to-uv
-CREDENTIAL_ENV_RE = re.compile(r"POETRY_(HTTP_BASIC|PYPI_TOKEN|CERTIFICATES)_[A-Z0-9_]+")
+CREDENTIAL_ENV_RE = lazy_compile(r"POETRY_(HTTP_BASIC|PYPI_TOKEN|CERTIFICATES)_[A-Z0-9_]+")
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from migrator import app_modules, behaviour
+from migrator.patterns import lazy_compile
 from migrator.pipeline import FileResult
 from migrator.record import dataclass, field
 from migrator.source import encode
@@ -59,10 +60,10 @@ class VerifyOptions:
 
 # --- reading BuildKit's plain progress output -------------------------------------------------
 
-VERTEX_RE = re.compile(r"^#(\d+) (.*)$")
-LOG_LINE_RE = re.compile(r"^\d+(\.\d+)? (.*)$")
-DONE_RE = re.compile(r"^DONE (\d+(?:\.\d+)?)s$")
-DOCKERFILE_STEP_RE = re.compile(r"^\[(?:(\S+) )?\d+/\d+\] (.*)$")
+VERTEX_RE = lazy_compile(r"^#(\d+) (.*)$")
+LOG_LINE_RE = lazy_compile(r"^\d+(\.\d+)? (.*)$")
+DONE_RE = lazy_compile(r"^DONE (\d+(?:\.\d+)?)s$")
+DOCKERFILE_STEP_RE = lazy_compile(r"^\[(?:(\S+) )?\d+/\d+\] (.*)$")
 
 
 @dataclass
@@ -130,7 +131,7 @@ def rebuilt_steps(steps: list[BuildStep]) -> tuple[str, ...]:
     return tuple(s.instruction for s in dockerfile_steps(steps) if s.ran and s.instruction)
 
 
-DEPENDENCY_INSTALL_RE = re.compile(
+DEPENDENCY_INSTALL_RE = lazy_compile(
     r"\bpoetry\s+(install|sync|export)\b|\bpip3?\s+install\s+(.*\s)?-r\b|\buv\s+(sync|pip\s+install)\b"
 )
 

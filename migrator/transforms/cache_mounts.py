@@ -56,6 +56,7 @@ import re
 from migrator.analysis import env_at, env_pairs, is_poetry_install, pip_program, poetry_subcommand
 from migrator.contract import ROOT_USERS
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, insert_before, replace, split_words
+from migrator.patterns import lazy_compile
 from migrator.record import dataclass
 from migrator.shell import SimpleCommand, merge_spans, run_commands, split_commands
 from migrator.transform import Note, Outcome, Safety, Transform
@@ -73,7 +74,7 @@ KEEP_DOWNLOADS = (
 )
 # Tools whose caches also live under ~/.cache: never delete that folder under them.
 OTHER_CACHE_USERS = frozenset({"uv", "uvx", "pipx", "pdm", "hatch", "conda", "mamba", "micromamba"})
-RM_OPTION_RE = re.compile(r"^-[rRfdv]+$|^--(recursive|force|verbose|dir)$")
+RM_OPTION_RE = lazy_compile(r"^-[rRfdv]+$|^--(recursive|force|verbose|dir)$")
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,7 @@ from migrator.analysis import (
 from migrator.devcontainer import devcontainer_use
 from migrator.entrypoints import login_shell
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, insert_before, replace, split_words
+from migrator.patterns import lazy_compile
 from migrator.project import ProjectContext
 from migrator.record import dataclass
 from migrator.shell import SimpleCommand, run_commands
@@ -142,12 +143,12 @@ from migrator.transform import Note, Outcome, Safety, Settings, Transform
 from migrator.transforms.copy_order import copied_project_dir
 
 POETRY_REQUIREMENT_RE = releases.POETRY_REQUIREMENT_RE
-EXACT_PIN_RE = re.compile(r"^==\s*(?P<version>\d+(\.\d+)*([a-z]+\d*)?)$")
-FED_BY_VARIABLE_RE = re.compile(r"^==\s*\$\{?POETRY_VERSION\}?$")
+EXACT_PIN_RE = lazy_compile(r"^==\s*(?P<version>\d+(\.\d+)*([a-z]+\d*)?)$")
+FED_BY_VARIABLE_RE = lazy_compile(r"^==\s*\$\{?POETRY_VERSION\}?$")
 # Where the curl installer, get-poetry.py and pipx put Poetry: a later use of these
 # paths would break once Poetry is pip-installed into /usr/local instead.
 INSTALLER_PATH_MARKERS = (".poetry/", "/.local/share/pypoetry", "/.local/pipx", "$POETRY_HOME", "${POETRY_HOME}")
-BIN_POETRY_RE = re.compile(r"(^|/)bin/poetry$")
+BIN_POETRY_RE = lazy_compile(r"(^|/)bin/poetry$")
 INSTALLER_URL_MARKERS = ("install.python-poetry.org", "get-poetry.py", "install-poetry.py")
 LEGACY_INSTALLERS = ("get-poetry.py", "install-poetry.py")
 # Poetry's own venv, laid out as its official installer does ($POETRY_HOME/venv): Poetry
@@ -156,7 +157,7 @@ LEGACY_INSTALLERS = ("get-poetry.py", "install-poetry.py")
 POETRY_HOME = "/opt/poetry"
 POETRY_VENV = f"{POETRY_HOME}/venv"
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
-SYSTEM_PROGRAM_RE = re.compile(r"/usr/(local/)?bin/(?!poetry\b)")
+SYSTEM_PROGRAM_RE = lazy_compile(r"/usr/(local/)?bin/(?!poetry\b)")
 EXPLICIT_VENV_KEYS = ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_PATH")
 # What may run after the dependency install without needing the packages in the
 # system interpreter; anything else (python, a console script) would lose them once

@@ -119,64 +119,65 @@ from migrator.entrypoints import command_words, commands, scripts_run
 from migrator.launchers import NO_LAUNCHERS
 from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace, split_words
 from migrator.packages import package_command
+from migrator.patterns import lazy_compile
 from migrator.shell import run_commands
 from migrator.transform import NOTHING, Note, Outcome, Safety, Settings, Transform
 
 USER_CREATION = frozenset({"useradd", "adduser"})
 RUNS_THE_APP = frozenset({"EXPOSE", "HEALTHCHECK", "ENTRYPOINT", "CMD"})
-NUMERIC_USER_RE = re.compile(r"^\d+(:\d+)?$")
+NUMERIC_USER_RE = lazy_compile(r"^\d+(:\d+)?$")
 # Programs that start another program as a different user: an image running them must start as root.
 USER_SWITCHERS = frozenset(
     {"gosu", "su-exec", "setpriv", "chpst", "runuser", "s6-setuidgid", "setuidgid", "sudo", "su"}
 )
 # In an entrypoint script: switching user, or changing users and ownership at start.
-SWITCHES_USER_RE = re.compile(
+SWITCHES_USER_RE = lazy_compile(
     r"(?<![\w./-])(gosu|su-exec|setpriv|chpst|runuser|s6-setuidgid|setuidgid)(?![\w-])"
     r"|(?<![\w./-])su\s+-|(?<![\w./-])su\s+\w+\s+-c\b"
 )
 # System services an entrypoint may start beside the app; as a non-root user they cannot write
 # their run, log and state folders (often silently, when their output goes to /dev/null).
 DAEMON_NAMES = r"supervisord|datadog-agent|trace-agent|process-agent|cron|crond|sshd|rsyslogd|nginx|dockerd"
-DAEMONS_RE = re.compile(DAEMON_NAMES)
+DAEMONS_RE = lazy_compile(DAEMON_NAMES)
 # In a script, the daemon must be the command (line start, after ; & | exec nohup), by name or path:
 # `cp nginx.conf /etc/nginx/` starts nothing.
-STARTS_DAEMON_RE = re.compile(
+STARTS_DAEMON_RE = lazy_compile(
     r"(?<![\w.-])(?:service\s+[\w.@-]+\s+(?:start|restart)\b|/etc/init\.d/[\w.@-]+\s+(?:start|restart)\b"
     r"|systemctl\s+(?:start|restart)\b)"
     rf"|(?:^|[;&|]\s*|(?<![\w.-])(?:exec|nohup)\s+)(?:[\w./-]*/)?(?:{DAEMON_NAMES})(?![\w.-])"
 )
 # A command naming root's home (mode 0700 in the python images): `HOME=/root`, /root/.local/bin/...
-ROOT_HOME_RE = re.compile(r"(?<![\w./-])/root(?![\w.-])")
-POETRY_WORD_RE = re.compile(r"(?<![\w.-])poetry(?![\w-])")
+ROOT_HOME_RE = lazy_compile(r"(?<![\w./-])/root(?![\w.-])")
+POETRY_WORD_RE = lazy_compile(r"(?<![\w.-])poetry(?![\w-])")
 # Weaker signs, named only when no switch itself is found: users and ownership changed at start.
-CHANGES_USERS_RE = re.compile(r"(?<![\w./-])(usermod|groupmod|useradd|adduser|chown)(?![\w-])|\$\{?P[UG]ID\b")
+CHANGES_USERS_RE = lazy_compile(r"(?<![\w./-])(usermod|groupmod|useradd|adduser|chown)(?![\w-])|\$\{?P[UG]ID\b")
 # Never handed to the app user, whatever a WORKDIR or copy says: the interpreter, its libraries, the system.
 SYSTEM_DIRS = ("/usr/local/bin", "/usr/local/lib", "/usr/bin", "/usr/lib", "/usr/sbin", "/bin", "/sbin", "/lib")
 SYSTEM_DIRS_EXACT = frozenset({"/", "/usr", "/usr/local", "/etc", "/root", "/opt", "/var", "/home", "/tmp"})
 # What a "no source of its own" image copies: manifests to install dependencies from.
-MANIFEST_RE = re.compile(
+MANIFEST_RE = lazy_compile(
     r"^(pyproject\.toml|poetry\.lock|poetry\.toml|uv\.lock|requirements[\w.-]*\.(txt|in)|setup\.(py|cfg)"
     r"|README[\w.-]*|LICENSE[\w.-]*|\.python-version)$",
     re.IGNORECASE,
 )
 # Build-time downloads that land under root's home unless the tool's variable points elsewhere.
 ROOT_HOME_WRITERS = (
-    (re.compile(r"nltk\.download\(|-m\s+nltk\.downloader\b"), "NLTK data", ("NLTK_DATA",)),
+    (lazy_compile(r"nltk\.download\(|-m\s+nltk\.downloader\b"), "NLTK data", ("NLTK_DATA",)),
     (
-        re.compile(
+        lazy_compile(
             r"huggingface-cli\s+download|(?<![\w-])hf\s+download|snapshot_download\(|hf_hub_download\(|from_pretrained\(|SentenceTransformer\("
         ),
         "the Hugging Face cache",
         ("HF_HOME", "HF_HUB_CACHE", "TRANSFORMERS_CACHE", "SENTENCE_TRANSFORMERS_HOME"),
     ),
-    (re.compile(r"(?<![\w-])playwright\s+install\b"), "Playwright's browsers", ("PLAYWRIGHT_BROWSERS_PATH",)),
-    (re.compile(r"(?<![\w-])prisma\s+(generate|py\s+fetch)\b"), "Prisma's engines (~/.cache/prisma-python)", ()),
-    (re.compile(r"(?<![\w-])pyppeteer-install\b"), "pyppeteer's Chromium", ("PYPPETEER_HOME",)),
-    (re.compile(r"\btorch\.hub\.(load|download_url_to_file)\b"), "torch.hub models", ("TORCH_HOME",)),
-    (re.compile(r"\bwhisper\.load_model\b"), "Whisper models (~/.cache/whisper)", ()),
-    (re.compile(r"(?<![\w-])camoufox\s+fetch\b"), "Camoufox's browser (~/.cache/camoufox)", ()),
+    (lazy_compile(r"(?<![\w-])playwright\s+install\b"), "Playwright's browsers", ("PLAYWRIGHT_BROWSERS_PATH",)),
+    (lazy_compile(r"(?<![\w-])prisma\s+(generate|py\s+fetch)\b"), "Prisma's engines (~/.cache/prisma-python)", ()),
+    (lazy_compile(r"(?<![\w-])pyppeteer-install\b"), "pyppeteer's Chromium", ("PYPPETEER_HOME",)),
+    (lazy_compile(r"\btorch\.hub\.(load|download_url_to_file)\b"), "torch.hub models", ("TORCH_HOME",)),
+    (lazy_compile(r"\bwhisper\.load_model\b"), "Whisper models (~/.cache/whisper)", ()),
+    (lazy_compile(r"(?<![\w-])camoufox\s+fetch\b"), "Camoufox's browser (~/.cache/camoufox)", ()),
     (
-        re.compile(r"(?<![\w-])pip[0-9.]*\s+install\b[^;&|]*\s--user\b"),
+        lazy_compile(r"(?<![\w-])pip[0-9.]*\s+install\b[^;&|]*\s--user\b"),
         "a `pip install --user` (~/.local)",
         ("PYTHONUSERBASE",),
     ),
@@ -188,12 +189,12 @@ LISTEN_PORT_KEYS = frozenset(
 )
 NLTK_FOLDER = "/usr/local/share/nltk_data"
 # Stage names that say what a target is for.
-NOT_DEPLOYED_RE = re.compile(
+NOT_DEPLOYED_RE = lazy_compile(
     r"(?:unit-?|integration-?)?tests?(?:ing)?|dev(?:elop(?:ment)?)?|debug|ci|lint(?:ing)?|local"
 )
-DEPLOYED_RE = re.compile(r"prod(?:uction)?|release|deploy(?:ment)?|runtime|final|live|app")
-MOUNT_FROM_RE = re.compile(r"--mount=\S*?\bfrom=([^,\s]+)")
-PORT_OPTION_RE = re.compile(
+DEPLOYED_RE = lazy_compile(r"prod(?:uction)?|release|deploy(?:ment)?|runtime|final|live|app")
+MOUNT_FROM_RE = lazy_compile(r"--mount=\S*?\bfrom=([^,\s]+)")
+PORT_OPTION_RE = lazy_compile(
     r"(?:^|\s)(?:--port|-p|--listen-port|--http-port)(?:=|\s+)(\d{1,5})(?!\S)"
     r"|(?:^|\s)(?:-b|--bind|--listen|--host-port)(?:=|\s+)\S*:(\d{1,5})(?!\S)"
     r"|(?:^|\s)(?:0\.0\.0\.0|\[::\]|127\.0\.0\.1|localhost)?:(\d{1,5})(?!\S)"

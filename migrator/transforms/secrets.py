@@ -46,6 +46,7 @@ import re
 
 from migrator.analysis import is_build_only_env, pip_program
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, parse, replace, split_words
+from migrator.patterns import lazy_compile
 from migrator.project import ProjectContext
 from migrator.record import dataclass, field
 from migrator.redact import redact
@@ -54,10 +55,10 @@ from migrator.transform import Note, Outcome, Safety, Settings, Transform
 
 CODE = "MIG007"
 
-POETRY_CREDENTIAL_RE = re.compile(r"^POETRY_(HTTP_BASIC_[A-Z0-9_]+_(USERNAME|PASSWORD)|PYPI_TOKEN_[A-Z0-9_]+)$")
-SECRET_NAME_RE = re.compile(r"(^|_)(TOKEN|PASSWORD)$")
-URL_CREDENTIALS_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@]+@")
-REFERENCE_RE = re.compile(r"^\$(\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))$")
+POETRY_CREDENTIAL_RE = lazy_compile(r"^POETRY_(HTTP_BASIC_[A-Z0-9_]+_(USERNAME|PASSWORD)|PYPI_TOKEN_[A-Z0-9_]+)$")
+SECRET_NAME_RE = lazy_compile(r"(^|_)(TOKEN|PASSWORD)$")
+URL_CREDENTIALS_RE = lazy_compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@]+@")
+REFERENCE_RE = lazy_compile(r"^\$(\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))$")
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 # Programs that cannot read a package-index credential or a token from their environment.
 HARMLESS_PROGRAMS = frozenset(

@@ -89,6 +89,7 @@ from migrator.contract import ROOT_USERS
 from migrator.launchers import NO_LAUNCHERS, Launchers
 from migrator.model import Dockerfile, Edit, Instruction, Stage, delete, replace, split_words
 from migrator.packages import package_command, split_packages
+from migrator.patterns import lazy_compile
 from migrator.record import dataclass, field
 from migrator.root_install import missing_program, poetry_run_program
 from migrator.shell import SimpleCommand, run_commands
@@ -98,11 +99,11 @@ MOVED = frozenset({"CMD", "ENTRYPOINT", "EXPOSE", "HEALTHCHECK", "VOLUME", "STOP
 USER_CREATION = frozenset({"useradd", "adduser", "groupadd", "addgroup"})
 SYSTEM_PREP = frozenset({"mkdir", "chmod", "chown", "ln", "touch"}) | USER_CREATION
 PACKAGE_MANAGERS = frozenset({"apt-get", "apt", "apk", "dpkg", "aptitude"})
-HARMLESS_PIP_PACKAGES = re.compile(r"^(pip|pipx|setuptools|wheel|poetry[a-z0-9-]*)([=<>~!\[].*)?$", re.IGNORECASE)
-VARIABLE_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+HARMLESS_PIP_PACKAGES = lazy_compile(r"^(pip|pipx|setuptools|wheel|poetry[a-z0-9-]*)([=<>~!\[].*)?$", re.IGNORECASE)
+VARIABLE_RE = lazy_compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 # A command that only keeps the container up: the work is done by `docker exec` from outside.
-IDLE_RE = re.compile(r"^(tail -f /dev/null|sleep (infinity|inf|\d{4,})|cat|/bin/(ba)?sh|bash|sh)$")
-RUNTIME_TOOL_RE = re.compile(r"(?<![\w.-])(curl|wget)(?![\w.-])")
+IDLE_RE = lazy_compile(r"^(tail -f /dev/null|sleep (infinity|inf|\d{4,})|cat|/bin/(ba)?sh|bash|sh)$")
+RUNTIME_TOOL_RE = lazy_compile(r"(?<![\w.-])(curl|wget)(?![\w.-])")
 
 
 class Skip(Exception):
@@ -156,8 +157,8 @@ def _venv_overwritten(stage: Stage, project) -> tuple[Note, ...]:
 NO_VENV_SUBCOMMANDS = frozenset(
     {"build", "export", "config", "lock", "check", "version", "about", "self", "cache", "source", "publish"}
 )
-VENV_WORDS_RE = re.compile(r"\.venv\b|VIRTUAL_ENV\b")
-POETRY_WORD_RE = re.compile(r"(?<![\w-])poetry(?![\w-])")
+VENV_WORDS_RE = lazy_compile(r"\.venv\b|VIRTUAL_ENV\b")
+POETRY_WORD_RE = lazy_compile(r"(?<![\w-])poetry(?![\w-])")
 
 
 def _host_venv_copy(stage: Stage, install: Instruction, venv: str) -> Instruction | None:
@@ -600,26 +601,26 @@ def _repeated(stage: Stage, project_dir: str, plan: Plan, moved_users: set[int],
 
 
 # Model data fetched at build time, and where it lands unless the step says otherwise.
-NLTK_RE = re.compile(r"nltk\.download(er)?\b|\bnltk\b.*\bdownload\b")
-HF_RE = re.compile(
+NLTK_RE = lazy_compile(r"nltk\.download(er)?\b|\bnltk\b.*\bdownload\b")
+HF_RE = lazy_compile(
     r"huggingface-cli\s+download|\bhf\s+download|from_pretrained|snapshot_download|hf_hub_download"
     r"|SentenceTransformer\(|\bpipeline\("
 )
 HF_HOMES = ("HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE", "SENTENCE_TRANSFORMERS_HOME")
 # `playwright install` puts browsers in ~/.cache/ms-playwright unless PLAYWRIGHT_BROWSERS_PATH says
 # otherwise ("0": inside the package, so in the venv); install-deps/--with-deps installs apt libraries.
-PLAYWRIGHT_RE = re.compile(r"\bplaywright\s+install\b(?!-deps)")
-PLAYWRIGHT_DEPS_RE = re.compile(r"\bplaywright\s+install-deps\b|\bplaywright\s+install\b.*--with-deps\b")
-PLAYWRIGHT_PATH_RE = re.compile(r"\bPLAYWRIGHT_BROWSERS_PATH=(\S+)")
+PLAYWRIGHT_RE = lazy_compile(r"\bplaywright\s+install\b(?!-deps)")
+PLAYWRIGHT_DEPS_RE = lazy_compile(r"\bplaywright\s+install-deps\b|\bplaywright\s+install\b.*--with-deps\b")
+PLAYWRIGHT_PATH_RE = lazy_compile(r"\bPLAYWRIGHT_BROWSERS_PATH=(\S+)")
 # Prisma Client Python downloads its engines into ~/.cache/prisma-python at `generate`/`py fetch`.
-PRISMA_RE = re.compile(r"\bprisma\s+(generate|py\s+fetch)\b")
+PRISMA_RE = lazy_compile(r"\bprisma\s+(generate|py\s+fetch)\b")
 # Other tools that download into root's home at build time: (what, pattern, default folder, the
 # variable that moves it, when there is one).
 HOME_DOWNLOADS = (
-    ("pyppeteer's Chromium", re.compile(r"\bpyppeteer-install\b"), "~/.local/share/pyppeteer", "PYPPETEER_HOME"),
-    ("torch.hub models", re.compile(r"\btorch\.hub\.(load|download_url_to_file)\b"), "~/.cache/torch", "TORCH_HOME"),
-    ("Whisper models", re.compile(r"\bwhisper\.load_model\b"), "~/.cache/whisper", None),
-    ("Camoufox's browser", re.compile(r"\bcamoufox\s+fetch\b"), "~/.cache/camoufox", None),
+    ("pyppeteer's Chromium", lazy_compile(r"\bpyppeteer-install\b"), "~/.local/share/pyppeteer", "PYPPETEER_HOME"),
+    ("torch.hub models", lazy_compile(r"\btorch\.hub\.(load|download_url_to_file)\b"), "~/.cache/torch", "TORCH_HOME"),
+    ("Whisper models", lazy_compile(r"\bwhisper\.load_model\b"), "~/.cache/whisper", None),
+    ("Camoufox's browser", lazy_compile(r"\bcamoufox\s+fetch\b"), "~/.cache/camoufox", None),
 )
 
 
@@ -717,7 +718,7 @@ DOWNLOADERS = frozenset({"curl", "wget"})
 # What a download RUN may also do for its result to be known file by file.
 FILE_STEPS = frozenset({"chmod", "chown", "mv", "cp", "install", "ln", "rm", "mkdir", "cd", "echo", "true", "set"})
 FILE_STEPS |= frozenset({"test", "sha256sum", "sha512sum", "md5sum", "gunzip", "tar", "unzip"}) | DOWNLOADERS
-BUILD_ONLY_INSTALLERS = re.compile(r"rustup|sh\.rustup\.rs|install\.python-poetry\.org|get-poetry", re.IGNORECASE)
+BUILD_ONLY_INSTALLERS = lazy_compile(r"rustup|sh\.rustup\.rs|install\.python-poetry\.org|get-poetry", re.IGNORECASE)
 SCRATCH_DIRS = ("/tmp", "/var/tmp", "/root/.cache")
 
 

@@ -80,6 +80,7 @@ from migrator.analysis import (
     workdir_at,
 )
 from migrator.model import Dockerfile, Edit, Flag, Instruction, Stage, Word, split_words
+from migrator.patterns import lazy_compile
 from migrator.project import ProjectContext
 from migrator.record import dataclass, field
 from migrator.shell import SimpleCommand, merge_spans, run_commands
@@ -93,8 +94,8 @@ LOCK_MOUNT = "--mount=type=bind,source=uv.lock,target=uv.lock"
 PYPROJECT_MOUNT = "--mount=type=bind,source=pyproject.toml,target=pyproject.toml"
 POETRY_FILES = frozenset({"poetry.lock", "poetry.toml"})
 ROOT_MANIFESTS = frozenset({"pyproject.toml", "poetry.lock", "poetry.toml"})
-POETRY_INSTALLER_RE = re.compile(r"install\.python-poetry\.org|get-poetry\.py|install-poetry\.py")
-CREDENTIALS_RE = re.compile(r"POETRY_(HTTP_BASIC|PYPI_TOKEN|CERTIFICATES)_")
+POETRY_INSTALLER_RE = lazy_compile(r"install\.python-poetry\.org|get-poetry\.py|install-poetry\.py")
+CREDENTIALS_RE = lazy_compile(r"POETRY_(HTTP_BASIC|PYPI_TOKEN|CERTIFICATES)_")
 # Subcommands that only set Poetry itself up: nothing to do once uv installs.
 POETRY_ONLY = frozenset({"config", "--version", "-V", "version", "check", "about", "env", "cache", "debug", "lock"})
 # Options of `poetry install` that change nothing uv needs to know.
@@ -475,7 +476,7 @@ def _with_dependency_selection(stage: Stage, args: list[str]) -> list[str]:
     return [a for a in args if a != "--only-root"]
 
 
-SEEDED_VENV_RE = re.compile(r"\bpython3?\s+-m\s+venv\s+\S*\.venv\b")
+SEEDED_VENV_RE = lazy_compile(r"\bpython3?\s+-m\s+venv\s+\S*\.venv\b")
 
 
 def _seeded_venv(stage: Stage, instruction: Instruction) -> bool:
