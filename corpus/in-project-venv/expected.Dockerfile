@@ -12,8 +12,6 @@ RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --without dev
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --no-interaction --compile --only-root
 
-ENV PATH="/opt/service/.venv/bin:$PATH"
-
 FROM python:3.13-slim AS runtime
 ENV PATH="/opt/service/.venv/bin:$PATH"
 WORKDIR /opt/service

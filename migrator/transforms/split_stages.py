@@ -7,7 +7,9 @@ What it does:
     `COPY --from=build <project dir> <project dir>` (the in-project venv comes along,
     at the path it was built at) and the instructions that only matter when the
     container runs (CMD, ENTRYPOINT, EXPOSE, HEALTHCHECK, VOLUME, STOPSIGNAL, LABEL,
-    USER), moved with the comments above them. `poetry run X` becomes `X`, because
+    USER), moved with the comments above them; an ARG or ENV after the build stage's
+    last step moves too when the runtime stage declares it word for word (nothing in
+    the build stage uses it, and in both stages it read as a dead line). `poetry run X` becomes `X`, because
     the venv is first on PATH, when X will be in it: python, a package poetry.lock
     provides, or a script of the project whose root the build stage installs
     (`poetry run` finds `[tool.poetry.scripts]` without installing anything; the plain
@@ -305,6 +307,7 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
     body.append(moved_text)
     head = [_runtime_from(stage.from_instruction, lower)]
     head.extend(_runtime_args(doc, stage, "".join(body), k))
+    _move_trailing_settings(doc, stage, head + env_lines, plan)
     shell = stage.last("SHELL")
     if shell is not None:
         head.append(_ensure_newline(shell.raw))
@@ -389,6 +392,26 @@ def _check_users_exist(stage: Stage, moved: list[tuple[Instruction, str]], repea
                 creators[0].start_line,
                 f"not split: this RUN creates user {name} along with other work; put the user creation in a RUN of its own",
             )
+
+
+def _move_trailing_settings(doc: Dockerfile, stage: Stage, runtime_lines: list[str], plan: Plan) -> None:
+    """ARG and ENV after the build stage's last step serve only the image, so when the
+    runtime stage declares them word for word they leave the build stage rather than
+    stand in both (a reviewer read `ARG GIT_COMMIT_HASH` / `ENV GIT_COMMIT_HASH ...`
+    twice as dead lines). One with a comment above it, or one the runtime stage writes
+    differently (PATH without Poetry's entry, Poetry's own settings), stays where it is."""
+    steps = [i for i in stage.instructions if i.keyword not in MOVED and i.keyword not in ("ARG", "ENV", "FROM")]
+    if not steps:
+        return
+    declared = set(runtime_lines)
+    for instruction in stage.instructions:
+        if (
+            instruction.index > steps[-1].index
+            and instruction.keyword in ("ARG", "ENV")
+            and doc.leading_comments(instruction.index) == instruction.index
+            and _ensure_newline(instruction.raw) in declared
+        ):
+            plan.edits.append(delete(instruction))
 
 
 def _drop_trailing_blanks(doc: Dockerfile, plan: Plan) -> None:

@@ -1013,3 +1013,36 @@ def test_a_host_venv_copied_before_the_install_is_named_with_the_install(tmp_pat
             "install (line 6) builds the image's venv; add `.venv` to .dockerignore",
         )
     ]
+
+
+# --- settings after the build stage's last step -------------------------------------------
+
+
+def _stages(text: str) -> tuple[str, str]:
+    build, runtime = text.split("AS runtime\n")
+    return build, runtime
+
+
+def test_arg_and_env_after_the_last_build_step_move_to_the_runtime_stage():
+    """A reviewer read them in both stages as dead lines: nothing in the build stage uses them."""
+    text = "FROM python:3.11-slim\n" + POETRY + "ARG GIT_SHA\nENV GIT_SHA=$GIT_SHA\n" + 'CMD ["python", "-m", "svc"]\n'
+    build, runtime = _stages(run_twice(TRANSFORM, text))
+    assert "GIT_SHA" not in build
+    assert runtime.startswith("ARG GIT_SHA\n") and "ENV GIT_SHA=$GIT_SHA\n" in runtime
+
+
+def test_settings_the_build_uses_or_the_runtime_writes_otherwise_stay_in_the_build_stage():
+    text = (
+        "FROM python:3.11-slim\nARG EXTRAS\nENV APP_ENV=prod\n"
+        + POETRY
+        # a comment says why: the line keeps it where the author put it
+        + "# the commit the image was built from\nARG GIT_SHA\n"
+        # PATH with Poetry's entry: the runtime stage writes it without that entry
+        + 'ENV PATH="/root/.local/bin:/opt/tools:$PATH"\n'
+        + 'CMD ["python", "-m", "svc"]\n'
+    )
+    build, runtime = _stages(run_twice(TRANSFORM, text))
+    assert "ARG EXTRAS\nENV APP_ENV=prod\n" in build and "ENV APP_ENV=prod\n" in runtime
+    assert "# the commit the image was built from\nARG GIT_SHA\n" in build
+    assert 'ENV PATH="/root/.local/bin:/opt/tools:$PATH"\n' in build
+    assert 'ENV PATH="/opt/tools:$PATH"\n' in runtime
