@@ -16,7 +16,10 @@ What it does:
     file, a SQLite database (and its `-journal`) or `celerybeat-schedule` next to its
     code keeps working. Only copies into that folder get `--chown`: a copy of
     /usr/local/bin, site-packages or a venv outside it stays root-owned, so the app
-    user cannot rewrite the interpreter or its libraries.
+    user cannot rewrite the interpreter or its libraries. Code copied into a folder
+    that is never handed over (`/` when there is no WORKDIR, as in a real image that
+    ran its app there) gets the user and a warning at the copy: uid 10001 cannot
+    create files next to that code, and a WORKDIR of its own is the fix.
 
     Held back, with one warning naming the line a USER would go before (the final
     stage's CMD, as a rule: the line the reader would edit), where the image must start
@@ -930,7 +933,28 @@ def _add_user(
         )
         for folder, at in left_to_run
     ]
+    held.extend(_code_in_a_system_folder(stage, chain, copies, ids))
     return Outcome(tuple(edits), tuple(changes), tuple(held + _low_ports(chain, ids, project, line)))
+
+
+def _code_in_a_system_folder(stage: Stage, chain: list[Stage], copies: list[Instruction], ids: str) -> list[Note]:
+    """The code copied into a folder that is never handed to the app user (`/` when there is no
+    WORKDIR, or /root, /opt, /home themselves): root could create files next to it, uid 10001 cannot. A real
+    image with no WORKDIR copied its app to `/`; chowning `/` is out of the question, so it is said."""
+    workdir = _final_workdir(chain)
+    if not _is_system_dir(workdir):
+        return []
+    into = [c for c in copies if _destination(stage, chain, c) == workdir]
+    if not into:
+        return []
+    where = "/ (there is no WORKDIR)" if workdir == "/" else workdir
+    return [
+        TRANSFORM.note(
+            into[-1].start_line,
+            f"the app runs in {where}, which stays root's: uid {ids.split(':')[0]} cannot create files next to "
+            "its code (logs, SQLite, data); if the app writes there, give it a WORKDIR of its own such as /app",
+        )
+    ]
 
 
 def _plain_mkdirs(stage: Stage) -> dict[str, int]:

@@ -904,3 +904,25 @@ def test_the_user_goes_to_the_last_stage_unless_it_is_a_test_target_beside_the_d
     warnings = [w.message for w in outcome.warnings if "other targets nothing builds on" in w.message]
     assert bool(warnings) == held, outcome
     assert bool(outcome.edits) != held
+
+
+@pytest.mark.parametrize(
+    ("workdir", "warned"),
+    [("", True), ("WORKDIR /root\n", True), ("WORKDIR /app\n", False), ("WORKDIR /usr/src/app\n", False)],
+)
+def test_code_copied_into_a_folder_never_handed_to_the_app_user_is_said(workdir, warned):
+    """A real image with no WORKDIR ran its app in `/`: the user is added, and the line says
+    uid 10001 cannot create files next to the code there."""
+    text = (
+        "FROM python:3.11-slim\nRUN pip install poetry==1.8.3\n"
+        + workdir
+        + "COPY . .\nRUN poetry install --no-root\n"
+        + 'CMD ["python", "main.py"]\n'
+    )
+    outcome = outcome_of(TRANSFORM, text)
+    assert any("USER 10001:10001" in e.text for e in outcome.edits)
+    said = [w for w in outcome.warnings if "cannot create files next to its code" in w.message]
+    if warned:
+        assert [w.line for w in said] == [text.splitlines().index("COPY . .") + 1]
+    else:
+        assert said == []
