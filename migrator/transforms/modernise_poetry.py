@@ -96,7 +96,11 @@ Notes (defects found on real projects)
       its Poetry (its pin, else the Poetry that wrote poetry.lock) was 1.x, on an official
       python image below 3.12 and with no setuptools in the lock, `RUN python -m venv <venv>`
       before the install gives the in-project venv the setuptools Python ships (ensurepip);
-      Poetry installs into the venv it finds. A venv outside the project gets a warning instead.
+      Poetry installs into the venv it finds. Where one RUN installs Poetry and then the
+      project (`pip3 install poetry && poetry install`), the venv is made inside that RUN,
+      after Poetry: made before it, the venv is first on PATH and pip would put Poetry into
+      the app's venv (a real build then broke: the lock downgraded Poetry's own
+      dependencies). A venv outside the project gets a warning instead.
     - A python image outside the project's Python constraint is named in one warning (the FROM,
       its Python, the constraint, the nearest allowed tag): on a full image preflight cannot
       refuse it (Debian's python3, which buildpack-deps brings with mercurial, may satisfy
@@ -1043,10 +1047,21 @@ class StageModerniser:
         venv = posixpath.join(workdir_at(self.stage, first.instruction.index), ".venv")
         if any("venv" in i.arguments and ".venv" in i.arguments for i in self.stage.find("RUN")):
             return  # the file makes the venv itself
-        self.out.insert_before(
-            self.doc.leading_comments(first.instruction.index),
-            f"{keyword_case(first.instruction, 'RUN')} python -m venv {venv}\n",
+        installs_poetry_first = any(
+            c.instruction is first.instruction and c.position < first.position for c in installer.commands
         )
+        if installs_poetry_first:
+            # `pip install poetry && poetry install` in one RUN: a venv made before that RUN
+            # is first on PATH, so pip would put Poetry into the app's venv, where the lock
+            # then downgrades Poetry's own dependencies (a real build broke on the next
+            # `poetry` call). The venv is made inside the RUN, after Poetry is installed.
+            at = first.command.start
+            self.out.splice(first.instruction, at, at, f"python -m venv {venv} && ")
+        else:
+            self.out.insert_before(
+                self.doc.leading_comments(first.instruction.index),
+                f"{keyword_case(first.instruction, 'RUN')} python -m venv {venv}\n",
+            )
         self.change(
             first.instruction,
             f"{venv} made with `python -m venv` before the install, with the setuptools Python {shown} ships: {lost}",

@@ -1040,6 +1040,23 @@ def test_a_poetry_2_venv_keeps_the_setuptools_the_original_s_era_had(
         assert [(n.line, n in outcome.warnings) for n in notes] == ([(6, True)] if seeded == "warn" else [])
 
 
+def test_the_seeded_venv_is_made_after_poetry_when_one_run_installs_both(tmp_path):
+    """FIUBER-Notification-PIN: `pip3 install poetry && poetry install` in one RUN. A venv made
+    before that RUN is first on PATH, so pip3 put Poetry into the app's venv, the lock downgraded
+    Poetry's own dependencies, and the next `poetry` call died. The venv is made inside the RUN."""
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "pin"\nversion = "0.1.0"\n')
+    (tmp_path / "poetry.lock").write_text(POETRY_1_LOCK.format(name="fastapi"))
+    project = read_context(tmp_path)
+    text = VENV_INSTALL.format(image="python:3.10", poetry="poetry", env="").replace(
+        "RUN pip3 install poetry\nRUN poetry install --no-root\n",
+        "RUN pip3 install poetry && poetry install --no-root\n",
+    )
+    after = run_twice(TRANSFORM, text, project)
+    run = next(line for line in after.splitlines() if "poetry install" in line)
+    assert run.index("pip3 install") < run.index("python -m venv /usr/src/app/.venv") < run.index("poetry install")
+    assert "RUN python -m venv" not in after
+
+
 def test_a_system_install_moved_into_a_poetry_2_venv_keeps_setuptools(tmp_path):
     project = _project(tmp_path, "import bottle\n", ("bottle",))
     after = run_twice(TRANSFORM, SYSTEM_INSTALL.format(pin=""), project)
