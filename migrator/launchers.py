@@ -58,6 +58,9 @@ class Service:
     user: str | None = None  # `user:`, which overrides the image's USER (MIG005 leaves the user to it)
     read_only: tuple[str, ...] = ()  # container paths of the binds mounted read-only (`:ro`, `read_only: true`)
     via: str | None = None  # how a service with no `build:` is tied to this context (a script's `docker build -t`)
+    # (name, container path) of the named volumes mounted writable: they outlive the image,
+    # so what a root container wrote there stays root's
+    volumes: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
         if self.loose:
@@ -73,6 +76,10 @@ class Service:
 class Launchers:
     services: tuple[Service, ...] = ()
     poetry_scripts: tuple[str, ...] = ()  # context-relative shell scripts that run `poetry`
+    # Services with no `build:` that run a namespaced image (`owner/app`, a registry's) nothing
+    # here ties to this context: maybe this image built elsewhere (CI), maybe not. MIG005 counts
+    # one only where it mounts inside this image's app folder.
+    image_only: tuple[Service, ...] = ()
 
     def hidden_by_bind(self, path: str) -> tuple[Service, str, str] | None:
         """The service and bind mount (source, target) that covers ``path``, if any."""
@@ -121,6 +128,10 @@ class DeferredLaunchers(Launchers):
     def poetry_scripts(self) -> tuple[str, ...]:
         return self._found().poetry_scripts
 
+    @property
+    def image_only(self) -> tuple[Service, ...]:
+        return self._found().image_only
+
 
 def read_launchers(root: Path, files: frozenset[str], reader: ContextTexts | None = None) -> Launchers:
     """``reader``: the scripts' texts, shared with migrator.run_files so each is read once."""
@@ -132,6 +143,7 @@ def read_launchers(root: Path, files: frozenset[str], reader: ContextTexts | Non
 
 def _read_launchers(root: Path, files: frozenset[str], reader: ContextTexts) -> Launchers:
     services: list[Service] = []
+    image_only: list[Service] = []
     tagged: dict[str, str] | None = None
     for label, path in _compose_files(root, files):
         text = _read(path)
@@ -140,13 +152,13 @@ def _read_launchers(root: Path, files: frozenset[str], reader: ContextTexts) -> 
         if tagged is None:
             tagged = _images_tagged_by_scripts(files, reader)
         context = _relative_context(path.parent, root)
-        services.extend(_services(label, text, context, tagged))
+        services.extend(_services(label, text, context, tagged, image_only))
     for label, path in _task_files(root, files):
         text = _read(path)
         for match in DOCKER_POETRY_RE.finditer(text or ""):
             services.append(Service(label, "(docker run/exec)", command=match.group(0).strip()))
             break
-    return Launchers(tuple(services), _poetry_scripts(files, reader))
+    return Launchers(tuple(services), _poetry_scripts(files, reader), tuple(image_only))
 
 
 def _task_files(root: Path, files: frozenset[str]) -> list[tuple[str, Path]]:
@@ -301,9 +313,11 @@ class Unreadable(Exception):
     """The file uses YAML this reader does not follow."""
 
 
-def _services(label: str, text: str, context: str, tagged: Mapping[str, str] = EMPTY) -> list[Service]:
+def _services(
+    label: str, text: str, context: str, tagged: Mapping[str, str] = EMPTY, image_only: list[Service] | None = None
+) -> list[Service]:
     try:
-        return _parsed_services(label, text, context, tagged)
+        return _parsed_services(label, text, context, tagged, image_only)
     except (Unreadable, ValueError, IndexError, KeyError):  # whatever the reader cannot follow: read as text
         return [_loose_service(label, text)]
 
@@ -459,6 +473,23 @@ def _binds(value: str, nested: list[tuple[int, str]]) -> tuple[tuple[tuple[str, 
     return tuple(found), tuple(read_only)
 
 
+def _named_volumes(value: str, nested: list[tuple[int, str]]) -> tuple[tuple[str, str], ...]:
+    """(name, container path) of the writable named volumes in short syntax (`data:/app/data`)."""
+    items = (
+        [_scalar(p.strip()) for p in _split_flow(value[1:-1] if value.endswith("]") else "")]
+        if value.startswith("[")
+        else [_scalar(content[1:].strip()) for level, content in nested if content.startswith("-")]
+    )
+    found = []
+    for item in items:
+        parts = item.split(":")
+        if len(parts) < 2 or not parts[1].startswith("/") or _short_read_only(item):
+            continue
+        if re.match(r"^[A-Za-z0-9][\w.-]*$", parts[0]):  # a name, not a host path
+            found.append((parts[0], posixpath.normpath(parts[1])))
+    return tuple(found)
+
+
 def _short_read_only(item: str) -> bool:
     """Whether `./src:/app:ro` (or `:ro,z`) mounts read-only."""
     parts = item.split(":")
@@ -484,7 +515,9 @@ def _short_bind(item: str) -> tuple[str, str] | None:
     return source, posixpath.normpath(parts[1])
 
 
-def _parsed_services(label: str, text: str, context: str, tagged: Mapping[str, str] = EMPTY) -> list[Service]:
+def _parsed_services(
+    label: str, text: str, context: str, tagged: Mapping[str, str] = EMPTY, image_only: list[Service] | None = None
+) -> list[Service]:
     top = _mapping(_lines(text))
     if "services" not in top:
         if any(k in top for k in ("version", "volumes", "networks")):
@@ -520,6 +553,9 @@ def _parsed_services(label: str, text: str, context: str, tagged: Mapping[str, s
             ours.append(
                 _service(label, name, keys, via=f"image {image}, which `{tagged[image]}` builds from this folder")
             )
+        elif image is not None and image_only is not None and "/" in image.split(":", 1)[0]:
+            # Official images (postgres, nginx, node) have no namespace: never this Dockerfile's.
+            image_only.append(_service(label, name, keys, via=f"image {image}"))
     return ours
 
 
@@ -537,6 +573,7 @@ def _service(label: str, name: str, keys: dict[str, Any], via: str | None = None
     volumes = keys.get("volumes")
     user = keys.get("user")
     binds, read_only = _binds(*volumes) if volumes else ((), ())
+    named = _named_volumes(*volumes) if volumes else ()
     return Service(
         label,
         name,
@@ -546,4 +583,5 @@ def _service(label: str, name: str, keys: dict[str, Any], via: str | None = None
         user=(_scalar(user[0]) or None) if user else None,
         read_only=read_only,
         via=via,
+        volumes=named,
     )

@@ -222,3 +222,29 @@ def test_a_script_in_a_subfolder_does_not_tie_an_image(tmp_path):
     (tmp_path / "scripts" / "build.sh").write_text("docker build -t owner/app .\n", encoding="utf-8")
     (tmp_path / "compose.yml").write_text("services:\n  bot:\n    image: owner/app\n", encoding="utf-8")
     assert read_launchers(tmp_path, frozenset({"scripts/", "scripts/build.sh", "compose.yml"})).services == ()
+
+
+def test_named_volumes_are_read_and_read_only_ones_left_out():
+    text = (
+        "services:\n  web:\n    build: .\n    volumes:\n"
+        "      - static_value:/app/static/\n      - media:/app/media:ro\n      - ./src:/app/src\n"
+        "      - /var/run/docker.sock:/var/run/docker.sock\n"
+    )
+    (service,) = _services("compose.yml", text, ".")
+    assert service.volumes == (("static_value", "/app/static"),)
+    assert ("./src", "/app/src") in service.binds
+
+
+def test_image_only_services_of_a_namespaced_image_are_kept_aside(tmp_path: Path):
+    """django_Liis: `web` runs `image: ilmo/posts`, with no build: nor script tying it here."""
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n"
+        "  db:\n    image: postgres:13.4\n    volumes:\n      - pg:/var/lib/postgresql/data\n"
+        "  web:\n    image: ilmo/posts:latest\n    volumes:\n      - static_value:/app/static/\n"
+        "  proxy:\n    image: nginx:1.19.3\n    volumes:\n      - static_value:/var/html/static/\n"
+    )
+    launchers = read_launchers(tmp_path, frozenset({"docker-compose.yml"}))
+    assert launchers.services == ()
+    assert [(s.name, s.via, s.volumes) for s in launchers.image_only] == [
+        ("web", "image ilmo/posts:latest", (("static_value", "/app/static"),))
+    ]

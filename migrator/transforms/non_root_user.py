@@ -43,6 +43,14 @@ What it does:
       and a log folder, each failing at run time); `:ro` binds do not count, and the
       advice is the service's `user:` set to the files' owner, not `:ro`, which a SQLite
       file the app writes (with its `-journal` beside it) cannot take;
+    - a compose service built from this context that mounts a named volume writable
+      (`media:/app/media`): the volume outlives the image, and what the root container
+      wrote there stays root's after the upgrade;
+    - a compose service with no `build:` that runs a namespaced image (`owner/app`, built
+      in CI) and mounts a writable bind or named volume inside this image's app folder
+      (django_Liis: `image: ilmo/posts` with `static_value:/app/static`, which its
+      collectstatic writes): nothing else ties it here, but a mount under /app says it is
+      most likely this image; official images (postgres, nginx) never count;
     - an image with no source of its own and no command (it gets both from bind
       mounts and compose), and an image a devcontainer.json builds (its
       postCreateCommand typically runs apt-get as the image's user): its
@@ -119,7 +127,7 @@ from migrator.analysis import (
 from migrator.contract import ROOT_USERS
 from migrator.devcontainer import devcontainer_use
 from migrator.entrypoints import command_words, commands, scripts_run
-from migrator.launchers import NO_LAUNCHERS
+from migrator.launchers import NO_LAUNCHERS, Launchers, Service
 from migrator.model import Dockerfile, Edit, Instruction, Stage, insert_before, replace, split_words
 from migrator.packages import package_command
 from migrator.patterns import lazy_compile
@@ -456,7 +464,43 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
             "whose host files the app user may not write where root could; to run as non-root, set the service's "
             "`user:` to their owner's uid (or mount them `:ro` if the app only reads them)",
         )
+    volume = next(((s, name, target) for s in launchers.services if not s.loose for name, target in s.volumes), None)
+    if volume is not None:
+        # A named volume outlives the image: what the root container wrote there stays root's.
+        service, name, target = volume
+        return TRANSFORM.note(
+            line,
+            f"no non-root user added: {service.file} mounts volume {name} at {target} in service {service.name}"
+            f"{f' ({service.via})' if service.via else ''}, where files the root container wrote stay root's and "
+            "the app user could not write them; chown the volume's files to the new user first, or set the service's `user:`",
+        )
+    elsewhere = _image_only_mount_inside(chain, launchers)
+    if elsewhere is not None:
+        service, what, target, folder = elsewhere
+        return TRANSFORM.note(
+            line,
+            f"no non-root user added: {service.file} service {service.name} runs {service.via} (built elsewhere) and mounts {what} "
+            f"at {target}, inside this image's {folder}: if it runs this image, the app user may not write there "
+            "where root could; add the user once that mount is owned by it",
+        )
     return _leaves_data_under_root(doc, stage, chain, _nltk_relocations(stage)[0])
+
+
+def _image_only_mount_inside(chain: list[Stage], launchers: Launchers) -> tuple[Service, str, str, str] | None:
+    """A compose service of an image built elsewhere (no `build:`, `owner/app`) that mounts a
+    writable bind or named volume inside this image's app folder: django_Liis's `web` ran
+    `image: ilmo/posts` with `static_value:/app/static`, which collectstatic writes, and
+    nothing tied it to this Dockerfile but that path."""
+    folder = _final_workdir(chain)
+    if _is_system_dir(folder):
+        return None
+    for service in launchers.image_only:
+        mounts = [(f"{source}", t) for source, t in service.binds if t not in service.read_only]
+        mounts += [(f"volume {name}", t) for name, t in service.volumes]
+        for what, target in mounts:
+            if _inside(target, folder):
+                return service, what, target, folder
+    return None
 
 
 def _docker_action_line(text: str) -> int | None:

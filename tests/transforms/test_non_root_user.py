@@ -926,3 +926,43 @@ def test_code_copied_into_a_folder_never_handed_to_the_app_user_is_said(workdir,
         assert [w.line for w in said] == [text.splitlines().index("COPY . .") + 1]
     else:
         assert said == []
+
+
+def test_a_named_volume_of_a_service_built_here_holds_the_user_back():
+    """What the root container wrote into a named volume stays root's after the upgrade."""
+    from migrator.launchers import Launchers, Service
+
+    web = Service("docker-compose.yml", "web", volumes=(("media", "/app/media"),))
+    project = ProjectContext(root=Path("/context"), launchers=Launchers(services=(web,)))
+    text = SPLIT + 'CMD ["svc"]\n'
+    outcome = outcome_of(TRANSFORM, text, project)
+    assert outcome.edits == ()
+    assert [w.message for w in outcome.warnings] == [
+        "no non-root user added: docker-compose.yml mounts volume media at /app/media in service web, where files "
+        "the root container wrote stay root's and the app user could not write them; chown the volume's files to "
+        "the new user first, or set the service's `user:`"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("binds", "volumes", "held"),
+    [
+        ((), (("static_value", "/app/static"),), True),
+        ((("./uploads", "/app/uploads"),), (), True),
+        ((), (("data", "/var/lib/data"),), False),  # outside the app folder: says nothing about this image
+        ((), (), False),
+    ],
+)
+def test_an_image_only_service_mounting_inside_the_app_folder_holds_the_user_back(binds, volumes, held):
+    """django_Liis: `web` runs `image: ilmo/posts` (built in CI) with `static_value:/app/static`."""
+    from migrator.launchers import Launchers, Service
+
+    web = Service("docker-compose.yml", "web", binds=binds, volumes=volumes, via="image ilmo/posts:latest")
+    project = ProjectContext(root=Path("/context"), launchers=Launchers(image_only=(web,)))
+    text = SPLIT + 'CMD ["svc"]\n'
+    outcome = outcome_of(TRANSFORM, text, project)
+    said = [w.message for w in outcome.warnings if "built elsewhere" in w.message]
+    assert (outcome.edits == ()) is held
+    assert bool(said) is held
+    if held:
+        assert said[0].startswith("no non-root user added: docker-compose.yml service web runs image ilmo/posts:latest")
