@@ -51,6 +51,21 @@ OPTION_SINCE: dict[str, Version] = {
     "sync": (2, 0),
 }
 
+# Releases that pip can no longer install in working order: they require `poetry-core>=1.0.0`
+# with no upper bound, pip pairs them with poetry-core 1.9, and `poetry` dies at start
+# (1.1.0: "No module named 'poetry.core.toml'"; 1.1.1-1.1.4: "cannot import name
+# 'PyProjectException'"). 1.1.5 and later bound poetry-core below 1.1. Checked 2026-12-02 by
+# `pip install poetry==X && poetry --version` on Python 3.11 for 1.0.0-1.1.15.
+UNUSABLE_TODAY = frozenset({(1, 1, 0), (1, 1, 1), (1, 1, 2), (1, 1, 3), (1, 1, 4)})
+
+
+def working_release(version: Version) -> Version | None:
+    """For a pin pip can no longer install in working order, the newest release of its minor line."""
+    if version not in UNUSABLE_TODAY:
+        return None
+    return max(v for v, _ in RELEASES if v[:2] == version[:2])
+
+
 # The Python of distribution images, for a Poetry installed with their python3.
 DISTRO_PYTHON: dict[str, dict[str, Version]] = {
     "ubuntu": {

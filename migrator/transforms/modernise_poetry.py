@@ -39,7 +39,10 @@ Notes (defects found on real projects)
     - A maintainer's pin stays: `poetry==1.1.13` and `POETRY_VERSION=1.1.13` are kept, a
       range (`poetry<2`, `~=1.7.0`) gets its newest release, and get-poetry.py or
       install-poetry.py (which only ever installed 1.x) stay on 1.x; only
-      `--poetry-version` moves across a major version.
+      `--poetry-version` moves across a major version. The exception is a pin pip can no
+      longer install in working order: 1.1.0-1.1.4 require poetry-core with no upper bound,
+      pip pairs them with poetry-core 1.9 today and `poetry` dies at start (a real file
+      pinned 1.1.3), so they move to 1.1.15, the last of their line, and the change says why.
     - `--no-dev` -> `--only main` is exact: Poetry 1.2 and later read it that way
       (`--without dev` would add other non-optional groups).
     - `--compile` on each dependency install where the pinned Poetry knows it: Poetry 1.4+
@@ -568,10 +571,9 @@ class StageModerniser:
                     f"gives Python {releases.show(python)}",
                 )
             return self.settings.poetry_version
-        if installer.pin:
-            return installer.pin  # the maintainer's own pin
-        if defined and "$" not in defined:
-            return defined
+        own = installer.pin or (defined if defined and "$" not in defined else None)
+        if own:
+            return self.working_pin(installer, own)  # the maintainer's own pin
         spec = installer.spec
         if installer.legacy_installer and not spec:
             spec = "<2"  # get-poetry.py and install-poetry.py only ever installed Poetry 1.x
@@ -615,6 +617,20 @@ class StageModerniser:
                 f"Poetry pinned to {version}: " + ", ".join(why or ["the newest release that fits"]),
             )
         return version
+
+    def working_pin(self, installer: Installer, pin: str) -> str:
+        """The maintainer's pin, or where pip can no longer install it in working order, the last
+        release of its minor line: a smaller step than Poetry 2, and the only way it builds today."""
+        pinned = parse_version(pin)
+        working = releases.working_release(pinned) if pinned and installer.kind in ("pip", "pipx") else None
+        if working is None:
+            return pin
+        self.change(
+            installer.instruction,
+            f"Poetry {pin} -> {releases.show(working)}: pip now pairs {pin} with poetry-core 1.9, which it cannot "
+            f"import (`poetry` fails at start); {releases.show(working)} is the last {releases.show(working[:2])} release",
+        )
+        return releases.show(working)
 
     def pin_poetry(self, installer: Installer, version: str, plugin: bool, isolate: bool = False) -> None:
         definitions = version_definitions(self.stage, installer.instruction.index)

@@ -1157,3 +1157,30 @@ def test_create_false_stays_for_poetry_commands_that_install_besides_install(com
     assert [(w.line, w.message.split(": ", 1)[1]) for w in kept] == [
         (5, f"line 6 runs `poetry {subcommand}`, which installs where virtualenvs.create says")
     ]
+
+
+@pytest.mark.parametrize(
+    ("head", "written", "repaired"),
+    [
+        pytest.param('RUN pip install "poetry==1.1.3"\n', "ENV POETRY_VERSION=1.1.15", True, id="pip-pin"),
+        pytest.param(
+            'ENV POETRY_VERSION=1.1.4\nRUN pip install "poetry==$POETRY_VERSION"\n',
+            "ENV POETRY_VERSION=1.1.15\n",
+            True,
+            id="env-pin",
+        ),
+        pytest.param('RUN pip install "poetry==1.1.5"\n', "ENV POETRY_VERSION=1.1.5", False, id="bounded-core"),
+        pytest.param('RUN pip install "poetry==1.0.10"\n', "ENV POETRY_VERSION=1.0.10", False, id="no-core-yet"),
+    ],
+)
+def test_a_pin_pip_can_no_longer_install_working_moves_to_its_minor_line_s_last_release(head, written, repaired):
+    """django_Liis pinned poetry==1.1.3: pip pairs it with poetry-core 1.9 today and `poetry` dies
+    at start (ImportError), so neither the original nor a kept pin builds."""
+    text = (
+        "FROM python:3.9-slim\n" + head + "WORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry install --no-dev\n"
+    )
+    after = run_twice(TRANSFORM, text)
+    assert written in after
+    notes = [c.message for c in outcome_of(TRANSFORM, text).changes if "poetry-core 1.9" in c.message]
+    assert bool(notes) is repaired
