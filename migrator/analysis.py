@@ -166,6 +166,21 @@ def base_image_family(image: str) -> str:
     return "debian"
 
 
+# Images whose working folder is / until a Dockerfile sets one: the official python and
+# distribution images set no WORKDIR (pytorch/pytorch, for one, sets /workspace).
+ROOT_WORKDIR_IMAGES = frozenset({"python", "pypy", "debian", "ubuntu", "alpine"})
+
+
+def starts_in_root(image: str) -> bool:
+    """Whether a stage FROM ``image`` with no WORKDIR of its own works in `/`."""
+    name = image.lower().split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    repository = name.rsplit(":", 1)[0] if ":" in last else name
+    for prefix in ("docker.io/library/", "docker.io/", "library/"):
+        repository = repository.removeprefix(prefix)
+    return repository in ROOT_WORKDIR_IMAGES
+
+
 def is_python_stage(doc: Dockerfile, stage: Stage) -> bool:
     text = doc.text
     image = stage.base_image.lower()

@@ -121,6 +121,7 @@ from migrator.analysis import (
     expanded_base_image,
     installs_into_system,
     poetry_installs,
+    starts_in_root,
     venv_dir,
     workdir_at,
 )
@@ -977,11 +978,13 @@ def _add_user(
         )
         for folder, at in left_to_run
     ]
-    held.extend(_code_in_a_system_folder(stage, chain, copies, ids))
+    held.extend(_code_in_a_system_folder(doc, stage, chain, copies, ids))
     return Outcome(tuple(edits), tuple(changes), tuple(held + _low_ports(chain, ids, project, line)))
 
 
-def _code_in_a_system_folder(stage: Stage, chain: list[Stage], copies: list[Instruction], ids: str) -> list[Note]:
+def _code_in_a_system_folder(
+    doc: Dockerfile, stage: Stage, chain: list[Stage], copies: list[Instruction], ids: str
+) -> list[Note]:
     """The code copied into a folder that is never handed to the app user (`/` when there is no
     WORKDIR, or /root, /opt, /home themselves): root could create files next to it, uid 10001 cannot. A real
     image with no WORKDIR copied its app to `/`; chowning `/` is out of the question, so it is said."""
@@ -991,7 +994,12 @@ def _code_in_a_system_folder(stage: Stage, chain: list[Stage], copies: list[Inst
     into = [c for c in copies if _destination(stage, chain, c) == workdir]
     if not into:
         return []
-    where = "/ (there is no WORKDIR)" if workdir == "/" else workdir
+    if workdir != "/":
+        where = workdir
+    elif starts_in_root(expanded_base_image(doc, chain[-1])):
+        where = "/ (there is no WORKDIR)"
+    else:  # pytorch/pytorch works in /workspace: whatever it is, the base image made it root's
+        where = f"the working folder of {chain[-1].base_image} (there is no WORKDIR)"
     return [
         TRANSFORM.note(
             into[-1].start_line,

@@ -84,6 +84,7 @@ from migrator.analysis import (
     pip_program,
     poetry_installs,
     poetry_subcommand,
+    starts_in_root,
     venv_dir,
     workdir_at,
 )
@@ -228,9 +229,10 @@ def _split(doc: Dockerfile, stage: Stage, project) -> Plan:
     project_dir = workdir_at(stage, install.index)
     final_dir = workdir_at(stage, stage.end_node)
     if project_dir == "/":
+        where = "/" if starts_in_root(image) else f"the working folder {stage.base_image} sets, not one of this file's"
         raise Skip(
             line,
-            "not split: `poetry install` runs in / (set a WORKDIR such as /app before it, so the project can be copied on its own)",
+            f"not split: `poetry install` runs in {where}; set a WORKDIR such as /app before it, so the project can be copied on its own",
         )
     if "$" in project_dir or "$" in final_dir:
         raise Skip(line, "not split: the WORKDIR uses a variable; write the path out so the runtime stage can copy it")

@@ -966,3 +966,11 @@ def test_an_image_only_service_mounting_inside_the_app_folder_holds_the_user_bac
     assert bool(said) is held
     if held:
         assert said[0].startswith("no non-root user added: docker-compose.yml service web runs image ilmo/posts:latest")
+
+
+def test_code_in_a_base_image_s_own_working_folder_is_not_called_slash():
+    text = 'FROM pytorch/pytorch:latest\nRUN pip install poetry==1.8.3\nCOPY . .\nRUN poetry install\nCMD ["python", "main.py"]\n'
+    said = [w.message for w in outcome_of(TRANSFORM, text).warnings if "next to its code" in w.message]
+    assert said and said[0].startswith(
+        "the app runs in the working folder of pytorch/pytorch:latest (there is no WORKDIR)"
+    )

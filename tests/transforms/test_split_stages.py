@@ -1046,3 +1046,21 @@ def test_settings_the_build_uses_or_the_runtime_writes_otherwise_stay_in_the_bui
     assert "# the commit the image was built from\nARG GIT_SHA\n" in build
     assert 'ENV PATH="/root/.local/bin:/opt/tools:$PATH"\n' in build
     assert 'ENV PATH="/opt/tools:$PATH"\n' in runtime
+
+
+@pytest.mark.parametrize(
+    ("image", "where"),
+    [
+        ("python:3.11-slim", "runs in /;"),
+        ("docker.io/library/python:3.12", "runs in /;"),
+        # pytorch/pytorch sets WORKDIR /workspace: "/" would be untrue (a reviewer caught it)
+        ("pytorch/pytorch:latest", "runs in the working folder pytorch/pytorch:latest sets, not one of this file's;"),
+    ],
+)
+def test_an_install_without_a_workdir_names_where_it_really_runs(image, where):
+    text = f'FROM {image}\nRUN pip install poetry==1.8.3\nCOPY . .\nRUN poetry install --no-root\nCMD ["python", "-m", "svc"]\n'
+    outcome = outcome_of(TRANSFORM, text)
+    assert outcome.edits == ()
+    assert [w.message for w in outcome.warnings if "WORKDIR" in w.message][0].startswith(
+        f"not split: `poetry install` {where} set a WORKDIR such as /app"
+    )
