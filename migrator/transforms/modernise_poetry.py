@@ -91,6 +91,10 @@ Notes (defects found on real projects)
       install too, and only around install/sync does this transform set up the venv (a real
       Django image's `RUN poetry update` went into a venv under /root/.cache that its start
       script's system Python never saw).
+    - An image whose Python is outside pyproject's constraint keeps `virtualenvs.create false`:
+      Poetry installs into that system Python without a word but refuses to make a venv of it.
+      `POETRY_VIRTUALENVS_CREATE` is read as Poetry reads it: anything but true/1 is false, so
+      the legacy `ENV POETRY_VIRTUALENVS_CREATE = false` (value "= false") counts (module24).
     - A Poetry 2 venv keeps the setuptools the original's environment had: Poetry 2 never seeds
       its venvs with it (python-poetry/poetry#9331 removed `virtualenvs.options.no-setuptools`),
       while Poetry 1 did on Python < 3.12 and the official images' system Python has it there.
@@ -164,6 +168,15 @@ LEGACY_INSTALLERS = ("get-poetry.py", "install-poetry.py")
 POETRY_HOME = "/opt/poetry"
 POETRY_VENV = f"{POETRY_HOME}/venv"
 FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+
+
+def _poetry_reads_false(value: str) -> bool:
+    """How Poetry reads a boolean setting from the environment: anything but "true" or "1" is
+    false (its config's boolean_normalizer), so the legacy `ENV POETRY_VIRTUALENVS_CREATE = false`,
+    whose value is "= false", turns venvs off too (module24). A variable is not read."""
+    return "$" not in value and value.strip().lower() not in ("true", "1")
+
+
 SYSTEM_PROGRAM_RE = lazy_compile(r"/usr/(local/)?bin/(?!poetry\b)")
 EXPLICIT_VENV_KEYS = ("VIRTUAL_ENV", "POETRY_VIRTUALENVS_PATH")
 # What may run after the dependency install without needing the packages in the
@@ -1126,7 +1139,7 @@ class StageModerniser:
             i
             for i in self.stage.instructions
             if i.keyword == "ENV"
-            and any(k == "POETRY_VIRTUALENVS_CREATE" and v.strip().lower() in FALSE_WORDS for k, v in env_pairs(i))
+            and any(k == "POETRY_VIRTUALENVS_CREATE" and _poetry_reads_false(v) for k, v in env_pairs(i))
         ]
         project_dir = self.project_dir()
         local = self.project.project(project_dir) if project_dir is not None else None
@@ -1223,6 +1236,14 @@ class StageModerniser:
         system_import = self.import_from_the_system()
         if system_import:
             return system_import
+        excluded = self.python_excluded()
+        if excluded is not None:
+            # Poetry installs into an excluded system Python without a word, but refuses to make
+            # a venv of it (module24: python:3.9 with `^3.10` built only because create stayed false).
+            return (
+                f"the image's Python is outside pyproject.toml's {excluded[0]}, which Poetry accepts only with "
+                "virtualenvs.create false: it would refuse to make a venv of it"
+            )
         devcontainer = devcontainer_use(self.project)
         if devcontainer is not None:  # an editor's environment: its tools expect the packages in the system Python
             return f"{devcontainer}, whose tools and the developer's own installs use the system Python"

@@ -1184,3 +1184,34 @@ def test_a_pin_pip_can_no_longer_install_working_moves_to_its_minor_line_s_last_
     assert written in after
     notes = [c.message for c in outcome_of(TRANSFORM, text).changes if "poetry-core 1.9" in c.message]
     assert bool(notes) is repaired
+
+
+def test_the_legacy_env_form_turns_venvs_off_as_poetry_reads_it():
+    """`ENV POETRY_VIRTUALENVS_CREATE = false` sets the value "= false", which Poetry reads as false
+    (anything but true/1): module24's was missed, and the file was told of a venv it never had."""
+    text = (
+        "FROM python:3.11\nWORKDIR /app\nENV POETRY_VIRTUALENVS_CREATE = false\nRUN pip install poetry==1.8.3\n"
+        'COPY pyproject.toml poetry.lock ./\nRUN poetry install --no-root\nCOPY . .\nCMD ["python", "main.py"]\n'
+    )
+    after = run_twice(TRANSFORM, text)
+    assert "POETRY_VIRTUALENVS_CREATE" not in after and "POETRY_VIRTUALENVS_IN_PROJECT=true" in after
+    changed = [c.message for c in outcome_of(TRANSFORM, text).changes]
+    assert any(m.startswith("POETRY_VIRTUALENVS_CREATE=false removed") for m in changed)
+
+
+def test_create_false_stays_where_the_image_s_python_is_outside_the_constraint(tmp_path):
+    """Poetry installs into an excluded system Python, but refuses to make a venv of it."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
+    )
+    (tmp_path / "poetry.lock").write_text('[metadata]\nlock-version = "2.0"\n')
+    text = (
+        "FROM python:3.9-slim\nWORKDIR /app\nRUN pip install poetry==1.8.3\nCOPY pyproject.toml poetry.lock ./\n"
+        "RUN poetry config virtualenvs.create false && poetry install --no-root\nCOPY . .\n"
+        'CMD ["python", "main.py"]\n'
+    )
+    project = read_context(tmp_path)
+    after = run_twice(TRANSFORM, text, project)
+    assert "POETRY_VIRTUALENVS_CREATE=false" in after and "POETRY_VIRTUALENVS_IN_PROJECT" not in after
+    warned = [w.message for w in outcome_of(TRANSFORM, text, project).warnings]
+    assert any("would refuse to make a venv of it" in w for w in warned), warned
