@@ -171,14 +171,19 @@ def base_image_family(image: str) -> str:
 ROOT_WORKDIR_IMAGES = frozenset({"python", "pypy", "debian", "ubuntu", "alpine"})
 
 
-def starts_in_root(image: str) -> bool:
-    """Whether a stage FROM ``image`` with no WORKDIR of its own works in `/`."""
+def image_repository(image: str) -> str:
+    """``image`` without its tag and digest, lowercased, and without Docker Hub's default host
+    and namespace: `docker.io/library/python:3.11@sha256:...` is `python`."""
     name = image.lower().split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    repository = name.rsplit(":", 1)[0] if ":" in last else name
+    repository = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
     for prefix in ("docker.io/library/", "docker.io/", "library/"):
         repository = repository.removeprefix(prefix)
-    return repository in ROOT_WORKDIR_IMAGES
+    return repository
+
+
+def starts_in_root(image: str) -> bool:
+    """Whether a stage FROM ``image`` with no WORKDIR of its own works in `/`."""
+    return image_repository(image) in ROOT_WORKDIR_IMAGES
 
 
 def is_python_stage(doc: Dockerfile, stage: Stage) -> bool:

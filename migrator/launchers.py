@@ -68,6 +68,9 @@ class Service:
         run = " ".join(t for t in (self.entrypoint, self.command) if t)
         return f"runs `{run}`" + ("" if self.name.startswith("(") else f" in service {self.name}")
 
+    def writable_binds(self) -> list[tuple[str, str]]:
+        return [(source, target) for source, target in self.binds if target not in self.read_only]
+
     def runs_poetry(self) -> bool:
         return any(POETRY_RE.search(text or "") for text in (self.command, self.entrypoint))
 
@@ -439,16 +442,31 @@ def _split_flow(text: str) -> list[str]:
     return parts
 
 
-def _binds(value: str, nested: list[tuple[int, str]]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """The host binds of a service's `volumes:`, and the container paths of those mounted read-only."""
+Mounts = tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[tuple[str, str], ...]]
+
+
+def _mounts(value: str, nested: list[tuple[int, str]]) -> Mounts:
+    """A service's `volumes:`: its host binds, the container paths of those mounted read-only,
+    and its writable named volumes in short syntax (`data:/app/data`)."""
+    found: list[tuple[str, str]] = []
+    read_only: list[str] = []
+    named: list[tuple[str, str]] = []
+
+    def short(item: str) -> None:
+        bind = _short_bind(item)
+        if bind:
+            found.append(bind)
+            if _short_read_only(item):
+                read_only.append(bind[1])
+        elif (volume := _short_named_volume(item)) is not None:
+            named.append(volume)
+
     if value.startswith("["):
-        items = [_scalar(p.strip()) for p in _split_flow(value[1:-1] if value.endswith("]") else "")]
-        binds = [(b, i) for b, i in ((_short_bind(i), i) for i in items) if b]
-        return tuple(b for b, _ in binds), tuple(b[1] for b, i in binds if _short_read_only(i))
+        for part in _split_flow(value[1:-1] if value.endswith("]") else ""):
+            short(_scalar(part.strip()))
+        return tuple(found), tuple(read_only), tuple(named)
     if not nested:
-        return (), ()
-    found = []
-    read_only = []
+        return (), (), ()
     indent = nested[0][0]
     i = 0
     while i < len(nested):
@@ -465,29 +483,18 @@ def _binds(value: str, nested: list[tuple[int, str]]) -> tuple[tuple[tuple[str, 
                 if str(entry.get("read_only", "")).lower() == "true":
                     read_only.append(found[-1][1])
         else:
-            bind = _short_bind(_scalar(rest))
-            if bind:
-                found.append(bind)
-                if _short_read_only(_scalar(rest)):
-                    read_only.append(bind[1])
-    return tuple(found), tuple(read_only)
+            short(_scalar(rest))
+    return tuple(found), tuple(read_only), tuple(named)
 
 
-def _named_volumes(value: str, nested: list[tuple[int, str]]) -> tuple[tuple[str, str], ...]:
-    """(name, container path) of the writable named volumes in short syntax (`data:/app/data`)."""
-    items = (
-        [_scalar(p.strip()) for p in _split_flow(value[1:-1] if value.endswith("]") else "")]
-        if value.startswith("[")
-        else [_scalar(content[1:].strip()) for level, content in nested if content.startswith("-")]
-    )
-    found = []
-    for item in items:
-        parts = item.split(":")
-        if len(parts) < 2 or not parts[1].startswith("/") or _short_read_only(item):
-            continue
-        if re.match(r"^[A-Za-z0-9][\w.-]*$", parts[0]):  # a name, not a host path
-            found.append((parts[0], posixpath.normpath(parts[1])))
-    return tuple(found)
+def _short_named_volume(item: str) -> tuple[str, str] | None:
+    """(name, container path) of `data:/app/data` mounted writable; None for anything else."""
+    parts = item.split(":")
+    if len(parts) < 2 or not parts[1].startswith("/") or _short_read_only(item):
+        return None
+    if not re.match(r"^[A-Za-z0-9][\w.-]*$", parts[0]):  # a host path, not a name
+        return None
+    return parts[0], posixpath.normpath(parts[1])
 
 
 def _short_read_only(item: str) -> bool:
@@ -572,8 +579,7 @@ def _service(label: str, name: str, keys: dict[str, Any], via: str | None = None
     entrypoint = keys.get("entrypoint")
     volumes = keys.get("volumes")
     user = keys.get("user")
-    binds, read_only = _binds(*volumes) if volumes else ((), ())
-    named = _named_volumes(*volumes) if volumes else ()
+    binds, read_only, named = _mounts(*volumes) if volumes else ((), (), ())
     return Service(
         label,
         name,

@@ -139,6 +139,7 @@ from migrator.analysis import (
     commands_in,
     env_pairs,
     expanded_base_image,
+    image_repository,
     pip_program,
     poetry_subcommand,
     workdir_at,
@@ -1039,8 +1040,7 @@ class StageModerniser:
         ):
             return  # the project (and its .venv) is elsewhere than WORKDIR
         python, _, _ = self.base_python(installer)
-        image = expanded_base_image(self.doc, self.root_stage()).lower().split("@", 1)[0]
-        repository = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+        repository = image_repository(expanded_base_image(self.doc, self.root_stage()))
         if python is None or python >= (3, 12) or repository.rsplit("/", 1)[-1] != "python":
             return  # only the official images' Python is known to ship setuptools (below 3.12)
         project_dir = (self.project_dir() or "").strip("/")

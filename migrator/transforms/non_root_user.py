@@ -445,13 +445,7 @@ def _must_stay_root(doc: Dockerfile, stage: Stage, chain: list[Stage], project) 
             "no non-root user added: the image copies no source of its own and sets no CMD or ENTRYPOINT, so whoever runs it (compose, bind mounts) decides the command and the user",
         )
     bound = next(
-        (
-            (s, source, target)
-            for s in launchers.services
-            if not s.loose
-            for source, target in s.binds
-            if target not in s.read_only
-        ),
+        ((s, source, target) for s in launchers.services if not s.loose for source, target in s.writable_binds()),
         None,
     )
     if bound is not None:
@@ -496,8 +490,7 @@ def _image_only_mount_inside(chain: list[Stage], launchers: Launchers) -> tuple[
     if _is_system_dir(folder):
         return None
     for service in launchers.image_only:
-        mounts = [(f"{source}", t) for source, t in service.binds if t not in service.read_only]
-        mounts += [(f"volume {name}", t) for name, t in service.volumes]
+        mounts = service.writable_binds() + [(f"volume {name}", t) for name, t in service.volumes]
         for what, target in mounts:
             if _inside(target, folder):
                 return service, what, target, folder
